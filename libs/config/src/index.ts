@@ -1,0 +1,2 @@
+/** @tributary/config — Typed, validated configuration from the environment. */
+export {};

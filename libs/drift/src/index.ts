@@ -1,0 +1,2 @@
+/** @tributary/drift — Drift statistics and reference profiles. */
+export {};

@@ -1,0 +1,2 @@
+/** @tributary/ml — Training algorithms on typed arrays, metrics, ONNX export and ONNX Runtime sessions. */
+export {};
