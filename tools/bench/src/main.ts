@@ -1,0 +1,13 @@
+/**
+ * Runs one benchmark by name: `npm run bench -- kafka`. Each benchmark module
+ * exports `run(): Promise<void>` and reports through `reportResults`.
+ */
+const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {};
+
+const name = process.argv[2];
+const load = name ? benchmarks[name] : undefined;
+if (!load) {
+  console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|') || 'name'}>`);
+  process.exit(2);
+}
+await (await load()).run();
