@@ -1,2 +1,190 @@
-/** @tributary/contracts — TypeScript generated from proto/ with protoc-gen-es (committed; CI fails if stale). */
-export {};
+/**
+ * @tributary/contracts — TypeScript generated from proto/ with protoc-gen-es
+ * (`nx run @tributary/contracts:generate`; committed, and the lint target fails
+ * when it is stale). Messages are plain objects: build them with
+ * `create(XSchema, {...})`, encode with `toBinary`/`fromBinary` from
+ * `@bufbuild/protobuf`. Services are descriptors for `@tributary/grpc`.
+ * The ONNX schema is a separate entry: `@tributary/contracts/onnx`.
+ */
+export {
+  type TimeWindow,
+  TimeWindowSchema,
+} from './gen/tributary/v1/common_pb.js';
+
+export {
+  type Event,
+  EventSchema,
+  type FlightDeparted,
+  FlightDepartedSchema,
+  type FlightArrived,
+  FlightArrivedSchema,
+  type DeadLetter,
+  DeadLetterSchema,
+} from './gen/tributary/v1/events_pb.js';
+
+export {
+  type IngestResult,
+  IngestResultSchema,
+  type IngestRequest,
+  IngestRequestSchema,
+  type IngestResponse,
+  IngestResponseSchema,
+  type IngestStreamRequest,
+  IngestStreamRequestSchema,
+  type IngestStreamResponse,
+  IngestStreamResponseSchema,
+  IngestOutcome,
+  IngestOutcomeSchema,
+  IngestionService,
+} from './gen/tributary/v1/ingestion_pb.js';
+
+export {
+  type Lineage,
+  LineageSchema,
+  type Approval,
+  ApprovalSchema,
+  type ModelVersion,
+  ModelVersionSchema,
+  type ModelAlias,
+  ModelAliasSchema,
+  type ModelVersionUpload,
+  ModelVersionUploadSchema,
+  type RegisterModelVersionRequest,
+  RegisterModelVersionRequestSchema,
+  type RegisterModelVersionResponse,
+  RegisterModelVersionResponseSchema,
+  type GetModelVersionRequest,
+  GetModelVersionRequestSchema,
+  type GetModelVersionResponse,
+  GetModelVersionResponseSchema,
+  type ListModelVersionsRequest,
+  ListModelVersionsRequestSchema,
+  type ListModelVersionsResponse,
+  ListModelVersionsResponseSchema,
+  type SetAliasRequest,
+  SetAliasRequestSchema,
+  type SetAliasResponse,
+  SetAliasResponseSchema,
+  type DeleteAliasRequest,
+  DeleteAliasRequestSchema,
+  type DeleteAliasResponse,
+  DeleteAliasResponseSchema,
+  type ApproveModelVersionRequest,
+  ApproveModelVersionRequestSchema,
+  type ApproveModelVersionResponse,
+  ApproveModelVersionResponseSchema,
+  type GetAuditHistoryRequest,
+  GetAuditHistoryRequestSchema,
+  type GetAuditHistoryResponse,
+  GetAuditHistoryResponseSchema,
+  type DownloadArtifactRequest,
+  DownloadArtifactRequestSchema,
+  type ArtifactInfo,
+  ArtifactInfoSchema,
+  type DownloadArtifactResponse,
+  DownloadArtifactResponseSchema,
+  type ModelLifecycleEvent,
+  ModelLifecycleEventSchema,
+  ModelLifecycleEventType,
+  ModelLifecycleEventTypeSchema,
+  ModelRegistryService,
+} from './gen/tributary/v1/registry_pb.js';
+
+export {
+  type PredictRequest,
+  PredictRequestSchema,
+  type PredictResponse,
+  PredictResponseSchema,
+  type PredictBatchRequest,
+  PredictBatchRequestSchema,
+  type PredictBatchResponse,
+  PredictBatchResponseSchema,
+  type PredictionLog,
+  PredictionLogSchema,
+  ServingTier,
+  ServingTierSchema,
+  InferenceService,
+} from './gen/tributary/v1/inference_pb.js';
+
+export {
+  type TrainingRequest,
+  TrainingRequestSchema,
+  type RequestTrainingRequest,
+  RequestTrainingRequestSchema,
+  type RequestTrainingResponse,
+  RequestTrainingResponseSchema,
+  TrainingReason,
+  TrainingReasonSchema,
+  TrainerService,
+} from './gen/tributary/v1/trainer_pb.js';
+
+export {
+  type ReferenceProfile,
+  ReferenceProfileSchema,
+  type FeatureProfile,
+  FeatureProfileSchema,
+  type NumericProfile,
+  NumericProfileSchema,
+  type CategoricalProfile,
+  CategoricalProfileSchema,
+  type CategoryCount,
+  CategoryCountSchema,
+  type FeatureDrift,
+  FeatureDriftSchema,
+  type DriftReport,
+  DriftReportSchema,
+  FeatureKind,
+  FeatureKindSchema,
+} from './gen/tributary/v1/drift_pb.js';
+
+// KServe Open Inference Protocol v2 (package `inference`).
+export {
+  type ServerLiveRequest,
+  ServerLiveRequestSchema,
+  type ServerLiveResponse,
+  ServerLiveResponseSchema,
+  type ServerReadyRequest,
+  ServerReadyRequestSchema,
+  type ServerReadyResponse,
+  ServerReadyResponseSchema,
+  type ModelReadyRequest,
+  ModelReadyRequestSchema,
+  type ModelReadyResponse,
+  ModelReadyResponseSchema,
+  type ServerMetadataRequest,
+  ServerMetadataRequestSchema,
+  type ServerMetadataResponse,
+  ServerMetadataResponseSchema,
+  type ModelMetadataRequest,
+  ModelMetadataRequestSchema,
+  type ModelMetadataResponse,
+  ModelMetadataResponseSchema,
+  type ModelMetadataResponse_TensorMetadata,
+  ModelMetadataResponse_TensorMetadataSchema,
+  type ModelInferRequest,
+  ModelInferRequestSchema,
+  type ModelInferRequest_InferInputTensor,
+  ModelInferRequest_InferInputTensorSchema,
+  type ModelInferRequest_InferRequestedOutputTensor,
+  ModelInferRequest_InferRequestedOutputTensorSchema,
+  type ModelInferResponse,
+  ModelInferResponseSchema,
+  type ModelInferResponse_InferOutputTensor,
+  ModelInferResponse_InferOutputTensorSchema,
+  type InferParameter,
+  InferParameterSchema,
+  type InferTensorContents,
+  InferTensorContentsSchema,
+  GRPCInferenceService,
+} from './gen/inference/grpc_predict_v2_pb.js';
+
+// Standard gRPC health checking (package `grpc.health.v1`).
+export {
+  type HealthCheckRequest,
+  HealthCheckRequestSchema,
+  type HealthCheckResponse,
+  HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus,
+  HealthCheckResponse_ServingStatusSchema,
+  Health,
+} from './gen/grpc/health/v1/health_pb.js';
