@@ -1,1 +1,11 @@
-export {};
+#!/usr/bin/env node
+/**
+ * The `tributary` command. Each command group is a module under commands/
+ * that registers itself on the program; this file only wires them together.
+ */
+import { Command } from 'commander';
+import { registerInfraCommand } from './commands/infra.js';
+
+const program = new Command('tributary').description('Tributary: an event-driven ML platform, from the command line.');
+registerInfraCommand(program);
+await program.parseAsync();

@@ -1,2 +1,34 @@
-/** @tributary/infra — Local infrastructure without Docker: install, start, stop and probe Kafka, ClickHouse and Redis. */
-export {};
+/**
+ * @tributary/infra — local infrastructure without Docker. `createInfra().up()`
+ * installs what is missing (Kafka 4.4 jars from Maven Central on Java 17,
+ * ClickHouse 26.9 from PyPI's chdb-core in a venv, Redis 7 from Debian) and
+ * starts each on loopback with its data under one home directory; `down()`
+ * stops them by the PID it recorded. `localEndpoints()` tells clients where
+ * to connect.
+ */
+export {
+  CommandFailedError,
+  InfraUpError,
+  InvalidPortError,
+  LockTimeoutError,
+  MissingSystemPackageError,
+  PortTakenError,
+  ReadinessTimeoutError,
+  ServerExitedError,
+  WorkspaceRootNotFoundError,
+  type ServiceFailure,
+} from './errors.js';
+export { createInfra, type Infra, type InfraOptions } from './infra.js';
+export {
+  loopbackHost,
+  portSettings,
+  resolveInfraConfig,
+  resolvePorts,
+  serviceNames,
+  type InfraConfig,
+  type InfraPorts,
+  type ServiceName,
+} from './infra-config.js';
+export type { InfraEvent, InfraEventListener, ServiceDownResult, ServiceStatus, ServiceUpResult } from './infra-reports.js';
+export { localEndpoints, type LocalEndpoints } from './local-endpoints.js';
+export { findWorkspaceRoot } from './workspace-root.js';

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { TributaryError } from '@tributary/errors';
+import { createInfra, InfraUpError, type Infra } from '@tributary/infra';
+import { formatDownResult, formatInfraEvent, formatSeconds, formatStatus, formatUpResult } from './infra-output.js';
+
+function openInfra(): Infra {
+  return createInfra({
+    onEvent: (event) => {
+      const line = formatInfraEvent(event);
+      if (line) console.log(line);
+    },
+  });
+}
+
+async function up(): Promise<number> {
+  const startedAt = performance.now();
+  const infra = openInfra();
+  try {
+    for (const result of await infra.up()) console.log(formatUpResult(result));
+  } catch (reason) {
+    if (!(reason instanceof InfraUpError)) throw reason;
+    for (const result of reason.started) console.log(formatUpResult(result));
+    for (const { error } of reason.failures) console.error(`✗ ${error.message}`);
+    return 1;
+  }
+  console.log(`infra up in ${formatSeconds(performance.now() - startedAt)}; data and logs in ${infra.config.home}`);
+  return 0;
+}
+
+async function down(): Promise<number> {
+  for (const result of await openInfra().down()) console.log(formatDownResult(result));
+  return 0;
+}
+
+/** Exits 1 unless every server runs and answers, so scripts can wait on it. */
+async function status(): Promise<number> {
+  const statuses = await openInfra().status();
+  for (const line of statuses.map(formatStatus)) console.log(line);
+  return statuses.every((s) => s.state === 'running') ? 0 : 1;
+}
+
+function action(run: () => Promise<number>): () => Promise<void> {
+  return async () => {
+    try {
+      process.exitCode = await run();
+    } catch (reason) {
+      console.error(`✗ ${TributaryError.from(reason).message}`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+/** `tributary infra up|down|status`: local Kafka, ClickHouse and Redis without Docker. */
+export function registerInfraCommand(program: Command): void {
+  const infra = program
+    .command('infra')
+    .description('local Kafka, ClickHouse and Redis on loopback, without Docker (data in TRIBUTARY_HOME, default .tributary/)');
+  infra.command('up').description('install what is missing, start what is not running, wait until all are ready').action(action(up));
+  infra.command('down').description('stop the servers `up` started and remove their PID files').action(action(down));
+  infra.command('status').description('show what runs; exits 1 unless all run').action(action(status));
+}

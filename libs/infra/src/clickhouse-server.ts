@@ -1,0 +1,55 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cachedInstall } from './cached-install.js';
+import { loopbackHost, type InfraPorts } from './infra-config.js';
+import { runCommand } from './run-command.js';
+import type { ServerContext, ServerDefinition } from './server-definition.js';
+
+/** The chdb-core release from PyPI; its embedded clickhouse-local is ClickHouse 26.9. */
+export const chdbCoreVersion = '26.9.0';
+
+const launcherAsset = fileURLToPath(new URL('../assets/clickhouse-server.py', import.meta.url));
+
+/** A venv in the cache with only chdb-core (pandas and pyarrow are not needed to serve); returns its python. */
+async function installChdb(context: ServerContext): Promise<string> {
+  const { cacheDir } = context.config;
+  const venv = join(cacheDir, `chdb-core-${chdbCoreVersion}`);
+  await cachedInstall(venv, `ClickHouse 26.9 (chdb-core ${chdbCoreVersion} from PyPI)`, context.onEvent, async () => {
+    await runCommand(await context.tools.python(), ['-m', 'venv', venv]);
+    await runCommand(
+      join(venv, 'bin', 'python'),
+      ['-m', 'pip', 'install', '--no-deps', '--no-input', '--disable-pip-version-check', `chdb-core==${chdbCoreVersion}`],
+      { env: { PIP_CACHE_DIR: join(cacheDir, 'pip') } },
+    );
+  });
+  return join(venv, 'bin', 'python');
+}
+
+async function probeClickhouse(ports: InfraPorts): Promise<void> {
+  const response = await fetch(`http://${loopbackHost}:${ports.clickhouseHttp}/ping`, { signal: AbortSignal.timeout(2_000) });
+  const body = await response.text();
+  if (body.trim() !== 'Ok.') throw new Error(`/ping answered ${response.status} ${JSON.stringify(body.slice(0, 80))}`);
+}
+
+/** ClickHouse 26.9 through chdb-core's clickhouse-local, with HTTP and native TCP listeners on loopback. */
+export const clickhouseServer: ServerDefinition = {
+  service: 'clickhouse',
+  portKeys: ['clickhouseHttp', 'clickhouseTcp'],
+  readinessTimeoutMs: 30_000,
+  stopGraceMs: 10_000,
+  listen: (ports) => `http://${loopbackHost}:${ports.clickhouseHttp} (native ${ports.clickhouseTcp})`,
+  async prepare(context) {
+    const python = await installChdb(context);
+    const dataDir = join(context.config.home, 'clickhouse');
+    await mkdir(dataDir, { recursive: true });
+    const { clickhouseHttp, clickhouseTcp } = context.config.ports;
+    return {
+      command: python,
+      args: [launcherAsset, dataDir, String(clickhouseHttp), String(clickhouseTcp)],
+      cwd: dataDir,
+      env: { PYTHONUNBUFFERED: '1' },
+    };
+  },
+  probe: probeClickhouse,
+};
