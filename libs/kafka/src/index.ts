@@ -1,2 +1,25 @@
-/** @tributary/kafka — Typed Kafka producer/consumer, topic catalogue, CloudEvents headers, retries and DLQ. */
-export {};
+/**
+ * @tributary/kafka — the topic catalogue and typed Kafka clients: an idempotent,
+ * batching producer that writes CloudEvents and W3C trace headers, and a
+ * consumer that continues the producer's trace, commits only handled offsets,
+ * retries with jittered backoff and moves records that keep failing to a
+ * dead-letter topic. Test helpers live in `@tributary/kafka/testing`.
+ */
+export { createConsumer, type ConsumerBaseOptions, type ConsumerOptions, type RecordHandler, type TypedConsumer } from './consumer.js';
+export { ensureTopics, type EnsureTopicsOptions, type EnsureTopicsResult } from './ensure-topics.js';
+export {
+  KafkaClosedError,
+  KafkaDeadLetterError,
+  KafkaDecodeError,
+  KafkaProduceError,
+  KafkaTopicSetupError,
+  KafkaUnavailableError,
+  isTransientKafkaError,
+} from './errors.js';
+export { CloudEventHeader, DeadLetterHeader, cloudEventsSpecVersion, headersToStrings } from './headers.js';
+export { createKafkaClient, kafkaBrokersFromEnv, type KafkaClientOptions } from './kafka-client.js';
+export { createProducer, type Compression, type OutgoingRecord, type ProducerOptions, type TypedProducer } from './producer.js';
+export type { BatchHandler, ConsumedRecord } from './record-processor.js';
+export { allTopics, topics } from './topics.js';
+export { defineTopic, type CleanupPolicy, type TopicDefinition, type TopicOptions } from './topic.js';
+export { createBytesCodec, createProtobufCodec, type BytesCodecOptions, type ValueCodec } from './value-codec.js';

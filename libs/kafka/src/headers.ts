@@ -1,0 +1,43 @@
+import type { IHeaders } from 'kafkajs';
+
+/**
+ * Headers of the CloudEvents Kafka protocol binding (binary content mode):
+ * the event's attributes travel as `ce_*` headers, the value is the data.
+ */
+export const CloudEventHeader = {
+  specVersion: 'ce_specversion',
+  id: 'ce_id',
+  type: 'ce_type',
+  source: 'ce_source',
+  time: 'ce_time',
+  contentType: 'content-type',
+} as const;
+
+/** Headers a consumer adds when it moves a failed record to the dead-letter topic. */
+export const DeadLetterHeader = {
+  error: 'dlq_error',
+  errorCode: 'dlq_error_code',
+  sourceTopic: 'dlq_source_topic',
+  sourcePartition: 'dlq_source_partition',
+  sourceOffset: 'dlq_source_offset',
+  attempts: 'dlq_attempts',
+  consumerGroup: 'dlq_consumer_group',
+  failedAt: 'dlq_failed_at',
+} as const;
+
+/** The CloudEvents spec version written in `ce_specversion`. */
+export const cloudEventsSpecVersion = '1.0';
+
+/**
+ * Record headers as UTF-8 strings. A header sent more than once keeps its last
+ * value, as Kafka clients' "last header" lookups do.
+ */
+export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (!headers) return result;
+  for (const [name, raw] of Object.entries(headers)) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value !== undefined) result[name] = value.toString();
+  }
+  return result;
+}

@@ -1,0 +1,67 @@
+import type { TopicPartitionOffsetAndMetadata } from 'kafkajs';
+
+/** Options of {@link OffsetTracker}. */
+export interface OffsetTrackerOptions {
+  /** A commit is due once this much time passed since the last one, in ms. */
+  readonly commitIntervalMs: number;
+  /** A commit is due once this many records were handled since the last one. */
+  readonly commitEveryRecords: number;
+  /** Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * The offsets a consumer may commit: per partition, the offset after the last
+ * record whose handling finished. Records of a partition finish in order, so
+ * committing it never skips a record still being handled.
+ */
+export class OffsetTracker {
+  private readonly pending = new Map<string, TopicPartitionOffsetAndMetadata>();
+  private handledSinceCommit = 0;
+  private lastCommitAtMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: OffsetTrackerOptions) {
+    this.now = options.now ?? Date.now;
+    this.lastCommitAtMs = this.now();
+  }
+
+  /** Records up to and including `offset` of the partition are done. */
+  markHandled(topic: string, partition: number, offset: string, records: number): void {
+    const next = (BigInt(offset) + 1n).toString();
+    this.pending.set(`${topic}:${partition}`, { topic, partition, offset: next });
+    this.handledSinceCommit += records;
+  }
+
+  /** Whether there is something to commit and the interval or the record count says it is time. */
+  isDue(): boolean {
+    if (this.pending.size === 0) return false;
+    return (
+      this.handledSinceCommit >= this.options.commitEveryRecords || this.now() - this.lastCommitAtMs >= this.options.commitIntervalMs
+    );
+  }
+
+  /** The offsets to commit now; they are no longer pending. */
+  take(): TopicPartitionOffsetAndMetadata[] {
+    const offsets = [...this.pending.values()];
+    this.pending.clear();
+    this.handledSinceCommit = 0;
+    this.lastCommitAtMs = this.now();
+    return offsets;
+  }
+
+  /** Puts back offsets whose commit failed, unless a later offset of the partition is pending already. */
+  restore(offsets: readonly TopicPartitionOffsetAndMetadata[]): void {
+    for (const offset of offsets) {
+      const key = `${offset.topic}:${offset.partition}`;
+      if (!this.pending.has(key)) this.pending.set(key, offset);
+    }
+  }
+
+  /** Forgets partitions this member no longer owns after a rebalance: their new owner commits them. */
+  retainAssigned(assignment: Readonly<Record<string, readonly number[]>>): void {
+    for (const [key, { topic, partition }] of this.pending) {
+      if (!assignment[topic]?.includes(partition)) this.pending.delete(key);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Link, type Span } from '@opentelemetry/api';
+import { TributaryError } from '@tributary/errors';
+import type { Logger } from '@tributary/observability';
+import { retry } from '@tributary/resilience';
+import type { KafkaMessage } from 'kafkajs';
+import type { DeadLetterWriter } from './dead-letter.js';
+import { KafkaDecodeError } from './errors.js';
+import { headersToStrings } from './headers.js';
+import { kafkaMetrics } from './metrics.js';
+import type { TopicDefinition } from './topic.js';
+
+/** A record as a handler sees it: the value decoded with the topic's codec, headers as strings. */
+export interface ConsumedRecord<T> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** The key as UTF-8 text, or null for records without a key. */
+  readonly key: string | null;
+  readonly value: T;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The record's timestamp (producer create time unless the topic says log-append time). */
+  readonly timestamp: Date;
+}
+
+/** Handles the records of one call; throwing fails them all. */
+export type BatchHandler<T> = (records: readonly ConsumedRecord<T>[]) => Promise<void>;
+
+/** How handler failures are retried before a record is dead-lettered. */
+export interface HandlerRetryPolicy {
+  readonly retries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** What {@link createRecordProcessor} needs. */
+export interface RecordProcessorOptions<T> {
+  readonly topic: TopicDefinition<T>;
+  readonly groupId: string;
+  readonly handler: BatchHandler<T>;
+  readonly retry: HandlerRetryPolicy;
+  readonly deadLetters: DeadLetterWriter;
+  readonly logger: Logger;
+}
+
+/**
+ * Takes consecutive messages of one partition to done: each is handled or, once
+ * its retries are spent, dead-lettered. Returns only when all are done, so the
+ * caller may then resolve and commit the last offset.
+ */
+export type RecordProcessor = (partition: number, messages: readonly KafkaMessage[]) => Promise<void>;
+
+interface Item<T> {
+  readonly message: KafkaMessage;
+  readonly record: ConsumedRecord<T>;
+}
+
+const tracer = trace.getTracer('@tributary/kafka');
+
+/**
+ * Only an error that states it is not retryable skips the retries: a handler's
+ * plain `Error` says nothing either way, and giving it a few tries costs little.
+ */
+function worthRetrying(reason: unknown): boolean {
+  return !(reason instanceof TributaryError && !reason.retryable);
+}
+
+/** Creates the {@link RecordProcessor} of one consumer. */
+export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): RecordProcessor {
+  const { topic, groupId, handler, deadLetters, logger } = options;
+  const labels = { topic: topic.name, group: groupId };
+  const metrics = kafkaMetrics();
+  const baseAttributes = {
+    'messaging.system': 'kafka',
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': topic.name,
+    'messaging.consumer.group.name': groupId,
+  };
+
+  /** Calls the handler with retries; returns the error and attempts of the last failure, if any. */
+  async function callHandler(items: readonly Item<T>[], span: Span): Promise<{ error: TributaryError; attempts: number } | undefined> {
+    let attempts = 0;
+    try {
+      await retry(
+        async () => {
+          attempts++;
+          const stopTimer = metrics.handlerDuration.startTimer(labels);
+          try {
+            await handler(items.map((item) => item.record));
+          } catch (reason) {
+            metrics.handlerFailures.inc(labels);
+            throw reason;
+          } finally {
+            stopTimer();
+          }
+        },
+        {
+          ...options.retry,
+          shouldRetry: worthRetrying,
+          onRetry: (reason, attempt, delayMs) =>
+            logger.warn({ err: reason, topic: topic.name, records: items.length, attempt, delayMs }, 'handler failed, retrying'),
+        },
+      );
+      return undefined;
+    } catch (reason) {
+      const error = TributaryError.from(reason);
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      return { error, attempts };
+    }
+  }
+
+  /** One record in a span continuing its producer's trace; dead-lettered if it keeps failing. */
+  function processOne(partition: number, item: Item<T>): Promise<void> {
+    const parent = propagation.extract(ROOT_CONTEXT, item.record.headers);
+    const attributes = { ...baseAttributes, 'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(item.message.offset) };
+    return tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+      try {
+        const failure = await callHandler([item], span);
+        if (failure) await deadLetters.write(item.message, { sourceTopic: topic.name, sourcePartition: partition, consumerGroup: groupId, ...failure });
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  /** Several records in one handler call, its span linked to each producer's; on failure each record is retried alone. */
+  async function processMany(partition: number, items: readonly Item<T>[]): Promise<void> {
+    const links: Link[] = items
+      .map((item) => trace.getSpanContext(propagation.extract(ROOT_CONTEXT, item.record.headers)))
+      .filter((spanContext) => spanContext !== undefined)
+      .map((spanContext) => ({ context: spanContext }));
+    const attributes = { ...baseAttributes, 'messaging.destination.partition.id': String(partition), 'messaging.batch.message_count': items.length };
+    const failure = await tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes, links }, async (span) => {
+      try {
+        return await callHandler(items, span);
+      } finally {
+        span.end();
+      }
+    });
+    if (!failure) return;
+    logger.warn({ err: failure.error, topic: topic.name, partition, records: items.length }, 'batch failed, handling its records one by one');
+    for (const item of items) await processOne(partition, item);
+  }
+
+  function decode(partition: number, message: KafkaMessage): ConsumedRecord<T> {
+    let value: T;
+    try {
+      value = topic.codec.decode(message.value ?? new Uint8Array());
+    } catch (reason) {
+      throw new KafkaDecodeError(topic.name, partition, message.offset, topic.codec.typeName, reason);
+    }
+    return {
+      topic: topic.name,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+      value,
+      headers: headersToStrings(message.headers),
+      timestamp: new Date(Number(message.timestamp)),
+    };
+  }
+
+  return async (partition, messages) => {
+    const items: Item<T>[] = [];
+    for (const message of messages) {
+      try {
+        items.push({ message, record: decode(partition, message) });
+      } catch (reason) {
+        const error = TributaryError.from(reason);
+        await deadLetters.write(message, { sourceTopic: topic.name, sourcePartition: partition, consumerGroup: groupId, error, attempts: 0 });
+      }
+    }
+    const [first] = items;
+    if (items.length > 1) await processMany(partition, items);
+    else if (first) await processOne(partition, first);
+  };
+}
