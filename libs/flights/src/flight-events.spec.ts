@@ -7,8 +7,8 @@ import {
   readFlightEvents,
   toFlightEvents,
   type Flight,
-  type FlightArrived,
-  type FlightDeparted,
+  type FlightArrivedEvent,
+  type FlightDepartedEvent,
   type FlightEvent,
 } from './index.js';
 
@@ -48,11 +48,11 @@ describe('readFlightEvents()', () => {
   });
 
   it('places each arrival one estimated block time after its departure', () => {
-    const departures = new Map<string, FlightDeparted>();
+    const departures = new Map<string, FlightDepartedEvent>();
     for (const e of events) if (e.type === FLIGHT_DEPARTED) departures.set(e.flightKey, e);
     for (const e of events) {
       if (e.type !== FLIGHT_ARRIVED) continue;
-      const departure = departures.get(e.flightKey) as FlightDeparted;
+      const departure = departures.get(e.flightKey) as FlightDepartedEvent;
       expect(departure.eventTimeMs).toBe(departure.departureTimeMs);
       expect(e.eventTimeMs - departure.eventTimeMs).toBe(estimatedBlockTimeMs(departure.distanceMiles));
       expect([e.origin, e.destination]).toEqual([departure.origin, departure.destination]);
@@ -82,7 +82,7 @@ describe('toFlightEvents()', () => {
 
   it('keeps departure order for arrivals due at the same time', async () => {
     const events = await collect(toFlightEvents(fromArray([flight('a', 0, 70), flight('b', 0, 70)])));
-    const arrivals = events.filter((e): e is FlightArrived => e.type === FLIGHT_ARRIVED);
+    const arrivals = events.filter((e): e is FlightArrivedEvent => e.type === FLIGHT_ARRIVED);
     expect(arrivals.map((e) => e.flightKey)).toEqual(['a', 'b']);
   });
 

@@ -22,7 +22,7 @@ interface FlightEventBase {
 }
 
 /** A flight left the gate; event time = actual departure. */
-export interface FlightDeparted extends FlightEventBase {
+export interface FlightDepartedEvent extends FlightEventBase {
   readonly type: typeof FLIGHT_DEPARTED;
   readonly distanceMiles: number;
   readonly departureTimeMs: number;
@@ -33,19 +33,20 @@ export interface FlightDeparted extends FlightEventBase {
  * ({@link estimatedBlockTimeMs}). Carries origin and destination too, so
  * per-airport outcome statistics need no join with the departure.
  */
-export interface FlightArrived extends FlightEventBase {
+export interface FlightArrivedEvent extends FlightEventBase {
   readonly type: typeof FLIGHT_ARRIVED;
   /** Minutes late at arrival; negative when early. */
   readonly arrivalDelayMinutes: number;
+  readonly departureTimeMs: number;
 }
 
-export type FlightEvent = FlightDeparted | FlightArrived;
+export type FlightEvent = FlightDepartedEvent | FlightArrivedEvent;
 
 /** Options of {@link readFlightEvents}: the slice of flights whose events are wanted. */
 export type ReadFlightEventsOptions = ReadFlightsOptions;
 
 /** The `flight.departed` event of a flight. */
-export function departedEvent(flight: Flight): FlightDeparted {
+export function departedEvent(flight: Flight): FlightDepartedEvent {
   return {
     type: FLIGHT_DEPARTED,
     eventId: flightEventId(FLIGHT_DEPARTED, flight.flightKey),
@@ -59,7 +60,7 @@ export function departedEvent(flight: Flight): FlightDeparted {
 }
 
 /** The `flight.arrived` event of a flight. */
-export function arrivedEvent(flight: Flight): FlightArrived {
+export function arrivedEvent(flight: Flight): FlightArrivedEvent {
   return {
     type: FLIGHT_ARRIVED,
     eventId: flightEventId(FLIGHT_ARRIVED, flight.flightKey),
@@ -68,6 +69,7 @@ export function arrivedEvent(flight: Flight): FlightArrived {
     origin: flight.origin,
     destination: flight.destination,
     arrivalDelayMinutes: flight.arrivalDelayMinutes,
+    departureTimeMs: flight.departureTimeMs,
   };
 }
 
@@ -83,7 +85,7 @@ export function arrivedEvent(flight: Flight): FlightArrived {
  * @throws MalformedFlightRowError when the flights are not in departure order.
  */
 export async function* toFlightEvents(flights: AsyncIterable<Flight>): AsyncGenerator<FlightEvent> {
-  const inAir = new MinHeap<{ readonly event: FlightArrived; readonly seq: number }>(
+  const inAir = new MinHeap<{ readonly event: FlightArrivedEvent; readonly seq: number }>(
     (a, b) => a.event.eventTimeMs < b.event.eventTimeMs || (a.event.eventTimeMs === b.event.eventTimeMs && a.seq < b.seq),
   );
   let seq = 0;
@@ -94,7 +96,7 @@ export async function* toFlightEvents(flights: AsyncIterable<Flight>): AsyncGene
     }
     previousMs = flight.departureTimeMs;
     while ((inAir.peek()?.event.eventTimeMs ?? Infinity) <= flight.departureTimeMs) {
-      yield (inAir.pop() as { event: FlightArrived }).event;
+      yield (inAir.pop() as { event: FlightArrivedEvent }).event;
     }
     yield departedEvent(flight);
     inAir.push({ event: arrivedEvent(flight), seq: seq++ });

@@ -15,8 +15,8 @@ export {
   departedEvent,
   readFlightEvents,
   toFlightEvents,
-  type FlightArrived,
-  type FlightDeparted,
+  type FlightArrivedEvent,
+  type FlightDepartedEvent,
   type FlightEvent,
   type ReadFlightEventsOptions,
 } from './flight-events.js';
@@ -24,4 +24,5 @@ export { flightKey } from './flight-key.js';
 export { flightsParquetPath } from './flights-parquet-path.js';
 export { ARRIVAL_DELAY_MINUTES_RANGE, DISTANCE_MILES_RANGE, isInRange, type PlausibleRange } from './plausible-ranges.js';
 export { readFlights, type Flight, type ReadFlightsOptions } from './read-flights.js';
+export { FLIGHTS_REPLAY_SOURCE, toEventMessage, type ToEventMessageOptions } from './to-event-message.js';
 export { uuidV5 } from './uuid-v5.js';
