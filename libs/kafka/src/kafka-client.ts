@@ -44,7 +44,7 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
 function toPino(logger: Logger): logCreator {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
-      const { message, timestamp: _timestamp, ...fields } = log;
+      const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
       const line = { namespace, ...fields };
       if (level === logLevel.ERROR) logger.error(line, message);
       else if (level === logLevel.WARN) logger.warn(line, message);

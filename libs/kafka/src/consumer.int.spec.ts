@@ -1,0 +1,303 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { create, fromJson, toJson } from '@bufbuild/protobuf';
+import { StringValueSchema, StructSchema } from '@bufbuild/protobuf/wkt';
+import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Code, TributaryError } from '@tributary/errors';
+import { createLogger } from '@tributary/observability';
+import type { Admin } from 'kafkajs';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  createBytesCodec,
+  createConsumer,
+  createKafkaClient,
+  createProducer,
+  createProtobufCodec,
+  defineTopic,
+  type ConsumedRecord,
+  type ConsumerOptions,
+  type TopicDefinition,
+  type TypedConsumer,
+} from './index.js';
+import { createTestTopics, readRecords, uniqueName } from './testing/index.js';
+
+const kafka = createKafkaClient({ clientId: 'kafka-consumer-test' });
+const logger = createLogger({ name: 'kafka-consumer-test', level: 'error' });
+const testTopics = createTestTopics(kafka);
+const ids = defineTopic({ name: 'test.ids', keyDescription: 'id', codec: createProtobufCodec(StringValueSchema), partitions: 1 });
+const deadLetterDefinition = defineTopic({ name: 'test.dlq', keyDescription: 'original key', codec: createBytesCodec(), partitions: 1 });
+const exporter = new InMemorySpanExporter();
+const producer = createProducer({ kafka, source: '/tests/consumer', logger });
+const consumers: TypedConsumer[] = [];
+let admin: Admin;
+
+beforeAll(async () => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+  admin = kafka.admin();
+  await admin.connect();
+});
+
+afterEach(async () => {
+  await Promise.all(consumers.splice(0).map((consumer) => consumer.close()));
+});
+
+afterAll(async () => {
+  await producer.close();
+  await testTopics.deleteAll();
+  await admin.disconnect();
+});
+
+/** Test topics: a one-partition topic of string ids and its own dead-letter topic. */
+async function topicsForTest(): Promise<{ topic: TopicDefinition<{ value: string }>; deadLetterTopic: string }> {
+  const [topic, deadLetters] = await Promise.all([testTopics.create(ids), testTopics.create(deadLetterDefinition)]);
+  return { topic, deadLetterTopic: deadLetters.name };
+}
+
+async function produceIds(topic: TopicDefinition<{ value: string }>, from: number, to: number): Promise<void> {
+  const records = [];
+  for (let i = from; i < to; i++) records.push({ key: `key-${i}`, value: create(StringValueSchema, { value: `id-${i}` }) });
+  await producer.send(topic, records);
+}
+
+async function startConsumer<T>(options: ConsumerOptions<T>): Promise<TypedConsumer> {
+  const consumer = createConsumer({ logger, retryBaseDelayMs: 5, maxWaitTimeMs: 100, ...options });
+  consumers.push(consumer);
+  await consumer.start();
+  return consumer;
+}
+
+async function committedOffset(groupId: string, topic: string): Promise<string | undefined> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return offsets?.partitions.find((partition) => partition.partition === 0)?.offset;
+}
+
+describe('createConsumer()', () => {
+  it('decodes the record, keeps its headers and continues the producer trace in the handler span', async () => {
+    const topic = await testTopics.create(defineTopic({ name: 'test.traced', keyDescription: 'entity id', codec: createProtobufCodec(StructSchema) }));
+    await trace.getTracer('test').startActiveSpan('request', async (span) => {
+      await producer.send(topic, [{ key: 'SFO', value: fromJson(StructSchema, { delay: 17 }), type: 'flight.arrived' }]);
+      span.end();
+    });
+    const received: { record: ConsumedRecord<unknown>; traceId: string | undefined }[] = [];
+    await startConsumer({
+      kafka,
+      topic,
+      groupId: uniqueName('test-traced'),
+      handler: async (record) => {
+        received.push({ record, traceId: trace.getActiveSpan()?.spanContext().traceId });
+      },
+    });
+
+    await vi.waitFor(() => expect(received).toHaveLength(1), { timeout: 15_000 });
+    const [{ record, traceId }] = received as [(typeof received)[0]];
+    expect(record.key).toBe('SFO');
+    expect(toJson(StructSchema, record.value as never)).toEqual({ delay: 17 });
+    expect(record.headers).toMatchObject({ ce_type: 'flight.arrived', ce_source: '/tests/consumer', 'content-type': 'application/protobuf' });
+    expect(record.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+
+    const spans = () => exporter.getFinishedSpans();
+    await vi.waitFor(() => expect(spans().some((span) => span.name === `process ${topic.name}`)).toBe(true));
+    const producerSpan = spans().find((span) => span.name === `send ${topic.name}`)!;
+    const consumerSpan = spans().find((span) => span.name === `process ${topic.name}`)!;
+    expect(producerSpan.kind).toBe(SpanKind.PRODUCER);
+    expect(consumerSpan.kind).toBe(SpanKind.CONSUMER);
+    expect(consumerSpan.spanContext().traceId).toBe(producerSpan.spanContext().traceId);
+    expect(consumerSpan.parentSpanContext?.spanId).toBe(producerSpan.spanContext().spanId);
+    expect(traceId).toBe(producerSpan.spanContext().traceId);
+  });
+
+  it('retries a failing record, sends it to the DLQ with the reason and source offset, and handles the records after it', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 20);
+    const handled = new Set<string>();
+    let poisonAttempts = 0;
+    const groupId = uniqueName('test-dlq');
+    await startConsumer({
+      kafka,
+      topic,
+      groupId,
+      deadLetterTopic,
+      retries: 2,
+      handler: async ({ value }) => {
+        if (value.value === 'id-7') {
+          poisonAttempts++;
+          throw new Error('no airport for id-7');
+        }
+        handled.add(value.value);
+      },
+    });
+
+    await vi.waitFor(() => expect(handled.size).toBe(19), { timeout: 15_000 });
+    const [dead] = await readRecords(kafka, deadLetterTopic, 1);
+    expect(poisonAttempts).toBe(3);
+    expect(dead?.key).toBe('key-7');
+    expect(topic.codec.decode(dead!.value!).value).toBe('id-7');
+    expect(dead?.headers).toMatchObject({
+      dlq_error: 'no airport for id-7',
+      dlq_error_code: 'Unknown',
+      dlq_source_topic: topic.name,
+      dlq_source_partition: '0',
+      dlq_source_offset: '7',
+      dlq_attempts: '3',
+      dlq_consumer_group: groupId,
+      ce_source: '/tests/consumer',
+    });
+    expect(Date.parse(dead!.headers['dlq_failed_at']!)).not.toBeNaN();
+    const accounted = new Set([...handled, 'id-7']);
+    expect(Array.from({ length: 20 }, (_, i) => `id-${i}`).every((id) => accounted.has(id))).toBe(true);
+    await vi.waitFor(async () => expect(await committedOffset(groupId, topic.name)).toBe('20'), { timeout: 5_000 });
+  });
+
+  it('sends a record that does not decode to the DLQ at once', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await producer.send({ ...topic, codec: createBytesCodec() }, [{ key: 'garbage', value: new Uint8Array([0xff, 0xff, 0xff]) }]);
+    await produceIds(topic, 1, 2);
+    const handled: string[] = [];
+    await startConsumer({ kafka, topic, groupId: uniqueName('test-decode'), deadLetterTopic, handler: async ({ value }) => void handled.push(value.value) });
+
+    const [dead] = await readRecords(kafka, deadLetterTopic, 1);
+    expect(dead?.headers).toMatchObject({ dlq_error_code: 'InvalidArgument', dlq_attempts: '0', dlq_source_offset: '0' });
+    expect([...dead!.value!]).toEqual([0xff, 0xff, 0xff]);
+    await vi.waitFor(() => expect(handled).toEqual(['id-1']));
+  });
+
+  it('does not retry an error that says it is not retryable', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 1);
+    let attempts = 0;
+    await startConsumer({
+      kafka,
+      topic,
+      groupId: uniqueName('test-fatal'),
+      deadLetterTopic,
+      handler: async () => {
+        attempts++;
+        throw new TributaryError(Code.FailedPrecondition, 'unknown model', { retryable: false });
+      },
+    });
+
+    const [dead] = await readRecords(kafka, deadLetterTopic, 1);
+    expect(dead?.headers).toMatchObject({ dlq_error: 'unknown model', dlq_error_code: 'FailedPrecondition', dlq_attempts: '1' });
+    expect(attempts).toBe(1);
+  });
+
+  it('hands batches to a batch handler and dead-letters only the record that keeps failing', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 300);
+    const handled = new Set<string>();
+    const batchSizes: number[] = [];
+    await startConsumer({
+      kafka,
+      topic,
+      groupId: uniqueName('test-batch'),
+      deadLetterTopic,
+      retries: 1,
+      maxBatchSize: 100,
+      batchHandler: async (records) => {
+        batchSizes.push(records.length);
+        if (records.some((record) => record.value.value === 'id-150')) throw new Error('bad batch');
+        for (const record of records) handled.add(record.value.value);
+      },
+    });
+
+    await vi.waitFor(() => expect(handled.size).toBe(299), { timeout: 15_000 });
+    const [dead] = await readRecords(kafka, deadLetterTopic, 1);
+    expect(dead?.headers).toMatchObject({ dlq_source_offset: '150', dlq_error: 'bad batch', dlq_attempts: '2' });
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(100);
+    expect(handled.has('id-150')).toBe(false);
+  });
+
+  it('never commits past a record whose handler has not finished', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 10);
+    const groupId = uniqueName('test-commit');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let blocked = false;
+    await startConsumer({
+      kafka,
+      topic,
+      groupId,
+      deadLetterTopic,
+      commitEveryRecords: 1,
+      handler: async ({ value }) => {
+        if (value.value !== 'id-5') return;
+        blocked = true;
+        await gate;
+      },
+    });
+
+    await vi.waitFor(() => expect(blocked).toBe(true), { timeout: 15_000 });
+    await sleep(300);
+    expect(await committedOffset(groupId, topic.name)).toBe('5');
+    release();
+    await vi.waitFor(async () => expect(await committedOffset(groupId, topic.name)).toBe('10'), { timeout: 5_000 });
+  });
+
+  it('pause() stops delivery at the next record and resume() continues from there', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 10);
+    const handled: string[] = [];
+    const consumer: TypedConsumer = await startConsumer({
+      kafka,
+      topic,
+      groupId: uniqueName('test-pause'),
+      deadLetterTopic,
+      handler: async ({ value }) => {
+        handled.push(value.value);
+        if (value.value === 'id-2') consumer.pause();
+      },
+    });
+
+    await vi.waitFor(() => expect(handled).toEqual(['id-0', 'id-1', 'id-2']), { timeout: 15_000 });
+    await produceIds(topic, 10, 12);
+    await sleep(500);
+    expect(consumer.paused).toBe(true);
+    expect(handled).toHaveLength(3);
+    consumer.resume();
+    await vi.waitFor(() => expect(handled).toHaveLength(12));
+    expect(handled).toEqual(Array.from({ length: 12 }, (_, i) => `id-${i}`));
+  });
+
+  it('close() lets the handler in flight finish and commits what was handled', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 5);
+    const groupId = uniqueName('test-close');
+    const handled: string[] = [];
+    let inHandler = false;
+    const consumer = createConsumer({
+      kafka,
+      topic,
+      groupId,
+      deadLetterTopic,
+      logger,
+      maxWaitTimeMs: 100,
+      commitIntervalMs: 60_000,
+      commitEveryRecords: 10_000,
+      handler: async ({ value }) => {
+        if (value.value === 'id-4') {
+          inHandler = true;
+          await sleep(300);
+        }
+        handled.push(value.value);
+      },
+    });
+    await consumer.start();
+    await vi.waitFor(() => expect(inHandler).toBe(true), { timeout: 15_000 });
+    expect(await committedOffset(groupId, topic.name)).toBe('-1');
+
+    await Promise.all([consumer.close(), consumer.close()]);
+    expect(handled).toEqual(['id-0', 'id-1', 'id-2', 'id-3', 'id-4']);
+    expect(await committedOffset(groupId, topic.name)).toBe('5');
+
+    await produceIds(topic, 5, 6);
+    const again: string[] = [];
+    await startConsumer({ kafka, topic, groupId, deadLetterTopic, handler: async ({ value }) => void again.push(value.value) });
+    await vi.waitFor(() => expect(again).toEqual(['id-5']), { timeout: 15_000 });
+  });
+});
