@@ -1,2 +1,31 @@
-/** @tributary/ml — Training algorithms on typed arrays, metrics, ONNX export and ONNX Runtime sessions. */
-export {};
+/**
+ * @tributary/ml — the models Tributary trains, written here on typed arrays:
+ * histogram gradient-boosted trees and L2 logistic regression over a columnar
+ * {@link FeatureMatrix}, the metrics the trainer evaluates them with, and their
+ * export to ONNX with a check that ONNX Runtime reproduces them.
+ */
+export {
+  FeatureMismatchError,
+  InvalidDatasetError,
+  InvalidTrainingOptionsError,
+  ModelFormatError,
+  OnnxParityError,
+  OnnxRuntimeError,
+  UnsupportedModelOperationError,
+} from './errors.js';
+export { createFeatureMatrix, selectRows, MAX_CATEGORY_CODE, type FeatureMatrix, type FeatureMatrixOptions } from './feature-matrix.js';
+export type { BinaryClassifier, FeatureImportance } from './model.js';
+export { GbdtModel, type GbdtModelJson } from './gbdt/gbdt-model.js';
+export type { GbdtObjective } from './gbdt/objective.js';
+export type { TreeJson } from './gbdt/tree.js';
+export { trainGbdt, type BoostingProgress, type GbdtOptions, type ValidationSet } from './gbdt/train-gbdt.js';
+export {
+  binaryClassificationMetrics,
+  type BinaryClassificationMetrics,
+  type BinaryClassificationMetricsOptions,
+} from './metrics/binary-classification-metrics.js';
+export { brierScore } from './metrics/brier-score.js';
+export { calibrationTable, type CalibrationBin, type CalibrationTableOptions } from './metrics/calibration-table.js';
+export { confusionMatrix, type ConfusionMatrix, type ConfusionMatrixOptions } from './metrics/confusion-matrix.js';
+export { logLoss } from './metrics/log-loss.js';
+export { rocAuc } from './metrics/roc-auc.js';

@@ -1,0 +1,105 @@
+/**
+ * Gradient histograms: for every feature and bin, the sums of gradient and
+ * hessian and the row count of the rows in one leaf, laid out as
+ * `[grad, hess, count]` triples in one Float64Array per leaf.
+ */
+export interface HistogramLayout {
+  /** Index of each feature's first triple, in numbers (not triples). */
+  readonly offsets: Int32Array;
+  /** Bins per feature, the missing bin included. */
+  readonly binCounts: Int32Array;
+  /** Length of one histogram array. */
+  readonly length: number;
+}
+
+/** The layout for features with the given bin counts. */
+export function createHistogramLayout(binCounts: readonly number[]): HistogramLayout {
+  const offsets = new Int32Array(binCounts.length);
+  let length = 0;
+  binCounts.forEach((count, f) => {
+    offsets[f] = length;
+    length += count * 3;
+  });
+  return { offsets, binCounts: Int32Array.from(binCounts), length };
+}
+
+/** Reuses histogram arrays across leaves and trees, which keeps the garbage collector out of the inner loop. */
+export class HistogramPool {
+  readonly #free: Float64Array[] = [];
+  readonly #length: number;
+
+  constructor(layout: HistogramLayout) {
+    this.#length = layout.length;
+  }
+
+  /** A zeroed histogram. */
+  acquire(): Float64Array {
+    const histogram = this.#free.pop();
+    if (!histogram) return new Float64Array(this.#length);
+    histogram.fill(0);
+    return histogram;
+  }
+
+  release(histogram: Float64Array): void {
+    this.#free.push(histogram);
+  }
+}
+
+/** Scratch space for {@link buildHistogram}, sized for the largest leaf. */
+export interface OrderedGradients {
+  readonly grad: Float64Array;
+  readonly hess: Float64Array;
+}
+
+/**
+ * Adds the rows `rows[start..end)` into `histogram` for the given features.
+ * Gradients are first gathered into row order ("ordered gradients") so the
+ * per-feature loops read them sequentially.
+ */
+export function buildHistogram(
+  histogram: Float64Array,
+  layout: HistogramLayout,
+  bins: readonly Uint8Array[],
+  features: Int32Array,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  grad: Float64Array,
+  hess: Float64Array,
+  scratch: OrderedGradients,
+): void {
+  const n = end - start;
+  const og = scratch.grad;
+  const oh = scratch.hess;
+  for (let i = 0; i < n; i++) {
+    const r = rows[start + i] as number;
+    og[i] = grad[r] as number;
+    oh[i] = hess[r] as number;
+  }
+  for (let k = 0; k < features.length; k++) {
+    const f = features[k] as number;
+    const column = bins[f] as Uint8Array;
+    const offset = layout.offsets[f] as number;
+    for (let i = 0; i < n; i++) {
+      const at = offset + (column[rows[start + i] as number] as number) * 3;
+      histogram[at]! += og[i] as number;
+      histogram[at + 1]! += oh[i] as number;
+      histogram[at + 2]! += 1;
+    }
+  }
+}
+
+/** `parent -= child` over the given features: the histogram of the sibling, without touching its rows. */
+export function subtractHistogram(
+  parent: Float64Array,
+  child: Float64Array,
+  layout: HistogramLayout,
+  features: Int32Array,
+): void {
+  for (let k = 0; k < features.length; k++) {
+    const f = features[k] as number;
+    const from = layout.offsets[f] as number;
+    const to = from + (layout.binCounts[f] as number) * 3;
+    for (let i = from; i < to; i++) parent[i]! -= child[i] as number;
+  }
+}

@@ -1,0 +1,207 @@
+import type { FeatureBinning } from './bin-mapper.js';
+import { buildHistogram, subtractHistogram, type HistogramLayout, type HistogramPool, type OrderedGradients } from './histogram.js';
+import { findBestSplit, type GradientStats, type SplitCandidate, type SplitSearchOptions } from './split-finder.js';
+import type { Tree } from './tree.js';
+
+/** Limits of one tree's growth. */
+export interface TreeGrowthOptions extends SplitSearchOptions {
+  readonly maxLeaves: number;
+  readonly maxDepth: number;
+  /** Multiplies every leaf value (shrinkage). */
+  readonly learningRate: number;
+}
+
+/** The training set as histograms see it. */
+export interface BinnedDataset {
+  /** One column of bins per feature. */
+  readonly bins: readonly Uint8Array[];
+  readonly binnings: readonly FeatureBinning[];
+  readonly layout: HistogramLayout;
+}
+
+/** Reusable buffers of one training run. */
+export interface GrowthWorkspace {
+  readonly pool: HistogramPool;
+  readonly ordered: OrderedGradients;
+  /** Scratch for partitioning rows, as long as the largest row set. */
+  readonly partitionScratch: Uint32Array;
+}
+
+/** A grown tree and where the rows it was grown on ended up. */
+export interface GrownTree {
+  readonly tree: Tree;
+  /** `rows[leafStart[l] .. leafEnd[l])` are the rows of leaf l (the `rows` array passed in, reordered). */
+  readonly leafStart: Int32Array;
+  readonly leafEnd: Int32Array;
+  /** Per internal node: which bins of its feature go left; routes rows that were not in `rows` (bagging). */
+  readonly binGoesLeft: readonly Uint8Array[];
+}
+
+interface GrowingLeaf {
+  start: number;
+  end: number;
+  stats: GradientStats;
+  depth: number;
+  histogram: Float64Array | undefined;
+  split: SplitCandidate | undefined;
+  /** Internal node whose child this leaf is, −1 for the root, and on which side. */
+  parent: number;
+  isLeft: boolean;
+}
+
+/**
+ * Grows one tree leaf-wise (best-first): the leaf whose best split gains most
+ * is split next, until `maxLeaves` leaves or no allowed split remains. Only
+ * the smaller child's histogram is built from rows; the larger one is the
+ * parent's minus it. `rows` is reordered so each leaf's rows are contiguous.
+ */
+export function growTree(
+  data: BinnedDataset,
+  grad: Float64Array,
+  hess: Float64Array,
+  rows: Uint32Array,
+  features: Int32Array,
+  options: TreeGrowthOptions,
+  workspace: GrowthWorkspace,
+): GrownTree {
+  const nodes: SplitCandidate[] = [];
+  const leftChild: number[] = [];
+  const rightChild: number[] = [];
+  const search = (leaf: GrowingLeaf): void => {
+    const splittable = leaf.depth < options.maxDepth && leaf.stats.count >= 2 * options.minSamplesLeaf;
+    leaf.split =
+      splittable && leaf.histogram
+        ? findBestSplit({ histogram: leaf.histogram, layout: data.layout, binnings: data.binnings, features, total: leaf.stats, options })
+        : undefined;
+  };
+
+  const root: GrowingLeaf = {
+    start: 0,
+    end: rows.length,
+    stats: sumStats(grad, hess, rows),
+    depth: 0,
+    histogram: workspace.pool.acquire(),
+    split: undefined,
+    parent: -1,
+    isLeft: false,
+  };
+  buildHistogram(root.histogram as Float64Array, data.layout, data.bins, features, rows, 0, rows.length, grad, hess, workspace.ordered);
+  search(root);
+  const leaves: GrowingLeaf[] = [root];
+
+  while (leaves.length < options.maxLeaves) {
+    let best = -1;
+    for (let l = 0; l < leaves.length; l++) {
+      const split = leaves[l]?.split;
+      if (split && (best < 0 || split.gain > (leaves[best]?.split as SplitCandidate).gain)) best = l;
+    }
+    if (best < 0) break;
+    const leaf = leaves[best] as GrowingLeaf;
+    const split = leaf.split as SplitCandidate;
+    const node = nodes.length;
+    nodes.push(split);
+    leftChild.push(0);
+    rightChild.push(0);
+    if (leaf.parent >= 0) (leaf.isLeft ? leftChild : rightChild)[leaf.parent] = node;
+
+    const middle = partitionRows(rows, leaf.start, leaf.end, data.bins[split.feature] as Uint8Array, split.binGoesLeft, workspace.partitionScratch);
+    const left: GrowingLeaf = { start: leaf.start, end: middle, stats: split.left, depth: leaf.depth + 1, histogram: undefined, split: undefined, parent: node, isLeft: true };
+    const right: GrowingLeaf = { start: middle, end: leaf.end, stats: split.right, depth: leaf.depth + 1, histogram: undefined, split: undefined, parent: node, isLeft: false };
+    const [smaller, larger] = middle - leaf.start <= leaf.end - middle ? [left, right] : [right, left];
+    smaller.histogram = workspace.pool.acquire();
+    buildHistogram(smaller.histogram, data.layout, data.bins, features, rows, smaller.start, smaller.end, grad, hess, workspace.ordered);
+    larger.histogram = leaf.histogram as Float64Array;
+    subtractHistogram(larger.histogram, smaller.histogram, data.layout, features);
+    search(left);
+    search(right);
+    leaves[best] = left;
+    leaves.push(right);
+  }
+
+  const leafValue = new Float64Array(leaves.length);
+  const leafStart = new Int32Array(leaves.length);
+  const leafEnd = new Int32Array(leaves.length);
+  leaves.forEach((leaf, l) => {
+    if (leaf.histogram) workspace.pool.release(leaf.histogram);
+    leafValue[l] = (-leaf.stats.grad / (leaf.stats.hess + options.lambda)) * options.learningRate;
+    leafStart[l] = leaf.start;
+    leafEnd[l] = leaf.end;
+    if (leaf.parent >= 0) (leaf.isLeft ? leftChild : rightChild)[leaf.parent] = ~l;
+  });
+  return {
+    tree: toTree(nodes, data.binnings, leftChild, rightChild, leafValue),
+    leafStart,
+    leafEnd,
+    binGoesLeft: nodes.map((split) => split.binGoesLeft),
+  };
+}
+
+function sumStats(grad: Float64Array, hess: Float64Array, rows: Uint32Array): GradientStats {
+  let g = 0;
+  let h = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as number;
+    g += grad[r] as number;
+    h += hess[r] as number;
+  }
+  return { grad: g, hess: h, count: rows.length };
+}
+
+/** Stable partition of `rows[start..end)`: rows whose bin goes left first. Returns where the right part begins. */
+function partitionRows(
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  column: Uint8Array,
+  binGoesLeft: Uint8Array,
+  scratch: Uint32Array,
+): number {
+  let write = start;
+  let spilled = 0;
+  for (let i = start; i < end; i++) {
+    const r = rows[i] as number;
+    if (binGoesLeft[column[r] as number] === 1) rows[write++] = r;
+    else scratch[spilled++] = r;
+  }
+  rows.set(scratch.subarray(0, spilled), write);
+  return write;
+}
+
+/** Turns bin-level splits into value-level tests on the original features. */
+function toTree(
+  nodes: readonly SplitCandidate[],
+  binnings: readonly FeatureBinning[],
+  leftChild: number[],
+  rightChild: number[],
+  leafValue: Float64Array,
+): Tree {
+  const threshold = new Float64Array(nodes.length);
+  const categories = nodes.map((split, i) => {
+    const binning = binnings[split.feature] as FeatureBinning;
+    if (binning.kind === 'numeric') {
+      // Bins 1…k go left: up to thresholds[k − 1]; when every value bin goes left, any number does.
+      threshold[i] = binning.thresholds[split.thresholdBin - 1] ?? FLOAT32_MAX;
+      return null;
+    }
+    const codes: number[] = [];
+    for (const bin of split.leftBins) {
+      const code = binning.categories[bin - 1];
+      if (code === undefined) codes.push(...binning.otherCategories);
+      else codes.push(code);
+    }
+    return Float64Array.from(codes).sort();
+  });
+  return {
+    splitFeature: Int32Array.from(nodes, (split) => split.feature),
+    threshold,
+    categories,
+    defaultLeft: Uint8Array.from(nodes, (split) => (split.defaultLeft ? 1 : 0)),
+    leftChild: Int32Array.from(leftChild),
+    rightChild: Int32Array.from(rightChild),
+    splitGain: Float64Array.from(nodes, (split) => split.gain),
+    leafValue,
+  };
+}
+
+/** The largest float32 number: `x <= FLOAT32_MAX` holds for every finite float32 input. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
