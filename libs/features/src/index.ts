@@ -1,2 +1,52 @@
-/** @tributary/features — Feature definitions, online store (Redis), offline store (ClickHouse), point-in-time joins. */
-export {};
+/**
+ * @tributary/features — feature definitions as code, an event-time
+ * aggregation engine with sliding bucketed windows, the online store (Redis),
+ * the offline store (ClickHouse) and point-in-time correct training sets.
+ * See README.md for the design: buckets, watermarks, checkpoints.
+ */
+export {
+  count,
+  mean,
+  shareAtLeast,
+  sum,
+  type Aggregation,
+  type CountAggregation,
+  type MeanAggregation,
+  type ShareAtLeastAggregation,
+  type SumAggregation,
+} from './aggregation.js';
+export {
+  createAggregationEngine,
+  type AggregationEngine,
+  type AggregationEngineOptions,
+  type ApplyResult,
+  type BucketState,
+  type EngineChanges,
+  type EngineState,
+  type RejectedRecord,
+  type RejectionReason,
+  type SourcePosition,
+} from './aggregation-engine.js';
+export {
+  FeatureReadTimeoutError,
+  InvalidFeatureDefinitionError,
+  InvalidTrainingSetRequestError,
+  OfflineStoreError,
+  OnlineStoreError,
+  StateOwnershipLostError,
+  StateVersionMismatchError,
+  UnknownFeatureError,
+} from './errors.js';
+export type { FeatureEvent, FeatureRecord } from './feature-event.js';
+export {
+  ENTITY_ID_SEPARATOR,
+  defineFeatureSet,
+  entityId,
+  type EntityTypeOf,
+  type FeatureDefinition,
+  type FeatureNameOf,
+  type FeatureSet,
+  type FeatureSetOptions,
+} from './feature-set.js';
+export type { FeatureSnapshot } from './feature-snapshot.js';
+export { FLIGHT_ARRIVED, FLIGHT_DEPARTED, LATE_ARRIVAL_MINUTES, flightFeatureSet } from './flight-features.js';

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FLIGHT_ARRIVED,
+  FLIGHT_DEPARTED,
+  count,
+  createAggregationEngine,
+  defineFeatureSet,
+  flightFeatureSet,
+  mean,
+  shareAtLeast,
+  type FeatureRecord,
+  type FeatureSnapshot,
+} from './index.js';
+
+const MINUTE_MS = 60_000;
+const T0 = Date.UTC(2001, 0, 1, 8, 0);
+
+/** Two features over 10 minutes of arrivals at the origin, one minute buckets. */
+const tenMinutes = defineFeatureSet({
+  features: [
+    { name: 'arrivals_10m', entity: 'airport', source: FLIGHT_ARRIVED, key: ['origin'], aggregation: count(), windowMs: 10 * MINUTE_MS, ttlMs: 20 * MINUTE_MS },
+    { name: 'late_share_10m', entity: 'airport', source: FLIGHT_ARRIVED, key: ['origin'], aggregation: shareAtLeast('arrivalDelayMinutes', 15), windowMs: 10 * MINUTE_MS, ttlMs: 20 * MINUTE_MS },
+    { name: 'delay_mean_30m', entity: 'airport', source: FLIGHT_ARRIVED, key: ['origin'], aggregation: mean('arrivalDelayMinutes'), windowMs: 30 * MINUTE_MS, ttlMs: 60 * MINUTE_MS },
+  ],
+});
+
+function arrived(offset: number, minute: number, delay: number, origin = 'ORD', source = 'p0'): FeatureRecord {
+  return {
+    source,
+    offset: BigInt(offset),
+    event: { id: `a${source}${offset}`, type: FLIGHT_ARRIVED, timeMs: T0 + minute * MINUTE_MS, fields: { origin, destination: 'LAX', arrivalDelayMinutes: delay } },
+  };
+}
+
+function departed(offset: number, minute: number, origin = 'ORD', source = 'p0'): FeatureRecord {
+  return { source, offset: BigInt(offset), event: { id: `d${offset}`, type: FLIGHT_DEPARTED, timeMs: T0 + minute * MINUTE_MS, fields: { origin, destination: 'LAX', distanceMiles: 700 } } };
+}
+
+/** The snapshot of one entity at one minute after T0, as named values. */
+function valuesAt(snapshots: readonly FeatureSnapshot[], entityId: string, minute: number): Record<string, number> | undefined {
+  const found = snapshots.find((s) => s.entityId === entityId && s.timeMs === T0 + minute * MINUTE_MS);
+  if (!found) return undefined;
+  const names = tenMinutes.featuresOf(found.entityType).map((f) => f.name);
+  return Object.fromEntries(names.map((name, i) => [name, found.values[i] as number]));
+}
+
+describe('createAggregationEngine()', () => {
+  it('emits a boundary only once the watermark (latest event time − allowed lateness) has passed it', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 2 * MINUTE_MS });
+    expect(engine.apply([arrived(0, 0, 20), arrived(1, 2, 0)]).snapshots).toEqual([]);
+    const { snapshots } = engine.apply([arrived(2, 3, 0)]);
+    expect(snapshots.map((s) => s.timeMs)).toEqual([T0 + MINUTE_MS]);
+    expect(valuesAt(snapshots, 'ORD', 1)).toEqual({ arrivals_10m: 1, late_share_10m: 1, delay_mean_30m: 20 });
+  });
+
+  it('aggregates only events strictly before each boundary and slides each window exactly', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 0 });
+    const { snapshots } = engine.apply([arrived(0, 0, 20), arrived(1, 5, 10), arrived(2, 5.5, 0), arrived(3, 40, 0)]);
+    expect(valuesAt(snapshots, 'ORD', 1)).toEqual({ arrivals_10m: 1, late_share_10m: 1, delay_mean_30m: 20 });
+    expect(valuesAt(snapshots, 'ORD', 6)).toEqual({ arrivals_10m: 3, late_share_10m: 1 / 3, delay_mean_30m: 10 });
+    // A window [T − W, T) still holds the minute-0 arrival at T = 10 min; it leaves at 11, and at 31 from the 30 min window.
+    expect(valuesAt(snapshots, 'ORD', 10)).toBeUndefined();
+    expect(valuesAt(snapshots, 'ORD', 11)).toEqual({ arrivals_10m: 2, late_share_10m: 0, delay_mean_30m: 10 });
+    expect(valuesAt(snapshots, 'ORD', 16)).toEqual({ arrivals_10m: 0, late_share_10m: Number.NaN, delay_mean_30m: 10 });
+    expect(valuesAt(snapshots, 'ORD', 31)).toEqual({ arrivals_10m: 0, late_share_10m: Number.NaN, delay_mean_30m: 5 });
+    expect(valuesAt(snapshots, 'ORD', 36)).toEqual({ arrivals_10m: 0, late_share_10m: Number.NaN, delay_mean_30m: Number.NaN });
+    // Values change only when a bucket enters or leaves a window: nothing is written in between.
+    expect(snapshots.filter((s) => s.timeMs > T0 + 16 * MINUTE_MS && s.timeMs < T0 + 31 * MINUTE_MS)).toEqual([]);
+  });
+
+  it('counts an arrival from its own event time, never from the departure time', () => {
+    const engine = createAggregationEngine({ featureSet: flightFeatureSet, allowedLatenessMs: 0 });
+    const { snapshots } = engine.apply([departed(0, 0), arrived(1, 90, 30), departed(2, 200)]);
+    const names = flightFeatureSet.featuresOf('airport').map((f) => f.name);
+    const ord = (minute: number) => snapshots.find((s) => s.entityId === 'ORD' && s.timeMs === T0 + minute * MINUTE_MS);
+    const outArrivals = names.indexOf('out_arrivals_1h');
+    expect(ord(1)?.values[names.indexOf('departures_1h')]).toBe(1);
+    expect(ord(1)?.values[outArrivals]).toBe(0);
+    expect(snapshots.some((s) => s.entityId === 'ORD' && s.timeMs <= T0 + 90 * MINUTE_MS && (s.values[outArrivals] as number) > 0)).toBe(false);
+    expect(ord(91)?.values[outArrivals]).toBe(1);
+    const lax = snapshots.find((s) => s.entityId === 'LAX' && s.timeMs === T0 + 91 * MINUTE_MS);
+    expect(lax?.values[names.indexOf('in_late_share_1h')]).toBe(1);
+    const route = snapshots.find((s) => s.entityType === 'route' && s.timeMs === T0 + 91 * MINUTE_MS);
+    expect(route).toMatchObject({ entityId: 'ORD-LAX', values: Float64Array.from([1, 30]) });
+  });
+
+  it('counts late events within the allowed lateness and rejects later ones as too late', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 3 * MINUTE_MS });
+    engine.apply([arrived(0, 10, 0)]);
+    const inside = engine.apply([arrived(1, 7, 60)]);
+    expect(inside.accepted).toBe(1);
+    const outside = engine.apply([arrived(2, 6.9, 60)]);
+    expect(outside.accepted).toBe(0);
+    expect(outside.rejected).toMatchObject([{ reason: 'too_late', record: { offset: 2n } }]);
+    const { snapshots } = engine.apply([arrived(3, 30, 0)]);
+    expect(valuesAt(snapshots, 'ORD', 11)).toEqual({ arrivals_10m: 2, late_share_10m: 0.5, delay_mean_30m: 30 });
+  });
+
+  it('rejects an event after its boundary was emitted even from a source that just joined', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 0 });
+    engine.apply([arrived(0, 10, 0, 'ORD', 'p0')]);
+    const { rejected } = engine.apply([arrived(0, 5, 0, 'ORD', 'p1')]);
+    expect(rejected).toMatchObject([{ reason: 'too_late' }]);
+  });
+
+  it('holds boundaries back until every source has passed them', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 0 });
+    engine.apply([arrived(0, 0, 0, 'ORD', 'p0'), arrived(0, 1, 0, 'ORD', 'p1')]);
+    expect(engine.apply([arrived(1, 20, 0, 'ORD', 'p0')]).snapshots.map((s) => s.timeMs)).toEqual([T0 + MINUTE_MS]);
+    expect(engine.apply([arrived(2, 1.5, 0, 'JFK', 'p1')]).accepted).toBe(1);
+  });
+
+  it('rejects events missing a key or numeric field as invalid', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes });
+    const noDelay: FeatureRecord = { source: 'p0', offset: 0n, event: { id: 'x', type: FLIGHT_ARRIVED, timeMs: T0, fields: { origin: 'ORD' } } };
+    const noOrigin: FeatureRecord = { source: 'p0', offset: 1n, event: { id: 'y', type: FLIGHT_ARRIVED, timeMs: T0, fields: { arrivalDelayMinutes: 3 } } };
+    const result = engine.apply([noDelay, noOrigin, departed(2, 0)]);
+    expect(result.rejected.map((r) => [r.reason, r.detail])).toEqual([
+      ['invalid', 'numeric field arrivalDelayMinutes is missing or not finite'],
+      ['invalid', 'key field origin is missing or empty'],
+    ]);
+    expect(result.ignored).toBe(1);
+  });
+
+  it('skips records at or below the applied offset of their source, so redelivery never double counts', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 0 });
+    engine.apply([arrived(0, 0, 20), arrived(1, 1, 20)]);
+    const again = engine.apply([arrived(0, 0, 20), arrived(1, 1, 20), arrived(2, 12, 0)]);
+    expect(again).toMatchObject({ duplicates: 2, accepted: 1 });
+    expect(valuesAt(again.snapshots, 'ORD', 2)).toEqual({ arrivals_10m: 2, late_share_10m: 1, delay_mean_30m: 20 });
+  });
+
+  it('continues from a saved state exactly as if it had never stopped', () => {
+    const records = Array.from({ length: 400 }, (_, i) => arrived(i, i * 0.37, (i * 7) % 41, ['ORD', 'JFK', 'SFO'][i % 3], `p${i % 2}`));
+    const uninterrupted = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: MINUTE_MS });
+    const expected = [...uninterrupted.apply(records.slice(0, 150)).snapshots, ...uninterrupted.apply(records.slice(150)).snapshots];
+
+    const first = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: MINUTE_MS });
+    const before = first.apply(records.slice(0, 150)).snapshots;
+    const resumed = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: MINUTE_MS, state: first.state() });
+    const after = resumed.apply(records).snapshots;
+    expect([...before, ...after]).toEqual(expected);
+    expect(resumed.state()).toEqual(uninterrupted.state());
+  });
+
+  it('reports as changes exactly the buckets to write and to delete', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 0 });
+    engine.apply([arrived(0, 0, 20), arrived(1, 0.5, 10)]);
+    const first = engine.takeChanges();
+    expect(first.upserts).toEqual([{ seriesId: 'flight.arrived|airport|origin', entityId: 'ORD', bucket: Math.floor(T0 / MINUTE_MS), measures: Float64Array.from([2, 1, 30]) }]);
+    expect(first.positions.get('p0')).toEqual({ offset: 1n, maxEventTimeMs: T0 + 0.5 * MINUTE_MS });
+    engine.apply([arrived(2, 45, 0)]);
+    const second = engine.takeChanges();
+    expect(second.deletions).toEqual([{ seriesId: 'flight.arrived|airport|origin', entityId: 'ORD', bucket: Math.floor(T0 / MINUTE_MS) }]);
+    expect(second.emittedThroughTick).toBe(Math.floor(T0 / MINUTE_MS) + 45);
+  });
+
+  it('seal() emits every boundary up to a time and ignores events before it from then on', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 60 * MINUTE_MS });
+    engine.apply([arrived(0, 0, 20)]);
+    const sealed = engine.seal(T0 + 20 * MINUTE_MS);
+    expect(sealed.map((s) => (s.timeMs - T0) / MINUTE_MS)).toEqual([1, 11]);
+    expect(engine.apply([arrived(0, 19, 0, 'ORD', 'stream/0'), arrived(1, 21, 0, 'ORD', 'stream/0')])).toMatchObject({ ignored: 1, accepted: 1 });
+  });
+});
