@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cachedInstall } from './cached-install.js';
@@ -26,10 +27,23 @@ async function installChdb(context: ServerContext): Promise<string> {
   return join(venv, 'bin', 'python');
 }
 
-async function probeClickhouse(ports: InfraPorts): Promise<void> {
-  const response = await fetch(`http://${loopbackHost}:${ports.clickhouseHttp}/ping`, { signal: AbortSignal.timeout(2_000) });
-  const body = await response.text();
-  if (body.trim() !== 'Ok.') throw new Error(`/ping answered ${response.status} ${JSON.stringify(body.slice(0, 80))}`);
+/**
+ * `GET /ping` must answer `Ok.`. Sent without keep-alive (`agent: false`):
+ * ClickHouse waits for open connections on shutdown, so an idle pooled one
+ * would hold up a stop by seconds.
+ */
+function probeClickhouse(ports: InfraPorts): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = get({ host: loopbackHost, port: ports.clickhouseHttp, path: '/ping', agent: false, timeout: 2_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => (body.trim() === 'Ok.' ? resolve() : reject(new Error(`/ping answered ${response.statusCode} ${JSON.stringify(body.slice(0, 80))}`))));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('/ping timed out')));
+    request.on('error', reject);
+  });
 }
 
 /** ClickHouse 26.9 through chdb-core's clickhouse-local, with HTTP and native TCP listeners on loopback. */

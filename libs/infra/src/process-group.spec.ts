@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { identifyProcess, isAlive, spawnDetached, stopProcessGroup, waitForExit, type ProcessIdentity } from './process-group.js';
+
+const node = process.execPath;
+
+function start(script: string): { identity: ProcessIdentity; logFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'proc-'));
+  const logFile = join(dir, 'server.log');
+  const child = spawnDetached({ command: node, args: ['-e', script], cwd: dir }, logFile);
+  const identity = child.pid === undefined ? undefined : identifyProcess(child.pid);
+  if (!identity) throw new Error('did not start');
+  return { identity, logFile };
+}
+
+describe('spawnDetached()', () => {
+  it('starts the server as leader of its own process group, logging to the file', async () => {
+    const { identity, logFile } = start('console.log(`listening as ${process.pid}`); setInterval(() => {}, 1000)');
+    const stat = readFileSync(`/proc/${identity.pid}/stat`, 'utf8');
+    const processGroup = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2];
+    expect(processGroup).toBe(String(identity.pid));
+    await expect.poll(() => readFileSync(logFile, 'utf8')).toContain(`listening as ${identity.pid}`);
+    await stopProcessGroup(identity, 5_000);
+  });
+});
+
+describe('stopProcessGroup()', () => {
+  it('stops a server with SIGTERM', async () => {
+    const { identity } = start('setInterval(() => {}, 1000)');
+    expect(await stopProcessGroup(identity, 5_000)).toBe('stopped');
+    expect(isAlive(identity)).toBe(false);
+  });
+
+  it('kills a server that ignores SIGTERM once the grace period is over', async () => {
+    const { identity, logFile } = start('process.on("SIGTERM", () => {}); console.log(`ignoring SIGTERM as ${process.pid}`); setInterval(() => {}, 1000)');
+    await expect.poll(() => readFileSync(logFile, 'utf8')).toContain(`ignoring SIGTERM as ${identity.pid}`);
+    expect(await stopProcessGroup(identity, 300)).toBe('killed');
+    expect(isAlive(identity)).toBe(false);
+  });
+
+  it('does nothing to a process that is gone', async () => {
+    const { identity } = start('process.exit(0)');
+    expect(await waitForExit(identity, 5_000)).toBe(true);
+    expect(await stopProcessGroup(identity, 1_000)).toBe('not-running');
+  });
+});
+
+describe('isAlive()', () => {
+  it('does not mistake a process that reused the PID for the recorded one', () => {
+    const self = identifyProcess(process.pid);
+    expect(self && isAlive(self)).toBe(true);
+    expect(isAlive({ pid: process.pid, startTicks: '1' })).toBe(false);
+  });
+});
