@@ -2,7 +2,9 @@
  * Runs one benchmark by name: `npm run bench -- kafka`. Each benchmark module
  * exports `run(): Promise<void>` and reports through `reportResults`.
  */
-const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {};
+const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  infra: () => import('./infra.js'),
+};
 
 const name = process.argv[2];
 const load = name ? benchmarks[name] : undefined;
