@@ -11,6 +11,8 @@ export interface ArtifactPutOptions {
    * else are rejected and nothing is kept. Default: none (the digest is whatever the bytes hash to).
    */
   readonly expectedSha256?: string;
+  /** The size the uploader declared; any other size is rejected and nothing is kept. Default: none. */
+  readonly expectedSizeBytes?: number;
 }
 
 /**

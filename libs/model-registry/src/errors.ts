@@ -129,6 +129,17 @@ export class ArtifactDigestMismatchError extends TributaryError {
   }
 }
 
+/** The upload's size differs from the size the uploader declared; nothing was kept. */
+export class ArtifactSizeMismatchError extends TributaryError {
+  override name = 'ArtifactSizeMismatchError';
+  constructor(
+    readonly expectedSizeBytes: number,
+    readonly actualSizeBytes: number,
+  ) {
+    super(Code.InvalidArgument, `artifact has ${actualSizeBytes} bytes, but ${expectedSizeBytes} were declared`);
+  }
+}
+
 /** The upload grew past the store's size limit; nothing was kept. */
 export class ArtifactTooLargeError extends TributaryError {
   override name = 'ArtifactTooLargeError';

@@ -13,6 +13,7 @@ export {
   ApprovalRequiredError,
   ArtifactDigestMismatchError,
   ArtifactNotFoundError,
+  ArtifactSizeMismatchError,
   ArtifactTooLargeError,
   InvalidRegistryArgumentError,
   ModelNotFoundError,
@@ -27,6 +28,7 @@ export {
   createModelRegistry,
   type ApproveVersionInput,
   type AuditHistoryOptions,
+  type DeleteAliasInput,
   type ListVersionsOptions,
   type ModelRegistry,
   type ModelRegistryOptions,
@@ -34,7 +36,8 @@ export {
   type RegisterVersionInput,
   type RollBackAliasInput,
   type SetAliasInput,
-  type SetApprovalRequiredInput,
+  type VersionFilter,
+  type VersionPage,
   type VersionQuery,
 } from './model-registry.js';
 export {
@@ -45,6 +48,7 @@ export {
   type Approval,
   type ArtifactRef,
   type ChangeKind,
+  type LifecycleEvent,
   type Lineage,
   type ModelChange,
   type ModelVersion,

@@ -1,13 +1,15 @@
 import type { Logger } from '@tributary/observability';
 import { retry } from '@tributary/resilience';
 import type { LifecyclePublisher } from './lifecycle-publisher.js';
+import type { LifecycleEvent, ModelVersion } from './model-version.js';
 import type { PendingChange } from './redis-metadata-store.js';
 import { registryMetrics } from './registry-metrics.js';
 
-/** The outbox side of the metadata store the relay reads and acknowledges. */
+/** What the relay needs of the metadata store: the outbox, and versions to attach to events. */
 export interface Outbox {
   readOutbox(limit: number): Promise<PendingChange[]>;
   acknowledgeOutbox(outboxId: string): Promise<void>;
+  getVersion(modelName: string, version: number): Promise<ModelVersion>;
 }
 
 /** Options of {@link createLifecycleRelay}. */
@@ -52,8 +54,9 @@ export function createLifecycleRelay(options: LifecycleRelayOptions): LifecycleR
       const pending = await outbox.readOutbox(batchSize);
       const last = pending.at(-1);
       if (!last) return;
+      const events = await Promise.all(pending.map(({ change }) => withVersion(change)));
       try {
-        await retry(() => publisher.publish(pending.map((entry) => entry.change)), { retries: 2 });
+        await retry(() => publisher.publish(events), { retries: 2 });
       } catch (reason) {
         metrics.publishFailures.inc();
         throw reason;
@@ -61,6 +64,11 @@ export function createLifecycleRelay(options: LifecycleRelayOptions): LifecycleR
       metrics.eventsPublished.inc(pending.length);
       await outbox.acknowledgeOutbox(last.outboxId);
     }
+  }
+
+  async function withVersion(change: LifecycleEvent['change']): Promise<LifecycleEvent> {
+    if (change.version === undefined) return { change };
+    return { change, modelVersion: await outbox.getVersion(change.modelName, change.version) };
   }
 
   // One drain at a time, so events leave in order; callers arriving while one

@@ -2,7 +2,13 @@ import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Code } from '@tributary/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArtifactDigestMismatchError, ArtifactNotFoundError, ArtifactTooLargeError, createLocalArtifactStore } from './index.js';
+import {
+  ArtifactDigestMismatchError,
+  ArtifactNotFoundError,
+  ArtifactSizeMismatchError,
+  ArtifactTooLargeError,
+  createLocalArtifactStore,
+} from './index.js';
 import { artifactBytes, chunked, readAll, sha256Of, temporaryDirectory } from './test-support/fixtures.js';
 
 describe('createLocalArtifactStore()', () => {
@@ -43,6 +49,18 @@ describe('createLocalArtifactStore()', () => {
   it('refuses uploads over the size limit and leaves nothing behind', async () => {
     const store = createLocalArtifactStore({ directory: directory.path, maxSizeBytes: 1000 });
     await expect(store.put(chunked(artifactBytes(1, 1001), 100))).rejects.toBeInstanceOf(ArtifactTooLargeError);
+    expect(await filesUnder(directory.path)).toEqual([]);
+  });
+
+  it('rejects an upload whose size differs from the declared one, without reading past it', async () => {
+    const store = createLocalArtifactStore({ directory: directory.path });
+    const bytes = artifactBytes(1, 2000);
+    await expect(store.put(chunked(bytes, 100), { expectedSizeBytes: 1000 })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+      expectedSizeBytes: 1000,
+      actualSizeBytes: 1100,
+    });
+    await expect(store.put(chunked(bytes), { expectedSizeBytes: 3000 })).rejects.toBeInstanceOf(ArtifactSizeMismatchError);
     expect(await filesUnder(directory.path)).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactPutOptions, ArtifactSource, ArtifactStore } from './artifact-store.js';
-import { ArtifactDigestMismatchError, ArtifactNotFoundError, ArtifactTooLargeError } from './errors.js';
+import { ArtifactDigestMismatchError, ArtifactNotFoundError, ArtifactSizeMismatchError, ArtifactTooLargeError } from './errors.js';
 import type { ArtifactRef } from './model-version.js';
 import { assertSha256 } from './validation.js';
 
@@ -39,12 +39,14 @@ export function createLocalArtifactStore(options: LocalArtifactStoreOptions): Ar
 
   return {
     async put(source: ArtifactSource, putOptions: ArtifactPutOptions = {}): Promise<ArtifactRef> {
-      const { expectedSha256 } = putOptions;
+      const { expectedSha256, expectedSizeBytes } = putOptions;
       if (expectedSha256 !== undefined) assertSha256(expectedSha256, 'expectedSha256');
+      const limitBytes = expectedSizeBytes === undefined ? maxSizeBytes : Math.min(maxSizeBytes, expectedSizeBytes);
       await mkdir(tmpDirectory, { recursive: true });
       const tmpPath = join(tmpDirectory, `${randomUUID()}.part`);
       try {
-        const { sha256, sizeBytes } = await writeHashed(source, tmpPath, maxSizeBytes);
+        const { sha256, sizeBytes } = await writeHashed(source, tmpPath, limitBytes, expectedSizeBytes);
+        if (expectedSizeBytes !== undefined && sizeBytes !== expectedSizeBytes) throw new ArtifactSizeMismatchError(expectedSizeBytes, sizeBytes);
         if (expectedSha256 !== undefined && sha256 !== expectedSha256) throw new ArtifactDigestMismatchError(expectedSha256, sha256);
         const finalPath = pathOf(sha256);
         await mkdir(dirname(finalPath), { recursive: true });
@@ -73,15 +75,22 @@ export function createLocalArtifactStore(options: LocalArtifactStoreOptions): Ar
   };
 }
 
-/** Writes `source` to a new file at `path`, hashing on the way, and flushes it to disk. */
-async function writeHashed(source: ArtifactSource, path: string, maxSizeBytes: number): Promise<ArtifactRef> {
+/**
+ * Writes `source` to a new file at `path`, hashing on the way, and flushes it
+ * to disk. Stops as soon as it passes `limitBytes`: a declared size is a limit too.
+ */
+async function writeHashed(source: ArtifactSource, path: string, limitBytes: number, expectedSizeBytes: number | undefined): Promise<ArtifactRef> {
   const hash = createHash('sha256');
   let sizeBytes = 0;
   const file = await open(path, 'wx');
   try {
     for await (const chunk of source) {
       sizeBytes += chunk.byteLength;
-      if (sizeBytes > maxSizeBytes) throw new ArtifactTooLargeError(maxSizeBytes);
+      if (sizeBytes > limitBytes) {
+        throw expectedSizeBytes !== undefined && limitBytes === expectedSizeBytes
+          ? new ArtifactSizeMismatchError(expectedSizeBytes, sizeBytes)
+          : new ArtifactTooLargeError(limitBytes);
+      }
       hash.update(chunk);
       for (let offset = 0; offset < chunk.byteLength; ) {
         offset += (await file.write(chunk, offset)).bytesWritten;

@@ -8,9 +8,15 @@ import type { Redis } from 'ioredis';
  * store can map each status to its error class without parsing messages.
  */
 
-/** Appends one change to the model's audit stream and the same change, tagged with the model, to the outbox. */
+/**
+ * Appends one change to the model's audit stream, numbered by the model's
+ * change counter, and the same change, tagged with the model, to the outbox.
+ */
 const RECORD_CHANGE = `
-local function record_change(audit_key, outbox_key, model, fields)
+local function record_change(meta_key, audit_key, outbox_key, model, fields)
+  local sequence = redis.call('HINCRBY', meta_key, 'change_sequence', 1)
+  table.insert(fields, 1, 'sequence')
+  table.insert(fields, 2, sequence)
   local id = redis.call('XADD', audit_key, '*', unpack(fields))
   local entry = {'model', model, 'audit_id', id}
   for _, value in ipairs(fields) do entry[#entry + 1] = value end
@@ -35,7 +41,7 @@ redis.call('HSET', key, 'record', ARGV[3], 'status', 'registered', 'created_at_m
 if ARGV[4] ~= '' then redis.call('HSET', key, 'profile', ARGV[4]) end
 redis.call('ZADD', KEYS[3], version, version)
 redis.call('HSET', KEYS[4], ARGV[2], version)
-local id = record_change(KEYS[5], KEYS[6], ARGV[1],
+local id = record_change(KEYS[2], KEYS[5], KEYS[6], ARGV[1],
   {'kind', 'registered', 'version', version, 'actor', ARGV[6], 'reason', ARGV[7], 'at_ms', ARGV[5]})
 return {'OK', version, id}
 `;
@@ -50,7 +56,7 @@ if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then return {'VERSION_NOT_FOUND'} 
 local key = ARGV[7] .. ARGV[2]
 if redis.call('HGET', key, 'status') == 'approved' then return {'ALREADY_APPROVED'} end
 redis.call('HSET', key, 'status', 'approved', 'approval', ARGV[3])
-local id = record_change(KEYS[3], KEYS[4], ARGV[1],
+local id = record_change(KEYS[1], KEYS[3], KEYS[4], ARGV[1],
   {'kind', 'approved', 'version', ARGV[2], 'actor', ARGV[5], 'reason', ARGV[6], 'at_ms', ARGV[4]})
 return {'OK', id}
 `;
@@ -59,7 +65,7 @@ return {'OK', id}
  * Compare-and-set of an alias.
  * KEYS: meta, versions, aliases, alias history, audit, outbox.
  * ARGV: model, alias, target version, expected ('*' = any, '' = unset, else a version), at ms, actor, reason,
- *       approval required by default ('1'/'0'), version key prefix, production alias, alias history length.
+ *       whether the target must be approved ('1'/'0'), version key prefix, alias history length.
  */
 const SET_ALIAS = `${RECORD_CHANGE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'MODEL_NOT_FOUND'} end
@@ -67,21 +73,18 @@ if not redis.call('ZSCORE', KEYS[2], ARGV[3]) then return {'VERSION_NOT_FOUND'} 
 local current = redis.call('HGET', KEYS[3], ARGV[2]) or ''
 if ARGV[4] ~= '*' and current ~= ARGV[4] then return {'CONFLICT', current} end
 if current == ARGV[3] then return {'UNCHANGED', current} end
-if ARGV[2] == ARGV[10] then
-  local required = redis.call('HGET', KEYS[1], 'approval_required') or ARGV[8]
-  if required == '1' and redis.call('HGET', ARGV[9] .. ARGV[3], 'status') ~= 'approved' then
-    return {'APPROVAL_REQUIRED'}
-  end
+if ARGV[8] == '1' and redis.call('HGET', ARGV[9] .. ARGV[3], 'status') ~= 'approved' then
+  return {'APPROVAL_REQUIRED'}
 end
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 redis.call('LPUSH', KEYS[4], ARGV[3])
-redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[11]) - 1)
+redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[10]) - 1)
 local fields = {'kind', 'alias_moved', 'version', ARGV[3], 'alias', ARGV[2], 'actor', ARGV[6], 'reason', ARGV[7], 'at_ms', ARGV[5]}
 if current ~= '' then
   fields[#fields + 1] = 'previous_version'
   fields[#fields + 1] = current
 end
-local id = record_change(KEYS[5], KEYS[6], ARGV[1], fields)
+local id = record_change(KEYS[1], KEYS[5], KEYS[6], ARGV[1], fields)
 return {'OK', current, id}
 `;
 
@@ -98,24 +101,27 @@ local previous = redis.call('LINDEX', KEYS[3], 1)
 if current == '' or not previous then return {'NOTHING_TO_ROLL_BACK'} end
 redis.call('LPOP', KEYS[3])
 redis.call('HSET', KEYS[2], ARGV[2], previous)
-local id = record_change(KEYS[4], KEYS[5], ARGV[1],
+local id = record_change(KEYS[1], KEYS[4], KEYS[5], ARGV[1],
   {'kind', 'rolled_back', 'version', previous, 'alias', ARGV[2], 'previous_version', current,
    'actor', ARGV[5], 'reason', ARGV[6], 'at_ms', ARGV[4]})
 return {'OK', previous, current, id}
 `;
 
 /**
- * Sets whether `champion` needs an approved version; creates the model if it has no version yet.
- * KEYS: models, meta, audit, outbox.
- * ARGV: model, required ('1'/'0'), at ms, actor, reason.
+ * Removes an alias (compare-and-set) and the history a rollback would follow.
+ * KEYS: meta, aliases, alias history, audit, outbox.
+ * ARGV: model, alias, expected ('*' = any, else a version), at ms, actor, reason.
  */
-const SET_APPROVAL_REQUIRED = `${RECORD_CHANGE}
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('HSETNX', KEYS[2], 'created_at_ms', ARGV[3])
-redis.call('HSET', KEYS[2], 'approval_required', ARGV[2])
-local id = record_change(KEYS[3], KEYS[4], ARGV[1],
-  {'kind', 'approval_policy_changed', 'approval_required', ARGV[2], 'actor', ARGV[4], 'reason', ARGV[5], 'at_ms', ARGV[3]})
-return {'OK', id}
+const DELETE_ALIAS = `${RECORD_CHANGE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'MODEL_NOT_FOUND'} end
+local current = redis.call('HGET', KEYS[2], ARGV[2])
+if not current then return {'ALIAS_NOT_SET'} end
+if ARGV[3] ~= '*' and current ~= ARGV[3] then return {'CONFLICT', current} end
+redis.call('HDEL', KEYS[2], ARGV[2])
+redis.call('DEL', KEYS[3])
+local id = record_change(KEYS[1], KEYS[4], KEYS[5], ARGV[1],
+  {'kind', 'alias_deleted', 'alias', ARGV[2], 'previous_version', current, 'actor', ARGV[5], 'reason', ARGV[6], 'at_ms', ARGV[4]})
+return {'OK', current, id}
 `;
 
 /**
@@ -144,7 +150,7 @@ const scripts = {
   tributaryRegistryApproveVersion: { numberOfKeys: 4, lua: APPROVE_VERSION },
   tributaryRegistrySetAlias: { numberOfKeys: 6, lua: SET_ALIAS },
   tributaryRegistryRollBackAlias: { numberOfKeys: 5, lua: ROLL_BACK_ALIAS },
-  tributaryRegistrySetApprovalRequired: { numberOfKeys: 4, lua: SET_APPROVAL_REQUIRED },
+  tributaryRegistryDeleteAlias: { numberOfKeys: 5, lua: DELETE_ALIAS },
   tributaryRegistryAcknowledgeOutbox: { numberOfKeys: 2, lua: ACKNOWLEDGE_OUTBOX },
 } as const;
 

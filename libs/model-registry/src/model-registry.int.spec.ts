@@ -100,8 +100,7 @@ describe('createModelRegistry()', () => {
     expect(read.artifact).toEqual({ sha256: sha256Of(artifactBytes(2)), sizeBytes: 4096 });
     expect(new TextDecoder().decode(await registry.getReferenceProfile(MODEL, 2))).toBe('{"bins":[1,2,3]}');
     expect(await registry.getReferenceProfile(MODEL, 1)).toBeUndefined();
-    expect((await registry.listVersions(MODEL)).map((v) => v.version)).toEqual([1, 2]);
-    expect((await registry.listVersions(MODEL, { fromVersion: 2 })).map((v) => v.version)).toEqual([2]);
+    expect((await registry.listVersions(MODEL)).versions).toEqual([read, { ...first, aliases: [] }]);
     expect(await readAll((await registry.openArtifact(MODEL, 2)).content)).toEqual(Buffer.from(artifactBytes(2)));
   });
 
@@ -127,7 +126,7 @@ describe('createModelRegistry()', () => {
     await expect(
       registry.registerVersion(registerInput(MODEL, bytes, { lineage: { ...registerInput(MODEL, bytes).lineage, parentVersion: 7 } }), chunked(bytes)),
     ).rejects.toMatchObject({ code: Code.NotFound, version: 7 });
-    expect((await registry.listVersions(MODEL)).map((v) => v.version)).toEqual([1]);
+    expect((await registry.listVersions(MODEL)).versions.map((v) => v.version)).toEqual([1]);
   });
 
   it('rejects a corrupted artifact upload and leaves no version, no history and no file behind', async () => {
@@ -162,15 +161,16 @@ describe('createModelRegistry()', () => {
     expect((await registry.getVersionByAlias(MODEL, 'champion')).aliases).toEqual(['champion']);
   });
 
-  it('moves champion without approval for a model whose policy does not require one, and records the policy change', async () => {
+  it('moves champion without approval for a model configured not to need one', async () => {
+    registry = openRegistry({ championRequiresApproval: (modelName) => modelName !== MODEL });
     await register(1);
-    expect(await registry.isApprovalRequired(MODEL)).toBe(true);
-    await registry.setApprovalRequired({ modelName: MODEL, required: false, actor: 'lead', reason: 'experimental model' });
-    expect(await registry.isApprovalRequired(MODEL)).toBe(false);
     await registry.setAlias({ modelName: MODEL, alias: 'champion', version: 1, expectedVersion: null, actor: 'ci', reason: 'first model' });
     expect((await registry.getAliases(MODEL)).champion).toBe(1);
-    const kinds = (await registry.getAuditHistory(MODEL)).map((change) => change.kind);
-    expect(kinds).toEqual(['registered', 'approval_policy_changed', 'alias_moved']);
+    const history = await registry.getAuditHistory(MODEL);
+    expect(history.map((change) => [change.sequence, change.kind])).toEqual([
+      [1, 'registered'],
+      [2, 'alias_moved'],
+    ]);
   });
 
   it('fails a move with ABORTED when the alias no longer points at the expected version', async () => {
@@ -241,7 +241,7 @@ describe('createModelRegistry()', () => {
   });
 
   it('rolls an alias back to its previous version and audits the rollback', async () => {
-    await registry.setApprovalRequired({ modelName: MODEL, required: false, actor: 'lead', reason: 'test model' });
+    registry = openRegistry({ championRequiresApproval: () => false });
     for (let n = 1; n <= 2; n++) await register(n);
     await registry.setAlias({ modelName: MODEL, alias: 'champion', version: 1, expectedVersion: null, actor: 'ci', reason: 'first' });
     await registry.setAlias({ modelName: MODEL, alias: 'champion', version: 2, expectedVersion: 1, actor: 'ci', reason: 'better' });
@@ -259,6 +259,34 @@ describe('createModelRegistry()', () => {
     expect(last).toMatchObject({ kind: 'rolled_back', alias: 'champion', version: 1, previousVersion: 2, actor: 'sre', reason: 'latency regression' });
   });
 
+  it('deletes an alias by compare-and-set and audits the deletion', async () => {
+    await register(1);
+    await registry.setAlias({ modelName: MODEL, alias: 'shadow', version: 1, expectedVersion: null, actor: 'ci', reason: 'shadow traffic' });
+    await expect(registry.deleteAlias({ modelName: MODEL, alias: 'shadow', expectedVersion: 2, actor: 'sre', reason: 'x' })).rejects.toMatchObject({
+      code: Code.Aborted,
+      actualVersion: 1,
+    });
+    expect(await registry.deleteAlias({ modelName: MODEL, alias: 'shadow', expectedVersion: 1, actor: 'sre', reason: 'done' })).toMatchObject({
+      previousVersion: 1,
+      version: null,
+    });
+    expect(await registry.getAliases(MODEL)).toEqual({});
+    await expect(registry.deleteAlias({ modelName: MODEL, alias: 'shadow', actor: 'sre', reason: 'again' })).rejects.toMatchObject({ code: Code.NotFound });
+    expect((await registry.getAuditHistory(MODEL)).at(-1)).toMatchObject({ kind: 'alias_deleted', alias: 'shadow', previousVersion: 1, sequence: 3 });
+  });
+
+  it('lists versions newest first, a page at a time, filtered', async () => {
+    for (let n = 1; n <= 5; n++) await register(n);
+    const page = async (options: Parameters<ModelRegistry['listVersions']>[1]) => {
+      const { versions, nextBeforeVersion } = await registry.listVersions(MODEL, options);
+      return { versions: versions.map((v) => v.version), nextBeforeVersion };
+    };
+    expect(await page({ limit: 2 })).toEqual({ versions: [5, 4], nextBeforeVersion: 4 });
+    expect(await page({ limit: 2, beforeVersion: 4 })).toEqual({ versions: [3, 2], nextBeforeVersion: 2 });
+    expect(await page({ limit: 2, beforeVersion: 2 })).toEqual({ versions: [1], nextBeforeVersion: undefined });
+    expect(await page({ metric: { name: 'auc', min: 0.625 } })).toEqual({ versions: [5, 4, 3], nextBeforeVersion: undefined });
+  });
+
   it('searches versions by alias, metric threshold, tag and status', async () => {
     await register(1);
     await registry.registerVersion(registerInput(MODEL, artifactBytes(2), { metrics: { auc: 0.75 }, tags: { algorithm: 'logistic' } }), chunked(artifactBytes(2)));
@@ -267,16 +295,15 @@ describe('createModelRegistry()', () => {
     await registry.setAlias({ modelName: MODEL, alias: 'champion', version: 3, expectedVersion: null, actor: 'ci', reason: 'best' });
     const versions = async (query: Parameters<ModelRegistry['searchVersions']>[0]) => (await registry.searchVersions(query)).map((v) => v.version);
     expect(await versions({ modelName: MODEL, alias: 'champion' })).toEqual([3]);
-    expect(await versions({ modelName: MODEL, metric: { name: 'auc', min: 0.62 } })).toEqual([2, 3]);
+    expect(await versions({ modelName: MODEL, metric: { name: 'auc', min: 0.62 } })).toEqual([3, 2]);
     expect(await versions({ modelName: MODEL, metric: { name: 'auc', max: 0.62 } })).toEqual([1]);
-    expect(await versions({ modelName: MODEL, tags: { algorithm: 'gbdt' } })).toEqual([1, 3]);
+    expect(await versions({ tags: { algorithm: 'gbdt' } })).toEqual([3, 1]);
     expect(await versions({ modelName: MODEL, status: 'approved' })).toEqual([3]);
     expect(await versions({ metric: { name: 'missing', min: 0 } })).toEqual([]);
   });
 
   it('publishes one lifecycle event per change, in audit order, and retries a failed publish in the background', async () => {
     registry = openRegistry({ lifecyclePollIntervalMs: 20 });
-    await registry.setApprovalRequired({ modelName: MODEL, required: true, actor: 'lead', reason: 'production model' });
     await register(1);
     await register(2);
     await registry.approveVersion({ modelName: MODEL, version: 2, actor: 'bob', reason: 'ok' });
@@ -285,12 +312,14 @@ describe('createModelRegistry()', () => {
     publisher.failNext(2);
     await registry.setAlias({ modelName: MODEL, alias: 'champion', version: 2, expectedVersion: null, actor: 'ci', reason: 'promote' });
     await expect(registry.flushLifecycleEvents()).rejects.toThrow('publisher told to fail');
-    expect(publisher.published.map((change) => change.kind)).not.toContain('alias_moved');
+    expect(publisher.published.map((event) => event.change.kind)).not.toContain('alias_moved');
 
     registry.start();
     const history = await registry.getAuditHistory(MODEL);
-    expect(history.map((change) => change.kind)).toEqual(['approval_policy_changed', 'registered', 'registered', 'approved', 'alias_moved']);
-    await vi.waitFor(() => expect(publisher.published).toEqual(history), { timeout: 5000, interval: 20 });
+    expect(history.map((change) => change.kind)).toEqual(['registered', 'registered', 'approved', 'alias_moved']);
+    await vi.waitFor(() => expect(publisher.published.map((event) => event.change)).toEqual(history), { timeout: 5000, interval: 20 });
+    // Each event carries the version it concerns as it is when published.
+    expect(publisher.published.at(-1)?.modelVersion).toMatchObject({ version: 2, status: 'approved', aliases: ['champion'] });
   });
 
   it('keeps every version, alias, artifact and audit entry when the registry restarts', async () => {

@@ -6,7 +6,7 @@ import type { ArtifactSource, ArtifactStore } from './artifact-store.js';
 import { AliasNotSetError, InvalidRegistryArgumentError } from './errors.js';
 import type { LifecyclePublisher } from './lifecycle-publisher.js';
 import { createLifecycleRelay } from './lifecycle-relay.js';
-import type { Alias, AliasMove, Lineage, ModelChange, ModelVersion, VersionStatus } from './model-version.js';
+import { PRODUCTION_ALIAS, type Alias, type AliasMove, type Lineage, type ModelChange, type ModelVersion, type VersionStatus } from './model-version.js';
 import { createRedisMetadataStore, type ChangeContext, type VersionRecord } from './redis-metadata-store.js';
 import { registryMetrics } from './registry-metrics.js';
 import { assertAlias, assertFiniteMetrics, assertModelName, assertNonBlank, assertSha256, assertVersion } from './validation.js';
@@ -21,8 +21,11 @@ export interface ModelRegistryOptions {
   readonly publisher: LifecyclePublisher;
   /** Prefix of every Redis key. Default `tributary:registry`. */
   readonly keyPrefix?: string;
-  /** Whether `champion` needs an approved version for models without a policy of their own. Default true. */
-  readonly approvalRequiredByDefault?: boolean;
+  /**
+   * Whether `champion` may point only at approved versions of a model.
+   * Default: for every model.
+   */
+  readonly championRequiresApproval?: (modelName: string) => boolean;
   /** How often unpublished lifecycle events are looked for once started. Default 1000 ms. */
   readonly lifecyclePollIntervalMs?: number;
   /** Clock for audit timestamps. Default `Date.now`. */
@@ -40,8 +43,16 @@ export interface RegisterVersionInput {
   readonly actor: string;
   /** Default "registered". */
   readonly reason?: string;
+  /** The size the uploader declared; the upload is rejected if it differs. Default: not checked. */
+  readonly sizeBytes?: number;
   /** Default "". */
   readonly description?: string;
+  /** Kind of model, e.g. `gbdt`. Default "". */
+  readonly modelType?: string;
+  /** Input feature names in model order. Default none. */
+  readonly featureNames?: readonly string[];
+  /** e.g. `onnx`. Default "". */
+  readonly artifactFormat?: string;
   /** Default none. */
   readonly metrics?: Readonly<Record<string, number>>;
   /** Default none. */
@@ -87,26 +98,18 @@ export interface RollBackAliasInput {
   readonly reason: string;
 }
 
-/** Whether `champion` needs an approved version for one model. */
-export interface SetApprovalRequiredInput {
+/** A compare-and-set removal of an alias. */
+export interface DeleteAliasInput {
   readonly modelName: string;
-  readonly required: boolean;
+  readonly alias: string;
+  /** Where the caller believes the alias points now; omit to delete it wherever it points. */
+  readonly expectedVersion?: number;
   readonly actor: string;
   readonly reason: string;
 }
 
-/** Paging of {@link ModelRegistry.listVersions}. */
-export interface ListVersionsOptions {
-  /** First version to return. Default 1. */
-  readonly fromVersion?: number;
-  /** At most this many (1–1000). Default 100. */
-  readonly limit?: number;
-}
-
-/** Filters of {@link ModelRegistry.searchVersions}; all given filters must match. */
-export interface VersionQuery {
-  /** Only this model. Default every model. */
-  readonly modelName?: string;
+/** Which versions to return; every filter given must match. */
+export interface VersionFilter {
   /** Only the version this alias points at. */
   readonly alias?: string;
   /** Only versions with this metric within [min, max] (either bound optional). */
@@ -114,7 +117,28 @@ export interface VersionQuery {
   /** Only versions carrying all these tags with these values. */
   readonly tags?: Readonly<Record<string, string>>;
   readonly status?: VersionStatus;
-  /** At most this many, in model then version order (1–1000). Default 100. */
+}
+
+/** One page of {@link ModelRegistry.listVersions}, newest first. */
+export interface ListVersionsOptions extends VersionFilter {
+  /** Only versions below this one: the `nextBeforeVersion` of the previous page. Default from the newest. */
+  readonly beforeVersion?: number;
+  /** At most this many (1–1000). Default 100. */
+  readonly limit?: number;
+}
+
+/** A page of versions, newest first. */
+export interface VersionPage {
+  readonly versions: readonly ModelVersion[];
+  /** Pass as `beforeVersion` for the next page; absent on the last page. */
+  readonly nextBeforeVersion?: number;
+}
+
+/** A search across models. */
+export interface VersionQuery extends VersionFilter {
+  /** Only this model. Default every model. */
+  readonly modelName?: string;
+  /** At most this many, by model name, then newest first (1–1000). Default 100. */
   readonly limit?: number;
 }
 
@@ -146,7 +170,7 @@ export interface ModelRegistry {
   getVersion(modelName: string, version: number): Promise<ModelVersion>;
   /** The version an alias points at; NOT_FOUND if the alias is not set. */
   getVersionByAlias(modelName: string, alias: string): Promise<ModelVersion>;
-  listVersions(modelName: string, options?: ListVersionsOptions): Promise<ModelVersion[]>;
+  listVersions(modelName: string, options?: ListVersionsOptions): Promise<VersionPage>;
   searchVersions(query: VersionQuery): Promise<ModelVersion[]>;
   listModels(): Promise<string[]>;
   getAliases(modelName: string): Promise<Partial<Record<Alias, number>>>;
@@ -157,8 +181,8 @@ export interface ModelRegistry {
   setAlias(input: SetAliasInput): Promise<AliasMove>;
   /** Moves the alias back to its previous version (audited as a rollback). */
   rollBackAlias(input: RollBackAliasInput): Promise<AliasMove>;
-  setApprovalRequired(input: SetApprovalRequiredInput): Promise<void>;
-  isApprovalRequired(modelName: string): Promise<boolean>;
+  /** Compare-and-set removal; NOT_FOUND if the alias is not set. */
+  deleteAlias(input: DeleteAliasInput): Promise<AliasMove>;
   getAuditHistory(modelName: string, options?: AuditHistoryOptions): Promise<ModelChange[]>;
   /** Publishes every pending lifecycle event now; rejects if the publisher fails. */
   flushLifecycleEvents(): Promise<void>;
@@ -173,11 +197,10 @@ const MAX_PAGE = 1000;
 
 /** Creates the registry over a Redis connection, an artifact store and a lifecycle publisher. */
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
-  const { artifacts, now = Date.now, logger = createLogger({ name: 'model-registry' }) } = options;
+  const { artifacts, now = Date.now, logger = createLogger({ name: 'model-registry' }), championRequiresApproval = () => true } = options;
   const store = createRedisMetadataStore({
     redis: options.redis,
     ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
-    ...(options.approvalRequiredByDefault === undefined ? {} : { approvalRequiredByDefault: options.approvalRequiredByDefault }),
   });
   const relay = createLifecycleRelay({
     outbox: store,
@@ -211,14 +234,19 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     relay.notify();
   }
 
-  async function listAll(modelName: string): Promise<ModelVersion[]> {
-    const all: ModelVersion[] = [];
-    for (let fromVersion = 1; ; ) {
-      const page = await store.listVersions(modelName, fromVersion, MAX_PAGE);
-      all.push(...page);
-      const last = page.at(-1);
-      if (page.length < MAX_PAGE || !last) return all;
-      fromVersion = last.version + 1;
+  /** Walks a model's versions newest first, keeping those that match, until `limit` are found. */
+  async function findVersions(modelName: string, filter: VersionFilter, beforeVersion: number | undefined, limit: number): Promise<VersionPage> {
+    const found: ModelVersion[] = [];
+    for (let before = beforeVersion; ; ) {
+      const batch = await store.listVersionsNewestFirst(modelName, before, MAX_PAGE);
+      for (const version of batch) {
+        if (!matches(version, filter)) continue;
+        found.push(version);
+        if (found.length === limit) return { versions: found, ...(version.version > 1 ? { nextBeforeVersion: version.version } : {}) };
+      }
+      const oldest = batch.at(-1);
+      if (batch.length < MAX_PAGE || !oldest) return { versions: found };
+      before = oldest.version;
     }
   }
 
@@ -230,15 +258,21 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         assertLineage(input.lineage);
         assertFiniteMetrics(input.metrics ?? {});
         const change = context(input.actor, input.reason ?? 'registered');
-        const stored = await artifacts.put(artifact, { expectedSha256: input.sha256 });
+        const stored = await artifacts.put(artifact, {
+          expectedSha256: input.sha256,
+          ...(input.sizeBytes === undefined ? {} : { expectedSizeBytes: input.sizeBytes }),
+        });
         const record: VersionRecord = {
-          registeredBy: input.actor,
+          createdBy: input.actor,
           description: input.description ?? '',
+          modelType: input.modelType ?? '',
+          featureNames: input.featureNames ?? [],
           metrics: input.metrics ?? {},
           params: input.params ?? {},
           tags: input.tags ?? {},
           lineage: input.lineage,
           artifact: stored,
+          artifactFormat: input.artifactFormat ?? '',
         };
         const { version } = await store.registerVersion(input.modelName, record, input.referenceProfile, change);
         changed('registered model version', { model: input.modelName, version, sha256: stored.sha256, sizeBytes: stored.sizeBytes });
@@ -264,24 +298,23 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     listVersions: (modelName, listOptions = {}) =>
       observe('list_versions', async () => {
         assertModelName(modelName);
-        const { fromVersion = 1, limit = DEFAULT_PAGE } = listOptions;
-        assertVersion(fromVersion, 'fromVersion');
-        return store.listVersions(modelName, fromVersion, pageSize(limit));
+        assertFilter(listOptions);
+        if (listOptions.beforeVersion !== undefined) assertVersion(listOptions.beforeVersion, 'beforeVersion');
+        return findVersions(modelName, listOptions, listOptions.beforeVersion, pageSize(listOptions.limit ?? DEFAULT_PAGE));
       }),
 
     searchVersions: (query) =>
       observe('search_versions', async () => {
         if (query.modelName !== undefined) assertModelName(query.modelName);
-        if (query.alias !== undefined) assertAlias(query.alias);
+        assertFilter(query);
         const limit = pageSize(query.limit ?? DEFAULT_PAGE);
         const names = query.modelName === undefined ? await store.listModels() : [query.modelName];
         const found: ModelVersion[] = [];
         for (const name of names) {
-          const candidates = query.alias === undefined ? await listAll(name) : await aliasTarget(name, query.alias);
-          found.push(...candidates.filter((version) => matches(version, query)));
-          if (found.length >= limit) break;
+          if (found.length === limit) break;
+          found.push(...(await findVersions(name, query, undefined, limit - found.length)).versions);
         }
-        return found.slice(0, limit);
+        return found;
       }),
 
     listModels: () => observe('list_models', () => store.listModels()),
@@ -320,7 +353,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         assertAlias(input.alias);
         assertVersion(input.version);
         if (input.expectedVersion != null) assertVersion(input.expectedVersion, 'expectedVersion');
-        const move = await store.setAlias(input.modelName, input.alias, input.version, input.expectedVersion, context(input.actor, input.reason));
+        const requiresApproval = input.alias === PRODUCTION_ALIAS && championRequiresApproval(input.modelName);
+        const change = context(input.actor, input.reason);
+        const move = await store.setAlias(input.modelName, input.alias, input.version, input.expectedVersion, requiresApproval, change);
         if (move.changeId !== undefined) changed('moved alias', { ...move, actor: input.actor });
         return move;
       }),
@@ -335,17 +370,14 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         return move;
       }),
 
-    setApprovalRequired: (input) =>
-      observe('set_approval_required', async () => {
+    deleteAlias: (input) =>
+      observe('delete_alias', async () => {
         assertModelName(input.modelName);
-        const changeId = await store.setApprovalRequired(input.modelName, input.required, context(input.actor, input.reason));
-        changed('changed approval policy', { model: input.modelName, approvalRequired: input.required, changeId });
-      }),
-
-    isApprovalRequired: (modelName) =>
-      observe('is_approval_required', async () => {
-        assertModelName(modelName);
-        return store.isApprovalRequired(modelName);
+        assertAlias(input.alias);
+        if (input.expectedVersion !== undefined) assertVersion(input.expectedVersion, 'expectedVersion');
+        const move = await store.deleteAlias(input.modelName, input.alias, input.expectedVersion, context(input.actor, input.reason));
+        changed('deleted alias', { ...move, actor: input.actor });
+        return move;
       }),
 
     getAuditHistory: (modelName, historyOptions = {}) =>
@@ -359,23 +391,23 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     shutdown: () => relay.shutdown(),
   };
 
-  async function aliasTarget(modelName: string, alias: Alias): Promise<ModelVersion[]> {
-    const version = (await store.getAliases(modelName))[alias];
-    return version === undefined ? [] : [await store.getVersion(modelName, version)];
-  }
-
   return registry;
 }
 
-function matches(version: ModelVersion, query: VersionQuery): boolean {
-  if (query.status !== undefined && version.status !== query.status) return false;
-  if (query.metric) {
-    const value = version.metrics[query.metric.name];
+function matches(version: ModelVersion, filter: VersionFilter): boolean {
+  if (filter.status !== undefined && version.status !== filter.status) return false;
+  if (filter.alias !== undefined && !(version.aliases as readonly string[]).includes(filter.alias)) return false;
+  if (filter.metric) {
+    const value = version.metrics[filter.metric.name];
     if (value === undefined) return false;
-    if (query.metric.min !== undefined && value < query.metric.min) return false;
-    if (query.metric.max !== undefined && value > query.metric.max) return false;
+    if (filter.metric.min !== undefined && value < filter.metric.min) return false;
+    if (filter.metric.max !== undefined && value > filter.metric.max) return false;
   }
-  return Object.entries(query.tags ?? {}).every(([tag, value]) => version.tags[tag] === value);
+  return Object.entries(filter.tags ?? {}).every(([tag, value]) => version.tags[tag] === value);
+}
+
+function assertFilter(filter: VersionFilter): void {
+  if (filter.alias !== undefined) assertAlias(filter.alias);
 }
 
 function assertLineage(lineage: Lineage): void {
@@ -386,6 +418,9 @@ function assertLineage(lineage: Lineage): void {
   assertNonBlank(lineage.featureDefinitionsHash, 'lineage.featureDefinitionsHash');
   assertNonBlank(lineage.codeVersion, 'lineage.codeVersion');
   if (lineage.parentVersion !== undefined) assertVersion(lineage.parentVersion, 'lineage.parentVersion');
+  if (lineage.trainingRowCount !== undefined && !(Number.isSafeInteger(lineage.trainingRowCount) && lineage.trainingRowCount >= 0)) {
+    throw new InvalidRegistryArgumentError('lineage.trainingRowCount', `${lineage.trainingRowCount} is not a row count`);
+  }
 }
 
 function pageSize(limit: number): number {

@@ -4,7 +4,7 @@ export const ALIASES = ['champion', 'challenger', 'shadow'] as const;
 /** A movable name for one version of a model. */
 export type Alias = (typeof ALIASES)[number];
 
-/** The alias that may require an approval before it moves (see `setApprovalRequired`). */
+/** The alias that may require an approved version before it moves (see `ModelRegistryOptions.championRequiresApproval`). */
 export const PRODUCTION_ALIAS: Alias = 'champion';
 
 /** `registered` until someone approves the version, `approved` after. */
@@ -22,6 +22,10 @@ export interface Lineage {
   readonly codeVersion: string;
   /** The version this one was trained to replace or was fine-tuned from, if any. */
   readonly parentVersion?: number;
+  /** The training request that produced it, if any. */
+  readonly trainingRequestId?: string;
+  /** Rows in the training set, if known. */
+  readonly trainingRowCount?: number;
 }
 
 /** Who approved a version, when and why. */
@@ -45,8 +49,12 @@ export interface ModelVersion {
   readonly version: number;
   readonly createdAtMs: number;
   /** Who registered it. */
-  readonly registeredBy: string;
+  readonly createdBy: string;
   readonly description: string;
+  /** Kind of model, e.g. `gbdt` or `logistic_regression`. */
+  readonly modelType: string;
+  /** Input feature names in the order the model reads them. */
+  readonly featureNames: readonly string[];
   /** Evaluation metrics, e.g. `{ auc: 0.71, log_loss: 0.48 }`. */
   readonly metrics: Readonly<Record<string, number>>;
   /** Training parameters, as strings. */
@@ -55,6 +63,8 @@ export interface ModelVersion {
   readonly tags: Readonly<Record<string, string>>;
   readonly lineage: Lineage;
   readonly artifact: ArtifactRef;
+  /** Artifact format, e.g. `onnx`. */
+  readonly artifactFormat: string;
   readonly status: VersionStatus;
   readonly approval?: Approval;
   /** The aliases pointing at this version when it was read. */
@@ -62,7 +72,7 @@ export interface ModelVersion {
 }
 
 /** What kind of change an audit entry (and its lifecycle event) records. */
-export type ChangeKind = 'registered' | 'approved' | 'alias_moved' | 'rolled_back' | 'approval_policy_changed';
+export type ChangeKind = 'registered' | 'approved' | 'alias_moved' | 'rolled_back' | 'alias_deleted';
 
 /**
  * One change to a model, exactly as kept in its audit history; the same
@@ -71,6 +81,8 @@ export type ChangeKind = 'registered' | 'approved' | 'alias_moved' | 'rolled_bac
 export interface ModelChange {
   /** Unique and ordered within the model's history (a Redis stream entry id, `<ms>-<seq>`). */
   readonly id: string;
+  /** The model's change counter: 1, 2, 3… without gaps. */
+  readonly sequence: number;
   readonly kind: ChangeKind;
   readonly modelName: string;
   /** The version registered or approved, or the alias's new target. */
@@ -79,8 +91,6 @@ export interface ModelChange {
   readonly alias?: Alias;
   /** For alias changes: where the alias pointed before; absent if it was not set. */
   readonly previousVersion?: number;
-  /** For `approval_policy_changed`: whether `champion` now needs an approved version. */
-  readonly approvalRequired?: boolean;
   /** Who made the change. */
   readonly actor: string;
   /** Why, in the actor's words. */
@@ -88,13 +98,21 @@ export interface ModelChange {
   readonly atMs: number;
 }
 
-/** An alias move as it happened: where it pointed before and after. */
+/** An alias change as it happened: where it pointed before and after. */
 export interface AliasMove {
   readonly modelName: string;
   readonly alias: Alias;
   /** `null` if the alias was not set. */
   readonly previousVersion: number | null;
-  readonly version: number;
-  /** The audit entry of the move; absent when the alias already pointed there and nothing changed. */
+  /** `null` if the alias was deleted. */
+  readonly version: number | null;
+  /** The audit entry of the change; absent when the alias already pointed there and nothing changed. */
   readonly changeId?: string;
+}
+
+/** A change with the version it concerns as it is now, the way it is published. */
+export interface LifecycleEvent {
+  readonly change: ModelChange;
+  /** The version the change concerns, read when the event is published; absent for a deleted alias. */
+  readonly modelVersion?: ModelVersion;
 }

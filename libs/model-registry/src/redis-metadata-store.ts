@@ -2,6 +2,7 @@ import { Code, TributaryError } from '@tributary/errors';
 import type { Redis } from 'ioredis';
 import {
   AliasConflictError,
+  AliasNotSetError,
   ApprovalRequiredError,
   ModelNotFoundError,
   ModelVersionAlreadyExistsError,
@@ -12,7 +13,6 @@ import {
 import { runScript, type ScriptReply } from './lua-scripts.js';
 import {
   ALIASES,
-  PRODUCTION_ALIAS,
   type Alias,
   type AliasMove,
   type Approval,
@@ -26,13 +26,16 @@ import { registryKeys, type ModelKeys } from './redis-keys.js';
 
 /** The immutable part of a version, written once at registration as JSON. */
 export interface VersionRecord {
-  readonly registeredBy: string;
+  readonly createdBy: string;
   readonly description: string;
+  readonly modelType: string;
+  readonly featureNames: readonly string[];
   readonly metrics: Readonly<Record<string, number>>;
   readonly params: Readonly<Record<string, string>>;
   readonly tags: Readonly<Record<string, string>>;
   readonly lineage: Lineage;
   readonly artifact: ArtifactRef;
+  readonly artifactFormat: string;
 }
 
 /** Who changes something, when and why: every write carries it into the audit history. */
@@ -54,21 +57,16 @@ export interface RedisMetadataStoreOptions {
   readonly redis: Redis;
   /** Prefix of every key. Default `tributary:registry`. */
   readonly keyPrefix?: string;
-  /** Whether `champion` needs an approved version for models with no policy of their own. Default true. */
-  readonly approvalRequiredByDefault?: boolean;
   /** How many earlier targets of an alias are kept for rollbacks. Default 100. */
   readonly aliasHistoryLength?: number;
 }
 
-/** The registry's metadata in Redis; every write is one atomic Lua script (see lua-scripts.ts). */
-export type RedisMetadataStore = ReturnType<typeof createRedisMetadataStore>;
-
 const VERSION_FIELDS = ['record', 'status', 'created_at_ms', 'approval'] as const;
 const ANY = '*';
 
-/** Creates the Redis-backed metadata store of the registry. */
+/** Creates the registry's metadata store in Redis; every write is one atomic Lua script (see lua-scripts.ts). */
 export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
-  const { redis, keyPrefix = 'tributary:registry', approvalRequiredByDefault = true, aliasHistoryLength = 100 } = options;
+  const { redis, keyPrefix = 'tributary:registry', aliasHistoryLength = 100 } = options;
   const keys = registryKeys(keyPrefix);
 
   async function requireModel(modelName: string, model: ModelKeys): Promise<void> {
@@ -142,13 +140,15 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
 
     /**
      * Points `alias` at `version` if it currently points at `expectedVersion`
-     * (`null`: not set; `undefined`: whatever it points at).
+     * (`null`: not set; `undefined`: whatever it points at), and if
+     * `requiresApproval`, only at an approved version.
      */
     async setAlias(
       modelName: string,
       alias: Alias,
       version: number,
       expectedVersion: number | null | undefined,
+      requiresApproval: boolean,
       context: ChangeContext,
     ): Promise<AliasMove> {
       const model = keys.model(modelName);
@@ -165,9 +165,8 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
           context.atMs,
           context.actor,
           context.reason,
-          approvalRequiredByDefault ? '1' : '0',
+          requiresApproval ? '1' : '0',
           model.versionPrefix,
-          PRODUCTION_ALIAS,
           aliasHistoryLength,
         ],
       );
@@ -198,25 +197,21 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
       return { modelName, alias, previousVersion: optionalVersion(current), version: Number(target), changeId: String(changeId) };
     },
 
-    /** Sets whether `champion` needs an approved version for this model. */
-    async setApprovalRequired(modelName: string, required: boolean, context: ChangeContext): Promise<string> {
+    /** Removes `alias` if it currently points at `expectedVersion` (`undefined`: whatever it points at). */
+    async deleteAlias(modelName: string, alias: Alias, expectedVersion: number | undefined, context: ChangeContext): Promise<AliasMove> {
       const model = keys.model(modelName);
       const reply = await runScript(
         redis,
-        'tributaryRegistrySetApprovalRequired',
-        [keys.models, model.meta, model.audit, keys.outbox],
-        [modelName, required ? '1' : '0', context.atMs, context.actor, context.reason],
+        'tributaryRegistryDeleteAlias',
+        [model.meta, model.aliases, model.aliasHistory(alias), model.audit, keys.outbox],
+        [modelName, alias, expectedVersion === undefined ? ANY : expectedVersion, context.atMs, context.actor, context.reason],
       );
+      const [status, current, changeId] = reply;
+      if (status === 'MODEL_NOT_FOUND') throw new ModelNotFoundError(modelName);
+      if (status === 'ALIAS_NOT_SET') throw new AliasNotSetError(modelName, alias);
+      if (status === 'CONFLICT') throw new AliasConflictError(modelName, alias, expectedVersion ?? null, optionalVersion(current));
       expectOk(reply);
-      return String(reply[1]);
-    },
-
-    /** Whether `champion` needs an approved version for this model. */
-    async isApprovalRequired(modelName: string): Promise<boolean> {
-      const model = keys.model(modelName);
-      await requireModel(modelName, model);
-      const stored = await redis.hget(model.meta, 'approval_required');
-      return stored === null ? approvalRequiredByDefault : stored === '1';
+      return { modelName, alias, previousVersion: optionalVersion(current), version: null, changeId: String(changeId) };
     },
 
     /** Reads one version; throws if the model or the version does not exist. */
@@ -227,10 +222,11 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
       throw new ModelVersionNotFoundError(modelName, version);
     },
 
-    /** Reads the versions of a model in ascending order, from `fromVersion` on, at most `limit`. */
-    async listVersions(modelName: string, fromVersion: number, limit: number): Promise<ModelVersion[]> {
+    /** Reads up to `limit` versions of a model, newest first, below `beforeVersion` if given. */
+    async listVersionsNewestFirst(modelName: string, beforeVersion: number | undefined, limit: number): Promise<ModelVersion[]> {
       const model = keys.model(modelName);
-      const members = await redis.zrangebyscore(model.versions, fromVersion, '+inf', 'LIMIT', 0, limit);
+      const max = beforeVersion === undefined ? '+inf' : `(${beforeVersion}`;
+      const members = await redis.zrevrangebyscore(model.versions, max, '-inf', 'LIMIT', 0, limit);
       if (members.length === 0) await requireModel(modelName, model);
       return readVersions(modelName, members.map(Number));
     },
@@ -306,15 +302,14 @@ function decodeChange(id: string, modelName: string, fields: ReadonlyMap<string,
   const version = fields.get('version');
   const alias = fields.get('alias');
   const previousVersion = fields.get('previous_version');
-  const approvalRequired = fields.get('approval_required');
   return {
     id,
+    sequence: Number(fields.get('sequence')),
     kind: fields.get('kind') as ChangeKind,
     modelName,
     ...(version === undefined ? {} : { version: Number(version) }),
     ...(alias === undefined ? {} : { alias: alias as Alias }),
     ...(previousVersion === undefined ? {} : { previousVersion: Number(previousVersion) }),
-    ...(approvalRequired === undefined ? {} : { approvalRequired: approvalRequired === '1' }),
     actor: fields.get('actor') ?? '',
     reason: fields.get('reason') ?? '',
     atMs: Number(fields.get('at_ms')),
