@@ -9,7 +9,7 @@ export interface PlausibleRange {
  * early (schedules are padded, but not by hours) and at most 24 hours late.
  * The dataset holds 11 flights outside it (e.g. −1116 and +1688 minutes);
  * their `flight.arrived` events are emitted as they are and rejected by
- * ingestion with reason `out_of_range`.
+ * ingestion with reason `schema.out_of_range`.
  */
 export const ARRIVAL_DELAY_MINUTES_RANGE: PlausibleRange = { min: -90, max: 1440 };
 

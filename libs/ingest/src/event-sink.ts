@@ -1,0 +1,12 @@
+import type { Event } from '@tributary/contracts';
+
+/**
+ * Somewhere validated events are durably written: the ClickHouse raw table,
+ * the `events.validated` topic. `write` resolves only once the events are
+ * durable; writing the same events again must be harmless.
+ */
+export interface EventSink {
+  /** Names the sink in logs and errors, e.g. `clickhouse:events_raw`. */
+  readonly name: string;
+  write(events: readonly Event[]): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import { Code, TributaryError } from '@tributary/errors';
+import { createLogger } from '@tributary/observability';
+import { describe, expect, it } from 'vitest';
+import { arrivedMessage, asJson, asProtobuf, departedMessage, sampleFlight, unknownTypeMessage } from './fixtures/flight-messages.js';
+import { RejectReason, createEventValidator, createIngestor, createSchemaRegistry, flightEventSchemas, type EventSink } from './index.js';
+import { InMemoryDeduplicator, InMemoryEventSink } from './testing/index.js';
+
+const logger = createLogger({ name: 'ingest-spec', level: 'silent' });
+
+function setUp(sinks?: EventSink[]) {
+  const deduplicator = new InMemoryDeduplicator();
+  const sink = new InMemoryEventSink();
+  const validator = createEventValidator({ registry: createSchemaRegistry(flightEventSchemas) });
+  const ingestor = createIngestor({ validator, deduplicator, sinks: sinks ?? [sink], retry: { retries: 1, baseDelayMs: 1 }, logger });
+  return { deduplicator, sink, ingestor };
+}
+
+describe('createIngestor()', () => {
+  it('accepts valid records of both formats and rejects the bad ones in between, in input order', async () => {
+    const { ingestor, sink } = setUp();
+    const records = [
+      { value: asJson(departedMessage()), contentType: 'application/json' },
+      { value: new TextEncoder().encode('{"eventId": "broken'), contentType: 'application/json' },
+      { value: asProtobuf(arrivedMessage()) },
+      { value: asProtobuf(unknownTypeMessage()) },
+      { value: asJson(arrivedMessage(sampleFlight({ flightKey: 'k2', arrivalDelayMinutes: 5000 }))) },
+    ];
+    const result = await ingestor.ingestRecords(records);
+    expect(result.outcomes.map((o) => (o.status === 'rejected' ? o.rejection.reason : o.status))).toEqual([
+      'accepted',
+      RejectReason.malformed,
+      'accepted',
+      RejectReason.unknownType,
+      RejectReason.outOfRange,
+    ]);
+    expect(result).toMatchObject({ accepted: 2, duplicates: 0, rejected: 3 });
+    expect(sink.written.map((e) => e.type)).toEqual(['flight.departed', 'flight.arrived']);
+    expect(sink.written.every((e) => e.ingestTime !== undefined)).toBe(true);
+  });
+
+  it('keeps the id of a rejected event when it could be read', async () => {
+    const { ingestor } = setUp();
+    const [outcome] = (await ingestor.ingestEvents([unknownTypeMessage()])).outcomes;
+    expect(outcome).toMatchObject({ status: 'rejected', eventId: 'unknown-type-1' });
+  });
+
+  it('writes an event repeated within a batch once', async () => {
+    const { ingestor, sink } = setUp();
+    const result = await ingestor.ingestEvents([departedMessage(), departedMessage()]);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['accepted', 'duplicate']);
+    expect(sink.written).toHaveLength(1);
+  });
+
+  it('drops a replayed batch as duplicates', async () => {
+    const { ingestor, sink } = setUp();
+    const batch = [departedMessage(), arrivedMessage()];
+    await ingestor.ingestEvents(batch);
+    const replay = await ingestor.ingestEvents(batch);
+    expect(replay).toMatchObject({ accepted: 0, duplicates: 2, rejected: 0 });
+    expect(sink.written).toHaveLength(2);
+  });
+
+  it('marks nothing when a sink keeps failing, so a redelivery is written', async () => {
+    const healthy = new InMemoryEventSink('healthy');
+    const failing = new InMemoryEventSink('failing');
+    const { ingestor, deduplicator } = setUp([healthy, failing]);
+    failing.failWith = new TributaryError(Code.Unavailable, 'down');
+    await expect(ingestor.ingestEvents([departedMessage()])).rejects.toThrow('down');
+    expect(deduplicator.seen.size).toBe(0);
+
+    failing.failWith = undefined;
+    expect((await ingestor.ingestEvents([departedMessage()])).accepted).toBe(1);
+    expect(healthy.written).toHaveLength(2);
+    expect(failing.written).toHaveLength(1);
+    expect(deduplicator.seen.size).toBe(1);
+  });
+
+  it('retries a sink failure that says it is retryable', async () => {
+    const sink = new InMemoryEventSink();
+    let failures = 1;
+    const flaky: EventSink = {
+      name: 'flaky',
+      write: (events) => (failures-- > 0 ? Promise.reject(new TributaryError(Code.Unavailable, 'blip')) : sink.write(events)),
+    };
+    const { ingestor } = setUp([flaky]);
+    expect((await ingestor.ingestEvents([departedMessage()])).accepted).toBe(1);
+    expect(sink.written).toHaveLength(1);
+  });
+});

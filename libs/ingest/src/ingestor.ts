@@ -1,0 +1,146 @@
+import type { Event } from '@tributary/contracts';
+import { createLogger, type Logger } from '@tributary/observability';
+import { retry, type RetryOptions } from '@tributary/resilience';
+import { decodeEvent } from './decode-event.js';
+import type { Deduplicator } from './deduplicator.js';
+import type { EventSink } from './event-sink.js';
+import { ingestMetrics } from './ingest-metrics.js';
+import type { Rejection } from './rejection.js';
+import type { EventValidator } from './validate-event.js';
+
+/** A record as it arrives, before decoding (a Kafka record's value and `content-type` header). */
+export interface RawRecord {
+  readonly value: Uint8Array;
+  /** Decides JSON or protobuf; when absent or unknown the value is sniffed (see `wireFormatOf`). */
+  readonly contentType?: string;
+}
+
+/** What became of one event of a batch. */
+export type IngestOutcome =
+  | { readonly status: 'accepted'; /** As written: with `ingestTime`. */ readonly event: Event }
+  | { readonly status: 'duplicate'; readonly eventId: string; readonly type: string }
+  | { readonly status: 'rejected'; readonly rejection: Rejection; /** When it could be read. */ readonly eventId?: string };
+
+/** The outcome of one batch: one entry per input, in input order, and the counts. */
+export interface IngestBatchResult {
+  readonly outcomes: readonly IngestOutcome[];
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+}
+
+/** Options of {@link createIngestor}. */
+export interface IngestorOptions {
+  readonly validator: EventValidator;
+  readonly deduplicator: Deduplicator;
+  /** Where accepted events are written, all before the ids are marked as seen; at least one. */
+  readonly sinks: readonly EventSink[];
+  /**
+   * How failed Redis and sink calls are retried (only errors that say they are
+   * retryable). Default 3 retries, 100 ms base delay, full jitter.
+   */
+  readonly retry?: RetryOptions;
+  /** Default a logger named `ingest`. */
+  readonly logger?: Logger;
+}
+
+/** The ingestion pipeline without transport: what the Kafka consumer and the gRPC service both call. */
+export interface Ingestor {
+  /** Decodes (JSON or protobuf), validates, deduplicates and writes a batch of raw records. */
+  ingestRecords(records: readonly RawRecord[]): Promise<IngestBatchResult>;
+  /** The same for events already decoded (the gRPC `Ingest` path). */
+  ingestEvents(events: readonly Event[]): Promise<IngestBatchResult>;
+}
+
+/** A batch item after decoding and validation. */
+type Triaged = { readonly event: Event } | { readonly rejection: Rejection; readonly eventId?: string };
+
+/**
+ * Creates an {@link Ingestor}. One batch goes: decode → validate → drop ids
+ * seen earlier in the batch → ask the deduplicator which ids were already
+ * written → write the new events to every sink → mark their ids as seen.
+ *
+ * Marking comes last on purpose. Marking first (`SET NX` as a claim) would
+ * lose an event whose write then failed: its redelivery would look like a
+ * duplicate. Marking after the writes means a crash in between only makes the
+ * redelivered batch be written again, which the sinks tolerate (ClickHouse
+ * collapses it; `events.validated` consumers are idempotent by event id).
+ * If a sink or Redis keeps failing the call throws a retryable error, nothing
+ * is marked, and the caller must not commit the batch.
+ */
+export function createIngestor(options: IngestorOptions): Ingestor {
+  const { validator, deduplicator, sinks } = options;
+  const logger = options.logger ?? createLogger({ name: 'ingest' });
+  const retryOptions: RetryOptions = {
+    retries: 3,
+    ...options.retry,
+    onRetry: (reason, attempt, delayMs) => logger.warn({ err: reason, attempt, delayMs }, 'ingestion write failed, retrying'),
+  };
+  const metrics = ingestMetrics();
+
+  async function ingest(items: readonly Triaged[]): Promise<IngestBatchResult> {
+    const stopTimer = metrics.batchDuration.startTimer();
+    const outcomes: IngestOutcome[] = new Array<IngestOutcome>(items.length);
+    const candidates = new Map<string, { readonly index: number; readonly event: Event }>();
+    items.forEach((item, index) => {
+      if ('rejection' in item) {
+        outcomes[index] = { status: 'rejected', ...item };
+        metrics.rejected.inc({ reason: item.rejection.reason });
+      } else if (candidates.has(item.event.eventId)) {
+        outcomes[index] = { status: 'duplicate', eventId: item.event.eventId, type: item.event.type };
+      } else {
+        candidates.set(item.event.eventId, { index, event: item.event });
+      }
+    });
+
+    const seen = await retry(() => deduplicator.findSeen([...candidates.keys()]), retryOptions);
+    const fresh: Event[] = [];
+    for (const [eventId, { index, event }] of candidates) {
+      if (seen.has(eventId)) {
+        outcomes[index] = { status: 'duplicate', eventId, type: event.type };
+      } else {
+        outcomes[index] = { status: 'accepted', event };
+        fresh.push(event);
+      }
+    }
+    if (fresh.length > 0) {
+      await Promise.all(sinks.map((sink) => retry(() => sink.write(fresh), retryOptions)));
+      await retry(() => deduplicator.markSeen(fresh.map((event) => event.eventId)), retryOptions);
+    }
+
+    const accepted = countByType(fresh);
+    const duplicated = countByType(outcomes.flatMap((outcome) => (outcome.status === 'duplicate' ? [outcome] : [])));
+    for (const [type, count] of accepted) metrics.accepted.inc({ type }, count);
+    for (const [type, count] of duplicated) metrics.duplicates.inc({ type }, count);
+    const duplicates = [...duplicated.values()].reduce((sum, count) => sum + count, 0);
+    stopTimer();
+    return { outcomes, accepted: fresh.length, duplicates, rejected: items.length - fresh.length - duplicates };
+  }
+
+  function validate(event: Event): Triaged {
+    const result = validator(event);
+    if (result.ok) return { event: result.event };
+    return event.eventId === '' ? { rejection: result.rejection } : { rejection: result.rejection, eventId: event.eventId };
+  }
+
+  return {
+    ingestRecords(records) {
+      return ingest(
+        records.map((record) => {
+          const decoded = decodeEvent(record.value, record.contentType);
+          return decoded.ok ? validate(decoded.event) : { rejection: decoded.rejection };
+        }),
+      );
+    },
+    ingestEvents(events) {
+      return ingest(events.map(validate));
+    },
+  };
+}
+
+/** How many of the items there are of each type (one metric update per type, not per event). */
+function countByType(items: readonly { readonly type: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { type } of items) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+}

@@ -1,0 +1,112 @@
+import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Event } from '@tributary/contracts';
+import { plainIdentifier } from './clickhouse-identifier.js';
+import { RawEventStoreError } from './errors.js';
+import type { EventSink } from './event-sink.js';
+import { payloadJson } from './payload-json.js';
+
+/** Options of {@link createRawEventStore}. */
+export interface RawEventStoreOptions {
+  /** The caller opens and closes it. */
+  readonly client: ClickHouseClient;
+  /** Database of the table, created if missing. Default `default`. */
+  readonly database?: string;
+  /** Default `events_raw`. */
+  readonly table?: string;
+  /** Most rows in one INSERT; larger batches are split. Default 100000. */
+  readonly maxRowsPerInsert?: number;
+}
+
+/** The ClickHouse raw and audit table of every accepted event. */
+export interface RawEventStore extends EventSink {
+  /** `database.table`. */
+  readonly table: string;
+  /** Creates the database and the table if they do not exist; safe to call at every start. */
+  ensureSchema(): Promise<void>;
+}
+
+/** Column order of the rows this store inserts. */
+const COLUMNS = ['event_id', 'type', 'entity_id', 'event_time', 'ingest_time', 'payload', 'source'] as const;
+
+/**
+ * ReplacingMergeTree on the sorting key (event_time, event_id): writing an
+ * event again (a redelivery, a replay after the Redis marks expired) leaves
+ * one row once parts merge, and `FINAL` shows one row at once. An event's time
+ * is part of its identity here — the same id with another time is another row
+ * — which lets the table be partitioned by month and read in time order for
+ * backfills. The latest ingest_time wins.
+ */
+const CREATE_TABLE = `
+CREATE TABLE IF NOT EXISTS {database:Identifier}.{table:Identifier} (
+  event_id String,
+  type LowCardinality(String),
+  entity_id String,
+  event_time DateTime64(3, 'UTC'),
+  ingest_time DateTime64(3, 'UTC'),
+  payload String COMMENT 'the payload message in the protobuf JSON mapping',
+  source LowCardinality(String)
+)
+ENGINE = ReplacingMergeTree(ingest_time)
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (event_time, event_id)`;
+
+/** Settings the inserts rely on, pinned rather than taken from the server's defaults. */
+const INSERT_SETTINGS = { date_time_input_format: 'basic', async_insert: 0, input_format_skip_unknown_fields: 0 } as const;
+
+/**
+ * The ClickHouse raw-event table as an {@link EventSink}: one synchronous
+ * INSERT per batch (split at `maxRowsPerInsert`), acknowledged once the rows
+ * are in a part. Times are stored as given; the flights' naive local times are
+ * therefore read back as if UTC.
+ */
+export function createRawEventStore(options: RawEventStoreOptions): RawEventStore {
+  const { client, maxRowsPerInsert = 100_000 } = options;
+  const database = plainIdentifier(options.database ?? 'default');
+  const table = `${database}.${plainIdentifier(options.table ?? 'events_raw')}`;
+  const params = { database, table: plainIdentifier(options.table ?? 'events_raw') };
+
+  return {
+    name: `clickhouse:${table}`,
+    table,
+
+    async ensureSchema() {
+      try {
+        await client.command({ query: 'CREATE DATABASE IF NOT EXISTS {database:Identifier}', query_params: params });
+        await client.command({ query: CREATE_TABLE, query_params: params });
+      } catch (cause) {
+        throw new RawEventStoreError('create schema', table, cause);
+      }
+    },
+
+    async write(events) {
+      for (let start = 0; start < events.length; start += maxRowsPerInsert) {
+        const values = events.slice(start, start + maxRowsPerInsert).map(toRow);
+        try {
+          await client.insert({ table, values, format: 'JSONCompactEachRow', columns: [...COLUMNS], clickhouse_settings: INSERT_SETTINGS });
+        } catch (cause) {
+          throw new RawEventStoreError('insert', table, cause);
+        }
+      }
+    },
+  };
+}
+
+/** A row in {@link COLUMNS} order. */
+function toRow(event: Event): string[] {
+  return [
+    event.eventId,
+    event.type,
+    event.entityId,
+    dateTime64(event.eventTime),
+    dateTime64(event.ingestTime),
+    payloadJson(event),
+    event.source,
+  ];
+}
+
+/** `2001-01-01 00:01:00.000`, the basic DateTime64(3) text form, in UTC. */
+function dateTime64(timestamp: Timestamp | undefined): string {
+  const iso = new Date(timestamp ? timestampMs(timestamp) : 0).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}

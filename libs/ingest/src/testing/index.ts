@@ -1,0 +1,7 @@
+/**
+ * @tributary/ingest/testing — honest in-memory doubles of the ingestor's
+ * collaborators, for tests of code that uses an ingestor where Redis and
+ * ClickHouse are not what is being tested.
+ */
+export { InMemoryDeduplicator } from './in-memory-deduplicator.js';
+export { InMemoryEventSink } from './in-memory-event-sink.js';
