@@ -15,10 +15,14 @@ export {
 } from './errors.js';
 export { createFeatureMatrix, selectRows, MAX_CATEGORY_CODE, type FeatureMatrix, type FeatureMatrixOptions } from './feature-matrix.js';
 export type { BinaryClassifier, FeatureImportance } from './model.js';
+export { modelFromJson, type ModelJson } from './model-json.js';
 export { GbdtModel, type GbdtModelJson } from './gbdt/gbdt-model.js';
 export type { GbdtObjective } from './gbdt/objective.js';
 export type { TreeJson } from './gbdt/tree.js';
 export { trainGbdt, type BoostingProgress, type GbdtOptions, type ValidationSet } from './gbdt/train-gbdt.js';
+export { LogisticRegressionModel, type LogisticRegressionModelJson } from './linear/logistic-regression-model.js';
+export { trainLogisticRegression, type LogisticRegressionOptions } from './linear/train-logistic-regression.js';
+export type { CategoricalEncoding, LinearEncoding, NumericEncoding } from './linear/linear-encoding.js';
 export {
   binaryClassificationMetrics,
   type BinaryClassificationMetrics,

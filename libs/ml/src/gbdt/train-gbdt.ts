@@ -206,8 +206,11 @@ function resolveOptions(options: GbdtOptions): ResolvedOptions & TreeGrowthOptio
 
 /** Bagging: each row joins this round's tree with probability `rate`. */
 function sampleRows(n: number, rate: number, random: Random): Uint32Array {
-  if (rate >= 1) return Uint32Array.from({ length: n }, (_, i) => i);
   const rows = new Uint32Array(n);
+  if (rate >= 1) {
+    for (let i = 0; i < n; i++) rows[i] = i;
+    return rows;
+  }
   let count = 0;
   for (let i = 0; i < n; i++) if (random() < rate) rows[count++] = i;
   return rows.slice(0, Math.max(count, 1));
