@@ -1,2 +1,35 @@
-/** @tributary/config — Typed, validated configuration from the environment. */
-export {};
+/**
+ * @tributary/config — typed, validated configuration from the environment.
+ * A schema of documented variables ({@link envVar}) loads to a typed object
+ * ({@link loadConfig}) or fails with one error naming every bad variable, and
+ * the same schema prints the `--help` and README tables, so docs stay true.
+ */
+export {
+  clickhouseEnv,
+  grpcServerEnv,
+  kafkaEnv,
+  logEnv,
+  opsServerEnv,
+  redisEnv,
+  serviceAuthEnv,
+  shutdownEnv,
+  tracingEnv,
+  type ClickhouseEnvOptions,
+  type KafkaEnvOptions,
+  type ServerEnvOptions,
+} from './common-env.js';
+export { describeConfig, formatConfigHelp, formatConfigMarkdown, type EnvVarDoc } from './describe-config.js';
+export { envVar, type EnvVar, type EnvVarOptions } from './env-var.js';
+export { ConfigError, type ConfigProblem } from './errors.js';
+export { loadConfig, withGroupCheck, type ConfigOf, type ConfigSchema, type Env } from './load-config.js';
+export {
+  LOG_LEVELS,
+  booleanSchema,
+  hostPortListSchema,
+  logLevelSchema,
+  portSchema,
+  positiveIntSchema,
+  readableFileSchema,
+  textSchema,
+  urlSchema,
+} from './value-schemas.js';

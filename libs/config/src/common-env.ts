@@ -1,0 +1,204 @@
+import { envVar } from './env-var.js';
+import { withGroupCheck } from './load-config.js';
+import {
+  hostPortListSchema,
+  logLevelSchema,
+  portSchema,
+  positiveIntSchema,
+  readableFileSchema,
+  textSchema,
+  urlSchema,
+} from './value-schemas.js';
+
+/**
+ * Schema groups every service shares, so the same variable has the same name,
+ * form and default everywhere. A service composes them:
+ * `loadConfig({ kafka: kafkaEnv({ clientId: 'ingestion' }), ops: opsServerEnv(), … })`.
+ */
+
+/** Options of {@link kafkaEnv}. */
+export interface KafkaEnvOptions {
+  /** Default of `KAFKA_CLIENT_ID`, usually the service name. */
+  readonly clientId: string;
+}
+
+/** `KAFKA_BROKERS` (default `127.0.0.1:9092`) and `KAFKA_CLIENT_ID`. */
+export function kafkaEnv(options: KafkaEnvOptions) {
+  return {
+    brokers: envVar({
+      name: 'KAFKA_BROKERS',
+      description: 'Kafka bootstrap brokers.',
+      expected: 'host:port[,host:port…]',
+      schema: hostPortListSchema,
+      default: '127.0.0.1:9092',
+    }),
+    clientId: envVar({
+      name: 'KAFKA_CLIENT_ID',
+      description: 'Client id this service shows to Kafka (quotas, broker logs).',
+      expected: 'non-blank text',
+      schema: textSchema,
+      default: options.clientId,
+    }),
+  };
+}
+
+/** `REDIS_URL` (default `redis://127.0.0.1:6379`). */
+export function redisEnv() {
+  return {
+    url: envVar({
+      name: 'REDIS_URL',
+      description: 'Redis server, with credentials and database number if any.',
+      expected: 'a redis:// or rediss:// URL',
+      schema: urlSchema(['redis:', 'rediss:']),
+      default: 'redis://127.0.0.1:6379',
+    }),
+  };
+}
+
+/** Options of {@link clickhouseEnv}. */
+export interface ClickhouseEnvOptions {
+  /** Default of `CLICKHOUSE_DATABASE`. Default: `tributary`. */
+  readonly database?: string;
+}
+
+/** `CLICKHOUSE_URL` (default `http://127.0.0.1:8123`), `CLICKHOUSE_DATABASE`, `CLICKHOUSE_USER`, `CLICKHOUSE_PASSWORD`. */
+export function clickhouseEnv(options: ClickhouseEnvOptions = {}) {
+  return {
+    url: envVar({
+      name: 'CLICKHOUSE_URL',
+      description: 'ClickHouse HTTP interface.',
+      expected: 'an http:// or https:// URL',
+      schema: urlSchema(['http:', 'https:']),
+      default: 'http://127.0.0.1:8123',
+    }),
+    database: envVar({
+      name: 'CLICKHOUSE_DATABASE',
+      description: 'ClickHouse database holding this service\'s tables.',
+      expected: 'non-blank text',
+      schema: textSchema,
+      default: options.database ?? 'tributary',
+    }),
+    user: envVar({
+      name: 'CLICKHOUSE_USER',
+      description: 'ClickHouse user.',
+      expected: 'non-blank text',
+      schema: textSchema,
+      default: 'default',
+    }),
+    password: envVar({
+      name: 'CLICKHOUSE_PASSWORD',
+      description: 'ClickHouse password; unset for none.',
+      expected: 'non-blank text',
+      schema: textSchema,
+      optional: true,
+      secret: true,
+    }),
+  };
+}
+
+/** Options of {@link grpcServerEnv} and {@link opsServerEnv}. */
+export interface ServerEnvOptions {
+  /** Default port, so services on one host need no settings. Defaults: gRPC 50051, ops 9464. */
+  readonly port?: number;
+}
+
+/** `GRPC_HOST` (default `0.0.0.0`) and `GRPC_PORT` (default 50051). */
+export function grpcServerEnv(options: ServerEnvOptions = {}) {
+  return listenEnv('GRPC', 'gRPC server', options.port ?? 50_051);
+}
+
+/** `OPS_HOST` (default `0.0.0.0`) and `OPS_PORT` (default 9464): the HTTP server of /healthz, /readyz, /metrics. */
+export function opsServerEnv(options: ServerEnvOptions = {}) {
+  return listenEnv('OPS', 'ops HTTP server (/healthz, /readyz, /metrics, /version)', options.port ?? 9464);
+}
+
+function listenEnv(prefix: string, what: string, port: number) {
+  return {
+    host: envVar({
+      name: `${prefix}_HOST`,
+      description: `Address the ${what} binds.`,
+      expected: 'a host name or IP address',
+      schema: textSchema,
+      default: '0.0.0.0',
+    }),
+    port: envVar({
+      name: `${prefix}_PORT`,
+      description: `Port of the ${what}; 0 picks a free one.`,
+      expected: 'an integer 0–65535',
+      schema: portSchema,
+      default: String(port),
+    }),
+  };
+}
+
+/** `LOG_LEVEL` (default `info`). */
+export function logEnv() {
+  return {
+    level: envVar({
+      name: 'LOG_LEVEL',
+      description: 'Least severe level written to the log.',
+      expected: 'one of fatal, error, warn, info, debug, trace, silent',
+      schema: logLevelSchema,
+      default: 'info',
+    }),
+  };
+}
+
+/**
+ * `SERVICE_AUTH_TOKEN` and `TLS_CERT_FILE`/`TLS_KEY_FILE`/`TLS_CA_FILE`, all
+ * unset by default (no authentication, plaintext). Certificate and key go
+ * together; a CA alone is enough for a client to verify servers.
+ */
+export function serviceAuthEnv() {
+  const file = (name: string, description: string) =>
+    envVar({ name, description, expected: 'the path of a readable PEM file', schema: readableFileSchema, optional: true });
+  const tls = withGroupCheck(
+    {
+      certFile: file('TLS_CERT_FILE', 'Certificate chain this service presents (PEM); TLS is on when set.'),
+      keyFile: file('TLS_KEY_FILE', 'Private key of TLS_CERT_FILE (PEM).'),
+      caFile: file('TLS_CA_FILE', 'CA that peers\' certificates must chain to (PEM); as a server, requires client certificates (mutual TLS).'),
+    },
+    (group) => {
+      if ((group.certFile === undefined) === (group.keyFile === undefined)) return [];
+      const [missing, present] = group.certFile === undefined ? ['TLS_CERT_FILE', 'TLS_KEY_FILE'] : ['TLS_KEY_FILE', 'TLS_CERT_FILE'];
+      return [{ variable: missing, message: `required when ${present} is set; set both or neither` }];
+    },
+  );
+  return {
+    token: envVar({
+      name: 'SERVICE_AUTH_TOKEN',
+      description: 'Shared bearer token between services; unset disables token authentication.',
+      expected: 'a token of at least 16 characters',
+      schema: textSchema.refine((token) => token.length >= 16, 'shorter than 16 characters'),
+      optional: true,
+      secret: true,
+    }),
+    tls,
+  };
+}
+
+/** `SHUTDOWN_TIMEOUT_MS` (default 10000). */
+export function shutdownEnv() {
+  return {
+    timeoutMs: envVar({
+      name: 'SHUTDOWN_TIMEOUT_MS',
+      description: 'Time each resource gets to drain and close on SIGTERM, in ms.',
+      expected: 'a whole number of milliseconds ≥ 1',
+      schema: positiveIntSchema,
+      default: '10000',
+    }),
+  };
+}
+
+/** `OTEL_EXPORTER_OTLP_ENDPOINT`, unset by default (spans are not exported). */
+export function tracingEnv() {
+  return {
+    otlpEndpoint: envVar({
+      name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+      description: 'OTLP/HTTP collector base URL spans are sent to (…/v1/traces); unset keeps spans in-process.',
+      expected: 'an http:// or https:// URL',
+      schema: urlSchema(['http:', 'https:']),
+      optional: true,
+    }),
+  };
+}
