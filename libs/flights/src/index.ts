@@ -25,5 +25,12 @@ export { flightsParquetPath } from './flights-parquet-path.js';
 export { ARRIVAL_DELAY_MINUTES_RANGE, DISTANCE_MILES_RANGE, isInRange, type PlausibleRange } from './plausible-ranges.js';
 export { readFlights, type Flight, type ReadFlightsOptions } from './read-flights.js';
 export { replayFlightEvents, type ReplayFlightEventsOptions, type ReplayProgress } from './replay-flight-events.js';
-export { FLIGHTS_REPLAY_SOURCE, toEventMessage, type ToEventMessageOptions } from './to-event-message.js';
+export {
+  FLIGHTS_REPLAY_SOURCE,
+  encodeFlightEvent,
+  toEventMessage,
+  type EncodedEvent,
+  type RawEventFormat,
+  type ToEventMessageOptions,
+} from './to-event-message.js';
 export { uuidV5 } from './uuid-v5.js';

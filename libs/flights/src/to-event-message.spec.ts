@@ -2,7 +2,14 @@ import { fromBinary, fromJsonString, toBinary, toJsonString } from '@bufbuild/pr
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { EventSchema, type Event } from '@tributary/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FLIGHTS_REPLAY_SOURCE, estimatedBlockTimeMs, readFlightEvents, toEventMessage, type FlightEvent } from './index.js';
+import {
+  FLIGHTS_REPLAY_SOURCE,
+  encodeFlightEvent,
+  estimatedBlockTimeMs,
+  readFlightEvents,
+  toEventMessage,
+  type FlightEvent,
+} from './index.js';
 
 describe('toEventMessage()', () => {
   let events: FlightEvent[];
@@ -49,5 +56,19 @@ describe('toEventMessage()', () => {
 
   it('takes another source when asked', () => {
     expect(toEventMessage(events[0] as FlightEvent, { source: '/tests' }).source).toBe('/tests');
+  });
+});
+
+describe('encodeFlightEvent()', () => {
+  it('writes the event message as protobuf or as JSON, with the matching content type', async () => {
+    let event: FlightEvent | undefined;
+    for await (const first of readFlightEvents({ maxFlights: 1 })) event = first;
+    if (!event) throw new Error('no event');
+    const binary = encodeFlightEvent(event, 'protobuf');
+    const json = encodeFlightEvent(event, 'json');
+    expect(binary.contentType).toBe('application/protobuf');
+    expect(json.contentType).toBe('application/json');
+    expect(fromBinary(EventSchema, binary.value)).toEqual(toEventMessage(event));
+    expect(fromJsonString(EventSchema, new TextDecoder().decode(json.value))).toEqual(toEventMessage(event));
   });
 });

@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary, toJsonString } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { EventSchema, FlightArrivedSchema, FlightDepartedSchema, type Event } from '@tributary/contracts';
 import { FLIGHT_DEPARTED, type FlightEvent } from './flight-events.js';
@@ -41,4 +41,27 @@ export function toEventMessage(event: FlightEvent, options: ToEventMessageOption
     arrivalTime: timestampFromMs(event.eventTimeMs),
   });
   return create(EventSchema, { ...envelope, payload: { case: 'flightArrived', value } });
+}
+
+/** How a raw event is written to `events.raw`. */
+export type RawEventFormat = 'json' | 'protobuf';
+
+/** A raw record's value and the content type that tells ingestion how to decode it. */
+export interface EncodedEvent {
+  readonly value: Uint8Array;
+  readonly contentType: string;
+}
+
+const jsonBytes = new TextEncoder();
+
+/**
+ * A flight event as a producer writes it to `events.raw`: the
+ * `tributary.v1.Event` in protobuf binary (`application/protobuf`) or in the
+ * protobuf JSON mapping (`application/json`).
+ */
+export function encodeFlightEvent(event: FlightEvent, format: RawEventFormat, options: ToEventMessageOptions = {}): EncodedEvent {
+  const message = toEventMessage(event, options);
+  return format === 'json'
+    ? { value: jsonBytes.encode(toJsonString(EventSchema, message)), contentType: 'application/json' }
+    : { value: toBinary(EventSchema, message), contentType: 'application/protobuf' };
 }
