@@ -1,0 +1,10 @@
+import { Code, TributaryError } from '@tributary/errors';
+
+/** Test tracing was asked for while tracing already runs, so its spans would go elsewhere. */
+export class TracingAlreadyStartedError extends TributaryError {
+  override name = 'TracingAlreadyStartedError';
+
+  constructor() {
+    super(Code.FailedPrecondition, 'tracing already started; shut it down before starting test tracing', { retryable: false });
+  }
+}

@@ -1,0 +1,106 @@
+import { context, diag, DiagLogLevel, propagation, trace, type DiagLogger } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { createLogger } from './logger.js';
+
+/** Options of {@link startTracing}. */
+export interface TracingOptions {
+  /** `service.name` of every span, e.g. `inference`. */
+  readonly serviceName: string;
+  /** `service.version` of every span. Default: none. */
+  readonly serviceVersion?: string;
+  /**
+   * OTLP/HTTP collector base URL; spans go to `<endpoint>/v1/traces` through a
+   * batch span processor. Default: `OTEL_EXPORTER_OTLP_ENDPOINT` from the
+   * environment; when that is unset or blank too, spans are not exported.
+   */
+  readonly otlpEndpoint?: string;
+  /** More span processors, e.g. an in-memory one in tests. Default: none. */
+  readonly spanProcessors?: readonly SpanProcessor[];
+}
+
+/** The tracing of this process, as {@link startTracing} registered it. */
+export interface Tracing {
+  /** The global tracer provider; `trace.getTracer()` hands out its tracers. */
+  readonly provider: BasicTracerProvider;
+  /** Where spans are exported, or undefined when they are not. */
+  readonly otlpTracesUrl: string | undefined;
+  /** Exports every ended span now. */
+  forceFlush(): Promise<void>;
+  /** Flushes, stops the processors and unregisters the globals. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+let active: Tracing | undefined;
+
+/** Whether {@link startTracing} has registered tracing that is not shut down. */
+export function isTracingStarted(): boolean {
+  return active !== undefined;
+}
+
+/**
+ * Registers the process-wide tracer provider, the AsyncLocalStorage context
+ * manager (so the active span follows async calls) and the W3C trace-context
+ * and baggage propagators (so Kafka headers and gRPC metadata carry traces).
+ * Call it first in `main`, before clients are created. A second call while
+ * tracing runs returns the running one and ignores its options.
+ */
+export function startTracing(options: TracingOptions): Tracing {
+  if (active) return active;
+  const otlpTracesUrl = tracesUrl(options.otlpEndpoint ?? process.env['OTEL_EXPORTER_OTLP_ENDPOINT']);
+  const processors = [...(options.spanProcessors ?? [])];
+  if (otlpTracesUrl) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl })));
+  const provider = new BasicTracerProvider({
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: options.serviceName,
+        ...(options.serviceVersion === undefined ? {} : { [ATTR_SERVICE_VERSION]: options.serviceVersion }),
+      }),
+    ),
+    spanProcessors: processors,
+  });
+  diag.setLogger(diagToLogger(), DiagLogLevel.WARN);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  trace.setGlobalTracerProvider(provider);
+
+  let stopping: Promise<void> | undefined;
+  const tracing: Tracing = {
+    provider,
+    otlpTracesUrl,
+    forceFlush: () => provider.forceFlush(),
+    shutdown() {
+      stopping ??= provider.shutdown().finally(() => {
+        trace.disable();
+        propagation.disable();
+        context.disable();
+        diag.disable();
+        if (active === tracing) active = undefined;
+      });
+      return stopping;
+    },
+  };
+  active = tracing;
+  return tracing;
+}
+
+function tracesUrl(endpoint: string | undefined): string | undefined {
+  const base = endpoint?.trim();
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
+/** OpenTelemetry's own warnings (an unreachable collector, dropped spans) as log lines. */
+function diagToLogger(): DiagLogger {
+  const logger = createLogger({ name: 'opentelemetry' });
+  return {
+    error: (message, ...args) => logger.error({ args }, message),
+    warn: (message, ...args) => logger.warn({ args }, message),
+    info: (message, ...args) => logger.info({ args }, message),
+    debug: (message, ...args) => logger.debug({ args }, message),
+    verbose: (message, ...args) => logger.trace({ args }, message),
+  };
+}
