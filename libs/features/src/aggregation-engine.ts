@@ -35,6 +35,8 @@ export interface EngineChanges {
   readonly emittedThroughTick: number;
   readonly floorMs: number;
   readonly positions: ReadonlyMap<string, SourcePosition>;
+  /** Sources forgotten by {@link AggregationEngine.seal}. */
+  readonly retiredSources: readonly string[];
   readonly upserts: readonly BucketState[];
   readonly deletions: readonly Omit<BucketState, 'measures'>[];
 }
@@ -89,7 +91,8 @@ export interface AggregationEngine {
   /**
    * Declares that no event before `timeMs` will be counted any more and emits
    * every boundary up to it, whatever the watermark. A backfill ends with this;
-   * events before it that arrive later are ignored as covered.
+   * events before it that arrive later are ignored as covered, and sources
+   * whose latest event precedes it are forgotten.
    */
   seal(timeMs: number): readonly FeatureSnapshot[];
   /** The changes since the last call, and forgets them. */
@@ -120,6 +123,7 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
   const schedule = new Map<number, Set<SeriesState>>();
   const positions = new Map<string, SourcePosition>(options.state?.positions ?? []);
   const changedPositions = new Set<string>();
+  const retiredPositions = new Set<string>();
   const dirtyBuckets = new Map<SeriesState, Set<number>>();
   let emittedThroughTick = options.state?.emittedThroughTick ?? Number.NEGATIVE_INFINITY;
   let floorMs = options.state?.floorMs ?? Number.NEGATIVE_INFINITY;
@@ -318,6 +322,14 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
 
   function seal(timeMs: number): readonly FeatureSnapshot[] {
     floorMs = Math.max(floorMs, timeMs);
+    // A source whose events all precede the seal can add nothing more (anything it
+    // redelivers is covered), so it must no longer hold the watermark back.
+    for (const [source, position] of positions) {
+      if (position.maxEventTimeMs < floorMs) {
+        positions.delete(source);
+        retiredPositions.add(source);
+      }
+    }
     return emitThrough(Math.floor(timeMs / bucketMs));
   }
 
@@ -332,10 +344,12 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
         else deletions.push({ seriesId, entityId: state.entityId, bucket });
       }
     }
-    const changed = new Map([...changedPositions].map((source) => [source, positions.get(source) as SourcePosition]));
+    const changed = new Map([...changedPositions].filter((source) => positions.has(source)).map((source) => [source, positions.get(source) as SourcePosition]));
+    const retired = [...retiredPositions].filter((source) => !positions.has(source));
     dirtyBuckets.clear();
     changedPositions.clear();
-    return { emittedThroughTick, floorMs, positions: changed, upserts, deletions };
+    retiredPositions.clear();
+    return { emittedThroughTick, floorMs, positions: changed, retiredSources: retired, upserts, deletions };
   }
 
   function state(): EngineState {

@@ -38,6 +38,7 @@ export {
   UnknownFeatureError,
 } from './errors.js';
 export type { FeatureEvent, FeatureRecord } from './feature-event.js';
+export { createFeatureProcessor, type FeatureProcessor, type FeatureProcessorOptions, type ProcessResult } from './feature-processor.js';
 export {
   ENTITY_ID_SEPARATOR,
   defineFeatureSet,
@@ -49,4 +50,13 @@ export {
   type FeatureSetOptions,
 } from './feature-set.js';
 export type { FeatureSnapshot } from './feature-snapshot.js';
+export { createOfflineStore, type OfflineStore, type OfflineStoreOptions } from './offline-store.js';
+export {
+  createOnlineStore,
+  type FeatureVector,
+  type OnlineReadOptions,
+  type OnlineStore,
+  type OnlineStoreOptions,
+} from './online-store.js';
+export type { TrainingSet, TrainingSetEntities, TrainingSetRequest } from './training-set.js';
 export { FLIGHT_ARRIVED, FLIGHT_DEPARTED, LATE_ARRIVAL_MINUTES, flightFeatureSet } from './flight-features.js';

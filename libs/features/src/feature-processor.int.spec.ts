@@ -1,0 +1,201 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Code, TributaryError } from '@tributary/errors';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FLIGHT_ARRIVED,
+  StateOwnershipLostError,
+  StateVersionMismatchError,
+  count,
+  createFeatureProcessor,
+  createOfflineStore,
+  createOnlineStore,
+  defineFeatureSet,
+  flightFeatureSet,
+  type FeatureRecord,
+  type OfflineStore,
+  type RejectedRecord,
+} from './index.js';
+import { batchesOf, generateFlightRecords } from './testing/flight-records.js';
+import { connectClickHouse, connectRedis, deleteRedisPrefix, dumpRedis, dumpTable, uniqueName } from './testing/local-servers.js';
+
+type FlightDefinitions = typeof flightFeatureSet.features;
+const MINUTE_MS = 60_000;
+const T0 = Date.UTC(2001, 1, 5, 6, 0);
+const records = generateFlightRecords({ flights: 1_200, startMs: T0, spanMs: 10 * 60 * MINUTE_MS });
+
+describe('createFeatureProcessor()', () => {
+  let redis: Redis;
+  let client: ClickHouseClient;
+  const prefixes: string[] = [];
+  const databases: string[] = [];
+
+  /** Both stores under a fresh Redis prefix and ClickHouse database, and a processor over them. */
+  async function pipeline(options: { wrapOffline?: (store: OfflineStore<FlightDefinitions>) => OfflineStore<FlightDefinitions>; prefix?: string; database?: string } = {}) {
+    const prefix = options.prefix ?? uniqueName('features_proc');
+    const database = options.database ?? uniqueName('features_proc');
+    prefixes.push(prefix);
+    databases.push(database);
+    const onlineStore = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix });
+    const offlineStore = createOfflineStore({ client, featureSet: flightFeatureSet, database });
+    await offlineStore.ensureSchema();
+    const rejected: RejectedRecord[] = [];
+    const processor = createFeatureProcessor({
+      featureSet: flightFeatureSet,
+      redis,
+      onlineStore,
+      offlineStore: options.wrapOffline ? options.wrapOffline(offlineStore) : offlineStore,
+      allowedLatenessMs: 2 * MINUTE_MS,
+      onRejected: async (batch) => {
+        rejected.push(...batch);
+      },
+      retry: { retries: 0 },
+    });
+    return { prefix, database, onlineStore, offlineStore, processor, rejected };
+  }
+
+  async function processAll(processor: { process(r: readonly FeatureRecord[]): Promise<unknown> }, all: readonly FeatureRecord[]) {
+    for (const batch of batchesOf(all, 250)) await processor.process(batch);
+  }
+
+  /** What both stores hold, without the prefix or database names, so two runs can be compared. */
+  async function storesOf(run: { prefix: string; offlineStore: OfflineStore<FlightDefinitions> }, ignoreFields: string[] = []) {
+    return {
+      redis: await dumpRedis(redis, run.prefix, { ignoreFields }),
+      airport: await dumpTable(client, run.offlineStore.tableOf('airport'), { final: true }),
+      route: await dumpTable(client, run.offlineStore.tableOf('route'), { final: true }),
+    };
+  }
+
+  async function rowCount(store: OfflineStore<FlightDefinitions>): Promise<number> {
+    const result = await client.query({ query: `SELECT (SELECT count() FROM ${store.tableOf('airport')}) + (SELECT count() FROM ${store.tableOf('route')}) AS n`, format: 'JSONEachRow' });
+    const [row] = await result.json<{ n: number }>();
+    return Number(row?.n);
+  }
+
+  beforeAll(() => {
+    redis = connectRedis();
+    client = connectClickHouse();
+  });
+
+  afterAll(async () => {
+    for (const prefix of prefixes) await deleteRedisPrefix(redis, prefix);
+    for (const database of databases) await client.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
+    redis.disconnect();
+    await client.close();
+  });
+
+  it('leaves Redis and ClickHouse exactly as after one pass when the same events are processed twice, or again after a restart', async () => {
+    const run = await pipeline();
+    await processAll(run.processor, records);
+    const once = await storesOf(run);
+    const onceApartFromEpoch = await storesOf(run, ['epoch']);
+    const rowsOnce = await rowCount(run.offlineStore);
+    expect(Object.keys(once.redis).length).toBeGreaterThan(10);
+    expect(once.airport.length).toBeGreaterThan(100);
+
+    await processAll(run.processor, records);
+    expect(await storesOf(run)).toEqual(once);
+
+    // A restart takes a new owner epoch; everything else stays as it was, and not one row is inserted again.
+    const restarted = await pipeline({ prefix: run.prefix, database: run.database });
+    await processAll(restarted.processor, records);
+    expect(await storesOf(run, ['epoch'])).toEqual(onceApartFromEpoch);
+    expect(await rowCount(run.offlineStore)).toBe(rowsOnce);
+  });
+
+  it('loses nothing and counts nothing twice when it crashes between the offline insert and the checkpoint', async () => {
+    const reference = await pipeline();
+    await processAll(reference.processor, records);
+
+    let inserts = 0;
+    const crashing = await pipeline({
+      wrapOffline: (store) => ({
+        ...store,
+        async write(snapshots) {
+          await store.write(snapshots);
+          if (++inserts === 3) throw new TributaryError(Code.Internal, 'process killed after the offline insert', { retryable: false });
+        },
+      }),
+    });
+    const batches = batchesOf(records, 250);
+    let failedAt = -1;
+    for (const [i, batch] of batches.entries()) {
+      try {
+        await crashing.processor.process(batch);
+      } catch {
+        failedAt = i;
+        break;
+      }
+    }
+    expect(failedAt).toBeGreaterThan(0);
+    // A new process takes over the state; the source redelivers from before the crash, as Kafka does from its last commit.
+    const restarted = await pipeline({ prefix: crashing.prefix, database: crashing.database });
+    await processAll(restarted.processor, records.slice((failedAt - 1) * 250));
+
+    const expected = await storesOf(reference, ['epoch']);
+    expect(await storesOf(crashing, ['epoch'])).toEqual(expected);
+  });
+
+  it('counts late events inside the allowed lateness and sends later ones to the side output, out of both stores', async () => {
+    const run = await pipeline();
+    const late = (offset: bigint, timeMs: number, origin: string): FeatureRecord => ({
+      source: 'p0',
+      offset,
+      event: { id: `late-${offset}`, type: FLIGHT_ARRIVED, timeMs, fields: { origin, destination: 'LAX', arrivalDelayMinutes: 99 } },
+    });
+    const inOrder = records.filter((r) => r.source === 'p0' && r.event.timeMs < T0 + 60 * MINUTE_MS);
+    const last = inOrder.at(-1) as FeatureRecord;
+    const lastTimeMs = last.event.timeMs;
+    await run.processor.process(inOrder);
+    await run.processor.process([late(last.offset + 1n, lastTimeMs - MINUTE_MS, 'BOS'), late(last.offset + 2n, lastTimeMs - 3 * MINUTE_MS, 'DEN')]);
+    await run.processor.process([{ ...last, offset: last.offset + 3n, event: { ...last.event, timeMs: lastTimeMs + 10 * MINUTE_MS } }]);
+
+    expect(run.rejected.map((r) => [r.record.event.id, r.reason])).toEqual([['late-' + (last.offset + 2n), 'too_late']]);
+    const bos = await run.onlineStore.get('airport', 'BOS', { asOfMs: lastTimeMs });
+    expect(bos.values.out_arrivals_1h).toBe(1);
+    expect(bos.values.out_delay_mean_1h).toBe(99);
+    expect(await redis.exists(`${run.prefix}:airport:DEN`)).toBe(0);
+    const den = await client.query({ query: `SELECT count() AS n FROM ${run.offlineStore.tableOf('airport')} WHERE entity_id = 'DEN'`, format: 'JSONEachRow' });
+    expect(await den.json()).toEqual([{ n: 0 }]);
+  });
+
+  it('serves the same values online as the offline store gives a label at the same time', async () => {
+    const run = await pipeline();
+    await processAll(run.processor, records);
+    for (const entityType of ['airport', 'route'] as const) {
+      const ids = Object.keys(await dumpRedis(redis, `${run.prefix}:${entityType}`)).map((key) => key.slice(1));
+      expect(ids.length).toBeGreaterThan(3);
+      for (const laterMs of [0, 90 * MINUTE_MS]) {
+        const asOf = (await run.onlineStore.getMany(entityType, ids, { asOfMs: T0 })).map((v) => (Object.values(v.eventTimesMs)[0] as number) + laterMs);
+        const online = await Promise.all(ids.map((id, i) => run.onlineStore.get(entityType, id, { asOfMs: asOf[i] as number })));
+        const offline = await run.offlineStore.buildTrainingSet({ labelTimesMs: asOf, labels: asOf.map(() => 0), entities: { e: { entityType, ids } } });
+        const offlineRows = ids.map((_, row) => offline.columns.map((column) => column[row]));
+        expect(offlineRows).toEqual(online.map((vector) => Object.values(vector.values)));
+      }
+    }
+  });
+
+  it('fences off a processor whose state another one took over', async () => {
+    const first = await pipeline();
+    await first.processor.process(records.slice(0, 100));
+    const second = await pipeline({ prefix: first.prefix, database: first.database });
+    await second.processor.start();
+    await expect(first.processor.process(records.slice(100, 200))).rejects.toBeInstanceOf(StateOwnershipLostError);
+    await expect(second.processor.process(records.slice(100, 200))).resolves.toMatchObject({ duplicates: 0 });
+  });
+
+  it('refuses to continue a state written by another feature set version', async () => {
+    const run = await pipeline();
+    await run.processor.process(records.slice(0, 10));
+    const other = defineFeatureSet({ features: [{ name: 'departures_1h', entity: 'airport', source: 'flight.departed', key: ['origin'], aggregation: count(), windowMs: 3_600_000, ttlMs: 3_600_000 }] });
+    const processor = createFeatureProcessor({
+      featureSet: other,
+      redis,
+      onlineStore: createOnlineStore({ redis, featureSet: other, prefix: run.prefix }),
+      offlineStore: createOfflineStore({ client, featureSet: other, database: run.database }),
+      retry: { retries: 0 },
+    });
+    await expect(processor.start()).rejects.toBeInstanceOf(StateVersionMismatchError);
+  });
+});

@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@tributary/observability';
+import { retry, type RetryOptions } from '@tributary/resilience';
+import { createAggregationEngine, type AggregationEngine, type ApplyResult, type RejectedRecord } from './aggregation-engine.js';
+import { compileAggregationPlan } from './aggregation-plan.js';
+import { createEngineStateStore, type EngineStateStore } from './engine-state-store.js';
+import type { FeatureRecord } from './feature-event.js';
+import type { FeatureDefinition, FeatureSet } from './feature-set.js';
+import type { FeatureSnapshot } from './feature-snapshot.js';
+import { featureMetrics } from './metrics.js';
+import type { OfflineStore } from './offline-store.js';
+import type { OnlineStore } from './online-store.js';
+
+/** Options of {@link createFeatureProcessor}. */
+export interface FeatureProcessorOptions<Definitions extends readonly FeatureDefinition[]> {
+  readonly featureSet: FeatureSet<Definitions>;
+  /** A Redis connection of the processor's own (the checkpoint WATCHes a key). */
+  readonly redis: Redis;
+  readonly onlineStore: OnlineStore<Definitions>;
+  readonly offlineStore: OfflineStore<Definitions>;
+  /** How late an event may be and still count; see the engine options. Default 60 000. */
+  readonly allowedLatenessMs?: number;
+  /** Prefix of the checkpoint keys. Default: the online store's prefix. */
+  readonly statePrefix?: string;
+  /**
+   * Receives the records the engine refused (too late, invalid) before the
+   * batch is committed, e.g. to send them to the DLQ; if it throws, the batch
+   * fails and is retried. Default: they are only counted and logged.
+   */
+  readonly onRejected?: (rejected: readonly RejectedRecord[]) => Promise<void>;
+  /** Retries of each store write. Default: 3 retries of retryable errors, 100 ms base. */
+  readonly retry?: RetryOptions;
+  readonly logger?: Logger;
+}
+
+/** The outcome of one batch. */
+export type ProcessResult = Omit<ApplyResult, 'snapshots'> & { readonly snapshots: number };
+
+/**
+ * Runs batches through the aggregation engine into both stores, in the order
+ * that makes a crash at any point harmless: side output, then the offline
+ * insert (re-inserting the same rows is collapsed by the ReplacingMergeTree),
+ * then one Redis MULTI with the online values, the engine changes and the
+ * source offsets. Only after that may the caller commit to Kafka; records at
+ * or below the saved offsets are skipped when they come again.
+ */
+export interface FeatureProcessor {
+  /** Takes over the saved state (fencing off an older owner). Idempotent; `process` calls it. */
+  start(): Promise<void>;
+  /** Aggregates a batch and writes both stores. On failure the in-memory state is dropped and reloaded on the next call. */
+  process(records: readonly FeatureRecord[]): Promise<ProcessResult>;
+  /** Seals the engine at `timeMs` (see {@link AggregationEngine.seal}) and writes what it emits. */
+  seal(timeMs: number): Promise<number>;
+}
+
+/** Creates a processor; see {@link FeatureProcessor}. */
+export function createFeatureProcessor<Definitions extends readonly FeatureDefinition[]>(
+  options: FeatureProcessorOptions<Definitions>,
+): FeatureProcessor {
+  const { featureSet, redis, onlineStore, offlineStore, allowedLatenessMs, onRejected, logger } = options;
+  const retryOptions: RetryOptions = options.retry ?? { retries: 3, baseDelayMs: 100 };
+  const metrics = featureMetrics();
+  const stateStore: EngineStateStore = createEngineStateStore({
+    redis,
+    plan: compileAggregationPlan(featureSet),
+    version: featureSet.version,
+    prefix: options.statePrefix ?? onlineStore.prefix,
+  });
+  let owned: { epoch: number; engine: AggregationEngine } | undefined;
+  let starting: Promise<{ epoch: number; engine: AggregationEngine }> | undefined;
+
+  async function ensureStarted() {
+    if (owned) return owned;
+    starting ??= (async () => {
+      const { epoch, state } = await retry(() => stateStore.acquire(), retryOptions);
+      const engine = createAggregationEngine({ featureSet, ...(allowedLatenessMs === undefined ? {} : { allowedLatenessMs }), ...(state ? { state } : {}) });
+      logger?.info({ epoch, version: featureSet.version, sources: state ? Object.fromEntries([...state.positions].map(([s, p]) => [s, p.offset.toString()])) : {}, buckets: state?.buckets.length ?? 0 }, 'feature state loaded');
+      return { epoch, engine };
+    })().finally(() => {
+      starting = undefined;
+    });
+    owned = await starting;
+    return owned;
+  }
+
+  async function write(epoch: number, engine: AggregationEngine, snapshots: readonly FeatureSnapshot[]): Promise<void> {
+    if (snapshots.length > 0) await retry(() => offlineStore.write(snapshots), retryOptions);
+    const changes = engine.takeChanges();
+    let online = 0;
+    await retry(
+      () =>
+        stateStore.commit(epoch, changes, (multi) => {
+          online = onlineStore.queueWrites(multi, snapshots);
+        }),
+      retryOptions,
+    );
+    metrics.snapshotsWritten.inc({ store: 'online' }, online);
+  }
+
+  /** Runs `work` on the owned engine; if it fails, forgets the engine, whose memory may be ahead of what was saved. */
+  async function withEngine<T>(work: (epoch: number, engine: AggregationEngine) => Promise<T>): Promise<T> {
+    const { epoch, engine } = await ensureStarted();
+    try {
+      return await work(epoch, engine);
+    } catch (error) {
+      owned = undefined;
+      throw error;
+    }
+  }
+
+  return {
+    async start() {
+      await ensureStarted();
+    },
+    process(records) {
+      return withEngine(async (epoch, engine) => {
+        const stopTimer = metrics.batchSeconds.startTimer();
+        const { snapshots, ...result } = engine.apply(records);
+        if (result.rejected.length > 0) {
+          logger?.warn({ rejected: result.rejected.length, first: result.rejected[0]?.detail }, 'events not counted');
+          await onRejected?.(result.rejected);
+        }
+        await write(epoch, engine, snapshots);
+        metrics.records.inc({ outcome: 'accepted' }, result.accepted);
+        metrics.records.inc({ outcome: 'duplicate' }, result.duplicates);
+        metrics.records.inc({ outcome: 'ignored' }, result.ignored);
+        for (const { reason } of result.rejected) metrics.records.inc({ outcome: reason });
+        stopTimer();
+        return { ...result, snapshots: snapshots.length };
+      });
+    },
+    seal(timeMs) {
+      return withEngine(async (epoch, engine) => {
+        const snapshots = engine.seal(timeMs);
+        await write(epoch, engine, snapshots);
+        return snapshots.length;
+      });
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOnlineStore, FeatureReadTimeoutError, flightFeatureSet, type FeatureSnapshot, type OnlineStore } from './index.js';
+import { connectRedis, deleteRedisPrefix, uniqueName } from './testing/local-servers.js';
+
+const HOUR_MS = 3_600_000;
+const T = Date.UTC(2001, 2, 1, 12, 0);
+const airportFeatures = flightFeatureSet.featuresOf('airport');
+
+function airportSnapshot(entityId: string, timeMs: number, base: number): FeatureSnapshot {
+  return { entityType: 'airport', entityId, timeMs, values: Float64Array.from(airportFeatures, (_, i) => (i === 2 ? Number.NaN : base + i)) };
+}
+
+describe('createOnlineStore()', () => {
+  let redis: Redis;
+  let prefix: string;
+  let store: OnlineStore<typeof flightFeatureSet.features>;
+
+  beforeAll(() => {
+    redis = connectRedis();
+    prefix = uniqueName('features_online');
+    store = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix });
+  });
+
+  afterAll(async () => {
+    await deleteRedisPrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('stores each feature with its event time in one hash per entity, expiring after the longest TTL', async () => {
+    await store.write([airportSnapshot('ORD', T, 10)]);
+    const hash = await redis.hgetall(`${prefix}:airport:ORD`);
+    expect(hash['departures_1h']).toBe(`10@${T}`);
+    expect(hash['out_delay_mean_1h']).toBe(`NaN@${T}`);
+    const ttlMs = await redis.pttl(`${prefix}:airport:ORD`);
+    expect(ttlMs).toBeGreaterThan(47 * HOUR_MS);
+    expect(ttlMs).toBeLessThanOrEqual(48 * HOUR_MS);
+  });
+
+  it('keeps only the latest snapshot of an entity from one write', async () => {
+    await store.write([airportSnapshot('JFK', T + 60_000, 20), airportSnapshot('JFK', T, 10)]);
+    const vector = await store.get('airport', 'JFK', { asOfMs: T + 60_000 });
+    expect(vector.values.departures_1h).toBe(20);
+    expect(vector.eventTimesMs.departures_1h).toBe(T + 60_000);
+  });
+
+  it('reads a typed vector, NaN for an empty window and for a value older than its TTL', async () => {
+    await store.write([airportSnapshot('SFO', T, 100)]);
+    const fresh = await store.get('airport', 'SFO', { asOfMs: T + HOUR_MS });
+    expect(fresh).toMatchObject({ entityId: 'SFO', values: { departures_1h: 100, out_arrivals_1h: 101, out_late_share_1h: 103, in_late_share_24h: 112 } });
+    expect(fresh.values.out_delay_mean_1h).toBeNaN();
+    // departures_1h lives 2 h, the 24 h features 48 h.
+    const later = await store.get('airport', 'SFO', { asOfMs: T + 3 * HOUR_MS });
+    expect(later.values.departures_1h).toBeNaN();
+    expect(later.values.in_late_share_24h).toBe(112);
+    expect(later.eventTimesMs.departures_1h).toBe(T);
+  });
+
+  it('reads 100 entities in order in one call, NaN for entities never written', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `A${i.toString().padStart(2, '0')}`);
+    await store.write(ids.slice(0, 99).map((id, i) => airportSnapshot(id, T, i * 100)));
+    const vectors = await store.getMany('airport', ids, { asOfMs: T });
+    expect(vectors.map((v) => v.entityId)).toEqual(ids);
+    expect(vectors.slice(0, 99).map((v) => v.values.departures_1h)).toEqual(ids.slice(0, 99).map((_, i) => i * 100));
+    expect(vectors[99]?.values.departures_1h).toBeNaN();
+    expect(vectors[99]?.eventTimesMs.departures_1h).toBeNaN();
+  });
+
+  it('fails with DEADLINE_EXCEEDED when Redis does not answer in time', async () => {
+    const blocked = connectRedis();
+    try {
+      const slowStore = createOnlineStore({ redis: blocked, featureSet: flightFeatureSet, prefix });
+      // The connection is busy with a blocking pop for 1 s, so the read waits behind it.
+      const blocking = blocked.blpop(`${prefix}:never`, 1);
+      const started = Date.now();
+      await expect(slowStore.get('airport', 'ORD', { timeoutMs: 30 })).rejects.toBeInstanceOf(FeatureReadTimeoutError);
+      await expect(slowStore.getMany('airport', ['ORD', 'JFK'], { timeoutMs: 30 })).rejects.toMatchObject({ code: 4, retryable: true });
+      expect(Date.now() - started).toBeLessThan(500);
+      await blocking;
+    } finally {
+      blocked.disconnect();
+    }
+  });
+});

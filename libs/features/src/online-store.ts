@@ -1,0 +1,190 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import { FeatureReadTimeoutError, OnlineStoreError, UnknownFeatureError } from './errors.js';
+import type { EntityTypeOf, FeatureDefinition, FeatureNameOf, FeatureSet } from './feature-set.js';
+import type { FeatureSnapshot } from './feature-snapshot.js';
+import { featureMetrics } from './metrics.js';
+
+/** Options of {@link createOnlineStore}. */
+export interface OnlineStoreOptions<Definitions extends readonly FeatureDefinition[]> {
+  readonly redis: Redis;
+  readonly featureSet: FeatureSet<Definitions>;
+  /** Keys are `<prefix>:<entity type>:<entity id>`. Default `features`. */
+  readonly prefix?: string;
+  /** Deadline of a read when the call gives none, in ms. Default 50. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of one online read. */
+export interface OnlineReadOptions {
+  /**
+   * The moment the vector is wanted for, in ms since the epoch: a value older
+   * than its feature's TTL at that moment is missing. Default `Date.now()`;
+   * when replaying history, pass the request's event time.
+   */
+  readonly asOfMs?: number;
+  /** Deadline of this read in ms; past it the read fails with {@link FeatureReadTimeoutError}. */
+  readonly timeoutMs?: number;
+}
+
+/** The features of one entity as the online store holds them. */
+export interface FeatureVector<Name extends string> {
+  readonly entityId: string;
+  /** Value per feature; NaN when never written, empty (mean of nothing) or older than the feature's TTL. */
+  readonly values: Readonly<Record<Name, number>>;
+  /** Event time (ms) of each value, NaN when there is none; the values aggregate events strictly before it. */
+  readonly eventTimesMs: Readonly<Record<Name, number>>;
+}
+
+/** Redis-backed latest feature values, one hash per entity, written in pipelines. */
+export interface OnlineStore<Definitions extends readonly FeatureDefinition[]> {
+  /** Keys are `<prefix>:<entity type>:<entity id>`. */
+  readonly prefix: string;
+  /** The vector of one entity: one round trip. */
+  get<Entity extends EntityTypeOf<Definitions>>(
+    entityType: Entity,
+    id: string,
+    options?: OnlineReadOptions,
+  ): Promise<FeatureVector<FeatureNameOf<Definitions, Entity>>>;
+  /** The vectors of many entities of one type, in the order of `ids`: one round trip. */
+  getMany<Entity extends EntityTypeOf<Definitions>>(
+    entityType: Entity,
+    ids: readonly string[],
+    options?: OnlineReadOptions,
+  ): Promise<FeatureVector<FeatureNameOf<Definitions, Entity>>[]>;
+  /** Writes the latest snapshot of each entity in one pipeline. */
+  write(snapshots: readonly FeatureSnapshot[]): Promise<void>;
+  /** Adds the commands of {@link write} to a pipeline or MULTI the caller executes. */
+  queueWrites(chain: ChainableCommander, snapshots: readonly FeatureSnapshot[]): number;
+}
+
+interface EntityLayout {
+  readonly names: readonly string[];
+  readonly ttlsMs: readonly number[];
+  /** Redis keeps a hash as long as its longest-lived feature. */
+  readonly keyTtlMs: number;
+}
+
+/**
+ * Creates the online store. Each feature is a hash field holding
+ * `<value>@<event time ms>`, so a reader can apply the TTL of each feature and
+ * knows how fresh each value is; the hash itself expires after the longest
+ * TTL of its entity type without writes.
+ */
+export function createOnlineStore<Definitions extends readonly FeatureDefinition[]>(
+  options: OnlineStoreOptions<Definitions>,
+): OnlineStore<Definitions> {
+  const { redis, featureSet, prefix = 'features', timeoutMs: defaultTimeoutMs = 50 } = options;
+  const metrics = featureMetrics();
+  const layouts = new Map<string, EntityLayout>(
+    featureSet.entityTypes.map((entityType) => {
+      const features = featureSet.featuresOf(entityType);
+      const ttlsMs = features.map((f) => f.ttlMs);
+      return [entityType, { names: features.map((f) => f.name), ttlsMs, keyTtlMs: Math.max(...ttlsMs) }];
+    }),
+  );
+  const layoutOf = (entityType: string) => {
+    const layout = layouts.get(entityType);
+    if (!layout) throw new UnknownFeatureError(entityType);
+    return layout;
+  };
+  const keyOf = (entityType: string, id: string) => `${prefix}:${entityType}:${id}`;
+
+  async function getMany(entityType: string, ids: readonly string[], readOptions: OnlineReadOptions = {}) {
+    const layout = layoutOf(entityType);
+    const timeoutMs = readOptions.timeoutMs ?? defaultTimeoutMs;
+    const stopTimer = metrics.onlineReadSeconds.startTimer({ entity_type: entityType });
+    const replies = await withDeadline(fetch(layout, entityType, ids), timeoutMs, () => {
+      metrics.onlineReadTimeouts.inc({ entity_type: entityType });
+      return new FeatureReadTimeoutError(timeoutMs, ids.length);
+    });
+    const asOfMs = readOptions.asOfMs ?? Date.now();
+    const vectors = ids.map((id, i) => decode(id, layout, replies[i] ?? [], asOfMs));
+    stopTimer();
+    return vectors;
+  }
+
+  async function fetch(layout: EntityLayout, entityType: string, ids: readonly string[]): Promise<(string | null)[][]> {
+    try {
+      if (ids.length === 1) return [await redis.hmget(keyOf(entityType, ids[0] as string), ...layout.names)];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hmget(keyOf(entityType, id), ...layout.names);
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([error, reply]) => {
+        if (error) throw error;
+        return reply as (string | null)[];
+      });
+    } catch (error) {
+      throw new OnlineStoreError('read', error);
+    }
+  }
+
+  function queueWrites(chain: ChainableCommander, snapshots: readonly FeatureSnapshot[]): number {
+    const latest = new Map<string, FeatureSnapshot>();
+    for (const snapshot of snapshots) {
+      const key = keyOf(snapshot.entityType, snapshot.entityId);
+      const seen = latest.get(key);
+      if (!seen || seen.timeMs <= snapshot.timeMs) latest.set(key, snapshot);
+    }
+    for (const [key, snapshot] of latest) {
+      const layout = layoutOf(snapshot.entityType);
+      const fields: string[] = [];
+      layout.names.forEach((name, i) => fields.push(name, `${snapshot.values[i]}@${snapshot.timeMs}`));
+      chain.hset(key, ...fields);
+      chain.pexpire(key, layout.keyTtlMs);
+    }
+    return latest.size;
+  }
+
+  return {
+    prefix,
+    async get(entityType, id, readOptions) {
+      const [vector] = await getMany(entityType, [id], readOptions);
+      return vector as FeatureVector<FeatureNameOf<Definitions, typeof entityType>>;
+    },
+    getMany: getMany as OnlineStore<Definitions>['getMany'],
+    async write(snapshots) {
+      const pipeline = redis.pipeline();
+      const written = queueWrites(pipeline, snapshots);
+      if (written === 0) return;
+      try {
+        const results = (await pipeline.exec()) ?? [];
+        const failed = results.find(([error]) => error);
+        if (failed) throw failed[0];
+      } catch (error) {
+        throw new OnlineStoreError('write', error);
+      }
+      metrics.snapshotsWritten.inc({ store: 'online' }, written);
+    },
+    queueWrites,
+  };
+}
+
+function decode(entityId: string, layout: EntityLayout, reply: readonly (string | null)[], asOfMs: number): FeatureVector<string> {
+  const values: Record<string, number> = {};
+  const eventTimesMs: Record<string, number> = {};
+  layout.names.forEach((name, i) => {
+    const raw = reply[i];
+    const at = raw ? raw.lastIndexOf('@') : -1;
+    if (!raw || at < 0) {
+      values[name] = Number.NaN;
+      eventTimesMs[name] = Number.NaN;
+      return;
+    }
+    const timeMs = Number(raw.slice(at + 1));
+    eventTimesMs[name] = timeMs;
+    values[name] = asOfMs - timeMs > (layout.ttlsMs[i] as number) ? Number.NaN : Number(raw.slice(0, at));
+  });
+  return { entityId, values, eventTimesMs };
+}
+
+async function withDeadline<T>(work: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Just enough of ClickHouse's RowBinary format for feature rows: strings,
+ * Int64 millisecond times (DateTime64(3)), UInt32 and Float64. Binary keeps NaN
+ * as NaN (JSON would turn it into null, then 0) and costs no text parsing.
+ */
+
+/** Appends RowBinary values to a growing buffer. */
+export class RowBinaryWriter {
+  #buffer: Buffer;
+  #length = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.#buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** A String: LEB128 byte length, then UTF-8 bytes. */
+  string(value: string): void {
+    const bytes = Buffer.byteLength(value);
+    this.#reserve(bytes + 5);
+    let n = bytes;
+    while (n >= 0x80) {
+      this.#buffer[this.#length++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.#buffer[this.#length++] = n;
+    this.#length += this.#buffer.write(value, this.#length, 'utf8');
+  }
+
+  /** An Int64 given as a safe integer, e.g. a DateTime64(3) as ms since the epoch (two words: no BigInt per row). */
+  int64(value: number): void {
+    this.#reserve(8);
+    const high = Math.floor(value / 0x1_0000_0000);
+    this.#buffer.writeUInt32LE(value - high * 0x1_0000_0000, this.#length);
+    this.#buffer.writeInt32LE(high, this.#length + 4);
+    this.#length += 8;
+  }
+
+  uint32(value: number): void {
+    this.#reserve(4);
+    this.#buffer.writeUInt32LE(value, this.#length);
+    this.#length += 4;
+  }
+
+  float64(value: number): void {
+    this.#reserve(8);
+    this.#buffer.writeDoubleLE(value, this.#length);
+    this.#length += 8;
+  }
+
+  /** The bytes written, and a fresh buffer for what comes next. */
+  take(): Buffer {
+    const out = this.#buffer.subarray(0, this.#length);
+    this.#buffer = Buffer.allocUnsafe(this.#buffer.length);
+    this.#length = 0;
+    return out;
+  }
+
+  #reserve(bytes: number): void {
+    if (this.#length + bytes <= this.#buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, this.#length + bytes));
+    this.#buffer.copy(grown, 0, 0, this.#length);
+    this.#buffer = grown;
+  }
+}
+
+/**
+ * Reads a stream of fixed-size RowBinary rows, calling `onRow` with a buffer
+ * and the offset of each row; rows split across chunks are stitched.
+ */
+export async function readFixedRows(
+  stream: AsyncIterable<Buffer>,
+  rowBytes: number,
+  onRow: (buffer: Buffer, offset: number) => void,
+): Promise<number> {
+  let carry: Buffer = Buffer.alloc(0);
+  let rows = 0;
+  for await (const chunk of stream) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const whole = data.length - (data.length % rowBytes);
+    for (let offset = 0; offset < whole; offset += rowBytes) onRow(data, offset);
+    rows += whole / rowBytes;
+    carry = data.subarray(whole);
+  }
+  if (carry.length > 0) throw new Error(`RowBinary stream ended inside a row (${carry.length} of ${rowBytes} bytes)`);
+  return rows;
+}
