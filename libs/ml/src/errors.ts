@@ -12,9 +12,9 @@ export class InvalidDatasetError extends TributaryError {
   }
 }
 
-/** Options of a trainer are out of range or contradict each other. */
-export class InvalidTrainingOptionsError extends TributaryError {
-  override name = 'InvalidTrainingOptionsError';
+/** Options of a trainer, metric or exporter are missing, out of range or contradict each other. */
+export class InvalidOptionsError extends TributaryError {
+  override name = 'InvalidOptionsError';
   /** The offending option. */
   readonly option: string;
 

@@ -7,7 +7,7 @@
 export {
   FeatureMismatchError,
   InvalidDatasetError,
-  InvalidTrainingOptionsError,
+  InvalidOptionsError,
   ModelFormatError,
   OnnxParityError,
   OnnxRuntimeError,
@@ -33,3 +33,14 @@ export { calibrationTable, type CalibrationBin, type CalibrationTableOptions } f
 export { confusionMatrix, type ConfusionMatrix, type ConfusionMatrixOptions } from './metrics/confusion-matrix.js';
 export { logLoss } from './metrics/log-loss.js';
 export { rocAuc } from './metrics/roc-auc.js';
+export {
+  exportOnnx,
+  ONNX_INPUT,
+  ONNX_LABEL_OUTPUT,
+  ONNX_METADATA_KEYS,
+  ONNX_PREDICTION_OUTPUT,
+  ONNX_PROBABILITIES_OUTPUT,
+  type OnnxExportOptions,
+} from './onnx/export-onnx.js';
+export { createOnnxPredictor, packRows, type OnnxPredictor, type OnnxPredictorOptions, type PackedRows } from './onnx/onnx-predictor.js';
+export { verifyOnnxParity, type OnnxParityOptions, type OnnxParityReport } from './onnx/verify-onnx-parity.js';

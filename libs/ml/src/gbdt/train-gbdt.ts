@@ -1,4 +1,4 @@
-import { InvalidTrainingOptionsError } from '../errors.js';
+import { InvalidOptionsError } from '../errors.js';
 import { assertBinaryLabels, assertRegressionTargets, assertSameFeatures, type FeatureMatrix } from '../feature-matrix.js';
 import { createRandom, type Random } from '../random.js';
 import { binColumn, binCount, createBinnings } from './bin-mapper.js';
@@ -175,19 +175,19 @@ function resolveOptions(options: GbdtOptions): ResolvedOptions & TreeGrowthOptio
   const positiveInteger = (name: keyof ResolvedOptions, min: number, max = Number.POSITIVE_INFINITY) => {
     const value = opts[name] as number;
     if (!(value >= min && value <= max) || (Number.isFinite(value) && !Number.isInteger(value))) {
-      throw new InvalidTrainingOptionsError(name, `must be an integer in [${min}, ${max}], got ${value}`);
+      throw new InvalidOptionsError(name, `must be an integer in [${min}, ${max}], got ${value}`);
     }
   };
   const rate = (name: keyof ResolvedOptions) => {
     const value = opts[name] as number;
-    if (!(value > 0 && value <= 1)) throw new InvalidTrainingOptionsError(name, `must be in (0, 1], got ${value}`);
+    if (!(value > 0 && value <= 1)) throw new InvalidOptionsError(name, `must be in (0, 1], got ${value}`);
   };
   const nonNegative = (name: keyof ResolvedOptions) => {
     const value = opts[name] as number;
-    if (!(value >= 0 && Number.isFinite(value))) throw new InvalidTrainingOptionsError(name, `must be ≥ 0, got ${value}`);
+    if (!(value >= 0 && Number.isFinite(value))) throw new InvalidOptionsError(name, `must be ≥ 0, got ${value}`);
   };
   if (opts.objective !== 'binary' && opts.objective !== 'regression') {
-    throw new InvalidTrainingOptionsError('objective', `must be 'binary' or 'regression', got ${String(opts.objective)}`);
+    throw new InvalidOptionsError('objective', `must be 'binary' or 'regression', got ${String(opts.objective)}`);
   }
   positiveInteger('maxRounds', 1);
   positiveInteger('maxLeaves', 2);

@@ -1,4 +1,4 @@
-import { InvalidTrainingOptionsError } from '../errors.js';
+import { InvalidOptionsError } from '../errors.js';
 import { assertBinaryLabels, type FeatureMatrix } from '../feature-matrix.js';
 import { sigmoid } from '../gbdt/objective.js';
 import { minimizeLbfgs } from './lbfgs.js';
@@ -32,13 +32,13 @@ export function trainLogisticRegression(
   options: LogisticRegressionOptions = {},
 ): LogisticRegressionModel {
   const { l2 = 1e-4, maxIterations = 200, gradientTolerance = 1e-6, maxCategoriesPerFeature = 1000 } = options;
-  if (!(l2 >= 0 && Number.isFinite(l2))) throw new InvalidTrainingOptionsError('l2', `must be ≥ 0, got ${l2}`);
+  if (!(l2 >= 0 && Number.isFinite(l2))) throw new InvalidOptionsError('l2', `must be ≥ 0, got ${l2}`);
   if (!(Number.isInteger(maxIterations) && maxIterations >= 1)) {
-    throw new InvalidTrainingOptionsError('maxIterations', `must be a positive integer, got ${maxIterations}`);
+    throw new InvalidOptionsError('maxIterations', `must be a positive integer, got ${maxIterations}`);
   }
-  if (!(gradientTolerance > 0)) throw new InvalidTrainingOptionsError('gradientTolerance', `must be > 0, got ${gradientTolerance}`);
+  if (!(gradientTolerance > 0)) throw new InvalidOptionsError('gradientTolerance', `must be > 0, got ${gradientTolerance}`);
   if (!(Number.isInteger(maxCategoriesPerFeature) && maxCategoriesPerFeature >= 0)) {
-    throw new InvalidTrainingOptionsError('maxCategoriesPerFeature', `must be a non-negative integer, got ${maxCategoriesPerFeature}`);
+    throw new InvalidOptionsError('maxCategoriesPerFeature', `must be a non-negative integer, got ${maxCategoriesPerFeature}`);
   }
   assertBinaryLabels(labels, data.rowCount);
 

@@ -1,4 +1,4 @@
-import { InvalidTrainingOptionsError } from '../errors.js';
+import { InvalidOptionsError } from '../errors.js';
 import { assertScoredLabels } from './check-inputs.js';
 
 /** One bin of a {@link calibrationTable}. */
@@ -32,7 +32,7 @@ export function calibrationTable(
   options: CalibrationTableOptions = {},
 ): CalibrationBin[] {
   const { bins = 10 } = options;
-  if (!Number.isInteger(bins) || bins < 1) throw new InvalidTrainingOptionsError('bins', 'must be a positive integer');
+  if (!Number.isInteger(bins) || bins < 1) throw new InvalidOptionsError('bins', 'must be a positive integer');
   assertScoredLabels(labels, probabilities);
   const counts = new Float64Array(bins);
   const predictedSums = new Float64Array(bins);
