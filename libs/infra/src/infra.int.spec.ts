@@ -155,7 +155,8 @@ describe('createInfra() with real servers', () => {
       const pids = (await infra.status()).map((s) => s.pid ?? 0);
       const stopped = await infra.down();
       expect(stopped.map((r) => r.outcome)).toEqual(['stopped', 'stopped', 'stopped']);
-      for (const pid of pids) expect(existsSync(`/proc/${pid}`)).toBe(false);
+      // Exited at once; /proc lists them until this process (their parent here) has reaped them.
+      for (const pid of pids) await expect.poll(() => existsSync(`/proc/${pid}`), { timeout: 5_000 }).toBe(false);
       for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
       expect(readdirSync(join(home, 'run'))).toEqual([]);
       expect((await infra.status()).map((s) => s.state)).toEqual(['stopped', 'stopped', 'stopped']);

@@ -26,6 +26,15 @@ describe('spawnDetached()', () => {
   });
 });
 
+describe('spawnDetached() with a missing program', () => {
+  it('returns a child without a PID instead of crashing the caller', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proc-'));
+    const child = spawnDetached({ command: join(dir, 'no-such-server'), args: [], cwd: dir }, join(dir, 'server.log'));
+    expect(child.pid).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+});
+
 describe('stopProcessGroup()', () => {
   it('stops a server with SIGTERM', async () => {
     const { identity } = start('setInterval(() => {}, 1000)');

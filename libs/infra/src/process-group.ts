@@ -86,6 +86,8 @@ export function spawnDetached(spec: LaunchSpec, logFile: string): ChildProcess {
       detached: true,
       stdio: ['ignore', log, log],
     });
+    // A failed spawn leaves `child.pid` undefined, which the caller reports; without a listener the event would crash us.
+    child.on('error', () => undefined);
     child.unref();
     return child;
   } finally {
