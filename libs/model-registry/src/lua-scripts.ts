@@ -110,7 +110,7 @@ return {'OK', previous, current, id}
 /**
  * Removes an alias (compare-and-set) and the history a rollback would follow.
  * KEYS: meta, aliases, alias history, audit, outbox.
- * ARGV: model, alias, expected ('*' = any, else a version), at ms, actor, reason.
+ * ARGV: model, alias, expected ('*' = any, '' = unset, else a version), at ms, actor, reason.
  */
 const DELETE_ALIAS = `${RECORD_CHANGE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'MODEL_NOT_FOUND'} end

@@ -12,12 +12,12 @@ import {
   type ModelRegistry,
   type ModelRegistryOptions,
 } from './index.js';
+import { deleteKeys } from './test-registry.js';
 import { createInMemoryLifecyclePublisher, type InMemoryLifecyclePublisher } from './testing.js';
 import {
   artifactBytes,
   chunked,
   connectRedis,
-  deleteKeys,
   readAll,
   registerInput,
   sha256Of,

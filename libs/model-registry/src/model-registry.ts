@@ -102,8 +102,11 @@ export interface RollBackAliasInput {
 export interface DeleteAliasInput {
   readonly modelName: string;
   readonly alias: string;
-  /** Where the caller believes the alias points now; omit to delete it wherever it points. */
-  readonly expectedVersion?: number;
+  /**
+   * Where the caller believes the alias points now (`null`: not set, which
+   * always conflicts with a set alias); omit to delete it wherever it points.
+   */
+  readonly expectedVersion?: number | null;
   readonly actor: string;
   readonly reason: string;
 }
@@ -374,7 +377,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       observe('delete_alias', async () => {
         assertModelName(input.modelName);
         assertAlias(input.alias);
-        if (input.expectedVersion !== undefined) assertVersion(input.expectedVersion, 'expectedVersion');
+        if (input.expectedVersion != null) assertVersion(input.expectedVersion, 'expectedVersion');
         const move = await store.deleteAlias(input.modelName, input.alias, input.expectedVersion, context(input.actor, input.reason));
         changed('deleted alias', { ...move, actor: input.actor });
         return move;

@@ -152,7 +152,6 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
       context: ChangeContext,
     ): Promise<AliasMove> {
       const model = keys.model(modelName);
-      const expected = expectedVersion === undefined ? ANY : expectedVersion === null ? '' : String(expectedVersion);
       const reply = await runScript(
         redis,
         'tributaryRegistrySetAlias',
@@ -161,7 +160,7 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
           modelName,
           alias,
           version,
-          expected,
+          expectedArgument(expectedVersion),
           context.atMs,
           context.actor,
           context.reason,
@@ -197,14 +196,17 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
       return { modelName, alias, previousVersion: optionalVersion(current), version: Number(target), changeId: String(changeId) };
     },
 
-    /** Removes `alias` if it currently points at `expectedVersion` (`undefined`: whatever it points at). */
-    async deleteAlias(modelName: string, alias: Alias, expectedVersion: number | undefined, context: ChangeContext): Promise<AliasMove> {
+    /**
+     * Removes `alias` if it currently points at `expectedVersion` (`null`: not
+     * set, which always conflicts; `undefined`: whatever it points at).
+     */
+    async deleteAlias(modelName: string, alias: Alias, expectedVersion: number | null | undefined, context: ChangeContext): Promise<AliasMove> {
       const model = keys.model(modelName);
       const reply = await runScript(
         redis,
         'tributaryRegistryDeleteAlias',
         [model.meta, model.aliases, model.aliasHistory(alias), model.audit, keys.outbox],
-        [modelName, alias, expectedVersion === undefined ? ANY : expectedVersion, context.atMs, context.actor, context.reason],
+        [modelName, alias, expectedArgument(expectedVersion), context.atMs, context.actor, context.reason],
       );
       const [status, current, changeId] = reply;
       if (status === 'MODEL_NOT_FOUND') throw new ModelNotFoundError(modelName);
@@ -332,6 +334,11 @@ function invertAliases(stored: Record<string, string>): Map<number, Alias[]> {
     byVersion.set(Number(version), list);
   }
   return byVersion;
+}
+
+/** An expected alias target as the scripts take it: `*` for any, `''` for not set. */
+function expectedArgument(expectedVersion: number | null | undefined): string {
+  return expectedVersion === undefined ? ANY : expectedVersion === null ? '' : String(expectedVersion);
 }
 
 function optionalVersion(value: string | number | undefined): number | null {

@@ -1,6 +1,6 @@
 /**
  * Helpers shared by this library's specs (not part of the build): unique
- * Redis key prefixes and their cleanup, version inputs, byte streams.
+ * Redis key prefixes, version inputs, byte streams.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,16 +15,6 @@ export const redisUrl = process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6
 /** A key prefix no other test, concurrent or not, uses. */
 export function uniqueKeyPrefix(): string {
   return `test:model-registry:${randomUUID()}`;
-}
-
-/** Deletes every key under `prefix`. */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  for (let cursor = '0'; ; ) {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    if (next === '0') return;
-    cursor = next;
-  }
 }
 
 /** A Redis connection for a test; close it with `quit()`. */
