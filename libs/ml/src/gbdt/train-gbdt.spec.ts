@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { confusionMatrix, rocAuc, selectRows, trainGbdt } from '../index.js';
+import {
+  confusionMatrix,
+  createFeatureMatrix,
+  FeatureMismatchError,
+  InvalidDatasetError,
+  InvalidOptionsError,
+  modelFromJson,
+  rocAuc,
+  selectRows,
+  trainGbdt,
+  UnsupportedModelOperationError,
+  type FeatureMatrix,
+  type GbdtModel,
+} from '../index.js';
+import { createRandom } from '../random.js';
 import { fold, loadBreastCancer } from '../testing/breast-cancer.js';
+import { makeSyntheticDataset } from '../testing/synthetic.js';
 
 describe('trainGbdt() on the UCI breast cancer set', () => {
   /*
@@ -31,5 +46,105 @@ describe('trainGbdt() on the UCI breast cancer set', () => {
     }
     expect(accuracy).toBeGreaterThanOrEqual(referenceAccuracy - 0.009);
     expect(auc).toBeGreaterThanOrEqual(referenceAuc - 0.003);
+  });
+});
+
+describe('trainGbdt()', () => {
+  const train = makeSyntheticDataset({ rows: 3000, seed: 11 });
+  const holdout = makeSyntheticDataset({ rows: 3000, seed: 12 });
+
+  it('gives the same model for the same seed, with row and feature sampling on', () => {
+    const options = { maxRounds: 15, rowSampleRate: 0.7, featureSampleRate: 0.5, seed: 42 };
+    const a = trainGbdt(train.data, train.labels, options);
+    const b = trainGbdt(train.data, train.labels, options);
+    const c = trainGbdt(train.data, train.labels, { ...options, seed: 43 });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
+  });
+
+  it('stops when the validation loss has not improved for earlyStoppingRounds and keeps the best round', () => {
+    const rounds: number[] = [];
+    const model = trainGbdt(train.data, train.labels, {
+      maxRounds: 500,
+      learningRate: 0.5,
+      validation: holdout,
+      earlyStoppingRounds: 5,
+      onProgress: (progress) => rounds.push(progress.round),
+    });
+    expect(model.roundsTrained).toBeLessThan(500);
+    expect(rounds).toHaveLength(model.roundsTrained);
+    expect(model.trees).toHaveLength(model.roundsTrained - 5);
+  });
+
+  it('learns where missing values go', () => {
+    // Missing `delay` is the strongest positive signal of the synthetic set.
+    const model = trainGbdt(train.data, train.labels, { maxRounds: 30 });
+    const rows = createFeatureMatrix({
+      featureNames: ['distance', 'hour', 'delay', 'airport'],
+      columns: [[800, 800], [17, 17], [Number.NaN, 0], [0, 0]].map((v) => Float64Array.from(v)),
+      categoricalFeatures: ['airport'],
+    });
+    const [missing, present] = model.predictProba(rows);
+    expect(missing).toBeGreaterThan((present as number) + 0.1);
+  });
+
+  it('splits categories by their effect, beating the same codes treated as ordered numbers', () => {
+    const asNumbers = (data: FeatureMatrix) => createFeatureMatrix({ featureNames: data.featureNames, columns: data.columns });
+    const options = { maxRounds: 40, maxLeaves: 8 };
+    const categorical = trainGbdt(train.data, train.labels, options);
+    const ordinal = trainGbdt(asNumbers(train.data), train.labels, options);
+    const categoricalAuc = rocAuc(holdout.labels, categorical.predictProba(holdout.data));
+    const ordinalAuc = rocAuc(holdout.labels, ordinal.predictProba(asNumbers(holdout.data)));
+    expect(categoricalAuc).toBeGreaterThan(ordinalAuc + 0.01);
+  });
+
+  it('respects maxLeaves, maxDepth and minSamplesLeaf', () => {
+    const model = trainGbdt(train.data, train.labels, { maxRounds: 5, maxLeaves: 6, maxDepth: 2, minSamplesLeaf: 100 });
+    for (const tree of model.trees) {
+      expect(tree.leafValue.length).toBeLessThanOrEqual(4);
+      expect(tree.splitFeature.length).toBe(tree.leafValue.length - 1);
+    }
+    const single = trainGbdt(train.data, train.labels, { maxRounds: 1, minSamplesLeaf: 2000 });
+    expect(single.trees[0]?.leafValue).toHaveLength(1);
+  });
+
+  it('fits a regression target and round-trips through JSON', () => {
+    const [distance, hour] = train.data.columns as [Float64Array, Float64Array];
+    const targets = Float64Array.from(distance, (d, r) => d / 100 + Math.sin(hour[r] as number));
+    const model = trainGbdt(train.data, targets, { objective: 'regression', maxRounds: 50 });
+    const predictions = model.predict(train.data);
+    const mean = targets.reduce((a, b) => a + b) / targets.length;
+    let residual = 0;
+    let total = 0;
+    targets.forEach((y, r) => {
+      residual += (y - (predictions[r] as number)) ** 2;
+      total += (y - mean) ** 2;
+    });
+    expect(1 - residual / total).toBeGreaterThan(0.95);
+    expect(() => model.predictProba(train.data)).toThrow(UnsupportedModelOperationError);
+    const restored = modelFromJson(JSON.parse(JSON.stringify(model)));
+    expect((restored as GbdtModel).predict(holdout.data)).toEqual(model.predict(holdout.data));
+  });
+
+  it('ranks informative features above an irrelevant one', () => {
+    const noise = createRandom(5);
+    const data = createFeatureMatrix({
+      featureNames: [...train.data.featureNames, 'noise'],
+      columns: [...train.data.columns, Float64Array.from({ length: train.data.rowCount }, noise)],
+      categoricalFeatures: ['airport'],
+    });
+    const importance = trainGbdt(data, train.labels, { maxRounds: 20 }).featureImportance();
+    const of = (name: string) => importance.find((i) => i.featureName === name)?.importance as number;
+    expect(importance.reduce((sum, i) => sum + i.importance, 0)).toBeCloseTo(1, 12);
+    expect(of('airport')).toBeGreaterThan(of('noise'));
+    expect(of('delay')).toBeGreaterThan(of('noise'));
+  });
+
+  it('rejects bad options, labels and validation features', () => {
+    expect(() => trainGbdt(train.data, train.labels, { maxBins: 256 })).toThrow(InvalidOptionsError);
+    expect(() => trainGbdt(train.data, train.labels, { rowSampleRate: 0 })).toThrow(InvalidOptionsError);
+    expect(() => trainGbdt(train.data, train.labels.map((y) => y * 2))).toThrow(InvalidDatasetError);
+    const renamed = createFeatureMatrix({ featureNames: ['a', 'b', 'c', 'd'], columns: holdout.data.columns });
+    expect(() => trainGbdt(train.data, train.labels, { validation: { data: renamed, labels: holdout.labels } })).toThrow(FeatureMismatchError);
   });
 });
