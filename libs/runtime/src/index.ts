@@ -1,0 +1,15 @@
+/**
+ * @tributary/runtime — what every service's `main` needs so apps stay wiring:
+ * a lifecycle that closes resources in reverse order on SIGTERM, and the ops
+ * HTTP server (`/healthz`, `/readyz`, `/metrics`, `/version`).
+ */
+export { NotReadyError, OpsServerStartError, TimeBudgetExceededError } from './errors.js';
+export { createLifecycle, type Lifecycle, type LifecycleOptions, type RegisterOptions } from './lifecycle.js';
+export {
+  createOpsServer,
+  type CheckResult,
+  type OpsServer,
+  type OpsServerOptions,
+  type ReadinessCheck,
+  type VersionInfo,
+} from './ops-server.js';
