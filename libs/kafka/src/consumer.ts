@@ -94,6 +94,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
   });
   const offsets = new OffsetTracker({ commitIntervalMs: options.commitIntervalMs ?? 1000, commitEveryRecords: options.commitEveryRecords ?? 1000 });
   const metrics = kafkaMetrics();
+  const consumed = metrics.consumed.labels(topic.name, groupId);
   const inFlight = new Set<Promise<void>>();
   let paused = false;
   let stopping = false;
@@ -120,25 +121,34 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
 
   async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { messages, partition } = batch;
-    for (let start = 0; start < messages.length; start += recordsPerCall) {
-      if (paused || stopping || !isRunning() || isStale()) return;
-      const chunk = messages.slice(start, start + recordsPerCall);
-      const last = chunk[chunk.length - 1];
-      if (!last) return;
-      await processRecords(partition, chunk);
-      resolveOffset(last.offset);
-      offsets.markHandled(topic.name, partition, last.offset, chunk.length);
-      metrics.consumed.inc({ topic: topic.name, group: groupId }, chunk.length);
-      if (offsets.isDue()) await commit();
-      try {
-        await heartbeat();
-      } catch (reason) {
-        // A rebalance is starting: commit what was handled while this member still owns it.
-        await commit();
-        throw reason;
+    let lastHandled: string | undefined;
+    let handledCount = 0;
+    try {
+      for (let start = 0; start < messages.length; start += recordsPerCall) {
+        if (paused || stopping || !isRunning() || isStale()) return;
+        const chunk = messages.slice(start, start + recordsPerCall);
+        const last = chunk[chunk.length - 1];
+        if (!last) return;
+        await processRecords(partition, chunk);
+        lastHandled = last.offset;
+        handledCount += chunk.length;
+        offsets.markHandled(topic.name, partition, last.offset, chunk.length);
+        if (offsets.isDue()) await commit();
+        try {
+          await heartbeat();
+        } catch (reason) {
+          // A rebalance is starting: commit what was handled while this member still owns it.
+          await commit();
+          throw reason;
+        }
       }
+      metrics.lag.set({ topic: topic.name, partition: String(partition), group: groupId }, Number(batch.offsetLag()));
+    } finally {
+      // The next fetch of this partition starts after the last handled record. Resolved and
+      // counted once per batch rather than per record: kafkajs parses every offset it is given.
+      if (lastHandled !== undefined) resolveOffset(lastHandled);
+      consumed.inc(handledCount);
     }
-    metrics.lag.set({ topic: topic.name, partition: String(partition), group: groupId }, Number(batch.offsetLag()));
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {

@@ -1,3 +1,4 @@
+import type { TextMapGetter } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
 /**
@@ -41,3 +42,16 @@ export function headersToStrings(headers: IHeaders | undefined): Record<string, 
   }
   return result;
 }
+
+/**
+ * Reads trace context straight from a record's raw headers, converting only
+ * the headers the propagator asks for.
+ */
+export const kafkaHeaderGetter: TextMapGetter<IHeaders | undefined> = {
+  keys: (headers) => (headers ? Object.keys(headers) : []),
+  get(headers, key) {
+    const value = headers?.[key];
+    if (value === undefined) return undefined;
+    return Array.isArray(value) ? value.map(String) : value.toString();
+  },
+};

@@ -16,6 +16,7 @@ export interface OffsetTrackerOptions {
  * committing it never skips a record still being handled.
  */
 export class OffsetTracker {
+  /** Per partition, the last handled offset (not yet +1: that is done once, in `take()`). */
   private readonly pending = new Map<string, TopicPartitionOffsetAndMetadata>();
   private handledSinceCommit = 0;
   private lastCommitAtMs: number;
@@ -28,8 +29,7 @@ export class OffsetTracker {
 
   /** Records up to and including `offset` of the partition are done. */
   markHandled(topic: string, partition: number, offset: string, records: number): void {
-    const next = (BigInt(offset) + 1n).toString();
-    this.pending.set(`${topic}:${partition}`, { topic, partition, offset: next });
+    this.pending.set(`${topic}:${partition}`, { topic, partition, offset });
     this.handledSinceCommit += records;
   }
 
@@ -41,20 +41,20 @@ export class OffsetTracker {
     );
   }
 
-  /** The offsets to commit now; they are no longer pending. */
+  /** The offsets to commit now (the next record to read, per partition); they are no longer pending. */
   take(): TopicPartitionOffsetAndMetadata[] {
-    const offsets = [...this.pending.values()];
+    const offsets = [...this.pending.values()].map((handled) => ({ ...handled, offset: (BigInt(handled.offset) + 1n).toString() }));
     this.pending.clear();
     this.handledSinceCommit = 0;
     this.lastCommitAtMs = this.now();
     return offsets;
   }
 
-  /** Puts back offsets whose commit failed, unless a later offset of the partition is pending already. */
+  /** Puts back offsets `take()` gave whose commit failed, unless a later offset of the partition is pending already. */
   restore(offsets: readonly TopicPartitionOffsetAndMetadata[]): void {
-    for (const offset of offsets) {
-      const key = `${offset.topic}:${offset.partition}`;
-      if (!this.pending.has(key)) this.pending.set(key, offset);
+    for (const { topic, partition, offset } of offsets) {
+      const key = `${topic}:${partition}`;
+      if (!this.pending.has(key)) this.pending.set(key, { topic, partition, offset: (BigInt(offset) - 1n).toString() });
     }
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { createLogger, type Logger } from '@tributary/observability';
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import { CompressionTypes, Partitioners, type IHeaders, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import { KafkaClosedError, KafkaProduceError, KafkaUnavailableError, isTransientKafkaError } from './errors.js';
 import { CloudEventHeader, cloudEventsSpecVersion } from './headers.js';
 import { kafkaMetrics } from './metrics.js';
@@ -55,6 +55,7 @@ export interface TypedProducer {
 }
 
 const tracer = trace.getTracer('@tributary/kafka');
+const specVersionBytes = Buffer.from(cloudEventsSpecVersion);
 
 const compressionTypes: Record<Compression, CompressionTypes> = {
   none: CompressionTypes.None,
@@ -63,7 +64,8 @@ const compressionTypes: Record<Compression, CompressionTypes> = {
 
 /** Creates a {@link TypedProducer}; nothing connects until `start()` or the first `send()`. */
 export function createProducer(options: ProducerOptions): TypedProducer {
-  const { source, ackTimeoutMs = 30_000 } = options;
+  const { ackTimeoutMs = 30_000 } = options;
+  const sourceBytes = Buffer.from(options.source);
   const compression = compressionTypes[options.compression ?? 'none'];
   const logger = options.logger ?? createLogger({ name: 'kafka-producer' });
   const producer: Producer = options.kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
@@ -90,7 +92,7 @@ export function createProducer(options: ProducerOptions): TypedProducer {
     };
     return tracer.startActiveSpan(`send ${topic.name}`, { kind: SpanKind.PRODUCER, attributes }, async (span) => {
       try {
-        const messages = toMessages(topic, records, source);
+        const messages = toMessages(topic, records, sourceBytes);
         const metadata = await producer.send({ topic: topic.name, messages, acks: -1, timeout: ackTimeoutMs, compression });
         kafkaMetrics().produced.inc({ topic: topic.name }, records.length);
         return metadata;
@@ -132,25 +134,20 @@ export function createProducer(options: ProducerOptions): TypedProducer {
 }
 
 /** Kafka messages of the records, each with CloudEvents headers and the active trace context. */
-function toMessages<T>(topic: TopicDefinition<T>, records: readonly OutgoingRecord<T>[], source: string): Message[] {
-  const traceHeaders: Record<string, string> = {};
-  propagation.inject(context.active(), traceHeaders);
-  const now = new Date().toISOString();
+function toMessages<T>(topic: TopicDefinition<T>, records: readonly OutgoingRecord<T>[], source: Buffer): Message[] {
+  // Header values shared by the records of one send are encoded once, not once per record.
+  const shared: IHeaders = { [CloudEventHeader.specVersion]: specVersionBytes, [CloudEventHeader.source]: source };
+  propagation.inject(context.active(), shared);
+  const type = Buffer.from(topic.eventType);
+  const time = Buffer.from(new Date().toISOString());
+  const contentType = Buffer.from(topic.codec.contentType);
   return records.map((record) => {
     const bytes = topic.codec.encode(record.value);
-    return {
-      key: record.key ?? null,
-      value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      headers: {
-        ...record.headers,
-        ...traceHeaders,
-        [CloudEventHeader.specVersion]: cloudEventsSpecVersion,
-        [CloudEventHeader.id]: record.id ?? randomUUID(),
-        [CloudEventHeader.type]: record.type ?? topic.eventType,
-        [CloudEventHeader.source]: source,
-        [CloudEventHeader.time]: record.time?.toISOString() ?? now,
-        [CloudEventHeader.contentType]: record.contentType ?? topic.codec.contentType,
-      },
-    };
+    const headers: IHeaders = { ...record.headers, ...shared };
+    headers[CloudEventHeader.id] = record.id ?? randomUUID();
+    headers[CloudEventHeader.type] = record.type ?? type;
+    headers[CloudEventHeader.time] = record.time?.toISOString() ?? time;
+    headers[CloudEventHeader.contentType] = record.contentType ?? contentType;
+    return { key: record.key ?? null, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), headers };
   });
 }

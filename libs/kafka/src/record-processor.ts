@@ -5,7 +5,7 @@ import { retry } from '@tributary/resilience';
 import type { KafkaMessage } from 'kafkajs';
 import type { DeadLetterWriter } from './dead-letter.js';
 import { KafkaDecodeError } from './errors.js';
-import { headersToStrings } from './headers.js';
+import { headersToStrings, kafkaHeaderGetter } from './headers.js';
 import { kafkaMetrics } from './metrics.js';
 import type { TopicDefinition } from './topic.js';
 
@@ -67,8 +67,9 @@ function worthRetrying(reason: unknown): boolean {
 /** Creates the {@link RecordProcessor} of one consumer. */
 export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): RecordProcessor {
   const { topic, groupId, handler, deadLetters, logger } = options;
-  const labels = { topic: topic.name, group: groupId };
   const metrics = kafkaMetrics();
+  const handlerDuration = metrics.handlerDuration.labels(topic.name, groupId);
+  const handlerFailures = metrics.handlerFailures.labels(topic.name, groupId);
   const baseAttributes = {
     'messaging.system': 'kafka',
     'messaging.operation.type': 'process',
@@ -76,28 +77,34 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
     'messaging.consumer.group.name': groupId,
   };
 
+  /** One handler call, timed and counted. */
+  async function callOnce(records: readonly ConsumedRecord<T>[]): Promise<void> {
+    const startedAt = performance.now();
+    try {
+      await handler(records);
+    } catch (reason) {
+      handlerFailures.inc();
+      throw reason;
+    } finally {
+      handlerDuration.observe((performance.now() - startedAt) / 1000);
+    }
+  }
+
   /** Calls the handler with retries; returns the error and attempts of the last failure, if any. */
   async function callHandler(items: readonly Item<T>[], span: Span): Promise<{ error: TributaryError; attempts: number } | undefined> {
+    const records = items.map((item) => item.record);
     let attempts = 0;
     try {
       await retry(
-        async () => {
+        () => {
           attempts++;
-          const stopTimer = metrics.handlerDuration.startTimer(labels);
-          try {
-            await handler(items.map((item) => item.record));
-          } catch (reason) {
-            metrics.handlerFailures.inc(labels);
-            throw reason;
-          } finally {
-            stopTimer();
-          }
+          return callOnce(records);
         },
         {
           ...options.retry,
           shouldRetry: worthRetrying,
           onRetry: (reason, attempt, delayMs) =>
-            logger.warn({ err: reason, topic: topic.name, records: items.length, attempt, delayMs }, 'handler failed, retrying'),
+            logger.warn({ err: reason, topic: topic.name, records: records.length, attempt, delayMs }, 'handler failed, retrying'),
         },
       );
       return undefined;
@@ -111,9 +118,12 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
 
   /** One record in a span continuing its producer's trace; dead-lettered if it keeps failing. */
   function processOne(partition: number, item: Item<T>): Promise<void> {
-    const parent = propagation.extract(ROOT_CONTEXT, item.record.headers);
-    const attributes = { ...baseAttributes, 'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(item.message.offset) };
-    return tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+    const parent = propagation.extract(ROOT_CONTEXT, item.message.headers, kafkaHeaderGetter);
+    return tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes: baseAttributes }, parent, async (span) => {
+      // Built only when someone records spans: this runs once per record.
+      if (span.isRecording()) {
+        span.setAttributes({ 'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(item.message.offset) });
+      }
       try {
         const failure = await callHandler([item], span);
         if (failure) await deadLetters.write(item.message, { sourceTopic: topic.name, sourcePartition: partition, consumerGroup: groupId, ...failure });
@@ -126,7 +136,7 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
   /** Several records in one handler call, its span linked to each producer's; on failure each record is retried alone. */
   async function processMany(partition: number, items: readonly Item<T>[]): Promise<void> {
     const links: Link[] = items
-      .map((item) => trace.getSpanContext(propagation.extract(ROOT_CONTEXT, item.record.headers)))
+      .map((item) => trace.getSpanContext(propagation.extract(ROOT_CONTEXT, item.message.headers, kafkaHeaderGetter)))
       .filter((spanContext) => spanContext !== undefined)
       .map((spanContext) => ({ context: spanContext }));
     const attributes = { ...baseAttributes, 'messaging.destination.partition.id': String(partition), 'messaging.batch.message_count': items.length };
@@ -149,13 +159,17 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
     } catch (reason) {
       throw new KafkaDecodeError(topic.name, partition, message.offset, topic.codec.typeName, reason);
     }
+    let headers: Record<string, string> | undefined;
     return {
       topic: topic.name,
       partition,
       offset: message.offset,
       key: message.key?.toString() ?? null,
       value,
-      headers: headersToStrings(message.headers),
+      // Decoded on first read: many handlers never look at headers.
+      get headers() {
+        return (headers ??= headersToStrings(message.headers));
+      },
       timestamp: new Date(Number(message.timestamp)),
     };
   }

@@ -3,7 +3,9 @@
  * exports `run(): Promise<void>` and reports through `reportResults`.
  */
 const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  grpc: () => import('./grpc.js'),
   infra: () => import('./infra.js'),
+  kafka: () => import('./kafka.js'),
 };
 
 const name = process.argv[2];
