@@ -5,7 +5,9 @@
  */
 import { Command } from 'commander';
 import { registerInfraCommand } from './commands/infra.js';
+import { registerPublishCommand } from './commands/publish.js';
 
 const program = new Command('tributary').description('Tributary: an event-driven ML platform, from the command line.');
 registerInfraCommand(program);
+registerPublishCommand(program);
 await program.parseAsync();

@@ -1,0 +1,158 @@
+import { Presets, SingleBar } from 'cli-progress';
+import { InvalidArgumentError, type Command } from 'commander';
+import { TributaryError } from '@tributary/errors';
+import { encodeFlightEvent, replayFlightEvents, type RawEventFormat, type ReplayFlightEventsOptions, type ReplayProgress } from '@tributary/flights';
+import { createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition, type TypedProducer } from '@tributary/kafka';
+
+/** Options of {@link publishFlights}: the slice, the pace, and where the records go. */
+export interface PublishFlightsOptions extends Omit<ReplayFlightEventsOptions, 'send'> {
+  readonly producer: TypedProducer;
+  /** Default `events.raw`. */
+  readonly topic?: TopicDefinition<Uint8Array>;
+  /** Default `protobuf`. */
+  readonly format?: RawEventFormat;
+}
+
+/**
+ * Replays flight events into `events.raw` in event-time order: key = flight
+ * key, value = the `tributary.v1.Event` (protobuf or JSON), `ce_id` = event id,
+ * `ce_type` = event type, `ce_time` = event time, `content-type` = the format's.
+ */
+export function publishFlights(options: PublishFlightsOptions): Promise<ReplayProgress> {
+  const { producer, topic = topics.eventsRaw, format = 'protobuf', ...replay } = options;
+  return replayFlightEvents({
+    ...replay,
+    send: async (events) => {
+      await producer.send(
+        topic,
+        events.map((event) => {
+          const { value, contentType } = encodeFlightEvent(event, format);
+          return { key: event.flightKey, value, id: event.eventId, type: event.type, time: new Date(event.eventTimeMs), contentType };
+        }),
+      );
+    },
+  });
+}
+
+/** First and last departure of the dataset: the span of the progress bar when no count is given. */
+const DATASET_FROM_MS = Date.UTC(2001, 0, 1);
+const DATASET_TO_MS = Date.UTC(2001, 6, 1, 0, 1);
+
+interface PublishCommandOptions {
+  readonly flights?: number;
+  readonly from?: number;
+  readonly to?: number;
+  readonly rate?: number;
+  readonly format: RawEventFormat;
+  readonly batchSize: number;
+  readonly topic: string;
+}
+
+function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a positive integer');
+  return value;
+}
+
+/** `2001-02-01` or `2001-02-01T06:30`: a naive local time, read as if UTC like the dataset's. */
+function naiveTime(text: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(text)) throw new InvalidArgumentError('expected YYYY-MM-DD or YYYY-MM-DDTHH:MM');
+  const ms = Date.parse(text.length === 10 ? `${text}T00:00Z` : `${text}Z`);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError('not a valid date');
+  return ms;
+}
+
+function rawFormat(text: string): RawEventFormat {
+  if (text !== 'json' && text !== 'protobuf') throw new InvalidArgumentError('expected json or protobuf');
+  return text;
+}
+
+/**
+ * A progress bar over events when their number is known (`--flights`), else
+ * over event time from the slice's start to its end (or the dataset's).
+ */
+function progressBar(options: PublishCommandOptions): { start(): void; update(progress: ReplayProgress): void; stop(): void } {
+  const bar = new SingleBar(
+    { format: ' {bar} {percentage}% | {events} events | {rate} events/s | event time {eventTime}', hideCursor: true },
+    Presets.shades_classic,
+  );
+  const fromMs = options.from ?? DATASET_FROM_MS;
+  const byCount = options.flights !== undefined;
+  const total = byCount ? 2 * (options.flights ?? 0) : Math.max(1, Math.round(((options.to ?? DATASET_TO_MS) - fromMs) / 60_000));
+  const payload = (progress?: ReplayProgress) => ({
+    events: progress?.events ?? 0,
+    rate: progress && progress.elapsedMs > 0 ? Math.round((progress.events * 1000) / progress.elapsedMs) : 0,
+    eventTime: progress ? new Date(progress.eventTimeMs).toISOString().slice(0, 16).replace('T', ' ') : '-',
+  });
+  return {
+    start: () => bar.start(total, 0, payload()),
+    update: (progress) => {
+      const value = byCount ? progress.events : Math.round((progress.eventTimeMs - fromMs) / 60_000);
+      bar.update(Math.min(total, Math.max(0, value)), payload(progress));
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+async function publish(options: PublishCommandOptions): Promise<number> {
+  const kafka = createKafkaClient({ clientId: 'tributary-publish' });
+  const topic = { ...topics.eventsRaw, name: options.topic };
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [topic]);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = createProducer({ kafka, source: '/tributary/cli/publish' });
+  const bar = progressBar(options);
+  const interrupted = new AbortController();
+  const stop = () => interrupted.abort();
+  process.once('SIGINT', stop);
+  bar.start();
+  try {
+    const done = await publishFlights({
+      producer,
+      topic,
+      format: options.format,
+      batchSize: options.batchSize,
+      signal: interrupted.signal,
+      onProgress: (progress) => bar.update(progress),
+      ...(options.flights === undefined ? {} : { maxFlights: options.flights }),
+      ...(options.from === undefined ? {} : { fromMs: options.from }),
+      ...(options.to === undefined ? {} : { toMs: options.to }),
+      ...(options.rate === undefined ? {} : { eventsPerSecond: options.rate }),
+    });
+    bar.stop();
+    const seconds = done.elapsedMs / 1000;
+    const verb = interrupted.signal.aborted ? 'interrupted after publishing' : 'published';
+    console.log(`${verb} ${done.events} events to ${topic.name} in ${seconds.toFixed(1)} s (${Math.round(done.events / Math.max(seconds, 1e-3))} events/s)`);
+    return interrupted.signal.aborted ? 130 : 0;
+  } finally {
+    bar.stop();
+    process.removeListener('SIGINT', stop);
+    await producer.close();
+  }
+}
+
+/** `tributary publish`: replay the flights dataset into `events.raw`. */
+export function registerPublishCommand(program: Command): void {
+  program
+    .command('publish')
+    .description('replay the flights dataset (2001, naive local times) into events.raw in event-time order; brokers from KAFKA_BROKERS')
+    .option('--flights <count>', 'only the first <count> flights (2 events each)', positiveInteger)
+    .option('--from <time>', 'first departure, YYYY-MM-DD[THH:MM]', naiveTime)
+    .option('--to <time>', 'departures before this, YYYY-MM-DD[THH:MM]', naiveTime)
+    .option('--rate <events/s>', 'target events per second (default: as fast as possible)', positiveInteger)
+    .option('--format <format>', 'json or protobuf', rawFormat, 'protobuf')
+    .option('--batch-size <count>', 'events per produce request', positiveInteger, 1000)
+    .option('--topic <name>', 'topic to publish to', topics.eventsRaw.name)
+    .action(async (options: PublishCommandOptions) => {
+      try {
+        process.exitCode = await publish(options);
+      } catch (reason) {
+        console.error(`✗ ${TributaryError.from(reason).message}`);
+        process.exitCode = 1;
+      }
+    });
+}
