@@ -1,0 +1,196 @@
+/**
+ * gRPC benchmark: unary Predict round trips through @tributary/grpc beside raw
+ * @grpc/grpc-js (a hand-written service definition with the same protobuf-es
+ * serializers), server and client in this process over loopback. Measured
+ * sequentially and with 32 calls in flight; each mode runs several rounds,
+ * alternating the two stacks, and the round with the median p50 is reported.
+ * CPU time per call is given too: it is less disturbed by other load on the
+ * machine than latency.
+ */
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import { Client, Server, ServerCredentials, credentials, Metadata, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  InferenceService,
+  PredictRequestSchema,
+  PredictResponseSchema,
+  ServingTier,
+  type PredictRequest,
+  type PredictResponse,
+} from '@tributary/contracts';
+import { createGrpcChannel, createGrpcClient, createGrpcServer } from '@tributary/grpc';
+import { createLogger } from '@tributary/observability';
+import { percentile, reportResults, type Measurement } from './results.js';
+
+const rounds = 5;
+const warmupCalls = 2_000;
+const sequentialCalls = 3_000;
+const concurrentCalls = 12_000;
+const inFlight = 32;
+
+/** One stack's way to make a Predict call; `close` stops client and server. */
+interface Stack {
+  readonly name: 'raw' | 'lib';
+  predict(request: PredictRequest): Promise<PredictResponse>;
+  close(): Promise<void>;
+}
+
+interface RoundResult {
+  readonly p50Micros: number;
+  readonly p99Micros: number;
+  readonly callsPerSecond: number;
+  readonly cpuMicrosPerCall: number;
+}
+
+const request = create(PredictRequestSchema, {
+  modelName: 'flight-delay',
+  entityIds: { origin: 'ORD', route: 'ORD-LAX' },
+  features: { distance_miles: 1744, departure_hour: 17, origin_delay_mean_1h: 12.5, origin_late_share_24h: 0.21 },
+  categoricalFeatures: { origin: 'ORD', destination: 'LAX' },
+});
+
+/** The same small amount of work in both servers. */
+function answer(predictRequest: PredictRequest): MessageInitShape<typeof PredictResponseSchema> {
+  return {
+    modelName: predictRequest.modelName,
+    modelVersion: 3,
+    probability: Math.min(1, (predictRequest.features['distance_miles'] ?? 0) / 5000),
+    prediction: 0,
+    servedBy: ServingTier.PRIMARY,
+  };
+}
+
+function serializer<D extends DescMessage>(schema: D) {
+  return {
+    serialize: (message: MessageShape<D>) => {
+      const bytes = toBinary(schema, message);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+    deserialize: (bytes: Buffer) => fromBinary(schema, bytes),
+  };
+}
+
+async function rawStack(): Promise<Stack> {
+  const requestCodec = serializer(PredictRequestSchema);
+  const responseCodec = serializer(PredictResponseSchema);
+  const path = '/tributary.v1.InferenceService/Predict';
+  const definition: ServiceDefinition = {
+    Predict: {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: requestCodec.serialize,
+      requestDeserialize: requestCodec.deserialize,
+      responseSerialize: responseCodec.serialize,
+      responseDeserialize: responseCodec.deserialize,
+    },
+  };
+  const server = new Server();
+  server.addService(definition, {
+    Predict: (call: ServerUnaryCall<PredictRequest, PredictResponse>, callback: sendUnaryData<PredictResponse>) =>
+      callback(null, create(PredictResponseSchema, answer(call.request))),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  return {
+    name: 'raw',
+    predict: (predictRequest) =>
+      new Promise((resolve, reject) =>
+        client.makeUnaryRequest(path, requestCodec.serialize, responseCodec.deserialize, predictRequest, new Metadata(), {}, (error, response) =>
+          error || !response ? reject(error ?? new Error('no response')) : resolve(response),
+        ),
+      ),
+    close: async () => {
+      client.close();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    },
+  };
+}
+
+async function libStack(): Promise<Stack> {
+  const server = createGrpcServer({ address: '127.0.0.1:0', logger: createLogger({ name: 'bench-grpc', level: 'warn' }) });
+  server.register(InferenceService, { predict: answer, predictBatch: () => ({}) });
+  const channel = createGrpcChannel({ address: `127.0.0.1:${await server.start()}` });
+  const client = createGrpcClient(InferenceService, channel);
+  return {
+    name: 'lib',
+    predict: (predictRequest) => client.predict(predictRequest),
+    close: async () => {
+      channel.close();
+      await server.shutdown();
+    },
+  };
+}
+
+/** `calls` Predict calls with `concurrency` in flight; latencies in µs. */
+async function measure(stack: Stack, calls: number, concurrency: number): Promise<RoundResult> {
+  const latenciesMicros: number[] = [];
+  let next = 0;
+  const cpuBefore = process.cpuUsage();
+  const startedMs = performance.now();
+  const worker = async () => {
+    while (next < calls) {
+      next += 1;
+      const callStartedMs = performance.now();
+      await stack.predict(request);
+      latenciesMicros.push((performance.now() - callStartedMs) * 1000);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsedMs = performance.now() - startedMs;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    p50Micros: percentile(latenciesMicros, 50),
+    p99Micros: percentile(latenciesMicros, 99),
+    callsPerSecond: (calls / elapsedMs) * 1000,
+    cpuMicrosPerCall: (cpu.user + cpu.system) / calls,
+  };
+}
+
+function medianRound(results: readonly RoundResult[]): RoundResult {
+  const sorted = [...results].sort((a, b) => a.p50Micros - b.p50Micros);
+  return sorted[Math.floor(sorted.length / 2)] as RoundResult;
+}
+
+function describeMode(label: string, stack: string, result: RoundResult, target?: string): Measurement[] {
+  const prefix = `${label} ${stack}`;
+  return [
+    { name: `${prefix} p50`, value: Math.round(result.p50Micros), unit: 'µs', ...(target ? { target } : {}) },
+    { name: `${prefix} p99`, value: Math.round(result.p99Micros), unit: 'µs' },
+    { name: `${prefix} throughput`, value: Math.round(result.callsPerSecond), unit: 'calls/s' },
+    { name: `${prefix} CPU per call`, value: Math.round(result.cpuMicrosPerCall), unit: 'µs' },
+  ];
+}
+
+export async function run(): Promise<void> {
+  const stacks = [await rawStack(), await libStack()];
+  try {
+    for (const stack of stacks) await measure(stack, warmupCalls, inFlight);
+    const measurements: Measurement[] = [];
+    for (const [label, calls, concurrency] of [
+      ['sequential', sequentialCalls, 1],
+      [`${inFlight} in flight`, concurrentCalls, inFlight],
+    ] as const) {
+      const results: Record<Stack['name'], RoundResult[]> = { raw: [], lib: [] };
+      for (let round = 0; round < rounds; round += 1) {
+        for (const stack of stacks) results[stack.name].push(await measure(stack, calls, concurrency));
+      }
+      const raw = medianRound(results.raw);
+      const lib = medianRound(results.lib);
+      measurements.push(
+        ...describeMode(label, 'raw grpc-js', raw),
+        ...describeMode(label, '@tributary/grpc', lib),
+        {
+          name: `${label} added p50`,
+          value: Math.round(lib.p50Micros - raw.p50Micros),
+          unit: 'µs',
+          ...(concurrency === 1 ? { target: '≤ 50' } : {}),
+        },
+      );
+    }
+    reportResults('grpc', measurements);
+  } finally {
+    for (const stack of stacks) await stack.close();
+  }
+}
