@@ -4,7 +4,6 @@
  */
 const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   grpc: () => import('./grpc.js'),
-  grpc: () => import('./grpc.js'),
   infra: () => import('./infra.js'),
   kafka: () => import('./kafka.js'),
 };
