@@ -1,0 +1,128 @@
+/**
+ * The registry service put together: Redis, the ops server, the Kafka
+ * producer, the model registry and the gRPC server, each registered with the
+ * lifecycle right after it opens so SIGTERM closes them newest first — the
+ * gRPC server drains its calls, the registry publishes its last lifecycle
+ * events, then the producer, the ops server and Redis close.
+ */
+import { readFileSync } from 'node:fs';
+import { ModelRegistryService, type ModelLifecycleEvent } from '@tributary/contracts';
+import { createGrpcServer, createStaticTokenVerifier, type GrpcServerOptions } from '@tributary/grpc';
+import { createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
+import { createLocalArtifactStore, createModelRegistry, type ModelRegistry } from '@tributary/model-registry';
+import type { Logger } from '@tributary/observability';
+import { createOpsServer, type Lifecycle } from '@tributary/runtime';
+import { Redis } from 'ioredis';
+import { createKafkaLifecyclePublisher } from './kafka-lifecycle-publisher.js';
+import type { RegistryConfig } from './registry-config.js';
+import { createRegistryService } from './registry-service.js';
+
+/** What {@link startRegistry} needs besides the configuration. */
+export interface RegistryAppOptions {
+  readonly config: RegistryConfig;
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  /** Where lifecycle events go. Default the catalogue's `model.lifecycle`; tests pass a uniquely named copy. */
+  readonly lifecycleTopic?: TopicDefinition<ModelLifecycleEvent>;
+}
+
+/** The running service, for tests and logs. */
+export interface RunningRegistry {
+  readonly registry: ModelRegistry;
+  readonly grpcPort: number;
+  readonly opsPort: number;
+}
+
+/** Opens everything the registry needs and starts serving; the lifecycle closes it all. */
+export async function startRegistry(options: RegistryAppOptions): Promise<RunningRegistry> {
+  const { config, lifecycle, logger } = options;
+  const lifecycleTopic = options.lifecycleTopic ?? topics.modelLifecycle;
+
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  lifecycle.register('redis', async () => {
+    await redis.quit();
+  });
+  await warnUnlessAppendOnly(redis, logger);
+
+  // Up before the rest and closed after it, so probes see "not ready" during the drain rather than nothing.
+  const ops = createOpsServer({
+    host: config.ops.host,
+    port: config.ops.port,
+    checks: { lifecycle: lifecycle.readinessCheck, redis: () => redis.ping() },
+    version: { name: 'registry', version: packageVersion() },
+    logger,
+  });
+  const opsPort = await ops.start();
+  lifecycle.register('ops server', () => ops.close());
+
+  const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [lifecycleTopic]);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = createProducer({ kafka, source: '/tributary/registry', logger });
+  await producer.start();
+  lifecycle.register('kafka producer', () => producer.close());
+
+  const exempt = new Set(config.registry.approvalExemptModels ?? []);
+  const registry = createModelRegistry({
+    redis,
+    keyPrefix: config.registry.keyPrefix,
+    artifacts: createLocalArtifactStore({ directory: config.registry.artifactDirectory, maxSizeBytes: config.registry.maxArtifactBytes }),
+    publisher: createKafkaLifecyclePublisher({ producer, topic: lifecycleTopic }),
+    championRequiresApproval: (modelName) => !exempt.has(modelName),
+    logger,
+  });
+  registry.start();
+  lifecycle.register('model registry', () => registry.shutdown());
+
+  const server = createGrpcServer({
+    address: `${config.grpc.host}:${config.grpc.port}`,
+    shutdownTimeoutMs: config.shutdown.timeoutMs,
+    logger,
+    ...serverSecurity(config.auth),
+  });
+  server.register(ModelRegistryService, createRegistryService({ registry }));
+  const grpcPort = await server.start();
+  lifecycle.register('grpc server', () => server.shutdown());
+
+  lifecycle.markReady();
+  logger.info({ grpcPort, opsPort, artifactDirectory: config.registry.artifactDirectory }, 'registry serving');
+  return { registry, grpcPort, opsPort };
+}
+
+/** Bearer-token and TLS settings of the gRPC server from `SERVICE_AUTH_TOKEN` and `TLS_*`. */
+function serverSecurity(auth: RegistryConfig['auth']): Pick<GrpcServerOptions, 'auth' | 'tls'> {
+  const { certFile, keyFile, caFile } = auth.tls;
+  return {
+    ...(auth.token === undefined ? {} : { auth: { verifyToken: createStaticTokenVerifier([auth.token]) } }),
+    ...(certFile === undefined || keyFile === undefined
+      ? {}
+      : {
+          tls: {
+            cert: { path: certFile },
+            key: { path: keyFile },
+            ...(caFile === undefined ? {} : { clientCa: { path: caFile }, requireClientCert: true }),
+          },
+        }),
+  };
+}
+
+/** The registry's metadata is only as durable as its Redis: say so loudly when AOF is off. */
+async function warnUnlessAppendOnly(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const [, appendOnly] = (await redis.config('GET', 'appendonly')) as [string, string];
+    if (appendOnly !== 'yes') logger.warn('Redis runs without AOF (appendonly no): registry changes since the last snapshot are lost if it crashes');
+  } catch (reason) {
+    // Managed Redis often forbids CONFIG; durability is then the provider's promise.
+    logger.info({ err: reason }, 'could not read the Redis persistence settings');
+  }
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return manifest.version ?? '0.0.0';
+}
