@@ -17,8 +17,9 @@ export interface TracingOptions {
    * OTLP/HTTP collector base URL; spans go to `<endpoint>/v1/traces` through a
    * batch span processor. Default: `OTEL_EXPORTER_OTLP_ENDPOINT` from the
    * environment; when that is unset or blank too, spans are not exported.
+   * `undefined` is accepted so a loaded config's optional value passes as is.
    */
-  readonly otlpEndpoint?: string;
+  readonly otlpEndpoint?: string | undefined;
   /** More span processors, e.g. an in-memory one in tests. Default: none. */
   readonly spanProcessors?: readonly SpanProcessor[];
 }

@@ -1,9 +1,11 @@
 /**
  * @tributary/runtime — what every service's `main` needs so apps stay wiring:
- * a lifecycle that closes resources in reverse order on SIGTERM, and the ops
- * HTTP server (`/healthz`, `/readyz`, `/metrics`, `/version`).
+ * configuration or a clear exit, a lifecycle that closes resources in reverse
+ * order on SIGTERM, and the ops HTTP server (`/healthz`, `/readyz`,
+ * `/metrics`, `/version`).
  */
 export { NotReadyError, OpsServerStartError, TimeBudgetExceededError } from './errors.js';
+export { loadConfigOrExit, type LoadConfigOrExitOptions } from './load-config-or-exit.js';
 export { createLifecycle, type Lifecycle, type LifecycleOptions, type RegisterOptions } from './lifecycle.js';
 export {
   createOpsServer,
