@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   grpc: () => import('./grpc.js'),
   infra: () => import('./infra.js'),
   kafka: () => import('./kafka.js'),
+  registry: () => import('./registry.js'),
 };
 
 const name = process.argv[2];
