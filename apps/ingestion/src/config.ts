@@ -1,0 +1,74 @@
+import {
+  clickhouseEnv,
+  envVar,
+  grpcServerEnv,
+  kafkaEnv,
+  logEnv,
+  opsServerEnv,
+  positiveIntSchema,
+  redisEnv,
+  serviceAuthEnv,
+  shutdownEnv,
+  textSchema,
+  tracingEnv,
+  type ConfigOf,
+} from '@tributary/config';
+
+/** Everything the ingestion service reads from its environment. */
+export const ingestionConfigSchema = {
+  kafka: kafkaEnv({ clientId: 'ingestion' }),
+  redis: redisEnv(),
+  clickhouse: clickhouseEnv(),
+  grpc: grpcServerEnv(),
+  ops: opsServerEnv(),
+  auth: serviceAuthEnv(),
+  log: logEnv(),
+  shutdown: shutdownEnv(),
+  tracing: tracingEnv(),
+  ingest: {
+    groupId: envVar({
+      name: 'INGEST_GROUP_ID',
+      description: 'Kafka consumer group of the events.raw consumer.',
+      expected: 'non-blank text',
+      schema: textSchema,
+      default: 'ingestion',
+    }),
+    maxBatchSize: envVar({
+      name: 'INGEST_MAX_BATCH_SIZE',
+      description: 'Most records validated, deduplicated and written together.',
+      expected: 'a whole number ≥ 1',
+      schema: positiveIntSchema,
+      default: '2000',
+    }),
+    partitionsConcurrency: envVar({
+      name: 'INGEST_PARTITIONS_CONCURRENCY',
+      description: 'events.raw partitions handled at the same time (each in order); overlaps the waits on Redis, ClickHouse and Kafka.',
+      expected: 'a whole number ≥ 1',
+      schema: positiveIntSchema,
+      default: '3',
+    }),
+    dedupTtlMs: envVar({
+      name: 'INGEST_DEDUP_TTL_MS',
+      description: 'How long an event id is remembered as written (a replay within it is dropped), in ms.',
+      expected: 'a whole number of milliseconds ≥ 1',
+      schema: positiveIntSchema,
+      default: String(7 * 24 * 3600 * 1000),
+    }),
+    dedupKeyPrefix: envVar({
+      name: 'INGEST_DEDUP_KEY_PREFIX',
+      description: 'Prefix of the Redis keys that mark event ids as written.',
+      expected: 'non-blank text',
+      schema: textSchema,
+      default: 'tributary:ingest:seen:',
+    }),
+    maxFutureSkewMs: envVar({
+      name: 'INGEST_MAX_FUTURE_SKEW_MS',
+      description: 'How far an event time may lie ahead of the wall clock before the event is rejected, in ms.',
+      expected: 'a whole number of milliseconds ≥ 1',
+      schema: positiveIntSchema,
+      default: '300000',
+    }),
+  },
+};
+
+export type IngestionConfig = ConfigOf<typeof ingestionConfigSchema>;

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { createClient } from '@clickhouse/client';
+import { IngestionService, type Event } from '@tributary/contracts';
+import { createGrpcServer, createStaticTokenVerifier, type GrpcServerOptions } from '@tributary/grpc';
+import {
+  createEventValidator,
+  createIngestor,
+  createRawEventStore,
+  createRedisDeduplicator,
+  createSchemaRegistry,
+  flightEventSchemas,
+} from '@tributary/ingest';
+import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
+import type { Logger } from '@tributary/observability';
+import { createOpsServer, type Lifecycle } from '@tributary/runtime';
+import { Redis } from 'ioredis';
+import type { IngestionConfig } from './config.js';
+import { createIngestionServiceImpl } from './ingestion-service.js';
+import { createRawBatchHandler } from './raw-batch-handler.js';
+import { createRejectPublisher } from './reject-publisher.js';
+import { createValidatedTopicSink } from './validated-topic-sink.js';
+
+/** The topics the service reads and writes. */
+export interface IngestionTopics {
+  readonly raw: TopicDefinition<Uint8Array>;
+  readonly validated: TopicDefinition<Event>;
+  readonly dlq: TopicDefinition<Uint8Array>;
+}
+
+/** Options of {@link startIngestion}. */
+export interface StartIngestionOptions {
+  readonly config: IngestionConfig;
+  /** Every resource opened registers its close here, so SIGTERM closes them newest first. */
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  /** Default the catalogue's `events.raw`, `events.validated`, `events.dlq`; tests pass unique copies. */
+  readonly topics?: IngestionTopics;
+}
+
+/** Where the started service listens. */
+export interface RunningIngestion {
+  readonly grpcPort: number;
+  readonly opsPort: number;
+}
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Opens the service's clients and servers in dependency order, registering
+ * each close with the lifecycle as it opens: ops server (so probes answer
+ * while starting), Redis, ClickHouse (raw table created if missing), the
+ * Kafka producer, the gRPC server, and last the `events.raw` consumer. On
+ * SIGTERM they close in reverse: the consumer stops, finishes its batch and
+ * commits; then gRPC drains; then the writers close.
+ */
+export async function startIngestion(options: StartIngestionOptions): Promise<RunningIngestion> {
+  const { config, lifecycle, logger } = options;
+  const { raw, validated, dlq } = options.topics ?? { raw: topics.eventsRaw, validated: topics.eventsValidated, dlq: topics.eventsDlq };
+
+  const redis = new Redis(config.redis.url, { lazyConnect: true });
+  const clickhouse = createClient({
+    url: config.clickhouse.url,
+    username: config.clickhouse.user,
+    ...(config.clickhouse.password === undefined ? {} : { password: config.clickhouse.password }),
+  });
+  const ops = createOpsServer({
+    host: config.ops.host,
+    port: config.ops.port,
+    version: { name: 'ingestion', version: packageVersion },
+    checks: {
+      lifecycle: lifecycle.readinessCheck,
+      redis: () => redis.ping(),
+      clickhouse: async () => (await clickhouse.ping()).success,
+    },
+    logger,
+  });
+  const opsPort = await ops.start();
+  lifecycle.register('ops server', () => ops.close());
+
+  await redis.connect();
+  lifecycle.register('redis', async () => {
+    await redis.quit();
+  });
+
+  lifecycle.register('clickhouse', () => clickhouse.close());
+  const store = createRawEventStore({ client: clickhouse, database: config.clickhouse.database });
+  await store.ensureSchema();
+
+  const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [raw, validated, dlq]);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = createProducer({ kafka, source: '/tributary/ingestion', logger });
+  await producer.start();
+  lifecycle.register('kafka producer', () => producer.close());
+
+  const ingestor = createIngestor({
+    validator: createEventValidator({ registry: createSchemaRegistry(flightEventSchemas), maxFutureSkewMs: config.ingest.maxFutureSkewMs }),
+    deduplicator: createRedisDeduplicator({ redis, keyPrefix: config.ingest.dedupKeyPrefix, ttlMs: config.ingest.dedupTtlMs }),
+    sinks: [store, createValidatedTopicSink(producer, validated)],
+    logger,
+  });
+  const publishRejects = createRejectPublisher(producer, dlq);
+
+  const grpc = createGrpcServer({ address: `${config.grpc.host}:${config.grpc.port}`, shutdownTimeoutMs: config.shutdown.timeoutMs, logger, ...grpcSecurity(config) });
+  grpc.register(IngestionService, createIngestionServiceImpl({ ingestor, publishRejects }));
+  const grpcPort = await grpc.start();
+  lifecycle.register('grpc server', () => grpc.shutdown());
+
+  const consumer = createConsumer({
+    kafka,
+    groupId: config.ingest.groupId,
+    topic: raw,
+    deadLetterTopic: dlq.name,
+    batchHandler: createRawBatchHandler({ ingestor, publishRejects, groupId: config.ingest.groupId }),
+    maxBatchSize: config.ingest.maxBatchSize,
+    partitionsConcurrency: config.ingest.partitionsConcurrency,
+    logger,
+  });
+  await consumer.start();
+  lifecycle.register('kafka consumer', () => consumer.close());
+
+  logger.info({ grpcPort, opsPort, raw: raw.name, validated: validated.name, dlq: dlq.name, table: store.table }, 'ingestion started');
+  return { grpcPort, opsPort };
+}
+
+/** Bearer-token authentication and (mutual) TLS of the gRPC server, when configured. */
+function grpcSecurity(config: IngestionConfig): Pick<GrpcServerOptions, 'auth' | 'tls'> {
+  const { token, tls } = config.auth;
+  return {
+    ...(token === undefined ? {} : { auth: { verifyToken: createStaticTokenVerifier([token]) } }),
+    ...(tls.certFile === undefined || tls.keyFile === undefined
+      ? {}
+      : {
+          tls: {
+            cert: { path: tls.certFile },
+            key: { path: tls.keyFile },
+            ...(tls.caFile === undefined ? {} : { clientCa: { path: tls.caFile }, requireClientCert: true }),
+          },
+        }),
+  };
+}
