@@ -92,7 +92,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     deadLetters,
     logger,
   });
-  const offsets = new OffsetTracker({ commitIntervalMs: options.commitIntervalMs ?? 1000, commitEveryRecords: options.commitEveryRecords ?? 1000 });
+  const offsets = new OffsetTracker(topic.name, { commitIntervalMs: options.commitIntervalMs ?? 1000, commitEveryRecords: options.commitEveryRecords ?? 1000 });
   const metrics = kafkaMetrics();
   const consumed = metrics.consumed.labels(topic.name, groupId);
   const inFlight = new Set<Promise<void>>();
@@ -132,7 +132,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
         await processRecords(partition, chunk);
         lastHandled = last.offset;
         handledCount += chunk.length;
-        offsets.markHandled(topic.name, partition, last.offset, chunk.length);
+        offsets.markHandled(partition, last.offset, chunk.length);
         if (offsets.isDue()) await commit();
         try {
           await heartbeat();

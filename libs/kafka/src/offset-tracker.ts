@@ -11,25 +11,28 @@ export interface OffsetTrackerOptions {
 }
 
 /**
- * The offsets a consumer may commit: per partition, the offset after the last
+ * The offsets a consumer of one topic may commit: per partition, the offset after the last
  * record whose handling finished. Records of a partition finish in order, so
  * committing it never skips a record still being handled.
  */
 export class OffsetTracker {
   /** Per partition, the last handled offset (not yet +1: that is done once, in `take()`). */
-  private readonly pending = new Map<string, TopicPartitionOffsetAndMetadata>();
+  private readonly pending = new Map<number, string>();
   private handledSinceCommit = 0;
   private lastCommitAtMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly options: OffsetTrackerOptions) {
+  constructor(
+    private readonly topic: string,
+    private readonly options: OffsetTrackerOptions,
+  ) {
     this.now = options.now ?? Date.now;
     this.lastCommitAtMs = this.now();
   }
 
   /** Records up to and including `offset` of the partition are done. */
-  markHandled(topic: string, partition: number, offset: string, records: number): void {
-    this.pending.set(`${topic}:${partition}`, { topic, partition, offset });
+  markHandled(partition: number, offset: string, records: number): void {
+    this.pending.set(partition, offset);
     this.handledSinceCommit += records;
   }
 
@@ -43,7 +46,7 @@ export class OffsetTracker {
 
   /** The offsets to commit now (the next record to read, per partition); they are no longer pending. */
   take(): TopicPartitionOffsetAndMetadata[] {
-    const offsets = [...this.pending.values()].map((handled) => ({ ...handled, offset: (BigInt(handled.offset) + 1n).toString() }));
+    const offsets = [...this.pending].map(([partition, handled]) => ({ topic: this.topic, partition, offset: (BigInt(handled) + 1n).toString() }));
     this.pending.clear();
     this.handledSinceCommit = 0;
     this.lastCommitAtMs = this.now();
@@ -52,16 +55,16 @@ export class OffsetTracker {
 
   /** Puts back offsets `take()` gave whose commit failed, unless a later offset of the partition is pending already. */
   restore(offsets: readonly TopicPartitionOffsetAndMetadata[]): void {
-    for (const { topic, partition, offset } of offsets) {
-      const key = `${topic}:${partition}`;
-      if (!this.pending.has(key)) this.pending.set(key, { topic, partition, offset: (BigInt(offset) - 1n).toString() });
+    for (const { partition, offset } of offsets) {
+      if (!this.pending.has(partition)) this.pending.set(partition, (BigInt(offset) - 1n).toString());
     }
   }
 
   /** Forgets partitions this member no longer owns after a rebalance: their new owner commits them. */
   retainAssigned(assignment: Readonly<Record<string, readonly number[]>>): void {
-    for (const [key, { topic, partition }] of this.pending) {
-      if (!assignment[topic]?.includes(partition)) this.pending.delete(key);
+    const assigned = assignment[this.topic] ?? [];
+    for (const partition of this.pending.keys()) {
+      if (!assigned.includes(partition)) this.pending.delete(partition);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Link, type Span } from '@opentelemetry/api';
 import { TributaryError } from '@tributary/errors';
 import type { Logger } from '@tributary/observability';
-import { retry } from '@tributary/resilience';
+import { retry, type RetryOptions } from '@tributary/resilience';
 import type { KafkaMessage } from 'kafkajs';
 import type { DeadLetterWriter } from './dead-letter.js';
 import { KafkaDecodeError } from './errors.js';
@@ -57,6 +57,34 @@ interface Item<T> {
 const tracer = trace.getTracer('@tributary/kafka');
 
 /**
+ * A consumed record; a class rather than an object literal because one is made
+ * per record. Its headers are decoded on first read: many handlers never look.
+ */
+class DecodedRecord<T> implements ConsumedRecord<T> {
+  readonly offset: string;
+  readonly key: string | null;
+  readonly timestamp: Date;
+  readonly #message: KafkaMessage;
+  #headers: Record<string, string> | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    message: KafkaMessage,
+    readonly value: T,
+  ) {
+    this.#message = message;
+    this.offset = message.offset;
+    this.key = message.key?.toString() ?? null;
+    this.timestamp = new Date(Number(message.timestamp));
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return (this.#headers ??= headersToStrings(this.#message.headers));
+  }
+}
+
+/**
  * Only an error that states it is not retryable skips the retries: a handler's
  * plain `Error` says nothing either way, and giving it a few tries costs little.
  */
@@ -90,23 +118,21 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
     }
   }
 
+  const retryOptions: RetryOptions = {
+    ...options.retry,
+    shouldRetry: worthRetrying,
+    onRetry: (reason, attempt, delayMs) => logger.warn({ err: reason, topic: topic.name, attempt, delayMs }, 'handler failed, retrying'),
+  };
+
   /** Calls the handler with retries; returns the error and attempts of the last failure, if any. */
   async function callHandler(items: readonly Item<T>[], span: Span): Promise<{ error: TributaryError; attempts: number } | undefined> {
     const records = items.map((item) => item.record);
     let attempts = 0;
     try {
-      await retry(
-        () => {
-          attempts++;
-          return callOnce(records);
-        },
-        {
-          ...options.retry,
-          shouldRetry: worthRetrying,
-          onRetry: (reason, attempt, delayMs) =>
-            logger.warn({ err: reason, topic: topic.name, records: records.length, attempt, delayMs }, 'handler failed, retrying'),
-        },
-      );
+      await retry(() => {
+        attempts++;
+        return callOnce(records);
+      }, retryOptions);
       return undefined;
     } catch (reason) {
       const error = TributaryError.from(reason);
@@ -159,19 +185,7 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
     } catch (reason) {
       throw new KafkaDecodeError(topic.name, partition, message.offset, topic.codec.typeName, reason);
     }
-    let headers: Record<string, string> | undefined;
-    return {
-      topic: topic.name,
-      partition,
-      offset: message.offset,
-      key: message.key?.toString() ?? null,
-      value,
-      // Decoded on first read: many handlers never look at headers.
-      get headers() {
-        return (headers ??= headersToStrings(message.headers));
-      },
-      timestamp: new Date(Number(message.timestamp)),
-    };
+    return new DecodedRecord(topic.name, partition, message, value);
   }
 
   return async (partition, messages) => {
