@@ -5,7 +5,7 @@ import { EventSchema, IngestOutcome, IngestionService, type Event } from '@tribu
 import { loadConfig } from '@tributary/config';
 import { arrivedEvent, departedEvent, encodeFlightEvent, readFlights, replayFlightEvents, toEventMessage, type Flight } from '@tributary/flights';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
-import { createKafkaClient, createProducer, topics, type OutgoingRecord } from '@tributary/kafka';
+import { createKafkaClient, createProducer, topics, type OutgoingRecord, type TopicDefinition } from '@tributary/kafka';
 import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
 import { createLifecycle } from '@tributary/runtime';
@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestionConfigSchema } from './config.js';
 import { REJECT_REASON_HEADER } from './reject-publisher.js';
-import { startIngestion, type IngestionTopics, type RunningIngestion } from './start-ingestion.js';
+import { startIngestion, type RunningIngestion } from './start-ingestion.js';
 
 const logger = createLogger({ name: 'ingestion-int-spec', level: 'silent' });
 const kafka = createKafkaClient({ clientId: 'ingestion-int-spec', logger });
@@ -23,21 +23,28 @@ const suffix = uniqueName('t').replaceAll('-', '_');
 const database = `ingestion_test_${suffix}`;
 const keyPrefix = `test:ingestion:${suffix}:`;
 const groupId = uniqueName('ingestion-test');
-const config = loadConfig(ingestionConfigSchema, {
-  ...process.env,
-  GRPC_HOST: '127.0.0.1',
-  GRPC_PORT: '0',
-  OPS_HOST: '127.0.0.1',
-  OPS_PORT: '0',
-  CLICKHOUSE_DATABASE: database,
-  INGEST_GROUP_ID: groupId,
-  INGEST_DEDUP_KEY_PREFIX: keyPrefix,
-  INGEST_MAX_BATCH_SIZE: '150',
-  SERVICE_AUTH_TOKEN: '',
-});
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
-const redis = new Redis(config.redis.url);
-const clickhouse = createClient({ url: config.clickhouse.url });
+const redis = new Redis(process.env['REDIS_URL'] || 'redis://127.0.0.1:6379');
+const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123' });
+
+/** The service's configuration: the environment's servers, this test's names, ports picked by the system. */
+function testConfig(ingestionTopics: IngestionTopics) {
+  return loadConfig(ingestionConfigSchema, {
+    ...process.env,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
+    OPS_HOST: '127.0.0.1',
+    OPS_PORT: '0',
+    CLICKHOUSE_DATABASE: database,
+    INGEST_RAW_TOPIC: ingestionTopics.raw.name,
+    INGEST_VALIDATED_TOPIC: ingestionTopics.validated.name,
+    INGEST_DLQ_TOPIC: ingestionTopics.dlq.name,
+    INGEST_GROUP_ID: groupId,
+    INGEST_DEDUP_KEY_PREFIX: keyPrefix,
+    INGEST_MAX_BATCH_SIZE: '150',
+    SERVICE_AUTH_TOKEN: '',
+  });
+}
 
 /** Polls until `check` returns true, or fails after `timeoutMs`. */
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -76,6 +83,13 @@ async function committedOffsets(topic: string): Promise<number> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The unique topics of this test. */
+interface IngestionTopics {
+  readonly raw: TopicDefinition<Uint8Array>;
+  readonly validated: TopicDefinition<Event>;
+  readonly dlq: TopicDefinition<Uint8Array>;
 }
 
 function rawRecord(value: Uint8Array, contentType: string, key: string): OutgoingRecord<Uint8Array> {
@@ -129,7 +143,7 @@ describe('the ingestion service on Kafka, Redis and ClickHouse', () => {
       validated: await testTopics.create(topics.eventsValidated),
       dlq: await testTopics.create(topics.eventsDlq),
     };
-    running = await startIngestion({ config, lifecycle, logger, topics: ingestionTopics });
+    running = await startIngestion({ config: testConfig(ingestionTopics), lifecycle, logger });
     lifecycle.markReady();
     await publishSlice();
     await publishBad();

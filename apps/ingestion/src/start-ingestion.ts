@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createClient } from '@clickhouse/client';
-import { IngestionService, type Event } from '@tributary/contracts';
+import { IngestionService } from '@tributary/contracts';
 import { createGrpcServer, createStaticTokenVerifier, type GrpcServerOptions } from '@tributary/grpc';
 import {
   createEventValidator,
@@ -10,7 +10,7 @@ import {
   createSchemaRegistry,
   flightEventSchemas,
 } from '@tributary/ingest';
-import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
+import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
 import { createOpsServer, type Lifecycle } from '@tributary/runtime';
 import { Redis } from 'ioredis';
@@ -20,21 +20,12 @@ import { createRawBatchHandler } from './raw-batch-handler.js';
 import { createRejectPublisher } from './reject-publisher.js';
 import { createValidatedTopicSink } from './validated-topic-sink.js';
 
-/** The topics the service reads and writes. */
-export interface IngestionTopics {
-  readonly raw: TopicDefinition<Uint8Array>;
-  readonly validated: TopicDefinition<Event>;
-  readonly dlq: TopicDefinition<Uint8Array>;
-}
-
 /** Options of {@link startIngestion}. */
 export interface StartIngestionOptions {
   readonly config: IngestionConfig;
   /** Every resource opened registers its close here, so SIGTERM closes them newest first. */
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
-  /** Default the catalogue's `events.raw`, `events.validated`, `events.dlq`; tests pass unique copies. */
-  readonly topics?: IngestionTopics;
 }
 
 /** Where the started service listens. */
@@ -55,7 +46,9 @@ const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', impor
  */
 export async function startIngestion(options: StartIngestionOptions): Promise<RunningIngestion> {
   const { config, lifecycle, logger } = options;
-  const { raw, validated, dlq } = options.topics ?? { raw: topics.eventsRaw, validated: topics.eventsValidated, dlq: topics.eventsDlq };
+  const raw = { ...topics.eventsRaw, name: config.ingest.rawTopic };
+  const validated = { ...topics.eventsValidated, name: config.ingest.validatedTopic };
+  const dlq = { ...topics.eventsDlq, name: config.ingest.dlqTopic };
 
   const redis = new Redis(config.redis.url, { lazyConnect: true });
   const clickhouse = createClient({
