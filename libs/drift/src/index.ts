@@ -12,6 +12,15 @@ export {
   InvalidOptionsError,
   InvalidProfileError,
 } from './errors.js';
+export { buildReferenceProfile, PREDICTION_FEATURE_NAME, type ReferenceProfileOptions } from './build-reference-profile.js';
+export type {
+  CategoricalColumn,
+  CategoryValue,
+  FeatureColumn,
+  FeatureColumns,
+  FeatureMatrixLike,
+  NumericColumn,
+} from './feature-columns.js';
 export { chiSquaredHomogeneityTest, chiSquaredSurvival, type ChiSquaredTestResult } from './statistics/chi-squared-test.js';
 export { jensenShannonDistance } from './statistics/jensen-shannon-distance.js';
 export {

@@ -1,4 +1,5 @@
 import { InvalidDistributionError } from '../errors.js';
+import { sortedFiniteValues } from '../sorted-values.js';
 
 /** Checks that two binned distributions have the same, non-zero number of bins. */
 export function assertSameBins(reference: ArrayLike<number>, current: ArrayLike<number>): void {
@@ -41,7 +42,7 @@ export function binnedProportions(
 
 /** A sample's finite values, sorted ascending, as a new array; throws when there are none. */
 export function sortedSample(values: ArrayLike<number>, which: string): Float64Array {
-  const sorted = Float64Array.from(values).filter(Number.isFinite).sort();
+  const sorted = sortedFiniteValues(values);
   if (sorted.length === 0) throw new InvalidDistributionError(`${which} sample has no finite values`);
   return sorted;
 }
