@@ -82,7 +82,9 @@ async function serve(
   span.setAttribute('rpc.grpc.status_code', code);
   if (result) span.setStatus({ code: SpanStatusCode.ERROR, message: result.details });
   span.end();
-  env.logger.debug({ method: method.path, code: status[code], durationMs: performance.now() - startedMs }, 'gRPC call');
+  if (env.logger.isLevelEnabled('debug')) {
+    env.logger.debug({ method: method.path, code: status[code], durationMs: performance.now() - startedMs }, 'gRPC call');
+  }
 }
 
 /** The status of a call whose handler succeeded: OK, unless the client stopped waiting first. */

@@ -219,7 +219,7 @@ describe('createGrpcServer()', () => {
       .predict({ modelName: 'slow' }, { timeoutMs: 100 })
       .catch((reason: unknown) => reason);
     expect(error).toMatchObject({ code: Code.DeadlineExceeded, retryable: true });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(remainingAtStartMs).toBeGreaterThan(0);
     expect(remainingAtStartMs).toBeLessThanOrEqual(100);
     await expect.poll(() => handlerAbortCode).toBe(Code.DeadlineExceeded);
@@ -240,9 +240,11 @@ describe('createGrpcServer()', () => {
 
   it('lets an in-flight call finish during a graceful shutdown, then refuses new calls', async () => {
     let release: () => void = () => undefined;
+    const entered = deferred();
     const { server, channel } = await serve((server) =>
       server.register(InferenceService, {
         predict: async () => {
+          entered.resolve();
           await new Promise<void>((resolve) => (release = resolve));
           return { probability: 0.5 };
         },
@@ -251,8 +253,7 @@ describe('createGrpcServer()', () => {
     );
     const client = createGrpcClient(InferenceService, channel);
     const inFlight = client.predict({ modelName: 'm' });
-    await expect.poll(() => server.health.getStatus('')).toBe('SERVING');
-    await sleep(50); // the call has reached the handler
+    await entered.promise;
     let stopped = false;
     const stopping = server.shutdown().then(() => (stopped = true));
     await sleep(50);
@@ -270,16 +271,18 @@ describe('createGrpcServer()', () => {
 
   it('aborts calls still running when the shutdown timeout passes', async () => {
     let abortReason: unknown;
+    const entered = deferred();
     const { server, channel } = await serve(
       (server) =>
         server.register(InferenceService, {
           predict: (_request, context) =>
-            new Promise((_resolve, reject) =>
+            new Promise((_resolve, reject) => {
+              entered.resolve();
               context.signal.addEventListener('abort', () => {
                 abortReason = context.signal.reason;
                 reject(context.signal.reason as Error);
-              }),
-            ),
+              });
+            }),
           predictBatch: unimplemented,
         }),
       { shutdownTimeoutMs: 100, logger: silentLogger() },
@@ -287,10 +290,10 @@ describe('createGrpcServer()', () => {
     const pending = createGrpcClient(InferenceService, channel)
       .predict({ modelName: 'm' })
       .catch((error: unknown) => error);
-    await sleep(50);
+    await entered.promise;
     const started = Date.now();
     await server.shutdown();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(abortReason).toMatchObject({ name: 'ServerShutdownError', code: Code.Unavailable });
     await expect(pending).resolves.toMatchObject({ code: Code.Unavailable });
   });
@@ -317,6 +320,13 @@ describe('createGrpcServer()', () => {
     );
   });
 });
+
+/** A promise with its resolve function, for a test to wait until a handler is reached. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((settle) => (resolve = settle));
+  return { promise, resolve };
+}
 
 function silentLogger() {
   return createLogger({ name: 'grpc-test', level: 'silent' });
