@@ -1,8 +1,8 @@
 /**
  * @tributary/drift — how far live data has moved from what a model was trained
- * on. The trainer builds a {@link ReferenceProfile} of each input feature and of
+ * on. The trainer builds a `ReferenceProfile` of each input feature and of
  * the predicted probability; the drift monitor compares windows of live values
- * with it ({@link compareToReference}) into a {@link DriftReport}. The
+ * with it ({@link compareToReference}) into a `DriftReport`. The
  * statistics are written here, each a small pure function matching SciPy.
  */
 export {
@@ -21,6 +21,13 @@ export type {
   FeatureMatrixLike,
   NumericColumn,
 } from './feature-columns.js';
+export { compareToReference, type CompareToReferenceOptions } from './compare-to-reference.js';
+export {
+  DEFAULT_DRIFT_RULES,
+  type DriftRule,
+  type DriftRules,
+  type DriftStatistic,
+} from './drift-rules.js';
 export { chiSquaredHomogeneityTest, chiSquaredSurvival, type ChiSquaredTestResult } from './statistics/chi-squared-test.js';
 export { jensenShannonDistance } from './statistics/jensen-shannon-distance.js';
 export {
