@@ -82,3 +82,12 @@ export class OnnxParityError extends TributaryError {
     this.tolerance = tolerance;
   }
 }
+
+/** A training helper thread stopped answering; the run cannot finish. */
+export class TrainingWorkerError extends TributaryError {
+  override name = 'TrainingWorkerError';
+
+  constructor(message: string) {
+    super(Code.Internal, message, { retryable: true });
+  }
+}

@@ -11,6 +11,7 @@ export {
   ModelFormatError,
   OnnxParityError,
   OnnxRuntimeError,
+  TrainingWorkerError,
   UnsupportedModelOperationError,
 } from './errors.js';
 export { createFeatureMatrix, selectRows, MAX_CATEGORY_CODE, type FeatureMatrix, type FeatureMatrixOptions } from './feature-matrix.js';

@@ -5,7 +5,9 @@
 const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   grpc: () => import('./grpc.js'),
   infra: () => import('./infra.js'),
+  ingestion: () => import('./ingestion.js'),
   kafka: () => import('./kafka.js'),
+  ml: () => import('./ml.js'),
   registry: () => import('./registry.js'),
 };
 

@@ -113,9 +113,8 @@ function categoricalBinning(column: Float64Array, maxBins: number): FeatureBinni
   };
 }
 
-/** Maps a column to bins under its binning; the result is the training input of the histograms. */
-export function binColumn(column: Float64Array, binning: FeatureBinning): Uint8Array {
-  const bins = new Uint8Array(column.length);
+/** Maps a column to bins under its binning, into `bins` (zeroed, as long as the column). */
+export function binColumn(column: Float64Array, binning: FeatureBinning, bins = new Uint8Array(column.length)): Uint8Array {
   if (binning.kind === 'numeric') {
     const { thresholds } = binning;
     const lastBin = thresholds.length + 1;

@@ -62,6 +62,15 @@ describe('trainGbdt()', () => {
     expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
   });
 
+  it('gives the same model whether histograms are built by one thread or two', () => {
+    // Enough rows that the histogram worker takes part.
+    const large = makeSyntheticDataset({ rows: 60_000, seed: 13 });
+    const options = { maxRounds: 3, rowSampleRate: 0.8, seed: 3 };
+    const alone = trainGbdt(large.data, large.labels, { ...options, threads: 1 });
+    const together = trainGbdt(large.data, large.labels, { ...options, threads: 2 });
+    expect(JSON.stringify(together)).toBe(JSON.stringify(alone));
+  });
+
   it('stops when the validation loss has not improved for earlyStoppingRounds and keeps the best round', () => {
     const rounds: number[] = [];
     const model = trainGbdt(train.data, train.labels, {

@@ -3,6 +3,8 @@ import { assertBinaryLabels, assertRegressionTargets, assertSameFeatures, type F
 import { createRandom, type Random } from '../random.js';
 import { binColumn, binCount, createBinnings } from './bin-mapper.js';
 import { GbdtModel } from './gbdt-model.js';
+import { availableParallelism } from 'node:os';
+import { HistogramBuilder, sharedArray } from './histogram-builder.js';
 import { createHistogramLayout, HistogramPool } from './histogram.js';
 import { objectiveFunctions, type GbdtObjective } from './objective.js';
 import { compileTree, leafIndex, type Tree } from './tree.js';
@@ -65,6 +67,8 @@ export interface GbdtOptions {
   readonly validation?: ValidationSet;
   /** Patience of early stopping, in rounds. Default 10. */
   readonly earlyStoppingRounds?: number;
+  /** Threads that build histograms (the main one and up to one worker). Default min(2, available cores); results do not depend on it. */
+  readonly threads?: number;
   /** Called after every round. */
   readonly onProgress?: (progress: BoostingProgress) => void;
 }
@@ -90,6 +94,7 @@ const defaults: ResolvedOptions = {
   categoricalL2: 10,
   maxCategoriesPerSplit: 32,
   earlyStoppingRounds: 10,
+  threads: Math.min(2, availableParallelism()),
 };
 
 /**
@@ -111,17 +116,35 @@ export function trainGbdt(data: FeatureMatrix, labels: ArrayLike<number>, option
   }
 
   const binnings = createBinnings(data, { maxBins: opts.maxBins, sampleSize: opts.binSampleSize, seed: opts.seed });
+  const n = data.rowCount;
   const dataset: BinnedDataset = {
-    bins: data.columns.map((column, f) => binColumn(column, binnings[f]!)),
+    bins: data.columns.map((column, f) => binColumn(column, binnings[f]!, sharedArray(Uint8Array, n))),
     binnings,
     layout: createHistogramLayout(binnings.map(binCount)),
   };
+  const histograms = new HistogramBuilder(dataset.bins, dataset.layout, n, opts.threads);
+  try {
+    return boost(data, labels, opts, dataset, {
+      pool: new HistogramPool(dataset.layout),
+      histograms,
+      partitionScratch: new Uint32Array(n),
+    }, validation, options.onProgress);
+  } finally {
+    histograms.close();
+  }
+}
+
+/** The boosting loop: one tree per round on the current gradients. */
+function boost(
+  data: FeatureMatrix,
+  labels: ArrayLike<number>,
+  opts: ResolvedOptions & TreeGrowthOptions,
+  dataset: BinnedDataset,
+  workspace: GrowthWorkspace,
+  validation: ValidationSet | undefined,
+  onProgress: GbdtOptions['onProgress'],
+): GbdtModel {
   const n = data.rowCount;
-  const workspace: GrowthWorkspace = {
-    pool: new HistogramPool(dataset.layout),
-    ordered: { grad: new Float64Array(n), hess: new Float64Array(n) },
-    partitionScratch: new Uint32Array(n),
-  };
   const objective = objectiveFunctions(opts.objective);
   const baseScore = objective.baseScore(labels);
   const raw = new Float64Array(n).fill(baseScore);
@@ -135,7 +158,7 @@ export function trainGbdt(data: FeatureMatrix, labels: ArrayLike<number>, option
   let bestRounds = 0;
   for (let round = 0; round < opts.maxRounds; round++) {
     objective.gradients(labels, raw, grad, hess);
-    const rows = sampleRows(n, opts.rowSampleRate, random);
+    const rows = sampleRows(workspace.histograms.rows, opts.rowSampleRate, random);
     const features = sampleFeatures(allFeatures, opts.featureSampleRate, random);
     const grown = growTree(dataset, grad, hess, rows, features, opts, workspace);
     trees.push(grown.tree);
@@ -147,7 +170,7 @@ export function trainGbdt(data: FeatureMatrix, labels: ArrayLike<number>, option
     if (rows.length < n) addToOutOfBagRows(raw, rows, grown.tree, grown.binGoesLeft, dataset.bins);
 
     const validationLoss = watcher?.add(grown.tree);
-    options.onProgress?.({
+    onProgress?.({
       round: round + 1,
       maxRounds: opts.maxRounds,
       trainLoss: objective.loss(labels, raw),
@@ -197,6 +220,7 @@ function resolveOptions(options: GbdtOptions): ResolvedOptions & TreeGrowthOptio
   positiveInteger('binSampleSize', 1);
   positiveInteger('maxCategoriesPerSplit', 1);
   positiveInteger('earlyStoppingRounds', 1);
+  positiveInteger('threads', 1);
   rate('learningRate');
   rate('rowSampleRate');
   rate('featureSampleRate');
@@ -204,16 +228,17 @@ function resolveOptions(options: GbdtOptions): ResolvedOptions & TreeGrowthOptio
   return opts;
 }
 
-/** Bagging: each row joins this round's tree with probability `rate`. */
-function sampleRows(n: number, rate: number, random: Random): Uint32Array {
-  const rows = new Uint32Array(n);
+/** Bagging: each row joins this round's tree with probability `rate`. Writes into `rows`, returns the used prefix. */
+function sampleRows(rows: Uint32Array, rate: number, random: Random): Uint32Array {
+  const n = rows.length;
   if (rate >= 1) {
     for (let i = 0; i < n; i++) rows[i] = i;
     return rows;
   }
   let count = 0;
   for (let i = 0; i < n; i++) if (random() < rate) rows[count++] = i;
-  return rows.slice(0, Math.max(count, 1));
+  if (count === 0) rows[count++] = 0;
+  return rows.subarray(0, count);
 }
 
 /** A random subset of the features (at least one), in their original order. */

@@ -1,5 +1,6 @@
 import type { FeatureBinning } from './bin-mapper.js';
-import { buildHistogram, subtractHistogram, type HistogramLayout, type HistogramPool, type OrderedGradients } from './histogram.js';
+import type { HistogramBuilder } from './histogram-builder.js';
+import { subtractHistogram, type HistogramLayout, type HistogramPool } from './histogram.js';
 import { findBestSplit, type GradientStats, type SplitCandidate, type SplitSearchOptions } from './split-finder.js';
 import type { Tree } from './tree.js';
 
@@ -22,7 +23,7 @@ export interface BinnedDataset {
 /** Reusable buffers of one training run. */
 export interface GrowthWorkspace {
   readonly pool: HistogramPool;
-  readonly ordered: OrderedGradients;
+  readonly histograms: HistogramBuilder;
   /** Scratch for partitioning rows, as long as the largest row set. */
   readonly partitionScratch: Uint32Array;
 }
@@ -53,7 +54,8 @@ interface GrowingLeaf {
  * Grows one tree leaf-wise (best-first): the leaf whose best split gains most
  * is split next, until `maxLeaves` leaves or no allowed split remains. Only
  * the smaller child's histogram is built from rows; the larger one is the
- * parent's minus it. `rows` is reordered so each leaf's rows are contiguous.
+ * parent's minus it. `rows` (a prefix of `workspace.histograms.rows`) is
+ * reordered so each leaf's rows are contiguous.
  */
 export function growTree(
   data: BinnedDataset,
@@ -85,7 +87,7 @@ export function growTree(
     parent: -1,
     isLeft: false,
   };
-  buildHistogram(root.histogram as Float64Array, data.layout, data.bins, features, rows, 0, rows.length, grad, hess, workspace.ordered);
+  workspace.histograms.build(root.histogram as Float64Array, features, 0, rows.length, grad, hess);
   search(root);
   const leaves: GrowingLeaf[] = [root];
 
@@ -109,7 +111,7 @@ export function growTree(
     const right: GrowingLeaf = { start: middle, end: leaf.end, stats: split.right, depth: leaf.depth + 1, histogram: undefined, split: undefined, parent: node, isLeft: false };
     const [smaller, larger] = middle - leaf.start <= leaf.end - middle ? [left, right] : [right, left];
     smaller.histogram = workspace.pool.acquire();
-    buildHistogram(smaller.histogram, data.layout, data.bins, features, rows, smaller.start, smaller.end, grad, hess, workspace.ordered);
+    workspace.histograms.build(smaller.histogram, features, smaller.start, smaller.end, grad, hess);
     larger.histogram = leaf.histogram as Float64Array;
     subtractHistogram(larger.histogram, smaller.histogram, data.layout, features);
     search(left);
