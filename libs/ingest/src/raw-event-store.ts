@@ -1,10 +1,13 @@
-import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Event } from '@tributary/contracts';
 import { plainIdentifier } from './clickhouse-identifier.js';
 import { RawEventStoreError } from './errors.js';
 import type { EventSink } from './event-sink.js';
 import { payloadJson } from './payload-json.js';
+import { RowBinaryWriter } from './row-binary-writer.js';
 
 /** Options of {@link createRawEventStore}. */
 export interface RawEventStoreOptions {
@@ -52,19 +55,21 @@ PARTITION BY toYYYYMM(event_time)
 ORDER BY (event_time, event_id)`;
 
 /** Settings the inserts rely on, pinned rather than taken from the server's defaults. */
-const INSERT_SETTINGS = { date_time_input_format: 'basic', async_insert: 0, input_format_skip_unknown_fields: 0 } as const;
+const INSERT_SETTINGS = { async_insert: 0 } as const;
 
 /**
  * The ClickHouse raw-event table as an {@link EventSink}: one synchronous
- * INSERT per batch (split at `maxRowsPerInsert`), acknowledged once the rows
- * are in a part. Times are stored as given; the flights' naive local times are
- * therefore read back as if UTC.
+ * RowBinary INSERT per batch (split at `maxRowsPerInsert`), acknowledged once
+ * the rows are in a part. Times are stored as given; the flights' naive local
+ * times are therefore read back as if UTC.
  */
 export function createRawEventStore(options: RawEventStoreOptions): RawEventStore {
   const { client, maxRowsPerInsert = 100_000 } = options;
   const database = plainIdentifier(options.database ?? 'default');
   const table = `${database}.${plainIdentifier(options.table ?? 'events_raw')}`;
   const params = { database, table: plainIdentifier(options.table ?? 'events_raw') };
+  // Both names are plain identifiers (checked above), so they need no quoting here.
+  const insertQuery = `INSERT INTO ${table} (${COLUMNS.join(', ')}) FORMAT RowBinary`;
 
   return {
     name: `clickhouse:${table}`,
@@ -81,9 +86,10 @@ export function createRawEventStore(options: RawEventStoreOptions): RawEventStor
 
     async write(events) {
       for (let start = 0; start < events.length; start += maxRowsPerInsert) {
-        const values = events.slice(start, start + maxRowsPerInsert).map(toRow);
+        const rows = rowBinary(events.slice(start, start + maxRowsPerInsert));
         try {
-          await client.insert({ table, values, format: 'JSONCompactEachRow', columns: [...COLUMNS], clickhouse_settings: INSERT_SETTINGS });
+          const result = await client.exec({ query: insertQuery, values: Readable.from([rows]), clickhouse_settings: INSERT_SETTINGS });
+          await finished(result.stream.resume()); // an INSERT answers with an empty body; read it to free the connection
         } catch (cause) {
           throw new RawEventStoreError('insert', table, cause);
         }
@@ -92,21 +98,17 @@ export function createRawEventStore(options: RawEventStoreOptions): RawEventStor
   };
 }
 
-/** A row in {@link COLUMNS} order. */
-function toRow(event: Event): string[] {
-  return [
-    event.eventId,
-    event.type,
-    event.entityId,
-    dateTime64(event.eventTime),
-    dateTime64(event.ingestTime),
-    payloadJson(event),
-    event.source,
-  ];
-}
-
-/** `2001-01-01 00:01:00.000`, the basic DateTime64(3) text form, in UTC. */
-function dateTime64(timestamp: Timestamp | undefined): string {
-  const iso = new Date(timestamp ? timestampMs(timestamp) : 0).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+/** The events as RowBinary rows in {@link COLUMNS} order. */
+function rowBinary(events: readonly Event[]): Buffer {
+  const writer = new RowBinaryWriter();
+  for (const event of events) {
+    writer.string(event.eventId);
+    writer.string(event.type);
+    writer.string(event.entityId);
+    writer.int64(event.eventTime ? timestampMs(event.eventTime) : 0);
+    writer.int64(event.ingestTime ? timestampMs(event.ingestTime) : 0);
+    writer.string(payloadJson(event));
+    writer.string(event.source);
+  }
+  return writer.bytes();
 }

@@ -19,12 +19,32 @@ export interface RedisDeduplicatorOptions {
 }
 
 /**
+ * Marks each key of the batch: `SET key 1 NX PX ttl` per key, in one script
+ * call rather than one command per key, which costs the client most of its
+ * time at thousands of ids per batch. A single-instance script: in a Redis
+ * Cluster all keys of one call would have to share a slot.
+ */
+const MARK_SEEN_SCRIPT = `
+for _, key in ipairs(KEYS) do
+  redis.call('SET', key, '1', 'PX', ARGV[1], 'NX')
+end
+return #KEYS`;
+
+/**
  * A {@link Deduplicator} on Redis: one key per event id, looked up with
- * pipelined `MGET`s and set with pipelined `SET key 1 NX PX ttl` (NX keeps the
- * first mark's expiry, so replays do not extend it).
+ * pipelined `MGET`s and marked by a script that runs `SET key 1 NX PX ttl`
+ * for each (NX keeps the first mark's expiry, so replays do not extend it),
+ * both split into commands of at most `maxKeysPerCommand` keys.
  */
 export function createRedisDeduplicator(options: RedisDeduplicatorOptions): Deduplicator {
   const { redis, keyPrefix = 'tributary:ingest:seen:', ttlMs = 7 * 24 * 3600 * 1000, maxKeysPerCommand = 5000 } = options;
+
+  /** The ids' keys, at most `maxKeysPerCommand` at a time. */
+  function* chunks(eventIds: readonly string[]): Generator<string[]> {
+    for (let start = 0; start < eventIds.length; start += maxKeysPerCommand) {
+      yield eventIds.slice(start, start + maxKeysPerCommand).map((id) => keyPrefix + id);
+    }
+  }
 
   async function exec(pipeline: ChainableCommander, operation: 'look up' | 'mark'): Promise<unknown[]> {
     let replies: [Error | null, unknown][] | null;
@@ -44,9 +64,7 @@ export function createRedisDeduplicator(options: RedisDeduplicatorOptions): Dedu
     async findSeen(eventIds) {
       if (eventIds.length === 0) return new Set();
       const pipeline = redis.pipeline();
-      for (let start = 0; start < eventIds.length; start += maxKeysPerCommand) {
-        pipeline.mget(eventIds.slice(start, start + maxKeysPerCommand).map((id) => keyPrefix + id));
-      }
+      for (const keys of chunks(eventIds)) pipeline.mget(keys);
       const values = (await exec(pipeline, 'look up')).flat() as (string | null)[];
       const seen = new Set<string>();
       values.forEach((value, i) => {
@@ -58,7 +76,7 @@ export function createRedisDeduplicator(options: RedisDeduplicatorOptions): Dedu
     async markSeen(eventIds) {
       if (eventIds.length === 0) return;
       const pipeline = redis.pipeline();
-      for (const id of eventIds) pipeline.set(keyPrefix + id, '1', 'PX', ttlMs, 'NX');
+      for (const keys of chunks(eventIds)) pipeline.eval(MARK_SEEN_SCRIPT, keys.length, ...keys, ttlMs);
       await exec(pipeline, 'mark');
     },
   };
