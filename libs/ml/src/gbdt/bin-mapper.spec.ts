@@ -34,7 +34,7 @@ describe('createBinnings()', () => {
   it('bins categories by frequency and pools the rarest in one bin when there are more than maxBins', () => {
     const column = Float64Array.from([5, 5, 5, 9, 9, 2, 7, Number.NaN]);
     const [binning] = binningsOf([column], ['f0'], 3);
-    expect(binning).toEqual({ kind: 'categorical', categories: Float64Array.from([5, 9]), otherCategories: Float64Array.from([2, 7]) });
+    expect(binning).toEqual({ kind: 'categorical', categories: Float64Array.from([5, 9]), rareCategoryCount: 2 });
     expect(Array.from(binColumn(column, binning!))).toEqual([1, 1, 1, 2, 2, 3, 3, MISSING_BIN]);
   });
 });

@@ -12,18 +12,18 @@ export const MISSING_BIN = 0;
  *   exactly the comparison `fround(x) <= thresholds[k - 1]`, which is what the
  *   float32 input of the exported ONNX model compares.
  * - categorical: `categories[j]` (a code) has bin `1 + j`, most frequent first;
- *   the codes in `otherCategories` are too rare for a bin of their own and
- *   share the last bin.
+ *   when there are more codes than bins, the `rareCategoryCount` rarest share
+ *   the last bin, which splits never list (so those codes go right, like unseen ones).
  */
 export type FeatureBinning =
   | { readonly kind: 'numeric'; readonly thresholds: Float64Array }
-  | { readonly kind: 'categorical'; readonly categories: Float64Array; readonly otherCategories: Float64Array };
+  | { readonly kind: 'categorical'; readonly categories: Float64Array; readonly rareCategoryCount: number };
 
 /** Number of bins of a feature, the missing bin included. */
 export function binCount(binning: FeatureBinning): number {
   return binning.kind === 'numeric'
     ? binning.thresholds.length + 2
-    : binning.categories.length + (binning.otherCategories.length > 0 ? 2 : 1);
+    : binning.categories.length + (binning.rareCategoryCount > 0 ? 2 : 1);
 }
 
 /** Options of {@link createBinnings}. */
@@ -104,12 +104,12 @@ function categoricalBinning(column: Float64Array, maxBins: number): FeatureBinni
   // Most frequent first, ties by code, so the binning is the same whatever the row order.
   const byFrequency = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([code]) => code);
   if (byFrequency.length <= maxBins) {
-    return { kind: 'categorical', categories: Float64Array.from(byFrequency), otherCategories: new Float64Array(0) };
+    return { kind: 'categorical', categories: Float64Array.from(byFrequency), rareCategoryCount: 0 };
   }
   return {
     kind: 'categorical',
     categories: Float64Array.from(byFrequency.slice(0, maxBins - 1)),
-    otherCategories: Float64Array.from(byFrequency.slice(maxBins - 1)).sort(),
+    rareCategoryCount: byFrequency.length - (maxBins - 1),
   };
 }
 

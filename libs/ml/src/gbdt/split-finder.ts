@@ -132,12 +132,13 @@ function bestNumericSplit(search: SplitSearch, f: number): SplitCandidate | unde
  * LightGBM-style categorical split: the categories present in the leaf are
  * sorted by `grad / (hess + smoothing)` and every prefix of that order is a
  * candidate set, which finds the best partition in O(k log k) instead of 2^k.
- * The side with fewer categories becomes the left set (at most
- * `maxCategoriesPerSplit` of them); every other category, unseen ones
- * included, goes right.
+ * One side becomes the listed left set (at most `maxCategoriesPerSplit`
+ * categories): the smaller one, or the one without the shared bin of rare
+ * categories. Every other category, unseen ones included, goes right.
  */
 function bestCategoricalSplit(search: SplitSearch, f: number): SplitCandidate | undefined {
   const { histogram, layout, total, options } = search;
+  const binning = search.binnings[f] as Extract<FeatureBinning, { kind: 'categorical' }>;
   const base = layout.offsets[f] as number;
   const valueBins = (layout.binCounts[f] as number) - 1;
   const present: number[] = [];
@@ -146,6 +147,12 @@ function bestCategoricalSplit(search: SplitSearch, f: number): SplitCandidate | 
   const ratio = (bin: number) =>
     histogram[base + bin * 3]! / (histogram[base + bin * 3 + 1]! + options.categoricalSmoothing);
   present.sort((a, b) => ratio(a) - ratio(b) || a - b);
+
+  // The shared bin of rare categories is never listed (listing it would list all of them): its side stays unlisted.
+  const otherBin = binning.rareCategoryCount > 0 ? valueBins : -1;
+  const otherRank = present.indexOf(otherBin);
+  const listedSize = (prefixSize: number) =>
+    otherRank < 0 ? Math.min(prefixSize, present.length - prefixSize) : otherRank < prefixSize ? present.length - prefixSize : prefixSize;
 
   const [missingGrad, missingHess, missingCount] = [histogram[base]!, histogram[base + 1]!, histogram[base + 2]!];
   const scan = new PartitionScan(total, options, options.lambda + options.categoricalL2);
@@ -157,14 +164,15 @@ function bestCategoricalSplit(search: SplitSearch, f: number): SplitCandidate | 
     grad += histogram[at]!;
     hess += histogram[at + 1]!;
     count += histogram[at + 2]!;
-    if (Math.min(size, present.length - size) > options.maxCategoriesPerSplit) continue;
+    if (listedSize(size) > options.maxCategoriesPerSplit) continue;
     scan.offer(grad, hess, count, false, size);
     if (missingCount > 0) scan.offer(grad + missingGrad, hess + missingHess, count + missingCount, true, size);
   }
   if (!scan.left) return undefined;
-  // The scanned prefix went "left"; enumerate whichever side is smaller and make it the left child.
-  const prefixIsSet = scan.position <= present.length - scan.position;
-  const leftBins = prefixIsSet ? present.slice(0, scan.position) : present.slice(scan.position);
+  // The scanned prefix went "left"; list the side chosen above and make it the left child.
+  const size = scan.position;
+  const prefixIsSet = otherRank < 0 ? size <= present.length - size : otherRank >= size;
+  const leftBins = prefixIsSet ? present.slice(0, size) : present.slice(size);
   const prefixStats = scan.left;
   const restStats = scan.right();
   const left = prefixIsSet ? prefixStats : restStats;

@@ -185,13 +185,8 @@ function toTree(
       threshold[i] = binning.thresholds[split.thresholdBin - 1] ?? FLOAT32_MAX;
       return null;
     }
-    const codes: number[] = [];
-    for (const bin of split.leftBins) {
-      const code = binning.categories[bin - 1];
-      if (code === undefined) codes.push(...binning.otherCategories);
-      else codes.push(code);
-    }
-    return Float64Array.from(codes).sort();
+    // Split search never lists the shared bin of rare categories, so every listed bin is one code.
+    return Float64Array.from(split.leftBins, (bin) => binning.categories[bin - 1] as number).sort();
   });
   return {
     splitFeature: Int32Array.from(nodes, (split) => split.feature),
