@@ -31,7 +31,7 @@ export interface ReferenceProfileOptions {
   /**
    * Values kept per numeric feature as a uniform random sample, for KS and
    * Wasserstein. Default: 1000 — 8 kB per feature, and a KS test against it
-   * already sees a shift of a fifth of a standard deviation, while not
+   * already sees a shift of a quarter of a standard deviation, while not
    * flagging every negligible difference, as millions of values would.
    */
   readonly sampleSize?: number;

@@ -1,5 +1,5 @@
-import { equals, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { DriftReportSchema, FeatureKind, type FeatureDrift } from '@tributary/contracts';
+import { clone, equals, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { DriftReportSchema, FeatureKind, ReferenceProfileSchema, type FeatureDrift } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   buildReferenceProfile,
@@ -7,6 +7,7 @@ import {
   FeatureMismatchError,
   InvalidColumnsError,
   InvalidOptionsError,
+  InvalidProfileError,
   kolmogorovSmirnovTest,
   PREDICTION_FEATURE_NAME,
   type FeatureColumn,
@@ -158,5 +159,13 @@ describe('compareToReference()', () => {
     );
     expect(() => compareToReference(reference, [{ ...delay, kind: 'categorical' }, origin])).toThrow(FeatureMismatchError);
     expect(() => compareToReference(reference, [delay, origin], { predictions: [0.5] })).toThrow(InvalidColumnsError);
+  });
+
+  it('rejects a profile whose bin counts do not fit its bin edges', () => {
+    const broken = clone(ReferenceProfileSchema, reference);
+    const delay = broken.features[0]?.distribution;
+    if (delay?.case !== 'numeric') throw new Error('expected a numeric profile');
+    delay.value.binCounts.pop();
+    expect(() => compareToReference(broken, window(0, originMix, 1200))).toThrow(InvalidProfileError);
   });
 });

@@ -15,7 +15,7 @@ export interface KolmogorovSmirnovResult {
  * 0.11/√nₑ) · D`, with `nₑ = n₁n₂ / (n₁ + n₂)` — Stephens' small-sample
  * correction, as in Numerical Recipes' `kstwo` and SciPy's `ks_2samp(mode='asymp')`
  * up to 1.4. Current SciPy evaluates the exact one-sample distribution of D at
- * round(nₑ) instead; the two differ by under 1 % around p = 0.01 once nₑ ≥ 30.
+ * round(nₑ) instead; the two are about 1 % apart near p = 0.01 once nₑ ≥ 30.
  * Non-finite values (NaN for missing) are left out.
  */
 export function kolmogorovSmirnovTest(sample1: ArrayLike<number>, sample2: ArrayLike<number>): KolmogorovSmirnovResult {
