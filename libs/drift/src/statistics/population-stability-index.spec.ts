@@ -5,7 +5,7 @@
  * the samples a, b, A, B are those of testing/reference-data.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidDistributionError, populationStabilityIndex } from '../index.js';
+import { InvalidDistributionError, InvalidOptionsError, populationStabilityIndex } from '../index.js';
 import { currentCounts, expectRelativelyClose, referenceCounts } from '../testing/reference-data.js';
 
 describe('populationStabilityIndex()', () => {
@@ -28,6 +28,7 @@ describe('populationStabilityIndex()', () => {
   it('takes its epsilon from the options', () => {
     const coarse = populationStabilityIndex(referenceCounts, currentCounts, { epsilon: 1e-2 });
     expect(coarse).toBeLessThan(populationStabilityIndex(referenceCounts, currentCounts));
+    expect(() => populationStabilityIndex(referenceCounts, currentCounts, { epsilon: 0 })).toThrow(InvalidOptionsError);
   });
 
   it('rejects distributions of different lengths or without counts', () => {

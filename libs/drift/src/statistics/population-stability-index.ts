@@ -1,3 +1,4 @@
+import { InvalidOptionsError } from '../errors.js';
 import { binnedProportions } from './distribution.js';
 
 /** Options of {@link populationStabilityIndex}. */
@@ -28,6 +29,7 @@ export function populationStabilityIndex(
   options: PopulationStabilityIndexOptions = {},
 ): number {
   const { epsilon = 1e-4 } = options;
+  if (!(epsilon > 0 && epsilon < 1)) throw new InvalidOptionsError('epsilon', `must lie in (0, 1), got ${epsilon}`);
   const { reference, current } = binnedProportions(referenceCounts, currentCounts);
   let psi = 0;
   for (let i = 0; i < reference.length; i++) {
