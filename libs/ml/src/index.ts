@@ -17,11 +17,15 @@ export {
 export { createFeatureMatrix, selectRows, MAX_CATEGORY_CODE, type FeatureMatrix, type FeatureMatrixOptions } from './feature-matrix.js';
 export type { BinaryClassifier, FeatureImportance } from './model.js';
 export { modelFromJson, type ModelJson } from './model-json.js';
-export { GbdtModel, type GbdtModelJson } from './gbdt/gbdt-model.js';
+export { GbdtModel, type GbdtModelJson, type GbdtModelParts } from './gbdt/gbdt-model.js';
 export type { GbdtObjective } from './gbdt/objective.js';
 export type { TreeJson } from './gbdt/tree.js';
 export { trainGbdt, type BoostingProgress, type GbdtOptions, type ValidationSet } from './gbdt/train-gbdt.js';
-export { LogisticRegressionModel, type LogisticRegressionModelJson } from './linear/logistic-regression-model.js';
+export {
+  LogisticRegressionModel,
+  type LogisticRegressionModelJson,
+  type LogisticRegressionModelParts,
+} from './linear/logistic-regression-model.js';
 export { trainLogisticRegression, type LogisticRegressionOptions } from './linear/train-logistic-regression.js';
 export type { CategoricalEncoding, LinearEncoding, NumericEncoding } from './linear/linear-encoding.js';
 export {
@@ -44,4 +48,5 @@ export {
   type OnnxExportOptions,
 } from './onnx/export-onnx.js';
 export { createOnnxPredictor, packRows, type OnnxPredictor, type OnnxPredictorOptions, type PackedRows } from './onnx/onnx-predictor.js';
+export { readOnnxMetadata, type OnnxModelMetadata } from './onnx/read-onnx-metadata.js';
 export { verifyOnnxParity, type OnnxParityOptions, type OnnxParityReport } from './onnx/verify-onnx-parity.js';

@@ -108,9 +108,14 @@ export function encodeRows(encoding: LinearEncoding, matrix: FeatureMatrix): Enc
   return { rowCount: matrix.rowCount, numeric, activeColumn };
 }
 
-/** Linear scores `intercept + Σ coefficient · design column` of encoded rows. */
-export function linearScores(rows: EncodedRows, coefficients: Float64Array, intercept: number): Float64Array {
-  const scores = new Float64Array(rows.rowCount).fill(intercept);
+/** Linear scores `intercept + Σ coefficient · design column` of encoded rows, written into `scores` when given. */
+export function linearScores(
+  rows: EncodedRows,
+  coefficients: Float64Array,
+  intercept: number,
+  scores = new Float64Array(rows.rowCount),
+): Float64Array {
+  scores.fill(intercept);
   rows.numeric.forEach((z, j) => {
     const w = coefficients[j] as number;
     for (let r = 0; r < scores.length; r++) scores[r]! += w * (z[r] as number);

@@ -1,6 +1,5 @@
 import { InvalidOptionsError } from '../errors.js';
 import { assertBinaryLabels, type FeatureMatrix } from '../feature-matrix.js';
-import { sigmoid } from '../gbdt/objective.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { encodeRows, fitLinearEncoding, linearScores } from './linear-encoding.js';
 import { LogisticRegressionModel } from './logistic-regression-model.js';
@@ -47,19 +46,23 @@ export function trainLogisticRegression(
   const n = data.rowCount;
   const width = encoding.width;
   const residual = new Float64Array(n);
+  const scores = new Float64Array(n);
 
   // Parameters: coefficients, then the intercept last.
   const objective = (params: Float64Array, gradient: Float64Array): number => {
     const coefficients = params.subarray(0, width);
     const intercept = params[width] as number;
-    const scores = linearScores(rows, coefficients, intercept);
+    linearScores(rows, coefficients, intercept, scores);
     let loss = 0;
     let interceptGradient = 0;
     for (let r = 0; r < n; r++) {
       const z = scores[r] as number;
       const y = labels[r] as number;
-      loss += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z;
-      const d = (sigmoid(z) - y) / n;
+      // One exponential serves both the stable log loss and the sigmoid.
+      const e = Math.exp(-Math.abs(z));
+      loss += Math.max(z, 0) + Math.log1p(e) - y * z;
+      const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+      const d = (p - y) / n;
       residual[r] = d;
       interceptGradient += d;
     }

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   createOnnxPredictor,
   exportOnnx,
+  ModelFormatError,
+  readOnnxMetadata,
   OnnxParityError,
   OnnxRuntimeError,
   packRows,
@@ -66,19 +68,29 @@ describe('exportOnnx()', () => {
 
   it('writes name, version, features, training window and creation time as metadata, and no ZipMap', () => {
     const model = trainLogisticRegression(train.data, train.labels);
-    const onnx = fromBinary(ModelProtoSchema, exportOnnx(model, exportOptions));
-    const props = Object.fromEntries(onnx.metadataProps.map((p) => [p.key, p.value]));
-    expect(props).toMatchObject({ model_name: 'flight-delay', model_version: '7', created_at: '2026-01-02T03:04:05.000Z' });
-    expect(JSON.parse(props['features'] as string)).toEqual([
-      { name: 'distance', categorical: false },
-      { name: 'hour', categorical: false },
-      { name: 'delay', categorical: false },
-      { name: 'airport', categorical: true },
-    ]);
-    expect(JSON.parse(props['training_window'] as string)).toEqual(exportOptions.trainingWindow);
+    const bytes = exportOnnx(model, { ...exportOptions, extraMetadata: { code_version: 'abc123', model_name: 'ignored' } });
+    expect(readOnnxMetadata(bytes)).toMatchObject({
+      modelName: 'flight-delay',
+      modelVersion: '7',
+      modelKind: 'logistic-regression',
+      createdAt: '2026-01-02T03:04:05.000Z',
+      trainingWindow: exportOptions.trainingWindow,
+      features: [
+        { name: 'distance', categorical: false },
+        { name: 'hour', categorical: false },
+        { name: 'delay', categorical: false },
+        { name: 'airport', categorical: true },
+      ],
+      props: { code_version: 'abc123' },
+    });
+    const onnx = fromBinary(ModelProtoSchema, bytes);
     expect(onnx.graph?.input[0]?.docString).toContain('3: airport (category code)');
     expect(onnx.graph?.output.map((o) => o.name)).toEqual(['label', 'probabilities']);
     expect(onnx.graph?.node.map((n) => n.opType)).not.toContain('ZipMap');
+  });
+
+  it('reading metadata rejects bytes that are not an exported model', () => {
+    expect(() => readOnnxMetadata(new Uint8Array([0xff, 0xff, 0xff]))).toThrow(ModelFormatError);
   });
 });
 
