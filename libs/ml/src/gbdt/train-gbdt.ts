@@ -122,15 +122,15 @@ export function trainGbdt(data: FeatureMatrix, labels: ArrayLike<number>, option
     binnings,
     layout: createHistogramLayout(binnings.map(binCount)),
   };
-  const histograms = new HistogramBuilder(dataset.bins, dataset.layout, n, opts.threads);
+  const workspace: GrowthWorkspace = {
+    pool: new HistogramPool(dataset.layout),
+    histograms: new HistogramBuilder(dataset.bins, dataset.layout, n, opts.threads),
+    partitionScratch: new Uint32Array(n),
+  };
   try {
-    return boost(data, labels, opts, dataset, {
-      pool: new HistogramPool(dataset.layout),
-      histograms,
-      partitionScratch: new Uint32Array(n),
-    }, validation, options.onProgress);
+    return boost(data, labels, opts, dataset, workspace, validation, options.onProgress);
   } finally {
-    histograms.close();
+    workspace.histograms.close();
   }
 }
 

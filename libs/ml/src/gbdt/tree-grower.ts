@@ -71,10 +71,15 @@ export function growTree(
   const rightChild: number[] = [];
   const search = (leaf: GrowingLeaf): void => {
     const splittable = leaf.depth < options.maxDepth && leaf.stats.count >= 2 * options.minSamplesLeaf;
-    leaf.split =
-      splittable && leaf.histogram
-        ? findBestSplit({ histogram: leaf.histogram, layout: data.layout, binnings: data.binnings, features, total: leaf.stats, options })
-        : undefined;
+    if (!splittable || !leaf.histogram) return;
+    leaf.split = findBestSplit({
+      histogram: leaf.histogram,
+      layout: data.layout,
+      binnings: data.binnings,
+      features,
+      total: leaf.stats,
+      options,
+    });
   };
 
   const root: GrowingLeaf = {
@@ -106,9 +111,13 @@ export function growTree(
     rightChild.push(0);
     if (leaf.parent >= 0) (leaf.isLeft ? leftChild : rightChild)[leaf.parent] = node;
 
-    const middle = partitionRows(rows, leaf.start, leaf.end, data.bins[split.feature] as Uint8Array, split.binGoesLeft, workspace.partitionScratch);
-    const left: GrowingLeaf = { start: leaf.start, end: middle, stats: split.left, depth: leaf.depth + 1, histogram: undefined, split: undefined, parent: node, isLeft: true };
-    const right: GrowingLeaf = { start: middle, end: leaf.end, stats: split.right, depth: leaf.depth + 1, histogram: undefined, split: undefined, parent: node, isLeft: false };
+    const column = data.bins[split.feature] as Uint8Array;
+    const middle = partitionRows(rows, leaf.start, leaf.end, column, split.binGoesLeft, workspace.partitionScratch);
+    const child = (start: number, end: number, stats: GradientStats, isLeft: boolean): GrowingLeaf => ({
+      start, end, stats, depth: leaf.depth + 1, histogram: undefined, split: undefined, parent: node, isLeft,
+    });
+    const left = child(leaf.start, middle, split.left, true);
+    const right = child(middle, leaf.end, split.right, false);
     const [smaller, larger] = middle - leaf.start <= leaf.end - middle ? [left, right] : [right, left];
     smaller.histogram = workspace.pool.acquire();
     workspace.histograms.build(smaller.histogram, features, smaller.start, smaller.end, grad, hess);
