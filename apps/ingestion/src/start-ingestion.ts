@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createClient } from '@clickhouse/client';
 import { IngestionService } from '@tributary/contracts';
-import { createGrpcServer, createStaticTokenVerifier, type GrpcServerOptions } from '@tributary/grpc';
+import { createGrpcServer, serverSecurityOptions } from '@tributary/grpc';
 import {
   createEventValidator,
   createIngestor,
@@ -99,7 +99,7 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
   });
   const publishRejects = createRejectPublisher(producer, dlq);
 
-  const grpc = createGrpcServer({ address: `${config.grpc.host}:${config.grpc.port}`, shutdownTimeoutMs: config.shutdown.timeoutMs, logger, ...grpcSecurity(config) });
+  const grpc = createGrpcServer({ address: `${config.grpc.host}:${config.grpc.port}`, shutdownTimeoutMs: config.shutdown.timeoutMs, logger, ...serverSecurityOptions(config.auth) });
   grpc.register(IngestionService, createIngestionServiceImpl({ ingestor, publishRejects }));
   const grpcPort = await grpc.start();
   lifecycle.register('grpc server', () => grpc.shutdown());
@@ -119,21 +119,4 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
 
   logger.info({ grpcPort, opsPort, raw: raw.name, validated: validated.name, dlq: dlq.name, table: store.table }, 'ingestion started');
   return { grpcPort, opsPort };
-}
-
-/** Bearer-token authentication and (mutual) TLS of the gRPC server, when configured. */
-function grpcSecurity(config: IngestionConfig): Pick<GrpcServerOptions, 'auth' | 'tls'> {
-  const { token, tls } = config.auth;
-  return {
-    ...(token === undefined ? {} : { auth: { verifyToken: createStaticTokenVerifier([token]) } }),
-    ...(tls.certFile === undefined || tls.keyFile === undefined
-      ? {}
-      : {
-          tls: {
-            cert: { path: tls.certFile },
-            key: { path: tls.keyFile },
-            ...(tls.caFile === undefined ? {} : { clientCa: { path: tls.caFile }, requireClientCert: true }),
-          },
-        }),
-  };
 }

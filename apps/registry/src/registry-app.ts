@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ModelRegistryService, type ModelLifecycleEvent } from '@tributary/contracts';
-import { createGrpcServer, createStaticTokenVerifier, type GrpcServerOptions } from '@tributary/grpc';
+import { createGrpcServer, serverSecurityOptions } from '@tributary/grpc';
 import { createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
 import { createLocalArtifactStore, createModelRegistry, type ModelRegistry } from '@tributary/model-registry';
 import type { Logger } from '@tributary/observability';
@@ -83,7 +83,7 @@ export async function startRegistry(options: RegistryAppOptions): Promise<Runnin
     address: `${config.grpc.host}:${config.grpc.port}`,
     shutdownTimeoutMs: config.shutdown.timeoutMs,
     logger,
-    ...serverSecurity(config.auth),
+    ...serverSecurityOptions(config.auth),
   });
   server.register(ModelRegistryService, createRegistryService({ registry }));
   const grpcPort = await server.start();
@@ -92,23 +92,6 @@ export async function startRegistry(options: RegistryAppOptions): Promise<Runnin
   lifecycle.markReady();
   logger.info({ grpcPort, opsPort, artifactDirectory: config.registry.artifactDirectory }, 'registry serving');
   return { registry, grpcPort, opsPort };
-}
-
-/** Bearer-token and TLS settings of the gRPC server from `SERVICE_AUTH_TOKEN` and `TLS_*`. */
-function serverSecurity(auth: RegistryConfig['auth']): Pick<GrpcServerOptions, 'auth' | 'tls'> {
-  const { certFile, keyFile, caFile } = auth.tls;
-  return {
-    ...(auth.token === undefined ? {} : { auth: { verifyToken: createStaticTokenVerifier([auth.token]) } }),
-    ...(certFile === undefined || keyFile === undefined
-      ? {}
-      : {
-          tls: {
-            cert: { path: certFile },
-            key: { path: keyFile },
-            ...(caFile === undefined ? {} : { clientCa: { path: caFile }, requireClientCert: true }),
-          },
-        }),
-  };
 }
 
 /** The registry's metadata is only as durable as its Redis: say so loudly when AOF is off. */

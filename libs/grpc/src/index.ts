@@ -27,6 +27,7 @@ export { RETRYABLE_TRAILER, fromGrpcStatus, toGrpcStatus } from './grpc-status.j
 export type { HandlerContext } from './handler-context.js';
 export type { HealthReporter, HealthState } from './health-registry.js';
 export { createGrpcServer, type GrpcServer, type GrpcServerOptions } from './server.js';
+export { serverSecurityOptions, type ServiceSecuritySettings } from './server-security.js';
 export { createServiceDefinition, methodPath } from './service-definition.js';
 export type {
   BidiStreamingImpl,
