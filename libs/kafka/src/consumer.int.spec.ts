@@ -264,6 +264,28 @@ describe('createConsumer()', () => {
     expect(handled).toEqual(Array.from({ length: 12 }, (_, i) => `id-${i}`));
   });
 
+  it('loses no record and commits every partition when a second member joins mid-stream', async () => {
+    const topic = await testTopics.create({ ...ids, partitions: 2 });
+    const deadLetterTopic = (await testTopics.create(deadLetterDefinition)).name;
+    await produceIds(topic, 0, 100);
+    const groupId = uniqueName('test-rebalance');
+    const handled = new Set<string>();
+    const slowly = async ({ value }: ConsumedRecord<{ value: string }>) => {
+      await sleep(20);
+      handled.add(value.value);
+    };
+    const member = { kafka, topic, groupId, deadLetterTopic, heartbeatIntervalMs: 200, commitEveryRecords: 5, handler: slowly };
+    await startConsumer(member);
+    await vi.waitFor(() => expect(handled.size).toBeGreaterThan(5), { timeout: 15_000 });
+    await startConsumer(member);
+
+    await vi.waitFor(() => expect(handled.size).toBe(100), { timeout: 20_000 });
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.close()));
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic.name] });
+    const committed = offsets?.partitions.reduce((sum, partition) => sum + Number(partition.offset), 0);
+    expect(committed).toBe(100);
+  });
+
   it('close() lets the handler in flight finish and commits what was handled', async () => {
     const { topic, deadLetterTopic } = await topicsForTest();
     await produceIds(topic, 0, 5);
