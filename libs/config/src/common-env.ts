@@ -202,3 +202,26 @@ export function tracingEnv() {
     }),
   };
 }
+
+/** Options of {@link serviceBaseEnv}. */
+export interface ServiceBaseEnvOptions {
+  /** Default gRPC port of the service. */
+  readonly grpcPort: number;
+  /** Default ops HTTP port of the service. */
+  readonly opsPort: number;
+}
+
+/**
+ * The variables every service has: its gRPC and ops servers, service
+ * authentication, shutdown budget, tracing export and log level.
+ */
+export function serviceBaseEnv(options: ServiceBaseEnvOptions) {
+  return {
+    grpc: grpcServerEnv({ port: options.grpcPort }),
+    ops: opsServerEnv({ port: options.opsPort }),
+    auth: serviceAuthEnv(),
+    shutdown: shutdownEnv(),
+    tracing: tracingEnv(),
+    log: logEnv(),
+  };
+}

@@ -12,11 +12,13 @@ export {
   opsServerEnv,
   redisEnv,
   serviceAuthEnv,
+  serviceBaseEnv,
   shutdownEnv,
   tracingEnv,
   type ClickhouseEnvOptions,
   type KafkaEnvOptions,
   type ServerEnvOptions,
+  type ServiceBaseEnvOptions,
 } from './common-env.js';
 export { describeConfig, formatConfigHelp, formatConfigMarkdown, type EnvVarDoc } from './describe-config.js';
 export { envVar, type EnvVar, type EnvVarOptions } from './env-var.js';

@@ -15,3 +15,5 @@ export {
   type ReadinessCheck,
   type VersionInfo,
 } from './ops-server.js';
+export { runService, type BaseServiceConfig, type RunServiceOptions, type ServiceContext } from './run-service.js';
+export { startServiceHost, type ServiceHost, type ServiceHostConfig, type ServiceHostOptions } from './service-host.js';
