@@ -234,10 +234,10 @@ load = lambda name: np.genfromtxt(f"{d}/{name}.csv", delimiter=",", skip_header=
 tr, va, te = load("train"), load("validation"), load("test")
 X, y = tr[:, :-1], tr[:, -1]
 cat = [X.shape[1] - 2, X.shape[1] - 1]
-t = time.time()
+t, c = time.time(), time.process_time()
 m = lightgbm.LGBMClassifier(n_estimators=${gbdtOptions.maxRounds}, learning_rate=0.1, num_leaves=31, min_child_samples=20, max_bin=255, verbose=-1, random_state=1)
 m.fit(X, y, eval_set=[(va[:, :-1], va[:, -1])], categorical_feature=cat, callbacks=[lightgbm.early_stopping(10, verbose=False)])
-lgb_s = time.time() - t
+lgb_s = time.time() - t; lgb_cpu = time.process_time() - c
 p = m.predict_proba(te[:, :-1])[:, 1]
 num = list(range(X.shape[1] - 2))
 pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(), StandardScaler()), num), ("cat", OneHotEncoder(handle_unknown="ignore"), cat)])
@@ -247,7 +247,7 @@ lr = make_pipeline(pre, LogisticRegression(C=1 / (l2 * len(y)), max_iter=${lrOpt
 lr.fit(np.column_stack([X[:, num], Xc]), y)
 lr_s = time.time() - t
 q = lr.predict_proba(np.column_stack([te[:, num], np.nan_to_num(te[:, cat], nan=-1)]))[:, 1]
-print(json.dumps({"lightgbm": lightgbm.__version__, "sklearn": sklearn.__version__, "lgb_s": lgb_s, "lgb_trees": m.best_iteration_,
+print(json.dumps({"lightgbm": lightgbm.__version__, "sklearn": sklearn.__version__, "lgb_s": lgb_s, "lgb_cpu": lgb_cpu, "lgb_trees": m.best_iteration_,
   "lgb_auc": roc_auc_score(te[:, -1], p), "lgb_logloss": log_loss(te[:, -1], p), "lr_s": lr_s, "lr_auc": roc_auc_score(te[:, -1], q)}))
 `;
 
@@ -272,6 +272,7 @@ async function compareWithPython(
   console.log(`LightGBM ${result['lightgbm']}, scikit-learn ${result['sklearn']}`);
   return [
     { name: 'LightGBM training time (same data, 2 threads)', value: result['lgb_s'] as number, unit: 's' },
+    { name: 'LightGBM training CPU time (both threads)', value: result['lgb_cpu'] as number, unit: 's' },
     { name: 'LightGBM trees kept (early stopping)', value: result['lgb_trees'] as number, unit: 'trees' },
     { name: 'LightGBM test AUC', value: result['lgb_auc'] as number, unit: '' },
     { name: 'LightGBM test log loss', value: result['lgb_logloss'] as number, unit: '' },

@@ -22,7 +22,10 @@ interface EnsembleArrays {
  * Lays out one tree as ONNX nodes. A numeric split is one `BRANCH_LEQ`; a
  * categorical split "code ∈ {c1…ck}" is a chain of `BRANCH_EQ` nodes that all
  * lead to the same left subtree when true and to the next test when false,
- * the last one falling through to the right subtree. Missing values follow
+ * the last one falling through to the right subtree. (ONNX Runtime accepts a
+ * subtree shared by several nodes only through their true branches, which
+ * rules out a logarithmic search over the codes; `maxCategoriesPerSplit`
+ * bounds the chain instead.) Missing values follow
  * `nodes_missing_value_tracks_true`: on the one LEQ node, or on the first EQ
  * node of a chain whose default is left (otherwise NaN fails every EQ and
  * falls through to the right, as in TypeScript).
