@@ -74,7 +74,7 @@ export interface TypedConsumer {
  * with `dlq_*` headers and committed, so its partition moves on.
  */
 export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
-  const { kafka, groupId, topic, partitionsConcurrency = 1, fromBeginning = true } = options;
+  const { kafka, groupId, topic, partitionsConcurrency = 1, fromBeginning = true, commitIntervalMs = 1000 } = options;
   const logger = options.logger ?? createLogger({ name: 'kafka-consumer' });
   const consumer: Consumer = kafka.consumer({
     groupId,
@@ -92,7 +92,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     deadLetters,
     logger,
   });
-  const offsets = new OffsetTracker(topic.name, { commitIntervalMs: options.commitIntervalMs ?? 1000, commitEveryRecords: options.commitEveryRecords ?? 1000 });
+  const offsets = new OffsetTracker(topic.name, { commitIntervalMs, commitEveryRecords: options.commitEveryRecords ?? 1000 });
   const metrics = kafkaMetrics();
   const consumed = metrics.consumed.labels(topic.name, groupId);
   const inFlight = new Set<Promise<void>>();
@@ -188,7 +188,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     if (paused) pauseFetching();
     commitTimer = setInterval(() => {
       if (offsets.isDue()) void commit();
-    }, options.commitIntervalMs ?? 1000);
+    }, commitIntervalMs);
     commitTimer.unref();
     logger.info({ groupId, topic: topic.name }, 'consumer started');
   }
