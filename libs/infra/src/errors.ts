@@ -1,5 +1,4 @@
 import { Code, TributaryError } from '@tributary/errors';
-import type { ServiceName } from './infra-config.js';
 import type { ServiceUpResult } from './infra-reports.js';
 
 /** A port environment variable holds something that is not a TCP port. */
@@ -25,7 +24,7 @@ export class WorkspaceRootNotFoundError extends TributaryError {
 export class PortTakenError extends TributaryError {
   override name = 'PortTakenError';
   constructor(
-    readonly service: ServiceName,
+    readonly service: string,
     readonly port: number,
     readonly envVar: string,
     /** Who listens there, e.g. "pid 6100 redis-server", when it could be found. */
@@ -69,7 +68,7 @@ export class CommandFailedError extends TributaryError {
 export class ServerExitedError extends TributaryError {
   override name = 'ServerExitedError';
   constructor(
-    readonly service: ServiceName,
+    readonly service: string,
     readonly logFile: string,
     readonly logTail: string,
   ) {
@@ -81,7 +80,7 @@ export class ServerExitedError extends TributaryError {
 export class ReadinessTimeoutError extends TributaryError {
   override name = 'ReadinessTimeoutError';
   constructor(
-    readonly service: ServiceName,
+    readonly service: string,
     readonly timeoutMs: number,
     readonly logFile: string,
     options: { readonly cause?: unknown } = {},
@@ -104,7 +103,7 @@ export class LockTimeoutError extends TributaryError {
 
 /** One failed service of `up()`. */
 export interface ServiceFailure {
-  readonly service: ServiceName;
+  readonly service: string;
   readonly error: TributaryError;
 }
 

@@ -4,7 +4,8 @@
  * ClickHouse 26.9 from PyPI's chdb-core in a venv, Redis 7 from Debian) and
  * starts each on loopback with its data under one home directory; `down()`
  * stops them by the PID it recorded. `localEndpoints()` tells clients where
- * to connect.
+ * to connect. `startLocalServices()` runs the six services from their builds
+ * against those servers, for the demo.
  */
 export {
   CommandFailedError,
@@ -31,4 +32,15 @@ export {
 } from './infra-config.js';
 export type { InfraEvent, InfraEventListener, ServiceDownResult, ServiceStatus, ServiceUpResult } from './infra-reports.js';
 export { localEndpoints, type LocalEndpoints } from './local-endpoints.js';
+export {
+  fetchReadiness,
+  localServiceDefinitions,
+  startLocalServices,
+  type LocalServiceDefinition,
+  type LocalServiceProcess,
+  type LocalServiceReadiness,
+  type LocalServices,
+  type LocalServiceStop,
+  type StartLocalServicesOptions,
+} from './local-services.js';
 export { findWorkspaceRoot } from './workspace-root.js';

@@ -1,0 +1,53 @@
+// Runs built services: `npm test` builds every project first (tools/bootstrap.mjs).
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isPortFree } from './port-check.js';
+import { ServerExitedError, startLocalServices, type LocalServiceDefinition } from './index.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function definition(name: string): Promise<LocalServiceDefinition> {
+  return { name, grpcPort: await freePort(), opsPort: await freePort() };
+}
+
+describe('startLocalServices()', () => {
+  it('starts services until each is ready, reports their readiness and stops them gracefully', async () => {
+    const services = [await definition('inference'), await definition('drift-monitor')];
+    const logDir = mkdtempSync(join(tmpdir(), 'local-services-'));
+    const ready: string[] = [];
+    const running = await startLocalServices({ services, logDir, onReady: (s) => ready.push(s.name) });
+    try {
+      expect(ready).toEqual(['inference', 'drift-monitor']);
+      const readiness = await running.readiness();
+      expect(readiness.map((r) => [r.name, r.ready, r.checks['lifecycle']])).toEqual([
+        ['inference', true, 'up'],
+        ['drift-monitor', true, 'up'],
+      ]);
+    } finally {
+      const stops = await running.stop();
+      expect(stops.map((s) => s.outcome)).toEqual(['stopped', 'stopped']);
+    }
+    for (const service of services) expect(await isPortFree(service.opsPort)).toBe(true);
+  }, 90_000);
+
+  it('stops what it started and says why when a service cannot start', async () => {
+    const good = await definition('inference');
+    const logDir = mkdtempSync(join(tmpdir(), 'local-services-'));
+    const attempt = startLocalServices({ services: [good, await definition('no-such-service')], logDir });
+    await expect(attempt).rejects.toBeInstanceOf(ServerExitedError);
+    await expect(attempt).rejects.toThrow(/no-such-service exited during start/);
+    expect(await isPortFree(good.opsPort)).toBe(true);
+  }, 90_000);
+});
