@@ -4,10 +4,12 @@
  * that registers itself on the program; this file only wires them together.
  */
 import { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerInfraCommand } from './commands/infra.js';
 import { registerPublishCommand } from './commands/publish.js';
 
 const program = new Command('tributary').description('Tributary: an event-driven ML platform, from the command line.');
+registerDemoCommand(program);
 registerInfraCommand(program);
 registerPublishCommand(program);
 await program.parseAsync();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { TributaryError } from '@tributary/errors';
 import { createInfra, InfraUpError, type Infra } from '@tributary/infra';
+import { runAction } from './run-action.js';
 import { formatDownResult, formatInfraEvent, formatSeconds, formatStatus, formatUpResult } from './infra-output.js';
 
 function openInfra(): Infra {
@@ -12,7 +12,8 @@ function openInfra(): Infra {
   });
 }
 
-async function up(): Promise<number> {
+/** `tributary infra up`: prints each server's start and where it listens; 1 if any failed. */
+export async function bringInfraUp(): Promise<number> {
   const startedAt = performance.now();
   const infra = openInfra();
   try {
@@ -39,23 +40,12 @@ async function status(): Promise<number> {
   return statuses.every((s) => s.state === 'running') ? 0 : 1;
 }
 
-function action(run: () => Promise<number>): () => Promise<void> {
-  return async () => {
-    try {
-      process.exitCode = await run();
-    } catch (reason) {
-      console.error(`✗ ${TributaryError.from(reason).message}`);
-      process.exitCode = 1;
-    }
-  };
-}
-
 /** `tributary infra up|down|status`: local Kafka, ClickHouse and Redis without Docker. */
 export function registerInfraCommand(program: Command): void {
   const infra = program
     .command('infra')
     .description('local Kafka, ClickHouse and Redis on loopback, without Docker (data in TRIBUTARY_HOME, default .tributary/)');
-  infra.command('up').description('install what is missing, start what is not running, wait until all are ready').action(action(up));
-  infra.command('down').description('stop the servers `up` started and remove their PID files').action(action(down));
-  infra.command('status').description('show what runs; exits 1 unless all run').action(action(status));
+  infra.command('up').description('install what is missing, start what is not running, wait until all are ready').action(runAction(bringInfraUp));
+  infra.command('down').description('stop the servers `up` started and remove their PID files').action(runAction(down));
+  infra.command('status').description('show what runs; exits 1 unless all run').action(runAction(status));
 }
