@@ -1,0 +1,53 @@
+import { Code, TributaryError } from '@tributary/errors';
+
+/** A training request that cannot be run as asked: bad model name, windows or parameters. Retrying it is pointless. */
+export class InvalidTrainingRequestError extends TributaryError {
+  override name = 'InvalidTrainingRequestError';
+  /** The request field at fault, e.g. `training_window` or `params.learning_rate`. */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(Code.InvalidArgument, `${field}: ${message}`, { retryable: false });
+    this.field = field;
+  }
+}
+
+/** A split of the data (train, validation or holdout) has too few rows, or only one class, to train or judge a model on. */
+export class InsufficientTrainingDataError extends TributaryError {
+  override name = 'InsufficientTrainingDataError';
+  /** Which split: `train`, `validation` or `holdout`. */
+  readonly split: string;
+  readonly rowCount: number;
+
+  constructor(split: string, rowCount: number, message: string) {
+    super(Code.FailedPrecondition, `${split} split: ${message}`, { retryable: false });
+    this.split = split;
+    this.rowCount = rowCount;
+  }
+}
+
+/** Reading the label events (departures and their outcomes) from the store failed. */
+export class LabelSourceError extends TributaryError {
+  override name = 'LabelSourceError';
+
+  constructor(message: string, cause: unknown) {
+    // A store outage passes; retrying is the caller's decision, so say it may help.
+    super(Code.Unavailable, `reading labels: ${message}`, { cause, retryable: true });
+  }
+}
+
+/**
+ * One stage of a training run failed. Keeps the stage and the underlying
+ * error; retryable exactly when the cause is (a registry outage is, a parity
+ * failure is not).
+ */
+export class TrainingStageError extends TributaryError {
+  override name = 'TrainingStageError';
+  readonly stage: string;
+
+  constructor(stage: string, cause: unknown) {
+    const inner = TributaryError.from(cause);
+    super(inner.code, `training failed at ${stage}: ${inner.message}`, { cause, retryable: inner.retryable });
+    this.stage = stage;
+  }
+}

@@ -1,0 +1,47 @@
+import { binaryClassificationMetrics, type CalibrationBin } from '@tributary/ml';
+
+/** How well a model's probabilities fit one labelled set. */
+export interface ModelEvaluation {
+  readonly rowCount: number;
+  readonly positiveRate: number;
+  /** ROC AUC: ranking quality, 0.5 = chance. */
+  readonly auc: number;
+  /** Mean log loss. */
+  readonly logLoss: number;
+  /** Mean squared error of the probabilities. */
+  readonly brier: number;
+  /** Expected calibration error: |mean prediction − observed rate| per bin, weighted by the bin's rows. */
+  readonly calibrationError: number;
+  /** The reliability table (ten equal-width bins) the calibration error is computed from. */
+  readonly calibration: readonly CalibrationBin[];
+}
+
+/** Evaluates probabilities against labels: AUC, log loss, Brier score and calibration. */
+export function evaluateModel(labels: ArrayLike<number>, probabilities: ArrayLike<number>): ModelEvaluation {
+  const metrics = binaryClassificationMetrics(labels, probabilities, { calibrationBins: 10 });
+  let calibrationError = 0;
+  for (const bin of metrics.calibration) {
+    if (bin.count > 0) calibrationError += (bin.count / metrics.rowCount) * Math.abs(bin.meanPredicted - bin.observedRate);
+  }
+  return {
+    rowCount: metrics.rowCount,
+    positiveRate: metrics.positiveRate,
+    auc: metrics.auc,
+    logLoss: metrics.logLoss,
+    brier: metrics.brier,
+    calibrationError,
+    calibration: metrics.calibration,
+  };
+}
+
+/** An evaluation as registry metrics, `<prefix>auc`, `<prefix>log_loss`… e.g. with prefix `holdout_`. */
+export function evaluationMetrics(evaluation: ModelEvaluation, prefix: string): Record<string, number> {
+  return {
+    [`${prefix}auc`]: evaluation.auc,
+    [`${prefix}log_loss`]: evaluation.logLoss,
+    [`${prefix}brier`]: evaluation.brier,
+    [`${prefix}calibration_error`]: evaluation.calibrationError,
+    [`${prefix}positive_rate`]: evaluation.positiveRate,
+    [`${prefix}rows`]: evaluation.rowCount,
+  };
+}

@@ -1,0 +1,96 @@
+import { Code, TributaryError } from '@tributary/errors';
+import type { Logger } from '@tributary/observability';
+import type { ModelEvaluation } from './evaluate-model.js';
+import { decidePromotion, type ChampionComparison, type PromotionPolicy } from './promotion-policy.js';
+import type { TrainerRegistry } from './trainer-registry.js';
+
+/** What {@link promoteVersion} needs. */
+export interface PromoteVersionOptions {
+  readonly registry: TrainerRegistry;
+  readonly modelName: string;
+  /** The newly registered primary version. */
+  readonly version: number;
+  /** Its holdout evaluation. */
+  readonly evaluation: ModelEvaluation;
+  /** The champion as scored on the same holdout. */
+  readonly champion: ChampionComparison;
+  readonly policy: PromotionPolicy;
+  readonly actor: string;
+  readonly requestId: string;
+  readonly logger: Logger;
+}
+
+/** What happened to the aliases, and why. */
+export interface PromotionOutcome {
+  /** Whether `challenger` now points at the new version. */
+  readonly challengerMoved: boolean;
+  /** Whether the policy judged the new version better than the champion. */
+  readonly recommended: boolean;
+  /** Whether `champion` now points at the new version. */
+  readonly championMoved: boolean;
+  /** The policy's reasoning plus what stopped a recommended move, e.g. a missing approval. */
+  readonly reason: string;
+}
+
+/** Alias moves tried before giving up on an alias that keeps moving under us. */
+const CAS_ATTEMPTS = 3;
+
+/**
+ * Points `challenger` at the new version (unless a newer one holds it
+ * already), then applies the promotion policy to `champion`: in `perform`
+ * mode the alias moves by compare-and-set against the champion that was
+ * scored; a model that needs an approval first (FAILED_PRECONDITION) stays at
+ * challenger, and so does one whose champion changed meanwhile (ABORTED) —
+ * both with the reason logged and returned. In `request` mode the
+ * recommendation is only logged for an operator to approve and promote.
+ */
+export async function promoteVersion(options: PromoteVersionOptions): Promise<PromotionOutcome> {
+  const { registry, modelName, version, actor, requestId, logger } = options;
+  const challengerMoved = await moveChallenger(options);
+  const decision = decidePromotion(options.evaluation, options.champion, options.policy);
+  const outcome = (championMoved: boolean, reason: string): PromotionOutcome => {
+    const result = { challengerMoved, recommended: decision.promote, championMoved, reason };
+    logger.info({ version, ...result }, championMoved ? 'promoted to champion' : 'not promoted to champion');
+    return result;
+  };
+  if (!decision.promote) return outcome(false, decision.reason);
+  if (options.policy.mode === 'request') {
+    return outcome(false, `promotion requested, not performed (policy mode "request"): approve v${version} and move champion to it; ${decision.reason}`);
+  }
+  const expectedVersion = options.champion.kind === 'none' ? 0 : options.champion.version;
+  try {
+    await registry.setAlias({ modelName, alias: 'champion', version, expectedVersion, actor, reason: `training request ${requestId}: ${decision.reason}` });
+    return outcome(true, decision.reason);
+  } catch (error) {
+    if (hasCode(error, Code.FailedPrecondition)) {
+      return outcome(false, `stays challenger until approved (${(error as Error).message}); ${decision.reason}`);
+    }
+    if (hasCode(error, Code.Aborted)) {
+      return outcome(false, `champion moved while the run compared against v${expectedVersion}; not replacing it; ${decision.reason}`);
+    }
+    throw error;
+  }
+}
+
+async function moveChallenger(options: PromoteVersionOptions): Promise<boolean> {
+  const { registry, modelName, version, actor, requestId, logger } = options;
+  for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+    const current = await registry.getByAlias(modelName, 'challenger');
+    if (current && current.version >= version) {
+      logger.info({ version, challenger: current.version }, 'challenger already points at this or a newer version');
+      return current.version === version;
+    }
+    try {
+      await registry.setAlias({ modelName, alias: 'challenger', version, expectedVersion: current?.version ?? 0, actor, reason: `trained for request ${requestId}` });
+      return true;
+    } catch (error) {
+      if (!hasCode(error, Code.Aborted)) throw error;
+    }
+  }
+  logger.warn({ version }, 'challenger kept moving; left where it is');
+  return false;
+}
+
+function hasCode(error: unknown, code: Code): boolean {
+  return error instanceof TributaryError && error.code === code;
+}

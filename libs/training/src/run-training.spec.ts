@@ -1,0 +1,189 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { TrainingRequestSchema, type TrainingRequest } from '@tributary/contracts';
+import { Code, TributaryError } from '@tributary/errors';
+import { createOnnxPredictor, createFeatureMatrix } from '@tributary/ml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  FLIGHT_ATTRIBUTE_FEATURES,
+  TRAINER_TAGS,
+  TrainingStageError,
+  flightAttributes,
+  runTraining,
+  timeWindowOf,
+  type TrainingProgress,
+  type TrainingRunDependencies,
+  type TrainingRunResult,
+} from './index.js';
+import {
+  createEmptyFeatureSource,
+  createInMemoryLabelSource,
+  createInMemoryTrainerRegistry,
+  generateLabeledFlights,
+  type InMemoryTrainerRegistry,
+} from './testing.js';
+
+const day = (d: number) => Date.UTC(2001, 0, 1) + d * 86_400_000;
+const flights = generateLabeledFlights({ flights: 2400, range: { startMs: day(0), endMs: day(60) } });
+const MODEL = 'flight-delay';
+
+function request(requestId: string, fields: MessageInitShape<typeof TrainingRequestSchema> = {}): TrainingRequest {
+  return create(TrainingRequestSchema, {
+    requestId,
+    modelName: MODEL,
+    requestedBy: 'spec',
+    trainingWindow: timeWindowOf({ startMs: day(0), endMs: day(40) }),
+    validationWindow: timeWindowOf({ startMs: day(40), endMs: day(50) }),
+    holdoutWindow: timeWindowOf({ startMs: day(50), endMs: day(60) }),
+    // Small and quick: the behaviour under test is the pipeline, not the booster.
+    params: { max_rounds: '25', max_leaves: '15' },
+    ...fields,
+  });
+}
+
+function dependencies(registry: InMemoryTrainerRegistry): TrainingRunDependencies {
+  return { labels: createInMemoryLabelSource(flights), features: createEmptyFeatureSource(), registry, codeVersion: 'test-rev' };
+}
+
+describe('runTraining()', () => {
+  describe('a first run of a model', () => {
+    const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+    const progress: TrainingProgress[] = [];
+    let result: TrainingRunResult;
+
+    beforeAll(async () => {
+      result = await runTraining(request('first'), dependencies(registry), { onProgress: (p) => progress.push(p) });
+    });
+
+    it('registers the fallback first and the primary naming it', () => {
+      const [fallback, primary] = registry.versions(MODEL);
+      expect(fallback?.modelType).toBe('logistic_regression');
+      expect(fallback?.tags[TRAINER_TAGS.role]).toBe('fallback');
+      expect(primary?.modelType).toBe('gbdt');
+      expect(primary?.tags[TRAINER_TAGS.role]).toBe('primary');
+      expect(primary?.tags[TRAINER_TAGS.fallbackVersion]).toBe(String(fallback?.version));
+      expect(result).toMatchObject({ outcome: 'registered', primary: { version: 2 }, fallback: { version: 1 } });
+    });
+
+    it('records lineage, parameters and holdout metrics with each version', () => {
+      for (const version of registry.versions(MODEL)) {
+        expect(version.lineage).toMatchObject({
+          featureDefinitionsHash: createEmptyFeatureSource().featureSet.version,
+          codeVersion: 'test-rev',
+          parentVersion: 0,
+          trainingRequestId: 'first',
+        });
+        expect(version.lineage?.trainingRowCount).toBeGreaterThan(1000);
+        expect(version.metrics['holdout_auc']).toBeGreaterThan(0.6);
+        expect(version.metrics['holdout_brier']).toBeGreaterThan(0);
+        expect(version.metrics['onnx_parity_max_abs_diff']).toBeLessThanOrEqual(1e-5);
+        expect(version.featureNames.slice(0, FLIGHT_ATTRIBUTE_FEATURES.length)).toEqual([...FLIGHT_ATTRIBUTE_FEATURES]);
+        expect(version.referenceProfile?.features.map((f) => f.featureName)).toEqual(version.featureNames);
+        expect(version.referenceProfile?.prediction?.count).toBe(version.lineage?.trainingRowCount);
+      }
+      expect(registry.versions(MODEL)[1]?.params['maxRounds']).toBe('25');
+    });
+
+    it('registers ONNX artifacts that score new flights as a model should', async () => {
+      const primary = registry.versions(MODEL)[1];
+      const predictor = await createOnnxPredictor(registry.artifacts.get(primary?.artifactSha256 ?? '') as Uint8Array);
+      try {
+        // Late evening out of the generator's late-prone first airport versus an early morning hop.
+        const late = flightAttributes({ departureTimeMs: day(70) + 21 * 3_600_000, origin: 'ORD', destination: 'LAX', distanceMiles: 2000 });
+        const early = flightAttributes({ departureTimeMs: day(70) + 6 * 3_600_000, origin: 'DEN', destination: 'PHX', distanceMiles: 300 });
+        const width = primary?.featureNames.length ?? 0;
+        const row = (values: number[]) => [...values, ...new Array<number>(width - values.length).fill(Number.NaN)];
+        const rows = [row(late), row(early)];
+        const matrix = createFeatureMatrix({ featureNames: primary?.featureNames ?? [], columns: rows[0]!.map((_, f) => Float64Array.from(rows, (r) => r[f] as number)) });
+        const [pLate, pEarly] = await predictor.predictProba(matrix);
+        expect(pLate).toBeGreaterThan(pEarly as number);
+      } finally {
+        await predictor.close();
+      }
+    });
+
+    it('makes the primary challenger and, with no champion yet, champion', () => {
+      expect(registry.alias(MODEL, 'challenger')).toBe(2);
+      expect(registry.alias(MODEL, 'champion')).toBe(2);
+      expect(result.promotion).toMatchObject({ challengerMoved: true, championMoved: true, reason: 'no champion yet' });
+    });
+
+    it('reports progress through every stage up to the whole run', () => {
+      const stages = [...new Set(progress.map((p) => p.stage))];
+      expect(stages).toEqual(['loading-labels', 'building-training-set', 'training-primary', 'training-fallback', 'evaluating', 'exporting', 'profiling', 'registering', 'promoting']);
+      const fractions = progress.map((p) => p.fraction);
+      expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+      expect(fractions.at(-1)).toBe(1);
+      expect(progress.some((p) => p.detail === 'round 1/25')).toBe(true);
+    });
+
+    it('trains nothing when the same request comes again', async () => {
+      const again = await runTraining(request('first'), dependencies(registry));
+      expect(again).toMatchObject({ outcome: 'duplicate', primary: { version: 2 }, fallback: { version: 1 } });
+      expect(registry.versions(MODEL)).toHaveLength(2);
+    });
+
+    it('compares the next run with the champion on the same holdout and keeps a champion it does not beat', async () => {
+      const next = await runTraining(request('second'), dependencies(registry));
+      // Same data, same seed: the same model, so no AUC gain.
+      expect(next.champion).toMatchObject({ kind: 'scored', version: 2 });
+      expect(next.primary.metrics['champion_holdout_auc']).toBeCloseTo(next.primary.metrics['holdout_auc'] as number, 6);
+      expect(next.promotion).toMatchObject({ challengerMoved: true, recommended: false, championMoved: false });
+      expect(registry.alias(MODEL, 'champion')).toBe(2);
+      expect(registry.alias(MODEL, 'challenger')).toBe(next.primary.version);
+      expect(registry.versions(MODEL).find((v) => v.version === next.primary.version)?.lineage?.parentVersion).toBe(2);
+    });
+  });
+
+  it('leaves a model that needs an approval at challenger, saying why', async () => {
+    const registry = createInMemoryTrainerRegistry();
+    const result = await runTraining(request('gated'), dependencies(registry));
+    expect(registry.alias(MODEL, 'challenger')).toBe(result.primary.version);
+    expect(registry.alias(MODEL, 'champion')).toBe(0);
+    expect(result.promotion).toMatchObject({ recommended: true, championMoved: false });
+    expect(result.promotion?.reason).toMatch(/stays challenger until approved/);
+  });
+
+  it('only recommends promotion in request mode', async () => {
+    const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+    const result = await runTraining(request('asking'), { ...dependencies(registry), policy: { mode: 'request' } });
+    expect(registry.alias(MODEL, 'champion')).toBe(0);
+    expect(result.promotion?.reason).toMatch(/promotion requested, not performed/);
+  });
+
+  it('after dying between the two registrations, reuses the fallback on the retry instead of registering another', async () => {
+    const registry = createInMemoryTrainerRegistry();
+    registry.beforeRegister((upload) => {
+      if (upload.tags?.[TRAINER_TAGS.role] === 'primary') throw new TributaryError(Code.Unavailable, 'registry went away');
+    });
+    const failed = runTraining(request('crash'), dependencies(registry));
+    await expect(failed).rejects.toThrow(TrainingStageError);
+    await expect(failed).rejects.toMatchObject({ stage: 'registering', retryable: true });
+    expect(registry.versions(MODEL).map((v) => v.tags[TRAINER_TAGS.role])).toEqual(['fallback']);
+    expect(registry.alias(MODEL, 'challenger')).toBe(0);
+
+    registry.beforeRegister(undefined);
+    const retried = await runTraining(request('crash'), dependencies(registry));
+    expect(retried).toMatchObject({ outcome: 'registered', fallback: { version: 1 }, primary: { version: 2 } });
+    expect(registry.versions(MODEL)).toHaveLength(2);
+  });
+
+  it('fails before training, registering nothing, when a window holds too little data', async () => {
+    const registry = createInMemoryTrainerRegistry();
+    const tooEarly = request('empty', { holdoutWindow: timeWindowOf({ startMs: day(100), endMs: day(110) }) });
+    await expect(runTraining(tooEarly, dependencies(registry))).rejects.toMatchObject({ stage: 'building-training-set', retryable: false });
+    expect(registry.versions(MODEL)).toHaveLength(0);
+  });
+
+  it('stops at the next stage when cancelled', async () => {
+    const registry = createInMemoryTrainerRegistry();
+    const controller = new AbortController();
+    const run = runTraining(request('cancelled'), dependencies(registry), {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'training-primary') controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: Code.Cancelled });
+    expect(registry.versions(MODEL)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { ReferenceProfile } from '@tributary/contracts';
+import type { BinaryClassifier } from '@tributary/ml';
+import { formatTimeRange, timeWindowOf } from './time-range.js';
+import type { TrainingPlan } from './training-plan.js';
+import type { VersionUpload } from './trainer-registry.js';
+
+/** A model's place in a run: the primary serves, the fallback answers when the primary cannot. */
+export type ModelRole = 'primary' | 'fallback';
+
+/** Tags the trainer puts on every version it registers. */
+export const TRAINER_TAGS = {
+  /** The training request that produced the version: re-delivered requests find their versions by it. */
+  requestId: 'training_request_id',
+  /** `primary` or `fallback`. */
+  role: 'role',
+  /** On a primary: the version number of its fallback model. */
+  fallbackVersion: 'fallback_version',
+} as const;
+
+/** What a version's registration declares besides the model itself. */
+export interface VersionUploadInput {
+  readonly plan: TrainingPlan;
+  readonly role: ModelRole;
+  readonly model: BinaryClassifier;
+  /** The ONNX file. */
+  readonly artifact: Uint8Array;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly params: Readonly<Record<string, string>>;
+  readonly profile: ReferenceProfile;
+  /** Version hash of the feature definitions the training set was joined with. */
+  readonly featureDefinitionsHash: string;
+  readonly codeVersion: string;
+  /** The champion the run set out to replace; 0 if none. */
+  readonly parentVersion: number;
+  readonly trainingRowCount: number;
+  /** Who registers (the `created_by`), e.g. `trainer`. */
+  readonly actor: string;
+  /** Who asked for the run, e.g. `drift-monitor`. */
+  readonly requestedBy: string;
+  /** More tags, e.g. the fallback's version on a primary. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Lower-case hex sha256 of bytes: the artifact's address in the registry. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The registry upload message of a trained model: metrics, parameters, lineage, reference profile and artifact digest. */
+export function versionUpload(input: VersionUploadInput): VersionUpload {
+  const { plan, role, model } = input;
+  return {
+    modelName: plan.modelName,
+    modelType: model.kind === 'gbdt' ? 'gbdt' : 'logistic_regression',
+    featureNames: [...model.featureNames],
+    metrics: { ...input.metrics },
+    params: { ...input.params },
+    lineage: {
+      trainingWindow: timeWindowOf(plan.train),
+      featureDefinitionsHash: input.featureDefinitionsHash,
+      codeVersion: input.codeVersion,
+      parentVersion: input.parentVersion,
+      trainingRequestId: plan.requestId,
+      trainingRowCount: input.trainingRowCount,
+    },
+    referenceProfile: input.profile,
+    artifactSha256: sha256Hex(input.artifact),
+    artifactSizeBytes: BigInt(input.artifact.length),
+    artifactFormat: 'onnx',
+    tags: {
+      ...input.tags,
+      [TRAINER_TAGS.requestId]: plan.requestId,
+      [TRAINER_TAGS.role]: role,
+      validation_window: formatTimeRange(plan.validation),
+      holdout_window: formatTimeRange(plan.holdout),
+      requested_by: input.requestedBy,
+    },
+    description: `${role} ${model.kind} model of ${plan.modelName}, trained on ${formatTimeRange(plan.train)} for request ${plan.requestId}`,
+    createdBy: input.actor,
+  };
+}
