@@ -1,0 +1,112 @@
+import { booleanSchema, clickhouseEnv, envVar, kafkaEnv, positiveIntSchema, serviceBaseEnv, textSchema, type ConfigOf } from '@tributary/config';
+import { topics } from '@tributary/kafka';
+
+/** A number ≥ 0, e.g. a metric margin. */
+const nonNegativeNumberSchema = textSchema
+  .transform(Number)
+  .refine((value) => Number.isFinite(value) && value >= 0, 'not a number ≥ 0');
+
+const promotionModeSchema = textSchema.refine((mode) => mode === 'perform' || mode === 'request', 'not perform or request').transform((mode) => mode as 'perform' | 'request');
+
+/** A topic name defaulting to the catalogue's; the catalogue still decides its codec and settings. */
+function topicName(name: string, description: string, defaultName: string) {
+  return envVar({ name, description, expected: 'a Kafka topic name', schema: textSchema, default: defaultName });
+}
+
+/**
+ * The trainer's environment. Ports default to 50054 (gRPC) and 9467 (ops),
+ * so it runs beside the other services on one host without settings.
+ */
+export const trainerConfigSchema = {
+  ...serviceBaseEnv({ grpcPort: 50_054, opsPort: 9467 }),
+  kafka: kafkaEnv({ clientId: 'trainer' }),
+  clickhouse: clickhouseEnv(),
+  trainer: {
+    requestsTopic: topicName('TRAINER_REQUESTS_TOPIC', 'Topic of the training requests consumed (and published by RequestTraining).', topics.trainingRequested.name),
+    dlqTopic: topicName('TRAINER_DLQ_TOPIC', 'Dead-letter topic of training requests whose run failed, with the reason in its headers.', topics.eventsDlq.name),
+    groupId: envVar({
+      name: 'TRAINER_GROUP_ID',
+      description: 'Kafka consumer group of the training.requested consumer.',
+      expected: 'non-blank text',
+      schema: textSchema,
+      default: 'trainer',
+    }),
+    sessionTimeoutMs: envVar({
+      name: 'TRAINER_SESSION_TIMEOUT_MS',
+      description: 'How long the group waits for a trainer busy in a run before handing its requests to another, in ms; the broker caps it (group.max.session.timeout.ms).',
+      expected: 'a whole number of milliseconds ≥ 1',
+      schema: positiveIntSchema,
+      default: '600000',
+    }),
+    retries: envVar({
+      name: 'TRAINER_RETRIES',
+      description: 'Runs retried after a retryable failure (e.g. the registry was down) before the request goes to the dead-letter topic.',
+      expected: 'a whole number ≥ 1',
+      schema: positiveIntSchema,
+      default: '2',
+    }),
+    drainTimeoutMs: envVar({
+      name: 'TRAINER_DRAIN_TIMEOUT_MS',
+      description: 'On SIGTERM, how long a run in progress may take to finish before the trainer stops anyway (the request is then delivered again), in ms.',
+      expected: 'a whole number of milliseconds ≥ 1',
+      schema: positiveIntSchema,
+      default: '600000',
+    }),
+    rawEventsTable: envVar({
+      name: 'TRAINER_RAW_EVENTS_TABLE',
+      description: 'ClickHouse table of raw events (in CLICKHOUSE_DATABASE) the labels are read from.',
+      expected: 'a table name',
+      schema: textSchema,
+      default: 'events_raw',
+    }),
+    registryAddress: envVar({
+      name: 'REGISTRY_ADDRESS',
+      description: 'host:port of the model registry gRPC server.',
+      expected: 'host:port',
+      schema: textSchema,
+      default: '127.0.0.1:50052',
+    }),
+  },
+  promotion: {
+    mode: envVar({
+      name: 'PROMOTION_MODE',
+      description: 'perform: move champion when the policy is met (approval-gated models stay challenger); request: only log the recommendation.',
+      expected: 'perform or request',
+      schema: promotionModeSchema,
+      default: 'perform',
+    }),
+    minAucGain: envVar({
+      name: 'PROMOTION_MIN_AUC_GAIN',
+      description: 'Holdout AUC a new model must gain over the champion to replace it.',
+      expected: 'a number ≥ 0',
+      schema: nonNegativeNumberSchema,
+      default: '0.001',
+    }),
+    maxBrierIncrease: envVar({
+      name: 'PROMOTION_MAX_BRIER_INCREASE',
+      description: 'Holdout Brier score a new model may lose against the champion and still replace it.',
+      expected: 'a number ≥ 0',
+      schema: nonNegativeNumberSchema,
+      default: '0.001',
+    }),
+    maxCalibrationErrorIncrease: envVar({
+      name: 'PROMOTION_MAX_CALIBRATION_ERROR_INCREASE',
+      description: 'Holdout expected calibration error a new model may lose against the champion and still replace it.',
+      expected: 'a number ≥ 0',
+      schema: nonNegativeNumberSchema,
+      default: '0.01',
+    }),
+  },
+  registryTls: {
+    enabled: envVar({
+      name: 'REGISTRY_TLS',
+      description: 'Whether to reach the registry over TLS (verified against TLS_CA_FILE, presenting TLS_CERT_FILE/TLS_KEY_FILE when set).',
+      expected: 'true or false',
+      schema: booleanSchema,
+      default: 'false',
+    }),
+  },
+};
+
+/** The trainer's loaded configuration. */
+export type TrainerConfig = ConfigOf<typeof trainerConfigSchema>;

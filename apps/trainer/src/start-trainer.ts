@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { TrainerService, type TrainingRequest } from '@tributary/contracts';
+import type { ClientTlsOptions } from '@tributary/grpc';
+import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
+import type { Logger } from '@tributary/observability';
+import { startServiceHost, type Lifecycle } from '@tributary/runtime';
+import { openFlightTraining, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
+import type { TrainerConfig } from './config.js';
+import { createTrainerService } from './trainer-service.js';
+import { createTrainingRequestHandler } from './training-request-handler.js';
+
+/** Options of {@link startTrainer}. */
+export interface StartTrainerOptions {
+  readonly config: TrainerConfig;
+  /** Every resource opened registers its close here, so SIGTERM closes them newest first. */
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  /** Called with each finished run; tests watch runs with it. Default: none. */
+  readonly onRun?: (result: TrainingRunResult) => void;
+}
+
+/** Where the started service listens. */
+export interface RunningTrainer {
+  readonly grpcPort: number;
+  readonly opsPort: number;
+}
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Opens the trainer's connections and servers in dependency order, each
+ * close registered as it opens: ClickHouse and the registry channel, the
+ * Kafka producer, the ops and gRPC servers, and last the
+ * `training.requested` consumer. On SIGTERM the
+ * consumer stops taking requests and lets the run in progress finish (up to
+ * TRAINER_DRAIN_TIMEOUT_MS; a run cut short is delivered again, and its
+ * request id keeps it from registering twice), then the rest closes.
+ */
+export async function startTrainer(options: StartTrainerOptions): Promise<RunningTrainer> {
+  const { config, lifecycle, logger } = options;
+  const requests: TopicDefinition<TrainingRequest> = { ...topics.trainingRequested, name: config.trainer.requestsTopic };
+  const dlq = { ...topics.eventsDlq, name: config.trainer.dlqTopic };
+
+  const training = openFlightTraining({
+    clickhouse: {
+      url: config.clickhouse.url,
+      database: config.clickhouse.database,
+      user: config.clickhouse.user,
+      ...(config.clickhouse.password === undefined ? {} : { password: config.clickhouse.password }),
+    },
+    rawEventsTable: config.trainer.rawEventsTable,
+    registry: {
+      address: config.trainer.registryAddress,
+      ...(config.auth.token === undefined ? {} : { token: config.auth.token }),
+      ...registryTls(config),
+    },
+  });
+  lifecycle.register('clickhouse and registry channel', () => training.close());
+
+  const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [requests, dlq]);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = createProducer({ kafka, source: '/tributary/trainer', logger });
+  await producer.start();
+  lifecycle.register('kafka producer', () => producer.close());
+
+  const host = await startServiceHost({
+    name: 'trainer',
+    version: packageVersion,
+    config,
+    lifecycle,
+    logger,
+    checks: { clickhouse: () => training.ping() },
+    registerServices: (server) =>
+      server.register(
+        TrainerService,
+        createTrainerService({
+          publish: async (request) => {
+            await producer.send(requests, [trainingRequestRecord(request)]);
+          },
+        }),
+      ),
+  });
+
+  const consumer = createConsumer({
+    kafka,
+    groupId: config.trainer.groupId,
+    topic: requests,
+    deadLetterTopic: dlq.name,
+    retries: config.trainer.retries,
+    sessionTimeoutMs: config.trainer.sessionTimeoutMs,
+    // One run at a time: a run is minutes of CPU; a second in parallel would only slow both.
+    partitionsConcurrency: 1,
+    handler: createTrainingRequestHandler({
+      dependencies: {
+        ...training.dependencies,
+        policy: {
+          mode: config.promotion.mode,
+          minAucGain: config.promotion.minAucGain,
+          maxBrierIncrease: config.promotion.maxBrierIncrease,
+          maxCalibrationErrorIncrease: config.promotion.maxCalibrationErrorIncrease,
+        },
+        codeVersion: process.env['GIT_REVISION']?.trim() || `trainer@${packageVersion}`,
+      },
+      logger,
+      ...(options.onRun ? { onRun: options.onRun } : {}),
+    }),
+    logger,
+  });
+  await consumer.start();
+  lifecycle.register('kafka consumer', () => consumer.close(), { timeoutMs: config.trainer.drainTimeoutMs });
+
+  logger.info({ requests: requests.name, dlq: dlq.name, registry: config.trainer.registryAddress }, 'trainer consuming');
+  return { grpcPort: host.grpcPort, opsPort: host.opsPort };
+}
+
+/** TLS towards the registry, when REGISTRY_TLS is on, from the service's own TLS files. */
+function registryTls(config: TrainerConfig): { tls?: ClientTlsOptions } {
+  if (!config.registryTls.enabled) return {};
+  const { caFile, certFile, keyFile } = config.auth.tls;
+  return {
+    tls: {
+      ...(caFile === undefined ? {} : { ca: { path: caFile } }),
+      ...(certFile === undefined || keyFile === undefined ? {} : { cert: { path: certFile }, key: { path: keyFile } }),
+    },
+  };
+}

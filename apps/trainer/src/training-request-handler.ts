@@ -1,0 +1,41 @@
+/**
+ * What the trainer does with one `training.requested` record: run the
+ * training to the end (registration and promotion included) before the
+ * consumer may commit its offset. A failure propagates, so the consumer
+ * retries it if the error says that may help, then dead-letters it with the
+ * reason; a malformed request is dead-lettered at once.
+ */
+import type { TrainingRequest } from '@tributary/contracts';
+import type { ConsumedRecord } from '@tributary/kafka';
+import type { Logger } from '@tributary/observability';
+import { runTraining, type TrainingProgress, type TrainingRunDependencies, type TrainingRunResult } from '@tributary/training';
+
+/** Options of {@link createTrainingRequestHandler}. */
+export interface TrainingRequestHandlerOptions {
+  readonly dependencies: TrainingRunDependencies;
+  readonly logger: Logger;
+  /** Called with each finished run, e.g. by tests. Default: none. */
+  readonly onRun?: (result: TrainingRunResult) => void;
+}
+
+/** Least progress between two progress log lines, so a run logs a few dozen lines, not thousands. */
+const LOG_EVERY_FRACTION = 0.05;
+
+/** The consumer's record handler: one run per record, one record at a time. */
+export function createTrainingRequestHandler(options: TrainingRequestHandlerOptions): (record: ConsumedRecord<TrainingRequest>) => Promise<void> {
+  const { dependencies, logger, onRun } = options;
+  return async (record) => {
+    const request = record.value;
+    const log = logger.child({ requestId: request.requestId, modelName: request.modelName });
+    log.info({ partition: record.partition, offset: record.offset, requestedBy: request.requestedBy, reason: request.reasonDetail }, 'training run starting');
+    let lastLogged = -1;
+    const onProgress = (progress: TrainingProgress) => {
+      if (progress.fraction - lastLogged < LOG_EVERY_FRACTION && progress.fraction < 1) return;
+      lastLogged = progress.fraction;
+      log.info({ stage: progress.stage, fraction: Number(progress.fraction.toFixed(3)), detail: progress.detail }, 'training progress');
+    };
+    const result = await runTraining(request, { ...dependencies, logger: log }, { onProgress });
+    log.info({ outcome: result.outcome, primaryVersion: result.primary.version, fallbackVersion: result.fallback.version, promotion: result.promotion }, 'training run done');
+    onRun?.(result);
+  };
+}
