@@ -24,11 +24,14 @@ function run(command, args) {
   }
 }
 
-const lockHash = createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+const lockHash = () => createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
 const stamp = join(root, 'node_modules', '.tributary-lock-sha256');
-if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
-  console.log('Installing npm packages (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
-  writeFileSync(stamp, lockHash);
+if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash()) {
+  // `npm install` rather than `npm ci`: the lockfile pins every version, but npm ci
+  // also demands lock entries for other platforms' optional binaries (e.g. buf's
+  // darwin/win32 builds), which a registry without them cannot provide.
+  console.log('Installing npm packages…');
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
+  writeFileSync(stamp, lockHash());
 }
 run('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static', '--skipNxCache=false']);
