@@ -10,7 +10,9 @@
  * 3. service: the built ingestion service (apps/ingestion/dist) as its own
  *    process, started on the filled topic and timed until its consumer group
  *    has committed every offset (ClickHouse, `events.validated` and Redis
- *    written); its peak RSS is read from /proc before it is stopped.
+ *    written); its peak RSS and CPU time are read from /proc before it is
+ *    stopped. CPU per event depends less than events/s on what else the
+ *    shared machine runs (the servers themselves run on the same 2 cores).
  *
  * `BENCH_INGESTION_FLIGHTS` changes the slice (default 500000). Everything
  * made (topics, databases, Redis keys) is removed at the end.
@@ -78,11 +80,13 @@ async function ingestInProcess(records: readonly RawRecord[], redis: Redis, clic
     logger,
   });
   let accepted = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (let start = 0; start < records.length; start += recordsPerBatch) {
     accepted += (await ingestor.ingestRecords(records.slice(start, start + recordsPerBatch))).accepted;
   }
-  return { accepted, seconds: (performance.now() - started) / 1000 };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { accepted, seconds: (performance.now() - started) / 1000, cpuMicros: cpu.user + cpu.system };
 }
 
 /** Starts the service; resolves once it logged that it started. */
@@ -101,6 +105,13 @@ function startService(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     });
     child.once('exit', (code) => reject(new Error(`ingestion service exited with ${code} before it started`)));
   });
+}
+
+/** CPU time (user + system) a process has used so far, in µs, from /proc (clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** Peak resident set (VmHWM) of a process, in MB. */
@@ -182,9 +193,11 @@ export async function run(): Promise<void> {
       INGEST_DEDUP_TTL_MS: '3600000',
     });
     const readyMs = performance.now();
+    const serviceCpuBefore = cpuMicros(service.pid as number);
     while (!(await offsetsDone(kafka, names.groupId, raw.name))) await new Promise((resolve) => setTimeout(resolve, 250));
     const serviceSeconds = (performance.now() - readyMs) / 1000;
     const peakMb = peakRssMb(service.pid as number);
+    const serviceCpu = cpuMicros(service.pid as number) - serviceCpuBefore;
     const stopping = performance.now();
     const exited = new Promise((resolve) => service?.once('exit', resolve));
     service.kill('SIGTERM');
@@ -198,10 +211,13 @@ export async function run(): Promise<void> {
       { name: 'publish to events.raw', value: Math.round(events / published.seconds), unit: 'events/s' },
       { name: 'ingestor in process (Redis + ClickHouse, no Kafka)', value: Math.round(inProcess.accepted / inProcess.seconds), unit: 'events/s', target: '≥ 50000' },
       { name: 'ingestion service, events.raw → validated + ClickHouse', value: Math.round(serviceRows / serviceSeconds), unit: 'events/s', target: '≥ 50000' },
+      { name: 'ingestor in process, CPU per event (this process)', value: inProcess.cpuMicros / inProcess.accepted, unit: 'µs' },
+      { name: 'ingestion service, CPU per event (service process)', value: serviceCpu / events, unit: 'µs' },
       { name: 'ingestion service start (to consuming)', value: Math.round(readyMs - startedMs), unit: 'ms' },
       { name: 'ingestion service peak RSS', value: Math.round(peakMb), unit: 'MB' },
       { name: 'ingestion service graceful shutdown', value: Math.round(shutdownMs), unit: 'ms' },
       { name: 'rows in events_raw (FINAL), service run', value: serviceRows, unit: 'rows' },
+      { name: 'rejected (implausible values in the slice)', value: events - serviceRows, unit: 'events' },
     ];
     reportResults('ingestion', measurements);
   } finally {
