@@ -2,7 +2,15 @@ import { Code, TributaryError } from '@tributary/errors';
 import { createLogger } from '@tributary/observability';
 import { describe, expect, it } from 'vitest';
 import { arrivedMessage, asJson, asProtobuf, departedMessage, sampleFlight, unknownTypeMessage } from './fixtures/flight-messages.js';
-import { RejectReason, createEventValidator, createIngestor, createSchemaRegistry, flightEventSchemas, type EventSink } from './index.js';
+import {
+  RejectReason,
+  createEventValidator,
+  createIngestor,
+  createSchemaRegistry,
+  flightEventSchemas,
+  ingestMetrics,
+  type EventSink,
+} from './index.js';
 import { InMemoryDeduplicator, InMemoryEventSink } from './testing/index.js';
 
 const logger = createLogger({ name: 'ingest-spec', level: 'silent' });
@@ -85,5 +93,19 @@ describe('createIngestor()', () => {
     const { ingestor } = setUp([flaky]);
     expect((await ingestor.ingestEvents([departedMessage()])).accepted).toBe(1);
     expect(sink.written).toHaveLength(1);
+  });
+
+  it('counts the rejects of a batch once, when the batch finally succeeds', async () => {
+    const failing = new InMemoryEventSink('failing');
+    const { ingestor } = setUp([failing]);
+    const rejectedOutOfRange = async () =>
+      (await ingestMetrics().rejected.get()).values.find((v) => v.labels['reason'] === RejectReason.outOfRange)?.value ?? 0;
+    const before = await rejectedOutOfRange();
+    const batch = [departedMessage(), arrivedMessage(sampleFlight({ arrivalDelayMinutes: -500 }))];
+    failing.failWith = new TributaryError(Code.Unavailable, 'down');
+    await expect(ingestor.ingestEvents(batch)).rejects.toThrow('down');
+    failing.failWith = undefined;
+    await ingestor.ingestEvents(batch);
+    expect((await rejectedOutOfRange()) - before).toBe(1);
   });
 });

@@ -74,7 +74,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   const retryOptions: RetryOptions = {
     retries: 3,
     ...options.retry,
-    onRetry: (reason, attempt, delayMs) => logger.warn({ err: reason, attempt, delayMs }, 'ingestion write failed, retrying'),
+    onRetry: (reason, attempt, delayMs) => logger.warn({ err: reason, attempt, delayMs }, 'Redis or a sink failed, retrying'),
   };
   const metrics = ingestMetrics();
 
@@ -85,7 +85,6 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     items.forEach((item, index) => {
       if ('rejection' in item) {
         outcomes[index] = { status: 'rejected', ...item };
-        metrics.rejected.inc({ reason: item.rejection.reason });
       } else if (candidates.has(item.event.eventId)) {
         outcomes[index] = { status: 'duplicate', eventId: item.event.eventId, type: item.event.type };
       } else {
@@ -104,14 +103,21 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       }
     }
     if (fresh.length > 0) {
-      await Promise.all(sinks.map((sink) => retry(() => sink.write(fresh), retryOptions)));
+      // Every sink finishes (or gives up) before the batch fails, so a retry of
+      // the batch never overlaps a write still in progress.
+      const writes = await Promise.allSettled(sinks.map((sink) => retry(() => sink.write(fresh), retryOptions)));
+      const failed = writes.find((write) => write.status === 'rejected');
+      if (failed) throw failed.reason;
       await retry(() => deduplicator.markSeen(fresh.map((event) => event.eventId)), retryOptions);
     }
 
+    // Counted once the batch succeeded, so a batch that is retried is not counted twice.
     const accepted = countByType(fresh);
     const duplicated = countByType(outcomes.flatMap((outcome) => (outcome.status === 'duplicate' ? [outcome] : [])));
+    const rejected = countBy(outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.rejection.reason] : [])));
     for (const [type, count] of accepted) metrics.accepted.inc({ type }, count);
     for (const [type, count] of duplicated) metrics.duplicates.inc({ type }, count);
+    for (const [reason, count] of rejected) metrics.rejected.inc({ reason }, count);
     const duplicates = [...duplicated.values()].reduce((sum, count) => sum + count, 0);
     stopTimer();
     return { outcomes, accepted: fresh.length, duplicates, rejected: items.length - fresh.length - duplicates };
@@ -140,7 +146,11 @@ export function createIngestor(options: IngestorOptions): Ingestor {
 
 /** How many of the items there are of each type (one metric update per type, not per event). */
 function countByType(items: readonly { readonly type: string }[]): Map<string, number> {
+  return countBy(items.map((item) => item.type));
+}
+
+function countBy(keys: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const { type } of items) counts.set(type, (counts.get(type) ?? 0) + 1);
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
   return counts;
 }
