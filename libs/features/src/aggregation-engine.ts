@@ -1,7 +1,7 @@
 import { contributionOf, type Measure } from './aggregation.js';
-import { compileAggregationPlan, type AggregationPlan, type SeriesPlan } from './aggregation-plan.js';
+import { compileAggregationPlan, type AggregationPlan, type EntityPlan, type FeatureReader, type WindowPlan } from './aggregation-plan.js';
 import type { FeatureRecord } from './feature-event.js';
-import { entityId, type FeatureSet } from './feature-set.js';
+import { ENTITY_ID_SEPARATOR, type FeatureSet } from './feature-set.js';
 import type { FeatureSnapshot } from './feature-snapshot.js';
 
 /** Where one source (a topic partition) stands: the last offset applied and the latest event time seen in it. */
@@ -10,19 +10,19 @@ export interface SourcePosition {
   readonly maxEventTimeMs: number;
 }
 
-/** The contents of one time bucket of one entity's series. */
+/** The contents of one time bucket of one entity's window. */
 export interface BucketState {
-  readonly seriesId: string;
+  readonly windowId: string;
   readonly entityId: string;
-  /** Bucket index: the bucket holds events in [bucket·bucketMs, (bucket+1)·bucketMs). */
+  /** Bucket index: the bucket holds events in [bucket·bucketMs, (bucket+1)·bucketMs) of its window. */
   readonly bucket: number;
-  /** One number per measure of the series, in plan order. */
+  /** One number per measure of the window, in plan order. */
   readonly measures: Float64Array;
 }
 
 /** Everything the engine needs to continue exactly where it stopped. */
 export interface EngineState {
-  /** Snapshots of every bucket boundary ≤ this tick (boundary = tick·bucketMs) have been emitted. */
+  /** Snapshots of every boundary ≤ this tick (boundary = tick·tickMs of the plan) have been emitted. */
   readonly emittedThroughTick: number;
   /** Events before this time are already covered (by a backfill) and are skipped. */
   readonly floorMs: number;
@@ -37,8 +37,13 @@ export interface EngineChanges {
   readonly positions: ReadonlyMap<string, SourcePosition>;
   /** Sources forgotten by {@link AggregationEngine.seal}. */
   readonly retiredSources: readonly string[];
+  /**
+   * Buckets created or changed (live views: serialize before the next
+   * `apply`). Buckets are never deleted one by one: bucket i of a window is
+   * dead once the boundary emitted is past its end plus the window, so a
+   * store can drop them in bulk and a restore skips them.
+   */
   readonly upserts: readonly BucketState[];
-  readonly deletions: readonly Omit<BucketState, 'measures'>[];
 }
 
 /** Why an event was not counted; the caller routes these to the DLQ. */
@@ -101,118 +106,167 @@ export interface AggregationEngine {
   state(): EngineState;
 }
 
-/** One entity's bucketed series with the running totals of each of its windows. */
-interface SeriesState {
-  readonly series: number;
-  readonly entityId: string;
-  readonly buckets: Map<number, Float64Array>;
-  /** Per window: the sum of the buckets inside it. */
-  readonly totals: Float64Array[];
-  /** Per window: how many non-empty buckets are inside it; at 0 the totals reset to exact zeros. */
-  readonly occupied: number[];
+/** One entity (e.g. airport ORD) with the states of its entity type's windows, by slot. */
+interface EntityState {
+  readonly plan: EntityPlan;
+  readonly id: string;
+  readonly windows: (WindowState | undefined)[];
+  /** The last boundary a snapshot of this entity was taken at; dedupes snapshots within a boundary. */
+  snapshotTick: number;
+}
+
+/**
+ * One entity's sliding window: the buckets inside it in a ring (bucket i in
+ * slot i mod length), their running totals, and the buckets not yet inside
+ * (the current and late-open ones, ahead of the watermark).
+ */
+interface WindowState {
+  readonly plan: WindowPlan;
+  readonly entity: EntityState;
+  /** `buckets × measures` numbers. */
+  readonly ring: Float64Array;
+  /** Which ring slots hold a non-empty bucket. */
+  readonly filled: Uint8Array;
+  readonly totals: Float64Array;
+  /** Non-empty buckets inside the window; at 0 the totals reset to exact zeros. */
+  filledCount: number;
+  readonly pending: Map<number, Float64Array>;
+  /** Buckets below this index have entered the window (the last boundary it advanced to, in buckets). */
+  entered: number;
+  /** Buckets changed since the last {@link AggregationEngine.takeChanges}. */
+  dirty: Set<number> | undefined;
+  /** The last boundary (tick) it advanced to; a window may be scheduled at a boundary more than once. */
+  advancedTick: number;
+}
+
+/** Where a source stands, updated in place per record. */
+interface MutablePosition {
+  offset: bigint;
+  maxEventTimeMs: number;
 }
 
 /** Creates an engine; see {@link AggregationEngineOptions}. */
 export function createAggregationEngine(options: AggregationEngineOptions): AggregationEngine {
   const plan = compileAggregationPlan(options.featureSet);
-  const { bucketMs } = plan;
+  const { tickMs } = plan;
   const allowedLatenessMs = options.allowedLatenessMs ?? 60_000;
-  const seriesIndex = new Map(plan.series.map((s, i) => [s.id, i]));
-  const states = plan.series.map(() => new Map<string, SeriesState>());
-  const emptyTotals = plan.series.map((s) => new Float64Array(s.measures.length));
-  const schedule = new Map<number, Set<SeriesState>>();
-  const positions = new Map<string, SourcePosition>(options.state?.positions ?? []);
+  const windowIndex = new Map(plan.windows.map((w, i) => [w.id, i]));
+  const entities = new Map([...plan.entities.keys()].map((entityType) => [entityType, new Map<string, EntityState>()]));
+  const emptyTotals = plan.windows.map((w) => new Float64Array(w.measures.length));
+  const required = requiredFields(plan);
+  const schedule = new Map<number, WindowState[]>();
+  const positions = new Map<string, MutablePosition>([...(options.state?.positions ?? [])].map(([source, p]) => [source, { ...p }]));
   const changedPositions = new Set<string>();
   const retiredPositions = new Set<string>();
-  const dirtyBuckets = new Map<SeriesState, Set<number>>();
+  const dirtyWindows = new Set<WindowState>();
   let emittedThroughTick = options.state?.emittedThroughTick ?? Number.NEGATIVE_INFINITY;
   let floorMs = options.state?.floorMs ?? Number.NEGATIVE_INFINITY;
 
-  const planOf = (state: SeriesState) => plan.series[state.series] as SeriesPlan;
+  /** Index of the first bucket of a window not yet entered at the last emitted boundary. */
+  const enteredAtEmitted = (window: WindowPlan) => Math.floor((emittedThroughTick * tickMs) / window.bucketMs);
 
-  function scheduleAt(tick: number, state: SeriesState): void {
+  function scheduleAt(tick: number, state: WindowState): void {
     if (tick <= emittedThroughTick) return;
     const due = schedule.get(tick);
-    if (due) due.add(state);
-    else schedule.set(tick, new Set([state]));
+    if (due) due.push(state);
+    else schedule.set(tick, [state]);
   }
 
-  /** A new bucket enters each window at the next boundary and leaves each window its length later. */
-  function scheduleBucket(state: SeriesState, bucket: number): void {
-    scheduleAt(bucket + 1, state);
-    for (const length of planOf(state).windowBuckets) scheduleAt(bucket + length + 1, state);
+  /** A bucket enters the window at its end and leaves it a window length later. */
+  function scheduleBucket(state: WindowState, bucket: number): void {
+    const { bucketMs, buckets } = state.plan;
+    scheduleAt(((bucket + 1) * bucketMs) / tickMs, state);
+    scheduleAt(((bucket + 1 + buckets) * bucketMs) / tickMs, state);
   }
 
-  function stateOf(series: number, id: string): SeriesState {
-    const map = states[series] as Map<string, SeriesState>;
-    let state = map.get(id);
+  function windowStateOf(window: WindowPlan, id: string): WindowState {
+    const byId = entities.get(window.entityType) as Map<string, EntityState>;
+    let entity = byId.get(id);
+    if (!entity) {
+      const entityPlan = plan.entities.get(window.entityType) as EntityPlan;
+      entity = { plan: entityPlan, id, windows: entityPlan.windows.map(() => undefined), snapshotTick: Number.NEGATIVE_INFINITY };
+      byId.set(id, entity);
+    }
+    let state = entity.windows[window.slot];
     if (!state) {
-      const { windowBuckets, measures } = plan.series[series] as SeriesPlan;
+      const width = window.measures.length;
       state = {
-        series,
-        entityId: id,
-        buckets: new Map(),
-        totals: windowBuckets.map(() => new Float64Array(measures.length)),
-        occupied: windowBuckets.map(() => 0),
+        plan: window,
+        entity,
+        ring: new Float64Array(window.buckets * width),
+        filled: new Uint8Array(window.buckets),
+        totals: new Float64Array(width),
+        filledCount: 0,
+        pending: new Map(),
+        entered: Number.isFinite(emittedThroughTick) ? enteredAtEmitted(window) : Number.NEGATIVE_INFINITY,
+        dirty: undefined,
+        advancedTick: Number.NEGATIVE_INFINITY,
       };
-      map.set(id, state);
+      entity.windows[window.slot] = state;
     }
     return state;
   }
 
-  function markDirty(state: SeriesState, bucket: number): void {
-    const set = dirtyBuckets.get(state);
-    if (set) set.add(bucket);
-    else dirtyBuckets.set(state, new Set([bucket]));
+  function markDirty(state: WindowState, bucket: number): void {
+    if (!state.dirty) {
+      state.dirty = new Set();
+      dirtyWindows.add(state);
+    }
+    state.dirty.add(bucket);
   }
 
   for (const saved of options.state?.buckets ?? []) restoreBucket(saved);
 
   function restoreBucket(saved: BucketState): void {
-    const series = seriesIndex.get(saved.seriesId);
-    if (series === undefined) return;
-    const state = stateOf(series, saved.entityId);
-    state.buckets.set(saved.bucket, Float64Array.from(saved.measures));
-    planOf(state).windowBuckets.forEach((length, w) => {
-      if (saved.bucket < emittedThroughTick && saved.bucket >= emittedThroughTick - length) {
-        addInto(state.totals[w] as Float64Array, saved.measures, 1);
-        state.occupied[w] = (state.occupied[w] as number) + 1;
-      }
-    });
+    const index = windowIndex.get(saved.windowId);
+    if (index === undefined) return;
+    const window = plan.windows[index] as WindowPlan;
+    const entered = Number.isFinite(emittedThroughTick) ? enteredAtEmitted(window) : Number.NEGATIVE_INFINITY;
+    if (saved.bucket < entered - window.buckets) return;
+    const state = windowStateOf(window, saved.entityId);
+    if (saved.bucket >= entered) {
+      state.pending.set(saved.bucket, Float64Array.from(saved.measures));
+    } else {
+      const slot = mod(saved.bucket, window.buckets);
+      state.ring.set(saved.measures, slot * window.measures.length);
+      state.filled[slot] = 1;
+      state.filledCount++;
+      addInto(state.totals, saved.measures, 1);
+    }
     scheduleBucket(state, saved.bucket);
   }
 
-  /** Why an event cannot be counted, or undefined when every series it feeds can read it. */
-  function invalidity(record: FeatureRecord, series: readonly number[]): string | undefined {
-    const { fields, timeMs } = record.event;
+  /** Why an event cannot be counted, or undefined when every window it feeds can read it. */
+  function invalidity(record: FeatureRecord): string | undefined {
+    const { fields, timeMs, type } = record.event;
     if (!Number.isFinite(timeMs)) return `event time ${timeMs} is not a finite number`;
-    for (const index of series) {
-      const s = plan.series[index] as SeriesPlan;
-      for (const field of s.key) {
-        const value = fields[field];
-        if (typeof value !== 'string' || value === '') return `key field ${field} is missing or empty`;
-      }
-      for (const field of s.numericFields) {
-        const value = fields[field];
-        if (typeof value !== 'number' || !Number.isFinite(value)) return `numeric field ${field} is missing or not finite`;
-      }
+    const { keys, numbers } = required.get(type) as RequiredFields;
+    for (const field of keys) {
+      const value = fields[field];
+      if (typeof value !== 'string' || value === '') return `key field ${field} is missing or empty`;
+    }
+    for (const field of numbers) {
+      const value = fields[field];
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `numeric field ${field} is missing or not finite`;
     }
     return undefined;
   }
 
-  function count(record: FeatureRecord, series: readonly number[]): void {
+  function count(record: FeatureRecord, windows: readonly number[]): void {
     const { fields, timeMs } = record.event;
-    const bucket = Math.floor(timeMs / bucketMs);
-    for (const index of series) {
-      const s = plan.series[index] as SeriesPlan;
-      const state = stateOf(index, entityId(...s.key.map((field) => fields[field] as string)));
-      let measures = state.buckets.get(bucket);
+    for (const index of windows) {
+      const window = plan.windows[index] as WindowPlan;
+      let id = fields[window.key[0] as string] as string;
+      for (let k = 1; k < window.key.length; k++) id += ENTITY_ID_SEPARATOR + (fields[window.key[k] as string] as string);
+      const state = windowStateOf(window, id);
+      const bucket = Math.floor(timeMs / window.bucketMs);
+      let measures = state.pending.get(bucket);
       if (!measures) {
-        measures = new Float64Array(s.measures.length);
-        state.buckets.set(bucket, measures);
+        measures = new Float64Array(window.measures.length);
+        state.pending.set(bucket, measures);
         scheduleBucket(state, bucket);
       }
-      for (let m = 0; m < s.measures.length; m++) measures[m] = (measures[m] as number) + contributionOf(s.measures[m] as Measure, fields);
+      for (let m = 0; m < window.measures.length; m++) measures[m] = (measures[m] as number) + contributionOf(window.measures[m] as Measure, fields);
       markDirty(state, bucket);
     }
   }
@@ -223,33 +277,34 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
     let duplicates = 0;
     let ignored = 0;
     for (const record of records) {
-      const position = positions.get(record.source);
-      if (position && record.offset <= position.offset) {
+      let position = positions.get(record.source);
+      if (!position) {
+        position = { offset: -1n, maxEventTimeMs: Number.NEGATIVE_INFINITY };
+        positions.set(record.source, position);
+      } else if (record.offset <= position.offset) {
         duplicates++;
         continue;
       }
-      const maxEventTimeMs = position?.maxEventTimeMs ?? Number.NEGATIVE_INFINITY;
-      const series = plan.seriesBySource.get(record.event.type);
+      const windows = plan.windowsBySource.get(record.event.type);
       const timeMs = record.event.timeMs;
-      let newMax = maxEventTimeMs;
-      if (!series || timeMs < floorMs) {
+      if (!windows || timeMs < floorMs) {
         ignored++;
         // Events no feature reads still show how far their source has come in event time.
-        if (Number.isFinite(timeMs)) newMax = Math.max(maxEventTimeMs, timeMs);
+        if (Number.isFinite(timeMs) && timeMs > position.maxEventTimeMs) position.maxEventTimeMs = timeMs;
       } else {
-        const problem = invalidity(record, series);
-        const closedBeforeMs = Math.max(maxEventTimeMs - allowedLatenessMs, emittedThroughTick * bucketMs);
+        const problem = invalidity(record);
+        const closedBeforeMs = Math.max(position.maxEventTimeMs - allowedLatenessMs, emittedThroughTick * tickMs);
         if (problem !== undefined) {
           rejected.push({ record, reason: 'invalid', detail: problem });
         } else if (timeMs < closedBeforeMs) {
           rejected.push({ record, reason: 'too_late', detail: `event time ${new Date(timeMs).toISOString()} is before the watermark ${new Date(closedBeforeMs).toISOString()}` });
         } else {
-          count(record, series);
+          count(record, windows);
           accepted++;
-          newMax = Math.max(maxEventTimeMs, timeMs);
+          if (timeMs > position.maxEventTimeMs) position.maxEventTimeMs = timeMs;
         }
       }
-      positions.set(record.source, { offset: record.offset, maxEventTimeMs: newMax });
+      position.offset = record.offset;
       changedPositions.add(record.source);
     }
     return { snapshots: emitThrough(watermarkTick()), rejected, accepted, duplicates, ignored };
@@ -259,65 +314,88 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
   function watermarkTick(): number {
     let watermarkMs = Number.POSITIVE_INFINITY;
     for (const { maxEventTimeMs } of positions.values()) watermarkMs = Math.min(watermarkMs, maxEventTimeMs - allowedLatenessMs);
-    return Number.isFinite(watermarkMs) ? Math.floor(watermarkMs / bucketMs) : Number.NEGATIVE_INFINITY;
+    return Number.isFinite(watermarkMs) ? Math.floor(watermarkMs / tickMs) : Number.NEGATIVE_INFINITY;
   }
 
+  /**
+   * Emits, boundary by boundary, a snapshot of every entity one of whose
+   * windows gained or lost a bucket there. Within a boundary the order follows
+   * the order windows were scheduled; only the set of snapshots matters.
+   */
   function emitThrough(tick: number): FeatureSnapshot[] {
     if (!(tick > emittedThroughTick)) return [];
     const due = [...schedule.keys()].filter((t) => t <= tick).sort((a, b) => a - b);
     const snapshots: FeatureSnapshot[] = [];
+    const slab = new Float64Slab();
     for (const t of due) {
-      const advanced = schedule.get(t) as Set<SeriesState>;
+      const advanced = schedule.get(t) as WindowState[];
       schedule.delete(t);
-      const changed = new Map<string, Set<string>>();
+      const touched: EntityState[] = [];
       for (const state of advanced) {
-        advance(state, t);
-        const entityType = planOf(state).entityType;
-        const ids = changed.get(entityType) ?? new Set<string>();
-        ids.add(state.entityId);
-        changed.set(entityType, ids);
+        if (state.advancedTick === t) continue;
+        state.advancedTick = t;
+        advance(state, (t * tickMs) / state.plan.bucketMs);
+        if (state.entity.snapshotTick !== t) {
+          state.entity.snapshotTick = t;
+          touched.push(state.entity);
+        }
       }
-      for (const [entityType, ids] of changed) {
-        for (const id of [...ids].sort()) snapshots.push(snapshotOf(entityType, id, t));
-      }
-      for (const state of advanced) {
-        if (state.buckets.size === 0) states[state.series]?.delete(state.entityId);
+      for (const entity of touched) {
+        snapshots.push(snapshotOf(entity, t, slab));
+        forgetIfEmpty(entity);
       }
     }
     emittedThroughTick = tick;
     return snapshots;
   }
 
-  /** At boundary `tick`, bucket tick−1 enters every window and bucket tick−1−length leaves each. */
-  function advance(state: SeriesState, tick: number): void {
-    const s = planOf(state);
-    const entering = state.buckets.get(tick - 1);
-    s.windowBuckets.forEach((length, w) => {
-      const totals = state.totals[w] as Float64Array;
-      if (entering) {
-        addInto(totals, entering, 1);
-        state.occupied[w] = (state.occupied[w] as number) + 1;
-      }
-      const leaving = state.buckets.get(tick - 1 - length);
-      if (leaving) {
-        addInto(totals, leaving, -1);
-        state.occupied[w] = (state.occupied[w] as number) - 1;
-        // Sums of non-integers do not cancel exactly; an empty window is exactly zero.
-        if (state.occupied[w] === 0) totals.fill(0);
-      }
-    });
-    const expired = tick - 1 - s.retentionBuckets;
-    if (state.buckets.delete(expired)) markDirty(state, expired);
+  /** At its boundary `k` (in buckets), bucket k−1 enters the window and takes the ring slot of bucket k−1−length, which leaves. */
+  function advance(state: WindowState, k: number): void {
+    const width = state.plan.measures.length;
+    const slot = mod(k - 1, state.plan.buckets);
+    const base = slot * width;
+    const { ring, totals } = state;
+    if (state.filled[slot]) {
+      for (let m = 0; m < width; m++) totals[m] = (totals[m] as number) - (ring[base + m] as number);
+      state.filledCount--;
+    }
+    const entering = state.pending.get(k - 1);
+    if (entering) {
+      ring.set(entering, base);
+      for (let m = 0; m < width; m++) totals[m] = (totals[m] as number) + (entering[m] as number);
+      state.filled[slot] = 1;
+      state.filledCount++;
+      state.pending.delete(k - 1);
+    } else {
+      ring.fill(0, base, base + width);
+      state.filled[slot] = 0;
+    }
+    // Sums of non-integers do not cancel exactly; an empty window is exactly zero.
+    if (state.filledCount === 0) totals.fill(0);
+    state.entered = k;
   }
 
-  function snapshotOf(entityType: string, id: string, tick: number): FeatureSnapshot {
-    const readers = plan.readersByEntity.get(entityType) ?? [];
-    const values = new Float64Array(readers.length);
-    readers.forEach((reader, i) => {
-      const state = states[reader.series]?.get(id);
-      values[i] = reader.value(state ? (state.totals[reader.window] as Float64Array) : (emptyTotals[reader.series] as Float64Array));
-    });
-    return { entityType, entityId: id, timeMs: tick * bucketMs, values };
+  function snapshotOf(entity: EntityState, tick: number, slab: Float64Slab): FeatureSnapshot {
+    const { readers, windows } = entity.plan;
+    const values = slab.take(readers.length);
+    for (let i = 0; i < readers.length; i++) {
+      const reader = readers[i] as FeatureReader;
+      const state = entity.windows[reader.slot];
+      values[i] = reader.value(state ? state.totals : (emptyTotals[windows[reader.slot] as number] as Float64Array));
+    }
+    return { entityType: entity.plan.entityType, entityId: entity.id, timeMs: tick * tickMs, values };
+  }
+
+  /** Drops windows with no bucket left, and the entity once it has none: its values are all back to empty. */
+  function forgetIfEmpty(entity: EntityState): void {
+    let live = 0;
+    for (let slot = 0; slot < entity.windows.length; slot++) {
+      const state = entity.windows[slot];
+      if (!state) continue;
+      if (state.filledCount === 0 && state.pending.size === 0) entity.windows[slot] = undefined;
+      else live++;
+    }
+    if (live === 0) entities.get(entity.plan.entityType)?.delete(entity.id);
   }
 
   function seal(timeMs: number): readonly FeatureSnapshot[] {
@@ -330,42 +408,102 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
         retiredPositions.add(source);
       }
     }
-    return emitThrough(Math.floor(timeMs / bucketMs));
+    return emitThrough(Math.floor(timeMs / tickMs));
+  }
+
+  /** A bucket's measures while it is pending or inside its window; undefined once it has left. */
+  function bucketOf(state: WindowState, bucket: number): Float64Array | undefined {
+    const pending = state.pending.get(bucket);
+    if (pending) return pending;
+    if (bucket >= state.entered || bucket < state.entered - state.plan.buckets) return undefined;
+    const width = state.plan.measures.length;
+    const base = mod(bucket, state.plan.buckets) * width;
+    return state.ring.subarray(base, base + width);
   }
 
   function takeChanges(): EngineChanges {
     const upserts: BucketState[] = [];
-    const deletions: Omit<BucketState, 'measures'>[] = [];
-    for (const [state, buckets] of dirtyBuckets) {
-      const seriesId = planOf(state).id;
-      for (const bucket of buckets) {
-        const measures = state.buckets.get(bucket);
-        if (measures) upserts.push({ seriesId, entityId: state.entityId, bucket, measures: Float64Array.from(measures) });
-        else deletions.push({ seriesId, entityId: state.entityId, bucket });
+    for (const state of dirtyWindows) {
+      const windowId = state.plan.id;
+      for (const bucket of state.dirty ?? []) {
+        const measures = bucketOf(state, bucket);
+        if (measures) upserts.push({ windowId, entityId: state.entity.id, bucket, measures });
       }
+      state.dirty = undefined;
     }
-    const changed = new Map([...changedPositions].filter((source) => positions.has(source)).map((source) => [source, positions.get(source) as SourcePosition]));
+    const changed = new Map<string, SourcePosition>();
+    for (const source of changedPositions) {
+      const position = positions.get(source);
+      if (position) changed.set(source, { ...position });
+    }
     const retired = [...retiredPositions].filter((source) => !positions.has(source));
-    dirtyBuckets.clear();
+    dirtyWindows.clear();
     changedPositions.clear();
     retiredPositions.clear();
-    return { emittedThroughTick, floorMs, positions: changed, retiredSources: retired, upserts, deletions };
+    return { emittedThroughTick, floorMs, positions: changed, retiredSources: retired, upserts };
   }
 
   function state(): EngineState {
     const buckets: BucketState[] = [];
-    states.forEach((map, series) => {
-      const seriesId = (plan.series[series] as SeriesPlan).id;
-      for (const s of map.values()) {
-        for (const [bucket, measures] of s.buckets) buckets.push({ seriesId, entityId: s.entityId, bucket, measures: Float64Array.from(measures) });
+    for (const byId of entities.values()) {
+      for (const entity of byId.values()) {
+        for (const window of entity.windows) {
+          if (!window) continue;
+          const { id: windowId, buckets: length } = window.plan;
+          const first = window.entered - length;
+          for (let slot = 0; slot < length; slot++) {
+            if (!window.filled[slot]) continue;
+            const bucket = first + mod(slot - first, length);
+            buckets.push({ windowId, entityId: entity.id, bucket, measures: Float64Array.from(bucketOf(window, bucket) as Float64Array) });
+          }
+          for (const [bucket, measures] of window.pending) buckets.push({ windowId, entityId: entity.id, bucket, measures: Float64Array.from(measures) });
+        }
       }
-    });
-    return { emittedThroughTick, floorMs, positions: new Map(positions), buckets };
+    }
+    return { emittedThroughTick, floorMs, positions: new Map([...positions].map(([source, p]) => [source, { ...p }])), buckets };
   }
 
   return { plan, apply, seal, takeChanges, state };
 }
 
-function addInto(target: Float64Array, source: Float64Array, sign: 1 | -1): void {
+interface RequiredFields {
+  readonly keys: readonly string[];
+  readonly numbers: readonly string[];
+}
+
+/** Per event type, the key and numeric fields its windows read. */
+function requiredFields(plan: AggregationPlan): Map<string, RequiredFields> {
+  const required = new Map<string, RequiredFields>();
+  for (const [source, indices] of plan.windowsBySource) {
+    const windows = indices.map((i) => plan.windows[i] as WindowPlan);
+    required.set(source, { keys: [...new Set(windows.flatMap((w) => w.key))], numbers: [...new Set(windows.flatMap((w) => w.numericFields))] });
+  }
+  return required;
+}
+
+function addInto(target: Float64Array, source: ArrayLike<number>, sign: 1 | -1): void {
   for (let i = 0; i < target.length; i++) target[i] = (target[i] as number) + sign * (source[i] as number);
+}
+
+function mod(a: number, n: number): number {
+  return ((a % n) + n) % n;
+}
+
+/**
+ * Hands out views of large Float64Arrays: one small typed array per snapshot
+ * would each get a backing store of its own outside the heap, which made
+ * allocation and garbage collection the engine's main cost.
+ */
+class Float64Slab {
+  #slab = new Float64Array(0);
+  #used = 0;
+
+  take(length: number): Float64Array {
+    if (this.#used + length > this.#slab.length) {
+      this.#slab = new Float64Array(Math.max(length, 1 << 14));
+      this.#used = 0;
+    }
+    this.#used += length;
+    return this.#slab.subarray(this.#used - length, this.#used);
+  }
 }

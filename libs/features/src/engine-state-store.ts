@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { BucketState, EngineChanges, EngineState, SourcePosition } from './aggregation-engine.js';
-import type { AggregationPlan } from './aggregation-plan.js';
+import type { AggregationPlan, WindowPlan } from './aggregation-plan.js';
 import { OnlineStoreError, StateOwnershipLostError, StateVersionMismatchError } from './errors.js';
 
 /** Options of {@link createEngineStateStore}. */
@@ -10,7 +10,7 @@ export interface EngineStateStoreOptions {
   readonly plan: AggregationPlan;
   /** Feature set version; a state saved by another version is refused. */
   readonly version: string;
-  /** Keys are `<prefix>:_state:meta` and `<prefix>:_state:series:<series id>`. Default `features`. */
+  /** Keys are `<prefix>:_state:meta` and `<prefix>:_state:window:<window id>:<day>`. Default `features`. */
   readonly prefix?: string;
 }
 
@@ -42,16 +42,27 @@ export interface EngineStateStore {
 
 /** Bucket fields per HSET, to keep single commands small. */
 const FIELDS_PER_COMMAND = 5_000;
+const DAY_MS = 86_400_000;
 
-/** Creates the store; see {@link EngineStateStore}. */
+/**
+ * Creates the store; see {@link EngineStateStore}. Buckets live in one hash
+ * per window and day (`<prefix>:_state:window:<window id>:<day>`, field
+ * `<bucket>:<entity id>`), so once a day is past its window its whole hash is
+ * deleted with one DEL instead of one HDEL per bucket.
+ */
 export function createEngineStateStore(options: EngineStateStoreOptions): EngineStateStore {
   const { redis, plan, version, prefix = 'features' } = options;
   const metaKey = `${prefix}:_state:meta`;
-  const seriesKey = (seriesId: string) => `${prefix}:_state:series:${seriesId}`;
-  const bucketField = (bucket: number, entityId: string) => `${bucket}:${entityId}`;
+  const dayKey = (windowId: string, day: number) => `${prefix}:_state:window:${windowId}:${day}`;
+  const dayOf = (window: WindowPlan, bucket: number) => Math.floor((bucket * window.bucketMs) / DAY_MS);
+  const windowsById = new Map(plan.windows.map((w) => [w.id, w]));
+  /** Days with a bucket hash, per window id, as last committed. */
+  let liveDays = new Map<string, readonly number[]>();
 
-  async function load(): Promise<EngineState | undefined> {
-    const meta = await redis.hgetall(metaKey);
+  const parseDays = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
+
+  async function load(meta: Record<string, string>): Promise<EngineState | undefined> {
+    liveDays = new Map(plan.windows.map((w) => [w.id, parseDays(meta[`days:${w.id}`])]));
     if (meta['tick'] === undefined) return undefined;
     const positions = new Map<string, SourcePosition>();
     for (const [field, value] of Object.entries(meta)) {
@@ -60,43 +71,50 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
       positions.set(field.slice('source:'.length), { offset: BigInt(offset as string), maxEventTimeMs: Number(maxEventTimeMs) });
     }
     const buckets: BucketState[] = [];
-    for (const { id: seriesId } of plan.series) {
-      for (const [field, value] of Object.entries(await redis.hgetall(seriesKey(seriesId)))) {
-        const colon = field.indexOf(':');
-        buckets.push({
-          seriesId,
-          entityId: field.slice(colon + 1),
-          bucket: Number(field.slice(0, colon)),
-          measures: Float64Array.from(value.split(','), Number),
-        });
+    for (const [windowId, days] of liveDays) {
+      for (const day of days) {
+        for (const [field, value] of Object.entries(await redis.hgetall(dayKey(windowId, day)))) {
+          const colon = field.indexOf(':');
+          buckets.push({ windowId, entityId: field.slice(colon + 1), bucket: Number(field.slice(0, colon)), measures: Float64Array.from(value.split(','), Number) });
+        }
       }
     }
     return { emittedThroughTick: Number(meta['tick']), floorMs: Number(meta['floor']), positions, buckets };
   }
 
-  function queueChanges(multi: ChainableCommander, changes: EngineChanges): void {
+  /** Queues the writes of `changes`; returns the day lists to remember once they are committed. */
+  function queueChanges(multi: ChainableCommander, changes: EngineChanges): Map<string, readonly number[]> {
     const meta: string[] = ['version', version, 'tick', String(changes.emittedThroughTick), 'floor', String(changes.floorMs)];
     for (const [source, position] of changes.positions) meta.push(`source:${source}`, `${position.offset},${position.maxEventTimeMs}`);
+    const fieldsByKey = new Map<string, string[]>();
+    const touchedDays = new Map<string, Set<number>>(plan.windows.map((w) => [w.id, new Set(liveDays.get(w.id))]));
+    for (const { windowId, entityId, bucket, measures } of changes.upserts) {
+      const day = dayOf(windowsById.get(windowId) as WindowPlan, bucket);
+      touchedDays.get(windowId)?.add(day);
+      const key = dayKey(windowId, day);
+      const fields = fieldsByKey.get(key) ?? [];
+      fields.push(`${bucket}:${entityId}`, measures.join(','));
+      fieldsByKey.set(key, fields);
+    }
+    for (const [key, fields] of fieldsByKey) {
+      for (let i = 0; i < fields.length; i += 2 * FIELDS_PER_COMMAND) multi.hset(key, ...fields.slice(i, i + 2 * FIELDS_PER_COMMAND));
+    }
+    const nextDays = new Map<string, readonly number[]>();
+    const deadKeys: string[] = [];
+    for (const window of plan.windows) {
+      // A bucket is dead once the boundary emitted is a window length past its end: see EngineChanges.upserts.
+      const firstLiveBucket = Math.floor((changes.emittedThroughTick * plan.tickMs) / window.bucketMs) - window.buckets;
+      const firstLiveDay = Number.isFinite(firstLiveBucket) ? dayOf(window, firstLiveBucket) : Number.NEGATIVE_INFINITY;
+      const days = [...(touchedDays.get(window.id) ?? [])].sort((a, b) => a - b);
+      for (const day of days) if (day < firstLiveDay) deadKeys.push(dayKey(window.id, day));
+      const live = days.filter((day) => day >= firstLiveDay);
+      nextDays.set(window.id, live);
+      meta.push(`days:${window.id}`, live.join(','));
+    }
+    if (deadKeys.length > 0) multi.del(...deadKeys);
     multi.hset(metaKey, ...meta);
     if (changes.retiredSources.length > 0) multi.hdel(metaKey, ...changes.retiredSources.map((source) => `source:${source}`));
-    const upserts = new Map<string, string[]>();
-    for (const { seriesId, entityId, bucket, measures } of changes.upserts) {
-      const fields = upserts.get(seriesId) ?? [];
-      fields.push(bucketField(bucket, entityId), measures.join(','));
-      upserts.set(seriesId, fields);
-    }
-    for (const [seriesId, fields] of upserts) {
-      for (let i = 0; i < fields.length; i += 2 * FIELDS_PER_COMMAND) multi.hset(seriesKey(seriesId), ...fields.slice(i, i + 2 * FIELDS_PER_COMMAND));
-    }
-    const deletions = new Map<string, string[]>();
-    for (const { seriesId, entityId, bucket } of changes.deletions) {
-      const fields = deletions.get(seriesId) ?? [];
-      fields.push(bucketField(bucket, entityId));
-      deletions.set(seriesId, fields);
-    }
-    for (const [seriesId, fields] of deletions) {
-      for (let i = 0; i < fields.length; i += FIELDS_PER_COMMAND) multi.hdel(seriesKey(seriesId), ...fields.slice(i, i + FIELDS_PER_COMMAND));
-    }
+    return nextDays;
   }
 
   return {
@@ -105,7 +123,7 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
         const savedVersion = await redis.hget(metaKey, 'version');
         if (savedVersion !== null && savedVersion !== version) throw new StateVersionMismatchError(savedVersion, version);
         const epoch = await redis.hincrby(metaKey, 'epoch', 1);
-        return { epoch, state: await load() };
+        return { epoch, state: await load(await redis.hgetall(metaKey)) };
       } catch (error) {
         if (error instanceof StateVersionMismatchError) throw error;
         throw new OnlineStoreError('state load', error);
@@ -113,6 +131,7 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
     },
     async commit(epoch, changes, queueAlso) {
       let results: [error: Error | null, result: unknown][] | null;
+      let nextDays: Map<string, readonly number[]>;
       try {
         await redis.watch(metaKey);
         const owner = Number(await redis.hget(metaKey, 'epoch'));
@@ -121,7 +140,7 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
           throw new StateOwnershipLostError(epoch, owner);
         }
         const multi = redis.multi();
-        queueChanges(multi, changes);
+        nextDays = queueChanges(multi, changes);
         queueAlso?.(multi);
         results = await multi.exec();
       } catch (error) {
@@ -132,10 +151,14 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
       if (results === null) throw new StateOwnershipLostError(epoch, Number(await redis.hget(metaKey, 'epoch')));
       const failed = results.find(([error]) => error);
       if (failed) throw new OnlineStoreError('state commit', failed[0]);
+      liveDays = nextDays;
     },
     async clear() {
       try {
-        await redis.del(metaKey, ...plan.series.map((s) => seriesKey(s.id)));
+        const meta = await redis.hgetall(metaKey);
+        const keys = plan.windows.flatMap((w) => parseDays(meta[`days:${w.id}`]).map((day) => dayKey(w.id, day)));
+        await redis.del(metaKey, ...keys);
+        liveDays = new Map();
       } catch (error) {
         throw new OnlineStoreError('state clear', error);
       }

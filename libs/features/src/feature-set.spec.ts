@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, defineFeatureSet, entityId, mean, shareAtLeast, type FeatureDefinition, type FeatureNameOf } from './index.js';
+import { count, defaultBucketMs, defineFeatureSet, entityId, mean, shareAtLeast, type FeatureDefinition, type FeatureNameOf } from './index.js';
 
 const MINUTE_MS = 60_000;
 
@@ -41,7 +41,8 @@ describe('defineFeatureSet()', () => {
     ];
     const versions = variants.map((features) => defineFeatureSet({ features }).version);
     expect(new Set([base, ...versions]).size).toBe(variants.length + 1);
-    expect(defineFeatureSet({ features: [departures, lateShare], bucketMs: 5 * MINUTE_MS }).version).not.toBe(base);
+    expect(defineFeatureSet({ features: [departures, { ...lateShare, bucketMs: 5 * MINUTE_MS }] }).version).not.toBe(base);
+    expect(defineFeatureSet({ features: [departures, { ...lateShare, bucketMs: MINUTE_MS }] }).version).toBe(base);
   });
 
   it('lists each entity type and its features in declaration order', () => {
@@ -56,6 +57,7 @@ describe('defineFeatureSet()', () => {
   it('rejects names that cannot be columns, windows off the bucket grid and duplicates', () => {
     expect(() => defineFeatureSet({ features: [{ ...departures, name: 'Departures-1h' }] })).toThrow(/lower snake case/);
     expect(() => defineFeatureSet({ features: [{ ...departures, windowMs: 90_000 }] })).toThrow(/multiple of bucketMs/);
+    expect(() => defineFeatureSet({ features: [{ ...departures, bucketMs: 7 * MINUTE_MS }] })).toThrow(/multiple of bucketMs/);
     expect(() => defineFeatureSet({ features: [departures, departures] })).toThrow(/declared twice/);
     expect(() => defineFeatureSet({ features: [{ ...departures, key: [] }] })).toThrow(/key/);
     expect(() => defineFeatureSet({ features: [{ ...departures, ttlMs: 0 }] })).toThrow(/ttlMs/);
@@ -65,6 +67,15 @@ describe('defineFeatureSet()', () => {
     const set = defineFeatureSet({ features: [{ ...departures, name: 'departures_1h', entity: 'airport' }, { ...lateShare, name: 'late_share_1h', entity: 'route' }] as const });
     const airportFeature: FeatureNameOf<typeof set.features, 'airport'> = 'departures_1h';
     expect(set.featuresOf('airport').map((f) => f.name)).toEqual([airportFeature]);
+  });
+});
+
+describe('defaultBucketMs()', () => {
+  it('picks the coarsest standard width that still gives a window 60 buckets', () => {
+    expect(defaultBucketMs(60 * MINUTE_MS)).toBe(MINUTE_MS);
+    expect(defaultBucketMs(24 * 60 * MINUTE_MS)).toBe(15 * MINUTE_MS);
+    expect(defaultBucketMs(7 * 24 * 60 * MINUTE_MS)).toBe(60 * MINUTE_MS);
+    expect(defaultBucketMs(10 * MINUTE_MS)).toBe(MINUTE_MS);
   });
 });
 

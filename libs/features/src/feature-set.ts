@@ -17,8 +17,14 @@ export interface FeatureDefinition<Name extends string = string, Entity extends 
   /** Event fields whose values, joined by {@link entityId}, identify the entity, e.g. `['origin']`. */
   readonly key: readonly string[];
   readonly aggregation: Aggregation;
-  /** Length of the sliding event-time window; a multiple of the set's `bucketMs`. */
+  /** Length of the sliding event-time window; a multiple of its bucket width. */
   readonly windowMs: number;
+  /**
+   * Width of the time buckets the window slides by: the value at a moment
+   * aggregates the events in [B − windowMs, B) for the latest bucket boundary
+   * B at or before it. Default {@link defaultBucketMs}.
+   */
+  readonly bucketMs?: number;
   /** How long after its event time a value may be served (online) or joined (training); older means missing. */
   readonly ttlMs: number;
   /** What the feature means; documentation only, not part of the version. */
@@ -28,18 +34,11 @@ export interface FeatureDefinition<Name extends string = string, Entity extends 
 /** Options of {@link defineFeatureSet}. */
 export interface FeatureSetOptions<Definitions extends readonly FeatureDefinition[]> {
   readonly features: Definitions;
-  /**
-   * Width of the time buckets every window is made of, and the step at which
-   * values are materialized. Default 60 000 (one minute, the resolution of the
-   * flights data, so windows are exact).
-   */
-  readonly bucketMs?: number;
 }
 
 /** A validated, versioned set of feature definitions. */
 export interface FeatureSet<Definitions extends readonly FeatureDefinition[] = readonly FeatureDefinition[]> {
   readonly features: Definitions;
-  readonly bucketMs: number;
   /** 16 hex digits of a SHA-256 over every definition (descriptions excepted): changes when any definition does. */
   readonly version: string;
   /** Entity types in order of first declaration. */
@@ -59,6 +58,27 @@ export type FeatureNameOf<Definitions extends readonly FeatureDefinition[], Enti
 
 const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
+const MINUTE_MS = 60_000;
+/** Bucket widths the default picks from: 1 min, 5 min, 15 min, 1 h, 1 day. */
+const STANDARD_BUCKETS_MS = [MINUTE_MS, 5 * MINUTE_MS, 15 * MINUTE_MS, 60 * MINUTE_MS, 24 * 60 * MINUTE_MS];
+
+/**
+ * The default bucket width of a window: the coarsest of 1 min, 5 min, 15 min,
+ * 1 h, 1 day that still cuts it into at least 60 buckets (1 h → 1 min, 24 h →
+ * 15 min, 7 d → 1 h), else 1 min. A window's edge is thus never more than
+ * 1/60 of it from exact, while long windows keep few buckets and change —
+ * and are written — at most once per bucket.
+ */
+export function defaultBucketMs(windowMs: number): number {
+  const fitting = STANDARD_BUCKETS_MS.filter((bucketMs) => windowMs % bucketMs === 0 && windowMs / bucketMs >= 60);
+  return fitting.at(-1) ?? MINUTE_MS;
+}
+
+/** A definition's bucket width: its own, or {@link defaultBucketMs} of its window. */
+export function bucketMsOf(feature: FeatureDefinition): number {
+  return feature.bucketMs ?? defaultBucketMs(feature.windowMs);
+}
+
 /** The separator of multi-field entity ids, e.g. route `ORD-LAX`. */
 export const ENTITY_ID_SEPARATOR = '-';
 
@@ -75,12 +95,11 @@ export function entityId(...parts: readonly string[]): string {
 export function defineFeatureSet<const Definitions extends readonly FeatureDefinition[]>(
   options: FeatureSetOptions<Definitions>,
 ): FeatureSet<Definitions> {
-  const { features, bucketMs = 60_000 } = options;
-  if (!Number.isInteger(bucketMs) || bucketMs <= 0) throw new InvalidFeatureDefinitionError(`bucketMs must be a positive integer, got ${bucketMs}`);
+  const { features } = options;
   if (features.length === 0) throw new InvalidFeatureDefinitionError('a feature set needs at least one feature');
   const names = new Set<string>();
   for (const feature of features) {
-    validateDefinition(feature, bucketMs);
+    validateDefinition(feature);
     if (names.has(feature.name)) throw new InvalidFeatureDefinitionError(`feature ${feature.name} is declared twice`, feature.name);
     names.add(feature.name);
   }
@@ -92,8 +111,7 @@ export function defineFeatureSet<const Definitions extends readonly FeatureDefin
   }
   return {
     features,
-    bucketMs,
-    version: featureSetVersion(features, bucketMs),
+    version: featureSetVersion(features),
     entityTypes: [...byEntity.keys()] as EntityTypeOf<Definitions>[],
     featuresOf(entityType) {
       const list = byEntity.get(entityType);
@@ -103,7 +121,7 @@ export function defineFeatureSet<const Definitions extends readonly FeatureDefin
   };
 }
 
-function validateDefinition(feature: FeatureDefinition, bucketMs: number): void {
+function validateDefinition(feature: FeatureDefinition): void {
   const fail = (message: string) => {
     throw new InvalidFeatureDefinitionError(`feature ${feature.name}: ${message}`, feature.name);
   };
@@ -111,6 +129,8 @@ function validateDefinition(feature: FeatureDefinition, bucketMs: number): void 
   if (!IDENTIFIER.test(feature.entity)) fail(`entity type ${feature.entity} must be lower snake case`);
   if (feature.source.trim() === '') fail('source event type is empty');
   if (feature.key.length === 0 || feature.key.some((field) => field.trim() === '')) fail('key needs at least one non-empty field');
+  const bucketMs = bucketMsOf(feature);
+  if (!Number.isInteger(bucketMs) || bucketMs <= 0 || bucketMs % 1000 !== 0) fail(`bucketMs ${bucketMs} must be a positive whole number of seconds`);
   if (!Number.isInteger(feature.windowMs) || feature.windowMs <= 0 || feature.windowMs % bucketMs !== 0) {
     fail(`windowMs ${feature.windowMs} must be a positive multiple of bucketMs ${bucketMs}`);
   }
@@ -120,12 +140,12 @@ function validateDefinition(feature: FeatureDefinition, bucketMs: number): void 
   if (aggregation.kind === 'shareAtLeast' && !Number.isFinite(aggregation.threshold)) fail('threshold must be finite');
 }
 
-/** SHA-256 of the canonical JSON of the definitions sorted by name, without descriptions. */
-function featureSetVersion(features: readonly FeatureDefinition[], bucketMs: number): string {
+/** SHA-256 of the canonical JSON of the definitions sorted by name, bucket widths resolved, descriptions left out. */
+function featureSetVersion(features: readonly FeatureDefinition[]): string {
   const definitions = [...features]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(({ description: _description, ...definition }) => definition);
-  return createHash('sha256').update(canonicalJson({ bucketMs, definitions })).digest('hex').slice(0, 16);
+    .map(({ description: _description, ...definition }) => ({ ...definition, bucketMs: bucketMsOf(definition) }));
+  return createHash('sha256').update(canonicalJson(definitions)).digest('hex').slice(0, 16);
 }
 
 /** JSON with object keys sorted, so equal values always hash equally. */

@@ -41,6 +41,8 @@ export type { FeatureEvent, FeatureRecord } from './feature-event.js';
 export { createFeatureProcessor, type FeatureProcessor, type FeatureProcessorOptions, type ProcessResult } from './feature-processor.js';
 export {
   ENTITY_ID_SEPARATOR,
+  bucketMsOf,
+  defaultBucketMs,
   defineFeatureSet,
   entityId,
   type EntityTypeOf,
