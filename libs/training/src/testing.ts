@@ -15,3 +15,4 @@ export {
   type GeneratedFlightsOptions,
 } from './testing/generated-flights.js';
 export { writeFlightFixtures, type FlightFixtures, type FlightFixturesOptions } from './testing/flight-fixtures.js';
+export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './testing/service-process.js';
