@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fromBinary } from '@bufbuild/protobuf';
 import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@tributary/config';
@@ -15,7 +12,7 @@ import { createOnnxPredictor } from '@tributary/ml';
 import { createLogger } from '@tributary/observability';
 import { createLifecycle } from '@tributary/runtime';
 import { TRAINER_TAGS, timeWindowOf, type TrainingRunResult } from '@tributary/training';
-import { writeFlightFixtures } from '@tributary/training/testing';
+import { startServiceProcess, writeFlightFixtures, type ServiceProcess } from '@tributary/training/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainerConfigSchema } from './config.js';
@@ -33,10 +30,10 @@ const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined }
 const day = (d: number, hour = 0) => Date.UTC(2001, 0, d, hour);
 
 /** The registry service as its own process (apps do not import each other), on a free port and a key prefix of this test's. */
-async function startRegistryProcess(artifactDirectory: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', new URL('../../registry/src/main.ts', import.meta.url).pathname], {
+async function startRegistryProcess(artifactDirectory: string): Promise<ServiceProcess & { address: string }> {
+  const registry = await startServiceProcess({
+    entry: new URL('../../registry/src/main.ts', import.meta.url),
     env: {
-      ...process.env,
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: '0',
       OPS_HOST: '127.0.0.1',
@@ -46,21 +43,13 @@ async function startRegistryProcess(artifactDirectory: string): Promise<{ child:
       REGISTRY_APPROVAL_EXEMPT_MODELS: MODEL,
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    readyMessage: 'registry serving',
   });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    const entry = JSON.parse(line) as { msg?: string; grpcPort?: number };
-    if (entry.msg === 'registry serving') {
-      lines.on('line', () => undefined);
-      return { child, address: `127.0.0.1:${entry.grpcPort}` };
-    }
-  }
-  throw new Error('the registry process exited before serving');
+  return { ...registry, address: `127.0.0.1:${String(registry.ready['grpcPort'])}` };
 }
 
 describe('trainer service', () => {
-  let registry: { child: ChildProcess; address: string };
+  let registry: ServiceProcess & { address: string };
   let artifactDirectory: string;
   let requestsTopic: string;
   let dlqTopic: string;
@@ -96,8 +85,7 @@ describe('trainer service', () => {
 
   afterAll(async () => {
     await lifecycle.shutdown();
-    registry?.child.kill('SIGTERM');
-    if (registry && registry.child.exitCode === null) await once(registry.child, 'exit');
+    await registry?.stop();
     await testTopics.deleteAll();
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
     await clickhouse.close();
