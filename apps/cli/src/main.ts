@@ -7,9 +7,11 @@ import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerInfraCommand } from './commands/infra.js';
 import { registerPublishCommand } from './commands/publish.js';
+import { registerTrainCommand } from './commands/train.js';
 
 const program = new Command('tributary').description('Tributary: an event-driven ML platform, from the command line.');
 registerDemoCommand(program);
 registerInfraCommand(program);
 registerPublishCommand(program);
+registerTrainCommand(program);
 await program.parseAsync();
