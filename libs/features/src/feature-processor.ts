@@ -51,6 +51,8 @@ export interface FeatureProcessor {
   process(records: readonly FeatureRecord[]): Promise<ProcessResult>;
   /** Seals the engine at `timeMs` (see {@link AggregationEngine.seal}) and writes what it emits. */
   seal(timeMs: number): Promise<number>;
+  /** Deletes the saved aggregation state (not the stores' values), e.g. before a backfill replaces everything. */
+  clearState(): Promise<void>;
 }
 
 /** Creates a processor; see {@link FeatureProcessor}. */
@@ -128,6 +130,10 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
         stopTimer();
         return { ...result, snapshots: snapshots.length };
       });
+    },
+    async clearState() {
+      await stateStore.clear();
+      owned = undefined;
     },
     seal(timeMs) {
       return withEngine(async (epoch, engine) => {

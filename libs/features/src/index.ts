@@ -15,6 +15,7 @@ export {
   type ShareAtLeastAggregation,
   type SumAggregation,
 } from './aggregation.js';
+export { backfill, type BackfillOptions, type BackfillProgress } from './backfill.js';
 export {
   createAggregationEngine,
   type AggregationEngine,

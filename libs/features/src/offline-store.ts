@@ -35,6 +35,8 @@ export interface OfflineStore<Definitions extends readonly FeatureDefinition[]> 
   ensureSchema(): Promise<void>;
   /** Inserts snapshots in RowBinary batches, stamped with the feature set version. */
   write(snapshots: readonly FeatureSnapshot[]): Promise<void>;
+  /** Deletes every row of this feature set version (waits for the mutation), e.g. before a backfill rebuilds them. */
+  deleteVersion(): Promise<void>;
   /** A point-in-time correct training set; see {@link TrainingSetRequest}. */
   buildTrainingSet(request: TrainingSetRequest<Definitions>): Promise<TrainingSet>;
 }
@@ -112,6 +114,19 @@ export function createOfflineStore<Definitions extends readonly FeatureDefinitio
       }
       for (const [entityType, rows] of byEntity) await insert(entityType, rows);
       metrics.snapshotsWritten.inc({ store: 'offline' }, snapshots.length);
+    },
+    async deleteVersion() {
+      try {
+        for (const entityType of featureSet.entityTypes) {
+          await client.command({
+            query: `ALTER TABLE ${tableOf(entityType)} DELETE WHERE version = {version:String}`,
+            query_params: { version: featureSet.version },
+            clickhouse_settings: { mutations_sync: '2' },
+          });
+        }
+      } catch (error) {
+        throw new OfflineStoreError('delete version', error);
+      }
     },
     buildTrainingSet(request) {
       return buildTrainingSet({ client, featureSet, tableOf }, request);

@@ -53,8 +53,10 @@ export interface OnlineStore<Definitions extends readonly FeatureDefinition[]> {
   ): Promise<FeatureVector<FeatureNameOf<Definitions, Entity>>[]>;
   /** Writes the latest snapshot of each entity in one pipeline. */
   write(snapshots: readonly FeatureSnapshot[]): Promise<void>;
-  /** Adds the commands of {@link write} to a pipeline or MULTI the caller executes. */
+  /** Adds the commands of {@link write} to a pipeline or MULTI the caller executes; returns the number of entities written. */
   queueWrites(chain: ChainableCommander, snapshots: readonly FeatureSnapshot[]): number;
+  /** Deletes every entity hash under the prefix, e.g. before a backfill rebuilds them. */
+  clear(): Promise<number>;
 }
 
 /**
@@ -190,6 +192,23 @@ export function createOnlineStore<Definitions extends readonly FeatureDefinition
       metrics.snapshotsWritten.inc({ store: 'online' }, written);
     },
     queueWrites,
+    async clear() {
+      let deleted = 0;
+      try {
+        for (const entityType of layouts.keys()) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:${entityType}:*`, 'COUNT', 1000);
+            if (keys.length > 0) deleted += await redis.del(...keys);
+            cursor = next;
+          } while (cursor !== '0');
+        }
+      } catch (error) {
+        throw new OnlineStoreError('clear', error);
+      }
+      expirySetAtMs.clear();
+      return deleted;
+    },
   };
 }
 
