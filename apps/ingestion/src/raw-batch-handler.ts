@@ -1,5 +1,5 @@
 import type { Ingestor } from '@tributary/ingest';
-import type { BatchHandler } from '@tributary/kafka';
+import { CloudEventHeader, type BatchHandler } from '@tributary/kafka';
 import type { RejectPublisher } from './reject-publisher.js';
 
 /** Options of {@link createRawBatchHandler}. */
@@ -20,10 +20,9 @@ export interface RawBatchHandlerOptions {
 export function createRawBatchHandler(options: RawBatchHandlerOptions): BatchHandler<Uint8Array> {
   const { ingestor, publishRejects, groupId } = options;
   return async (records) => {
-    const contentType = 'content-type';
     const result = await ingestor.ingestRecords(
       records.map((record) => {
-        const type = record.headers[contentType];
+        const type = record.headers[CloudEventHeader.contentType];
         return type === undefined ? { value: record.value } : { value: record.value, contentType: type };
       }),
     );
