@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createAggregationEngine, createOfflineStore, flightFeatureSet, type FeatureRecord, type FeatureSnapshot, type OfflineStore } from '@tributary/features';
+import { createAggregationEngine, createOfflineStore, flightFeatureSet, type FeatureRecord, type OfflineStore } from '@tributary/features';
 import { readFlights, toEventMessage, toFlightEvents, type Flight, type FlightEvent } from '@tributary/flights';
 import { createRawEventStore } from '@tributary/ingest';
 
@@ -14,6 +14,10 @@ export interface FlightFixturesOptions {
   readonly toMs: number;
   /** Keep every n-th flight of the dataset, for a small yet spread-out slice. Default 1 (all). */
   readonly everyNth?: number;
+  /** Events written per batch (raw table, aggregation, offline store). Default 100 000. */
+  readonly batchSize?: number;
+  /** Called after each batch. */
+  readonly onProgress?: (progress: { readonly flights: number; readonly events: number; readonly snapshots: number }) => void;
 }
 
 /** What {@link writeFlightFixtures} wrote. */
@@ -28,26 +32,47 @@ export interface FlightFixtures {
  * way the data plane would: every departure and arrival into the raw events
  * table (through ingestion's own store), and the feature snapshots the
  * aggregation engine computes from those events into the offline store.
+ * Streams in batches, so the whole dataset fits (the training benchmark).
  */
 export async function writeFlightFixtures(options: FlightFixturesOptions): Promise<FlightFixtures> {
-  const { client, database, fromMs, toMs, everyNth = 1 } = options;
-  const sample: Flight[] = [];
-  let index = 0;
-  for await (const flight of readFlights({ fromMs, toMs })) if (index++ % everyNth === 0) sample.push(flight);
-  const events: FlightEvent[] = [];
-  for await (const event of toFlightEvents(fromArray(sample))) events.push(event);
-
+  const { client, database, fromMs, toMs, everyNth = 1, batchSize = 100_000, onProgress } = options;
   const raw = createRawEventStore({ client, database });
   await raw.ensureSchema();
-  await raw.write(events.map((event) => toEventMessage(event)));
-
   const offlineStore = createOfflineStore({ client, featureSet: flightFeatureSet, database });
   await offlineStore.ensureSchema();
   const engine = createAggregationEngine({ featureSet: flightFeatureSet });
-  const records: FeatureRecord[] = events.map((event, i) => ({ source: 'fixture', offset: BigInt(i), event: featureEvent(event) }));
-  const snapshots: FeatureSnapshot[] = [...engine.apply(records).snapshots, ...engine.seal(toMs + 2 * 86_400_000)];
-  await offlineStore.write(snapshots);
-  return { flights: sample.length, snapshots: snapshots.length, offlineStore };
+  const sample = { flights: 0 };
+  let events = 0;
+  let snapshots = 0;
+  let batch: FlightEvent[] = [];
+  const flush = async () => {
+    const records: FeatureRecord[] = batch.map((event, i) => ({ source: 'fixture', offset: BigInt(events + i), event: featureEvent(event) }));
+    const written = engine.apply(records).snapshots;
+    // Both stores in parallel: the raw table and the offline store are independent.
+    await Promise.all([raw.write(batch.map((event) => toEventMessage(event))), offlineStore.write(written)]);
+    events += batch.length;
+    snapshots += written.length;
+    batch = [];
+    onProgress?.({ flights: sample.flights, events, snapshots });
+  };
+  for await (const event of toFlightEvents(everyNthFlight(readFlights({ fromMs, toMs }), everyNth, sample))) {
+    batch.push(event);
+    if (batch.length >= batchSize) await flush();
+  }
+  if (batch.length > 0) await flush();
+  const sealed = engine.seal(toMs + 2 * 86_400_000);
+  await offlineStore.write(sealed);
+  return { flights: sample.flights, snapshots: snapshots + sealed.length, offlineStore };
+}
+
+/** Every n-th flight of a stream, counting those kept. */
+async function* everyNthFlight(flights: AsyncIterable<Flight>, n: number, kept: { flights: number }): AsyncGenerator<Flight> {
+  let index = 0;
+  for await (const flight of flights) {
+    if (index++ % n !== 0) continue;
+    kept.flights++;
+    yield flight;
+  }
 }
 
 function featureEvent(event: FlightEvent): FeatureRecord['event'] {
@@ -58,8 +83,4 @@ function featureEvent(event: FlightEvent): FeatureRecord['event'] {
     timeMs: event.eventTimeMs,
     fields: event.type === 'flight.departed' ? { ...common, distanceMiles: event.distanceMiles } : { ...common, arrivalDelayMinutes: event.arrivalDelayMinutes },
   };
-}
-
-async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
 }
