@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { ModelVersion, ReferenceProfile, TrainingRequest } from '@tributary/contracts';
 import { buildReferenceProfile } from '@tributary/drift';
 import { Code, TributaryError } from '@tributary/errors';
@@ -85,7 +86,8 @@ interface Candidate {
   profile?: ReferenceProfile;
 }
 
-const fallbackPackageVersion = '0.1.0';
+/** This package's version: the code version of runs where `GIT_REVISION` is unset. */
+const packageVersion = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /**
  * One training run, stage by stage: labels for the windows, the point-in-time
@@ -186,7 +188,7 @@ async function train(request: TrainingRequest, plan: TrainingPlan, deps: Trainin
   });
   for (const c of candidates) logger.info({ role: c.role, auc: c.evaluation.auc, logLoss: c.evaluation.logLoss, brier: c.evaluation.brier }, 'holdout evaluation');
 
-  const codeVersion = deps.codeVersion ?? (process.env['GIT_REVISION']?.trim() || `training@${fallbackPackageVersion}`);
+  const codeVersion = deps.codeVersion ?? (process.env['GIT_REVISION']?.trim() || `training@${packageVersion}`);
   await run.stage('exporting', async (report) => {
     for (const [i, c] of candidates.entries()) {
       c.artifact = exportOnnx(c.model, {
