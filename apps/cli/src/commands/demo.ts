@@ -5,11 +5,17 @@ import { allTopics, createKafkaClient, ensureTopics } from '@tributary/kafka';
 import { createLogger } from '@tributary/observability';
 import { bringInfraUp } from './infra.js';
 import { formatSeconds } from './infra-output.js';
+import { replayFlights, waitForIngestion } from './demo-replay.js';
 import { runAction } from './run-action.js';
+import { positiveInteger } from './arguments.js';
 
 interface DemoOptions {
   readonly keepRunning: boolean;
+  readonly flights: number;
 }
+
+const count = (n: number) => n.toLocaleString('en-US');
+const listCounts = (counts: ReadonlyMap<string, number>) => [...counts].map(([key, n]) => `${key} ${count(n)}`).join(', ') || 'none';
 
 function heading(step: string): void {
   console.log(`\n━━ ${step}`);
@@ -49,8 +55,9 @@ function untilInterrupted(): Promise<void> {
 
 /**
  * The main job: the local servers, the topics, every service from its build,
- * and what each reports about itself. Later stages add the replay, training,
- * promotion, predictions and drift to this same run.
+ * what each reports about itself, and a slice of the flights dataset replayed
+ * through ingestion. Later stages add training, promotion, predictions and
+ * drift to this same run.
  */
 async function runDemo(options: DemoOptions): Promise<number> {
   const startedAt = performance.now();
@@ -71,16 +78,28 @@ async function runDemo(options: DemoOptions): Promise<number> {
     const readiness = await services.readiness();
     for (const line of readiness.map(formatReadiness)) console.log(line);
 
+    heading(`5. Replay: the first ${count(options.flights)} flights of 2001 into events.raw, through ingestion`);
+    const published = await replayFlights(options.flights);
+    const ingestion = services.services.find((s) => s.name === 'ingestion');
+    const outcome = ingestion ? await waitForIngestion(ingestion.opsPort, published, 120_000) : undefined;
+    console.log(`published ${count(published)} events (flight.departed + flight.arrived, in event-time order)`);
+    if (outcome) {
+      console.log(`accepted   ${listCounts(outcome.acceptedByType)} → events.validated and ClickHouse events_raw`);
+      console.log(`rejected   ${listCounts(outcome.rejectedByReason)} → events.dlq, each with its reason`);
+      console.log(`duplicates ${count(outcome.duplicates)} (ids already ingested, e.g. by an earlier demo run)`);
+    }
+
     heading('What happened');
     const ready = readiness.filter((r) => r.ready).length;
     console.log(`Kafka, ClickHouse and Redis run on loopback; ${allTopics.length} topics exist; ${ready} of ${readiness.length} services are ready.`);
+    if (outcome) console.log(`Ingestion accounted for ${count(outcome.handled)} of ${count(published)} replayed events.`);
     console.log(`Service logs: ${logDir}/<service>.log. Metrics: http://127.0.0.1:<ops port>/metrics.`);
     console.log(`Took ${formatSeconds(performance.now() - startedAt)}.`);
     if (options.keepRunning) {
       console.log('\nServices keep running; Ctrl-C stops them (the local servers keep running: `npm run infra:down`).');
       await untilInterrupted();
     }
-    return ready === readiness.length ? 0 : 1;
+    return ready === readiness.length && outcome !== undefined && outcome.handled >= published ? 0 : 1;
   } finally {
     if (services) {
       const stops = await services.stop();
@@ -95,5 +114,6 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('start local Kafka, ClickHouse and Redis and every service, and show what happened')
     .option('--keep-running', 'leave the services running until Ctrl-C', false)
+    .option('--flights <count>', 'how many flights of the dataset to replay (2 events each)', positiveInteger, 5000)
     .action(runAction(runDemo));
 }

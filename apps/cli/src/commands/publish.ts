@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { TributaryError } from '@tributary/errors';
 import { encodeFlightEvent, replayFlightEvents, type RawEventFormat, type ReplayFlightEventsOptions, type ReplayProgress } from '@tributary/flights';
 import { createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition, type TypedProducer } from '@tributary/kafka';
+import { positiveInteger } from './arguments.js';
 
 /** Options of {@link publishFlights}: the slice, the pace, and where the records go. */
 export interface PublishFlightsOptions extends Omit<ReplayFlightEventsOptions, 'send'> {
@@ -46,12 +47,6 @@ interface PublishCommandOptions {
   readonly format: RawEventFormat;
   readonly batchSize: number;
   readonly topic: string;
-}
-
-function positiveInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError('expected a positive integer');
-  return value;
 }
 
 /** `2001-02-01` or `2001-02-01T06:30`: a naive local time, read as if UTC like the dataset's. */
