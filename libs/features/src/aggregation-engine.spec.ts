@@ -117,6 +117,16 @@ describe('createAggregationEngine()', () => {
     expect(engine.apply([arrived(2, 1.5, 0, 'JFK', 'p1')]).accepted).toBe(1);
   });
 
+  it('holds the watermark for a declared source until it delivers, and not for an idle one', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 0, sources: ['p0', 'p1'] });
+    expect(engine.apply([arrived(0, 0, 0, 'ORD', 'p0'), arrived(1, 30, 0, 'ORD', 'p0')]).snapshots).toEqual([]);
+    const held = engine.apply([arrived(0, 5, 0, 'JFK', 'p1')]);
+    expect(held).toMatchObject({ accepted: 1, rejected: [] });
+    expect(held.snapshots.map((s) => (s.timeMs - T0) / MINUTE_MS)).toEqual([1]);
+    const idle = engine.apply([arrived(2, 40, 0, 'ORD', 'p0')], { isIdle: (source) => source === 'p1' });
+    expect(idle.snapshots.map((s) => (s.timeMs - T0) / MINUTE_MS)).toEqual([6, 11, 16, 31, 36]);
+  });
+
   it('rejects events missing a key or numeric field as invalid', () => {
     const engine = createAggregationEngine({ featureSet: tenMinutes });
     const noDelay: FeatureRecord = { source: 'p0', offset: 0n, event: { id: 'x', type: FLIGHT_ARRIVED, timeMs: T0, fields: { origin: 'ORD' } } };

@@ -82,6 +82,23 @@ export interface AggregationEngineOptions {
   readonly allowedLatenessMs?: number;
   /** State to continue from (a checkpoint). Default: empty. */
   readonly state?: EngineState;
+  /**
+   * Sources (e.g. every partition of the topic) that hold the watermark back
+   * from the start, even before they deliver: without them, the first source
+   * to deliver would run the watermark ahead and the others' events would
+   * all be too late. Default: only sources that delivered hold it.
+   */
+  readonly sources?: readonly string[];
+}
+
+/** Options of one {@link AggregationEngine.apply}. */
+export interface ApplyOptions {
+  /**
+   * Sources to leave out of the watermark for now, e.g. partitions that have
+   * delivered nothing for a while: an idle partition would otherwise stop
+   * every window. Their events are still counted if not too late. Default: none.
+   */
+  readonly isIdle?: (source: string) => boolean;
 }
 
 /**
@@ -92,7 +109,7 @@ export interface AggregationEngineOptions {
 export interface AggregationEngine {
   readonly plan: AggregationPlan;
   /** Applies records in order and emits the snapshots the watermark now allows. */
-  apply(records: readonly FeatureRecord[]): ApplyResult;
+  apply(records: readonly FeatureRecord[], options?: ApplyOptions): ApplyResult;
   /**
    * Declares that no event before `timeMs` will be counted any more and emits
    * every boundary up to it, whatever the watermark. A backfill ends with this;
@@ -156,6 +173,9 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
   const required = requiredFields(plan);
   const schedule = new Map<number, WindowState[]>();
   const positions = new Map<string, MutablePosition>([...(options.state?.positions ?? [])].map(([source, p]) => [source, { ...p }]));
+  for (const source of options.sources ?? []) {
+    if (!positions.has(source)) positions.set(source, { offset: -1n, maxEventTimeMs: Number.NEGATIVE_INFINITY });
+  }
   const changedPositions = new Set<string>();
   const retiredPositions = new Set<string>();
   const dirtyWindows = new Set<WindowState>();
@@ -271,7 +291,7 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
     }
   }
 
-  function apply(records: readonly FeatureRecord[]): ApplyResult {
+  function apply(records: readonly FeatureRecord[], applyOptions: ApplyOptions = {}): ApplyResult {
     const rejected: RejectedRecord[] = [];
     let accepted = 0;
     let duplicates = 0;
@@ -307,13 +327,15 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
       position.offset = record.offset;
       changedPositions.add(record.source);
     }
-    return { snapshots: emitThrough(watermarkTick()), rejected, accepted, duplicates, ignored };
+    return { snapshots: emitThrough(watermarkTick(applyOptions.isIdle)), rejected, accepted, duplicates, ignored };
   }
 
-  /** The last boundary every source's watermark has passed. */
-  function watermarkTick(): number {
+  /** The last boundary the watermark of every source not idle has passed. */
+  function watermarkTick(isIdle?: (source: string) => boolean): number {
     let watermarkMs = Number.POSITIVE_INFINITY;
-    for (const { maxEventTimeMs } of positions.values()) watermarkMs = Math.min(watermarkMs, maxEventTimeMs - allowedLatenessMs);
+    for (const [source, { maxEventTimeMs }] of positions) {
+      if (!isIdle?.(source)) watermarkMs = Math.min(watermarkMs, maxEventTimeMs - allowedLatenessMs);
+    }
     return Number.isFinite(watermarkMs) ? Math.floor(watermarkMs / tickMs) : Number.NEGATIVE_INFINITY;
   }
 

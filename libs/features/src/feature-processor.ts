@@ -28,6 +28,14 @@ export interface FeatureProcessorOptions<Definitions extends readonly FeatureDef
    * fails and is retried. Default: they are only counted and logged.
    */
   readonly onRejected?: (rejected: readonly RejectedRecord[]) => Promise<void>;
+  /** Sources that hold the watermark back from the start, e.g. every partition of the topic; see the engine options. Default none. */
+  readonly sources?: readonly string[];
+  /**
+   * A source that has delivered nothing for this long (wall clock, since the
+   * processor started or its last record) stops holding the watermark back,
+   * so an idle partition does not stop every window. Default 30 000.
+   */
+  readonly idleSourceTimeoutMs?: number;
   /** Retries of each store write. Default: 3 retries of retryable errors, 100 ms base. */
   readonly retry?: RetryOptions;
   readonly logger?: Logger;
@@ -47,7 +55,7 @@ export type ProcessResult = Omit<ApplyResult, 'snapshots'> & { readonly snapshot
 export interface FeatureProcessor {
   /** Takes over the saved state (fencing off an older owner). Idempotent; `process` calls it. */
   start(): Promise<void>;
-  /** Aggregates a batch and writes both stores. On failure the in-memory state is dropped and reloaded on the next call. */
+  /** Aggregates a batch and writes both stores; calls run one at a time. On failure the in-memory state is dropped and reloaded on the next call. */
   process(records: readonly FeatureRecord[]): Promise<ProcessResult>;
   /** Seals the engine at `timeMs` (see {@link AggregationEngine.seal}) and writes what it emits. */
   seal(timeMs: number): Promise<number>;
@@ -59,7 +67,7 @@ export interface FeatureProcessor {
 export function createFeatureProcessor<Definitions extends readonly FeatureDefinition[]>(
   options: FeatureProcessorOptions<Definitions>,
 ): FeatureProcessor {
-  const { featureSet, redis, onlineStore, offlineStore, allowedLatenessMs, onRejected, logger } = options;
+  const { featureSet, redis, onlineStore, offlineStore, allowedLatenessMs, onRejected, logger, sources, idleSourceTimeoutMs = 30_000 } = options;
   const retryOptions: RetryOptions = options.retry ?? { retries: 3, baseDelayMs: 100 };
   const metrics = featureMetrics();
   const stateStore: EngineStateStore = createEngineStateStore({
@@ -69,13 +77,22 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     prefix: options.statePrefix ?? onlineStore.prefix,
   });
   let owned: { epoch: number; engine: AggregationEngine } | undefined;
+  let startedAtMs = Date.now();
+  /** Wall-clock time each source last delivered, for idleness. */
+  const deliveredAtMs = new Map<string, number>();
   let starting: Promise<{ epoch: number; engine: AggregationEngine }> | undefined;
 
   async function ensureStarted() {
     if (owned) return owned;
     starting ??= (async () => {
       const { epoch, state } = await retry(() => stateStore.acquire(), retryOptions);
-      const engine = createAggregationEngine({ featureSet, ...(allowedLatenessMs === undefined ? {} : { allowedLatenessMs }), ...(state ? { state } : {}) });
+      const engine = createAggregationEngine({
+        featureSet,
+        ...(allowedLatenessMs === undefined ? {} : { allowedLatenessMs }),
+        ...(state ? { state } : {}),
+        ...(sources ? { sources } : {}),
+      });
+      startedAtMs = Date.now();
       logger?.info({ epoch, version: featureSet.version, sources: state ? Object.fromEntries([...state.positions].map(([s, p]) => [s, p.offset.toString()])) : {}, buckets: state?.buckets.length ?? 0 }, 'feature state loaded');
       return { epoch, engine };
     })().finally(() => {
@@ -99,15 +116,26 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     metrics.snapshotsWritten.inc({ store: 'online' }, online);
   }
 
-  /** Runs `work` on the owned engine; if it fails, forgets the engine, whose memory may be ahead of what was saved. */
-  async function withEngine<T>(work: (epoch: number, engine: AggregationEngine) => Promise<T>): Promise<T> {
-    const { epoch, engine } = await ensureStarted();
-    try {
-      return await work(epoch, engine);
-    } catch (error) {
-      owned = undefined;
-      throw error;
-    }
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `work` on the owned engine, one call at a time (a batch applied while
+   * another is being written would be checkpointed before its rows are in
+   * ClickHouse); if it fails, forgets the engine, whose memory may be ahead of
+   * what was saved, so the next call reloads the checkpoint.
+   */
+  function withEngine<T>(work: (epoch: number, engine: AggregationEngine) => Promise<T>): Promise<T> {
+    const run = queue.then(async () => {
+      const { epoch, engine } = await ensureStarted();
+      try {
+        return await work(epoch, engine);
+      } catch (error) {
+        owned = undefined;
+        throw error;
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
   }
 
   return {
@@ -117,7 +145,10 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     process(records) {
       return withEngine(async (epoch, engine) => {
         const stopTimer = metrics.batchSeconds.startTimer();
-        const { snapshots, ...result } = engine.apply(records);
+        const nowMs = Date.now();
+        for (const record of records) deliveredAtMs.set(record.source, nowMs);
+        const isIdle = (source: string) => nowMs - Math.max(startedAtMs, deliveredAtMs.get(source) ?? Number.NEGATIVE_INFINITY) > idleSourceTimeoutMs;
+        const { snapshots, ...result } = engine.apply(records, { isIdle });
         if (result.rejected.length > 0) {
           logger?.warn({ rejected: result.rejected.length, first: result.rejected[0]?.detail }, 'events not counted');
           await onRejected?.(result.rejected);
@@ -131,9 +162,13 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
         return { ...result, snapshots: snapshots.length };
       });
     },
-    async clearState() {
-      await stateStore.clear();
-      owned = undefined;
+    clearState() {
+      const run = queue.then(async () => {
+        await stateStore.clear();
+        owned = undefined;
+      });
+      queue = run.catch(() => undefined);
+      return run;
     },
     seal(timeMs) {
       return withEngine(async (epoch, engine) => {

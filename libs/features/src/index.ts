@@ -20,6 +20,7 @@ export {
   createAggregationEngine,
   type AggregationEngine,
   type AggregationEngineOptions,
+  type ApplyOptions,
   type ApplyResult,
   type BucketState,
   type EngineChanges,
