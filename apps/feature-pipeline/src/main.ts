@@ -1,16 +1,28 @@
 /**
- * The feature-pipeline service: maintains windowed features in Redis and ClickHouse from events.validated; at this stage it serves health and metrics only.
- * Configuration from the environment (`--help` lists it); SIGTERM drains and closes.
+ * The feature-pipeline service: windowed flight features from
+ * `events.validated` into Redis (online) and ClickHouse (offline), with
+ * checkpoints that make a restart lose and double count nothing.
+ * `node dist/main.js` runs the service; `node dist/main.js backfill [--until
+ * <ISO time>] [--resume]` rebuilds both stores from the raw events table and
+ * exits. Configuration from the environment (`--help` lists it).
  */
-import { createRequire } from 'node:module';
-import { serviceBaseEnv } from '@tributary/config';
-import { runService, startServiceHost } from '@tributary/runtime';
+import { createLogger } from '@tributary/observability';
+import { loadConfigOrExit, runService } from '@tributary/runtime';
+import { parseBackfillArguments, runBackfillCommand } from './backfill-command.js';
+import { featurePipelineConfigSchema } from './config.js';
+import { startFeaturePipeline } from './start-feature-pipeline.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const summary = 'maintains windowed features in Redis and ClickHouse from events.validated; `backfill` rebuilds them from the raw events table';
 
-await runService({
-  name: 'feature-pipeline',
-  summary: 'maintains windowed features in Redis and ClickHouse from events.validated; at this stage it serves health and metrics only',
-  schema: serviceBaseEnv({ grpcPort: 50_053, opsPort: 9466 }),
-  start: (context) => startServiceHost({ ...context, name: 'feature-pipeline', version }),
-});
+if (process.argv[2] === 'backfill') {
+  const config = loadConfigOrExit(featurePipelineConfigSchema, { service: 'feature-pipeline', summary });
+  const logger = createLogger({ name: 'feature-pipeline-backfill', level: config.log.level });
+  try {
+    await runBackfillCommand({ config, logger, ...parseBackfillArguments(process.argv.slice(3)) });
+  } catch (error) {
+    logger.fatal({ err: error }, 'backfill failed');
+    process.exitCode = 1;
+  }
+} else {
+  await runService({ name: 'feature-pipeline', summary, schema: featurePipelineConfigSchema, start: startFeaturePipeline });
+}

@@ -1,0 +1,34 @@
+import { clickhouseEnv, envVar, kafkaEnv, positiveIntSchema, redisEnv, serviceBaseEnv, textSchema, type ConfigOf } from '@tributary/config';
+import { topics } from '@tributary/kafka';
+
+function text(name: string, description: string, defaultValue: string) {
+  return envVar({ name, description, expected: 'non-blank text', schema: textSchema, default: defaultValue });
+}
+
+function wholeNumber(name: string, description: string, defaultValue: number) {
+  return envVar({ name, description, expected: 'a whole number ≥ 1', schema: positiveIntSchema, default: String(defaultValue) });
+}
+
+/** Everything the feature pipeline (service and backfill) reads from its environment. */
+export const featurePipelineConfigSchema = {
+  ...serviceBaseEnv({ grpcPort: 50_053, opsPort: 9466 }),
+  kafka: kafkaEnv({ clientId: 'feature-pipeline' }),
+  redis: redisEnv(),
+  clickhouse: clickhouseEnv(),
+  features: {
+    validatedTopic: text('FEATURES_VALIDATED_TOPIC', 'Topic of the validated events the features are computed from.', topics.eventsValidated.name),
+    dlqTopic: text('FEATURES_DLQ_TOPIC', 'Dead-letter topic of events not counted (too late, invalid) and of records that keep failing.', topics.eventsDlq.name),
+    groupId: text('FEATURES_GROUP_ID', 'Kafka consumer group of the pipeline.', 'feature-pipeline'),
+    maxBatchSize: wholeNumber('FEATURES_MAX_BATCH_SIZE', 'Most records of one partition aggregated and written together.', 5000),
+    allowedLatenessMs: wholeNumber(
+      'FEATURES_ALLOWED_LATENESS_MS',
+      'How far behind its partition\'s latest event time an event may be and still count, in ms; values lag the stream by this much.',
+      60_000,
+    ),
+    redisPrefix: text('FEATURES_REDIS_PREFIX', 'Prefix of the online feature hashes and of the aggregation checkpoint in Redis.', 'features'),
+    rawTable: text('FEATURES_RAW_TABLE', 'Table of raw events (in CLICKHOUSE_DATABASE) the backfill reads, as ingestion writes it.', 'events_raw'),
+    backfillBatchSize: wholeNumber('FEATURES_BACKFILL_BATCH_SIZE', 'Raw events per backfill batch.', 20_000),
+  },
+};
+
+export type FeaturePipelineConfig = ConfigOf<typeof featurePipelineConfigSchema>;

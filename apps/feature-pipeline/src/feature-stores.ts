@@ -1,0 +1,75 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import {
+  createFeatureProcessor,
+  createOfflineStore,
+  createOnlineStore,
+  flightFeatureSet,
+  type FeatureProcessor,
+  type OfflineStore,
+  type OnlineStore,
+  type RejectedRecord,
+} from '@tributary/features';
+import type { Logger } from '@tributary/observability';
+import { Redis } from 'ioredis';
+import type { FeaturePipelineConfig } from './config.js';
+
+type FlightDefinitions = typeof flightFeatureSet.features;
+
+/** The pipeline's clients, both stores and the processor over them. */
+export interface FeatureStores {
+  readonly redis: Redis;
+  readonly clickhouse: ClickHouseClient;
+  readonly onlineStore: OnlineStore<FlightDefinitions>;
+  readonly offlineStore: OfflineStore<FlightDefinitions>;
+  readonly processor: FeatureProcessor;
+  /** Closes the clients; the caller has stopped using them. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openFeatureStores}. */
+export interface OpenFeatureStoresOptions {
+  readonly config: FeaturePipelineConfig;
+  readonly logger: Logger;
+  /** Where refused events go; default they are only logged and counted. */
+  readonly onRejected?: (rejected: readonly RejectedRecord[]) => Promise<void>;
+  /** Sources (topic partitions) that hold the watermark back from the start. Default none. */
+  readonly sources?: readonly string[];
+}
+
+/**
+ * Connects to Redis (one connection, the processor's: its checkpoint WATCHes
+ * a key) and ClickHouse, creates the offline tables if missing, and builds the
+ * processor of the flights feature set. Shared by the service and the backfill.
+ */
+export async function openFeatureStores(options: OpenFeatureStoresOptions): Promise<FeatureStores> {
+  const { config, logger, onRejected, sources } = options;
+  const redis = new Redis(config.redis.url, { lazyConnect: true });
+  const clickhouse = createClient({
+    url: config.clickhouse.url,
+    username: config.clickhouse.user,
+    ...(config.clickhouse.password === undefined ? {} : { password: config.clickhouse.password }),
+  });
+  const close = async () => {
+    await Promise.allSettled([redis.quit(), clickhouse.close()]);
+  };
+  try {
+    await redis.connect();
+    const onlineStore = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: config.features.redisPrefix });
+    const offlineStore = createOfflineStore({ client: clickhouse, featureSet: flightFeatureSet, database: config.clickhouse.database });
+    await offlineStore.ensureSchema();
+    const processor = createFeatureProcessor({
+      featureSet: flightFeatureSet,
+      redis,
+      onlineStore,
+      offlineStore,
+      allowedLatenessMs: config.features.allowedLatenessMs,
+      ...(onRejected ? { onRejected } : {}),
+      ...(sources ? { sources } : {}),
+      logger,
+    });
+    return { redis, clickhouse, onlineStore, offlineStore, processor, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

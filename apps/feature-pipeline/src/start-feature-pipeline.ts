@@ -1,0 +1,79 @@
+import { createRequire } from 'node:module';
+import { flightFeatureSet } from '@tributary/features';
+import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
+import { startServiceHost, type ServiceContext } from '@tributary/runtime';
+import type { FeaturePipelineConfig } from './config.js';
+import { openFeatureStores } from './feature-stores.js';
+import { createSideOutput, sourceOf } from './side-output.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** Where the started service listens. */
+export interface RunningFeaturePipeline {
+  readonly grpcPort: number;
+  readonly opsPort: number;
+}
+
+/**
+ * Opens, in dependency order, each registered with the lifecycle as it opens:
+ * the ops and health servers, Redis and ClickHouse (offline tables created),
+ * the dead-letter producer, the processor (checkpoint loaded, older owner
+ * fenced off) and last the `events.validated` consumer. Each batch of a
+ * partition is aggregated and written to both stores before its offsets are
+ * committed. On SIGTERM the consumer stops and commits first, then the rest
+ * closes in reverse.
+ */
+export async function startFeaturePipeline(context: ServiceContext<FeaturePipelineConfig>): Promise<RunningFeaturePipeline> {
+  const { config, lifecycle, logger } = context;
+  const validated = { ...topics.eventsValidated, name: config.features.validatedTopic };
+  const deadLetterTopic = { ...topics.eventsDlq, name: config.features.dlqTopic };
+
+  const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  let partitions: number[];
+  try {
+    await ensureTopics(admin, [validated, deadLetterTopic]);
+    const metadata = await admin.fetchTopicMetadata({ topics: [validated.name] });
+    partitions = (metadata.topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const producer = createProducer({ kafka, source: '/tributary/feature-pipeline', logger });
+  const sideOutput = createSideOutput({ producer, deadLetterTopic, groupId: config.features.groupId });
+  // Every partition holds the watermark from the start, so the first to deliver cannot make the others late.
+  const sources = partitions.map((partition) => sourceOf(validated.name, partition));
+  const stores = await openFeatureStores({ config, logger, sources, onRejected: (rejected) => sideOutput.publish(rejected) });
+  lifecycle.register('redis and clickhouse', () => stores.close());
+
+  const { grpcPort, opsPort } = await startServiceHost({
+    ...context,
+    name: 'feature-pipeline',
+    version,
+    checks: { redis: () => stores.redis.ping(), clickhouse: async () => (await stores.clickhouse.ping()).success },
+  });
+
+  await producer.start();
+  lifecycle.register('kafka producer', () => producer.close());
+  await stores.processor.start();
+
+  const consumer = createConsumer({
+    kafka,
+    groupId: config.features.groupId,
+    topic: validated,
+    deadLetterTopic: deadLetterTopic.name,
+    // One processor owns the entity state of all partitions: its batches run one at a time.
+    partitionsConcurrency: 1,
+    maxBatchSize: config.features.maxBatchSize,
+    batchHandler: async (records) => {
+      await stores.processor.process(sideOutput.toFeatureRecords(records));
+    },
+    logger,
+  });
+  await consumer.start();
+  lifecycle.register('kafka consumer', () => consumer.close());
+
+  logger.info({ grpcPort, opsPort, topic: validated.name, version: flightFeatureSet.version, prefix: config.features.redisPrefix }, 'feature pipeline started');
+  return { grpcPort, opsPort };
+}
