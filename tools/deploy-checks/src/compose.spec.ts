@@ -1,10 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { localServiceDefinitions } from '@tributary/infra';
 import { allTopics } from '@tributary/kafka';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
-import { durationMs, loadComposeFile, serviceEnvironment, type ComposeFile, type ComposeService } from './compose-file.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { composeFilePath, durationMs, loadComposeFile, serviceEnvironment, type ComposeFile, type ComposeService } from './compose-file.js';
+import { installDeployTools, type DeployTools } from './deploy-tools.js';
 import { parseTopicLines } from './topic-lines.js';
 import { fromRoot } from './workspace.js';
 
@@ -24,7 +28,46 @@ const validateCompose = new Ajv2020({ allErrors: true, strict: false }).compile(
 const schemaErrors = (file: unknown): string[] =>
   validateCompose(file) ? [] : (validateCompose.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
 
+let tools: DeployTools;
+beforeAll(() => {
+  tools = installDeployTools();
+}, 900_000);
+
+/** `docker compose config` as compose-go does it, in an environment of only `env`. */
+function composeConfig(env: Record<string, string>, path = composeFilePath) {
+  const result = spawnSync(tools.composeConfig, [path], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (result.error) throw result.error;
+  return { status: result.status, stderr: result.stderr, project: result.status === 0 ? (JSON.parse(result.stdout) as ComposeFile) : undefined };
+}
+
 describe('docker-compose.yml', () => {
+  it('loads as docker compose loads it (compose-go: interpolation, schema, consistency)', () => {
+    const { status, stderr, project } = composeConfig(operatorEnv);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(Object.keys(project?.services ?? {}).sort()).toEqual(Object.keys(compose.services).sort());
+    // What these checks read (YAML merge keys, interpolation) is what Compose resolves.
+    for (const name of appServices) {
+      expect(Object.fromEntries(serviceEnvironment(project?.services[name] ?? {})), name).toEqual(Object.fromEntries(serviceEnvironment(service(name))));
+    }
+  });
+
+  it('is refused by compose-go without the secrets, or with a dangling dependency', () => {
+    const withoutSecrets = composeConfig({});
+    expect(withoutSecrets.status).toBe(1);
+    expect(withoutSecrets.stderr).toMatch(/required variable SERVICE_AUTH_TOKEN is missing a value/);
+    const scratch = mkdtempSync(join(tmpdir(), 'deploy-checks-compose-'));
+    try {
+      const dangling = join(scratch, 'docker-compose.yml');
+      writeFileSync(dangling, readFileSync(composeFilePath, 'utf8').replace('      redis-registry:\n        condition: service_healthy', '      redis-gone:\n        condition: service_healthy'));
+      const broken = composeConfig(operatorEnv, dangling);
+      expect(broken.status).toBe(1);
+      expect(broken.stderr).toMatch(/redis-gone/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('interpolates with the operator settings and requires the secrets', () => {
     expect(problems).toEqual([]);
     const { problems: withoutSecrets } = loadComposeFile({});

