@@ -112,6 +112,17 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('has every one-shot job awaited by a long-running service, so `up --wait` ends with exit 0', () => {
+    const oneShots = Object.entries(compose.services).filter(([, definition]) => definition.restart === 'no');
+    expect(oneShots.map(([name]) => name)).toEqual(['kafka-topics']);
+    for (const [job] of oneShots) {
+      const adopters = Object.values(compose.services).filter(
+        (definition) => definition.restart !== 'no' && (definition.depends_on as Record<string, { condition?: string }> | undefined)?.[job]?.condition === 'service_completed_successfully',
+      );
+      expect(adopters.length, job).toBeGreaterThan(0);
+    }
+  });
+
   it('starts the registry before the services that call it', () => {
     for (const caller of ['trainer', 'inference', 'drift-monitor']) {
       expect((service(caller).depends_on as Record<string, { condition: string }>)['registry']).toEqual({ condition: 'service_healthy' });
