@@ -15,12 +15,18 @@ export interface DocumentedVariable {
  * that their `--help` describes the code as it is.
  */
 export function buildServices(services: readonly string[]): void {
-  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...services, '--outputStyle=static'], {
-    cwd: workspaceRoot,
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 16 << 20,
-  });
+  try {
+    execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...services, '--outputStyle=static'], {
+      cwd: workspaceRoot,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 16 << 20,
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: Buffer | string; stderr?: Buffer | string };
+    const tail = `${String(stdout)}\n${String(stderr)}`.trim().split('\n').slice(-40).join('\n');
+    throw new Error(`building ${services.join(', ')} failed, so their --help cannot be read:\n${tail}`, { cause: error });
+  }
 }
 
 /**
