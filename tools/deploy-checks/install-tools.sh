@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the validators of deploy/ and docker-compose.yml into the project's
-# git-ignored tool cache (.tributary/tools, or $TRIBUTARY_TOOLS_DIR), once per
-# pinned version; a second run finds every marker and returns at once.
+# Installs the validators of deploy/ and docker-compose.yml into the project's git-ignored
+# tool cache (.tributary/tools; $TRIBUTARY_CACHE_DIR/deploy-tools when that shared download
+# cache is set; or $TRIBUTARY_TOOLS_DIR), once per pinned version; a second run finds every
+# marker and returns at once.
 #
 #   bin/kustomize      sigs.k8s.io/kustomize/kustomize/v5   (Go module proxy, go install)
 #   bin/kubeconform    github.com/yannh/kubeconform          (Go module proxy, go install)
@@ -31,6 +32,8 @@ KUBERNETES_VERSION=1.34.0
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tools=${TRIBUTARY_TOOLS_DIR:-$root/.tributary/tools}
+# A download cache shared between clones (as for `tributary infra`) holds the tools too.
+if [[ -z ${TRIBUTARY_TOOLS_DIR:-} && -n ${TRIBUTARY_CACHE_DIR:-} ]]; then tools=$TRIBUTARY_CACHE_DIR/deploy-tools; fi
 bin=$tools/bin
 downloads=$tools/downloads
 mkdir -p "$bin" "$downloads"
