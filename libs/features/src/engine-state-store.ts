@@ -23,19 +23,17 @@ export interface AcquiredState {
 
 /**
  * The aggregation engine's checkpoint in Redis: source offsets, watermark
- * boundary and buckets. A commit writes the engine's changes and the online
- * feature values in one MULTI, so offsets never advance without the state
- * they produced, nor the other way round.
+ * boundary and buckets, written in one MULTI, so offsets never advance
+ * without the state they produced, nor the other way round.
  */
 export interface EngineStateStore {
   /** Bumps the owner epoch (fencing off any previous owner) and loads the saved state. */
   acquire(): Promise<AcquiredState>;
   /**
-   * Atomically writes `changes` and whatever `queueAlso` adds (online values),
-   * provided `epoch` still owns the state; otherwise fails with
-   * {@link StateOwnershipLostError} and writes nothing.
+   * Atomically writes `changes`, provided `epoch` still owns the state;
+   * otherwise fails with {@link StateOwnershipLostError} and writes nothing.
    */
-  commit(epoch: number, changes: EngineChanges, queueAlso?: (multi: ChainableCommander) => void): Promise<void>;
+  commit(epoch: number, changes: EngineChanges): Promise<void>;
   /** Deletes the saved state. */
   clear(): Promise<void>;
 }
@@ -129,7 +127,7 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
         throw new OnlineStoreError('state load', error);
       }
     },
-    async commit(epoch, changes, queueAlso) {
+    async commit(epoch, changes) {
       let results: [error: Error | null, result: unknown][] | null;
       let nextDays: Map<string, readonly number[]>;
       try {
@@ -141,7 +139,6 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
         }
         const multi = redis.multi();
         nextDays = queueChanges(multi, changes);
-        queueAlso?.(multi);
         results = await multi.exec();
       } catch (error) {
         if (error instanceof StateOwnershipLostError) throw error;

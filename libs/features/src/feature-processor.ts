@@ -46,11 +46,12 @@ export type ProcessResult = Omit<ApplyResult, 'snapshots'> & { readonly snapshot
 
 /**
  * Runs batches through the aggregation engine into both stores, in the order
- * that makes a crash at any point harmless: side output, then the offline
- * insert (re-inserting the same rows is collapsed by the ReplacingMergeTree),
- * then one Redis MULTI with the online values, the engine changes and the
- * source offsets. Only after that may the caller commit to Kafka; records at
- * or below the saved offsets are skipped when they come again.
+ * that makes a crash at any point harmless: side output; then the offline
+ * insert and the online values together (re-inserting the same rows is
+ * collapsed by the ReplacingMergeTree, rewriting the same values changes
+ * nothing); then one Redis MULTI with the engine changes and the source
+ * offsets. Only after that may the caller commit to Kafka; records at or below
+ * the saved offsets are skipped when they come again.
  */
 export interface FeatureProcessor {
   /** Takes over the saved state (fencing off an older owner). Idempotent; `process` calls it. */
@@ -102,18 +103,17 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     return owned;
   }
 
+  /**
+   * Makes a batch durable: snapshots into ClickHouse and the online values into
+   * Redis at the same time (both overwrite with the same values if the batch
+   * is redone), then the checkpoint — only once both are in.
+   */
   async function write(epoch: number, engine: AggregationEngine, snapshots: readonly FeatureSnapshot[]): Promise<void> {
-    if (snapshots.length > 0) await retry(() => offlineStore.write(snapshots), retryOptions);
     const changes = engine.takeChanges();
-    let online = 0;
-    await retry(
-      () =>
-        stateStore.commit(epoch, changes, (multi) => {
-          online = onlineStore.queueWrites(multi, snapshots);
-        }),
-      retryOptions,
-    );
-    metrics.snapshotsWritten.inc({ store: 'online' }, online);
+    if (snapshots.length > 0) {
+      await Promise.all([retry(() => offlineStore.write(snapshots), retryOptions), retry(() => onlineStore.write(snapshots), retryOptions)]);
+    }
+    await retry(() => stateStore.commit(epoch, changes), retryOptions);
   }
 
   let queue: Promise<unknown> = Promise.resolve();

@@ -3,12 +3,14 @@
  * exports `run(): Promise<void>` and reports through `reportResults`.
  */
 const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  features: () => import('./features.js'),
   grpc: () => import('./grpc.js'),
   infra: () => import('./infra.js'),
   ingestion: () => import('./ingestion.js'),
   kafka: () => import('./kafka.js'),
   ml: () => import('./ml.js'),
   registry: () => import('./registry.js'),
+  training: () => import('./training.js'),
 };
 
 const name = process.argv[2];
