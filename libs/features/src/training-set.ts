@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { InvalidTrainingSetRequestError, OfflineStoreError } from './errors.js';
 import type { EntityTypeOf, FeatureDefinition, FeatureSet } from './feature-set.js';
-import { RowBinaryWriter, readFixedRows } from './row-binary.js';
+import { RowBinaryWriter, readAlignedRows } from './row-binary.js';
 
 /** The entity of one role for every label row, e.g. the origin airport of each flight. */
 export interface TrainingSetEntities<Entity extends string> {
@@ -77,10 +77,14 @@ export async function buildTrainingSet(source: TrainingSetSource, request: Train
 
     const { query, params } = joinQuery(source, roles, labelTimesMs);
     const selected = await client.exec({ session_id, query, query_params: params, clickhouse_settings: { join_use_nulls: 0 } });
-    const width = featureNames.length;
-    const rows = await readFixedRows(selected.stream, 4 + 8 * width, (buffer, offset) => {
-      const i = buffer.readUInt32LE(offset);
-      for (let c = 0; c < width; c++) (columns[c] as Float64Array)[i] = buffer.readDoubleLE(offset + 4 + 8 * c);
+    // Each row is the label index as a UInt64, then one Float64 per feature: all 8-byte aligned.
+    const width = featureNames.length + 1;
+    const rows = await readAlignedRows(selected.stream, width, (f64, u32, count) => {
+      for (let r = 0; r < count; r++) {
+        const base = r * width;
+        const i = u32[2 * base] as number;
+        for (let c = 1; c < width; c++) (columns[c - 1] as Float64Array)[i] = f64[base + c] as number;
+      }
     });
     if (rows !== rowCount) throw new Error(`the join returned ${rows} rows for ${rowCount} labels`);
     return result;
@@ -155,6 +159,6 @@ function joinQuery(source: TrainingSetSource, roles: readonly Role[], labelTimes
         AND entity_id IN (SELECT e${r} FROM labels)
     ) AS ${alias} ON l.e${r} = ${alias}.entity_id AND l.t >= ${alias}.event_time`);
   });
-  const query = `SELECT l.i, ${selects.join(', ')} FROM labels AS l ${joins.join('\n')} FORMAT RowBinary`;
+  const query = `SELECT toUInt64(l.i), ${selects.join(', ')} FROM labels AS l ${joins.join('\n')} FORMAT RowBinary`;
   return { query, params };
 }
