@@ -44,17 +44,28 @@ export interface FeatureSet<Definitions extends readonly FeatureDefinition[] = r
   /** Entity types in order of first declaration. */
   readonly entityTypes: readonly EntityTypeOf<Definitions>[];
   /** The features of one entity type in declaration order: the column order of its vectors and rows. */
-  featuresOf(entityType: string): readonly Definitions[number][];
+  featuresOf<Entity extends string>(entityType: Entity): readonly DefinitionsOf<Definitions, Entity>[];
 }
 
 /** The entity types of a feature set's definitions. */
 export type EntityTypeOf<Definitions extends readonly FeatureDefinition[]> = Definitions[number]['entity'];
 
+/**
+ * The definitions of one entity type: those whose entity may be `Entity`
+ * (all of them when `Entity` is just `string`, or when a definition's entity is).
+ */
+export type DefinitionsOf<Definitions extends readonly FeatureDefinition[], Entity extends string> = string extends Entity
+  ? Definitions[number]
+  : Definitions[number] extends infer Definition
+    ? Definition extends { readonly entity: infer Declared }
+      ? Entity extends Declared
+        ? Definition
+        : never
+      : never
+    : never;
+
 /** The feature names of one entity type. */
-export type FeatureNameOf<Definitions extends readonly FeatureDefinition[], Entity extends string> = Extract<
-  Definitions[number],
-  { readonly entity: Entity }
->['name'];
+export type FeatureNameOf<Definitions extends readonly FeatureDefinition[], Entity extends string> = DefinitionsOf<Definitions, Entity>['name'];
 
 const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
@@ -113,10 +124,10 @@ export function defineFeatureSet<const Definitions extends readonly FeatureDefin
     features,
     version: featureSetVersion(features),
     entityTypes: [...byEntity.keys()] as EntityTypeOf<Definitions>[],
-    featuresOf(entityType) {
+    featuresOf<Entity extends string>(entityType: Entity) {
       const list = byEntity.get(entityType);
       if (!list) throw new UnknownFeatureError(entityType);
-      return list;
+      return list as DefinitionsOf<Definitions, Entity>[];
     },
   };
 }

@@ -47,6 +47,7 @@ export {
   defaultBucketMs,
   defineFeatureSet,
   entityId,
+  type DefinitionsOf,
   type EntityTypeOf,
   type FeatureDefinition,
   type FeatureNameOf,
@@ -63,4 +64,13 @@ export {
   type OnlineStoreOptions,
 } from './online-store.js';
 export type { TrainingSet, TrainingSetEntities, TrainingSetRequest } from './training-set.js';
+export {
+  FLIGHT_ATTRIBUTE_NAMES,
+  FLIGHT_CATEGORICAL_ATTRIBUTES,
+  categoryCode,
+  flightAttributes,
+  type FlightAtDeparture,
+  type FlightAttributeName,
+} from './flight-attributes.js';
 export { FLIGHT_ARRIVED, FLIGHT_DEPARTED, LATE_ARRIVAL_MINUTES, flightFeatureSet } from './flight-features.js';
+export { flightFeatureNames, flightFeatureVector, flightTrainingSet, type FlightTrainingSet } from './flight-vectors.js';

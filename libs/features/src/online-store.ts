@@ -37,6 +37,7 @@ export interface FeatureVector<Name extends string> {
 
 /** Redis-backed latest feature values, one hash per entity, written in pipelines. */
 export interface OnlineStore<Definitions extends readonly FeatureDefinition[]> {
+  readonly featureSet: FeatureSet<Definitions>;
   /** Keys are `<prefix>:<entity type>:<entity id>`. */
   readonly prefix: string;
   /** The vector of one entity: one round trip. */
@@ -175,6 +176,7 @@ export function createOnlineStore<Definitions extends readonly FeatureDefinition
   }
 
   return {
+    featureSet,
     prefix,
     async get(entityType, id, readOptions) {
       const [vector] = await getMany(entityType, [id], readOptions);
