@@ -87,7 +87,7 @@ describe('createInfra() with real servers', () => {
       expect(byService(firstUp)['kafka']?.listen).toBe(`127.0.0.1:${ports.kafka} (controller ${ports.kafkaController})`);
     }, coldInstallMs);
 
-    it('serves clients at localEndpoints()', async () => {
+    it('serves clients at localEndpoints(), ClickHouse with DateTime64 and ASOF JOIN', async () => {
       const endpoints = localEndpoints(env);
       const redis = new Redis(endpoints.redisUrl);
       try {
@@ -100,6 +100,31 @@ describe('createInfra() with real servers', () => {
       try {
         const rows = await (await clickhouse.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' })).json<{ version: string }>();
         expect(rows[0]?.version).toMatch(/^26\.9\./);
+        // A point-in-time join as the feature store does it: for each label, the last value at or before its time.
+        await clickhouse.command({ query: 'CREATE TABLE probe_values (entity String, at DateTime64(3, \'UTC\'), value Float64) ENGINE = MergeTree ORDER BY (entity, at)' });
+        await clickhouse.insert({
+          table: 'probe_values',
+          format: 'JSONEachRow',
+          values: [
+            { entity: 'SFO', at: '2001-01-01 10:00:00.000', value: 1 },
+            { entity: 'SFO', at: '2001-01-01 10:00:00.500', value: 2 },
+            { entity: 'SFO', at: '2001-01-01 11:00:00.000', value: 3 },
+          ],
+        });
+        const joined = await (
+          await clickhouse.query({
+            query: `SELECT l.label_at AS label_at, v.value AS value
+                    FROM (SELECT {entity:String} AS entity, arrayJoin([toDateTime64('2001-01-01 10:00:00.499', 3, 'UTC'), toDateTime64('2001-01-01 10:30:00', 3, 'UTC')]) AS label_at) AS l
+                    ASOF LEFT JOIN probe_values AS v ON l.entity = v.entity AND v.at <= l.label_at
+                    ORDER BY label_at`,
+            query_params: { entity: 'SFO' },
+            format: 'JSONEachRow',
+          })
+        ).json<{ label_at: string; value: number }>();
+        expect(joined).toEqual([
+          { label_at: '2001-01-01 10:00:00.499', value: 1 },
+          { label_at: '2001-01-01 10:30:00.000', value: 2 },
+        ]);
       } finally {
         await clickhouse.close();
       }
