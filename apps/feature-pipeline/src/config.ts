@@ -20,6 +20,11 @@ export const featurePipelineConfigSchema = {
     dlqTopic: text('FEATURES_DLQ_TOPIC', 'Dead-letter topic of events not counted (too late, invalid) and of records that keep failing.', topics.eventsDlq.name),
     groupId: text('FEATURES_GROUP_ID', 'Kafka consumer group of the pipeline.', 'feature-pipeline'),
     maxBatchSize: wholeNumber('FEATURES_MAX_BATCH_SIZE', 'Most records of one partition aggregated and written together.', 5000),
+    partitionsConcurrency: wholeNumber(
+      'FEATURES_PARTITIONS_CONCURRENCY',
+      'Partitions whose batches are in flight at once: batches are applied one at a time, in order, but one is aggregated while others are written.',
+      3,
+    ),
     allowedLatenessMs: wholeNumber(
       'FEATURES_ALLOWED_LATENESS_MS',
       'How far behind its partition\'s latest event time an event may be and still count, in ms; values lag the stream by this much.',

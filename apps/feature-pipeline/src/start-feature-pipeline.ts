@@ -63,8 +63,8 @@ export async function startFeaturePipeline(context: ServiceContext<FeaturePipeli
     groupId: config.features.groupId,
     topic: validated,
     deadLetterTopic: deadLetterTopic.name,
-    // One processor owns the entity state of all partitions: its batches run one at a time.
-    partitionsConcurrency: 1,
+    // The processor applies batches one at a time in call order; several in flight overlap aggregation with writes.
+    partitionsConcurrency: config.features.partitionsConcurrency,
     maxBatchSize: config.features.maxBatchSize,
     batchHandler: async (records) => {
       await stores.processor.process(sideOutput.toFeatureRecords(records));

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { BucketState, EngineChanges, EngineState, SourcePosition } from './aggregation-engine.js';
 import type { AggregationPlan, WindowPlan } from './aggregation-plan.js';
 import { OnlineStoreError, StateOwnershipLostError, StateVersionMismatchError } from './errors.js';
@@ -30,12 +30,25 @@ export interface EngineStateStore {
   /** Bumps the owner epoch (fencing off any previous owner) and loads the saved state. */
   acquire(): Promise<AcquiredState>;
   /**
-   * Atomically writes `changes`, provided `epoch` still owns the state;
-   * otherwise fails with {@link StateOwnershipLostError} and writes nothing.
+   * Serializes `changes` at once (their bucket measures are live views), on
+   * top of the changes prepared before: prepare in the order batches were
+   * applied, and commit in that order too.
    */
-  commit(epoch: number, changes: EngineChanges): Promise<void>;
+  prepare(changes: EngineChanges): PreparedCommit;
+  /**
+   * Atomically writes a prepared commit, provided `epoch` still owns the
+   * state; otherwise fails with {@link StateOwnershipLostError} and writes
+   * nothing. After a failed commit, `acquire` again: later prepared commits
+   * assumed this one.
+   */
+  commit(epoch: number, prepared: PreparedCommit): Promise<void>;
   /** Deletes the saved state. */
   clear(): Promise<void>;
+}
+
+/** The Redis commands of one batch's checkpoint, ready to run in a MULTI. */
+export interface PreparedCommit {
+  readonly commands: readonly (readonly [command: 'hset' | 'hdel' | 'del', key: string, ...args: string[]])[];
 }
 
 /** Bucket fields per HSET, to keep single commands small. */
@@ -54,7 +67,7 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
   const dayKey = (windowId: string, day: number) => `${prefix}:_state:window:${windowId}:${day}`;
   const dayOf = (window: WindowPlan, bucket: number) => Math.floor((bucket * window.bucketMs) / DAY_MS);
   const windowsById = new Map(plan.windows.map((w) => [w.id, w]));
-  /** Days with a bucket hash, per window id, as last committed. */
+  /** Days with a bucket hash, per window id, once every prepared commit is in. */
   let liveDays = new Map<string, readonly number[]>();
 
   const parseDays = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
@@ -80,8 +93,8 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
     return { emittedThroughTick: Number(meta['tick']), floorMs: Number(meta['floor']), positions, buckets };
   }
 
-  /** Queues the writes of `changes`; returns the day lists to remember once they are committed. */
-  function queueChanges(multi: ChainableCommander, changes: EngineChanges): Map<string, readonly number[]> {
+  function prepare(changes: EngineChanges): PreparedCommit {
+    const commands: [command: 'hset' | 'hdel' | 'del', key: string, ...args: string[]][] = [];
     const meta: string[] = ['version', version, 'tick', String(changes.emittedThroughTick), 'floor', String(changes.floorMs)];
     for (const [source, position] of changes.positions) meta.push(`source:${source}`, `${position.offset},${position.maxEventTimeMs}`);
     const fieldsByKey = new Map<string, string[]>();
@@ -95,7 +108,7 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
       fieldsByKey.set(key, fields);
     }
     for (const [key, fields] of fieldsByKey) {
-      for (let i = 0; i < fields.length; i += 2 * FIELDS_PER_COMMAND) multi.hset(key, ...fields.slice(i, i + 2 * FIELDS_PER_COMMAND));
+      for (let i = 0; i < fields.length; i += 2 * FIELDS_PER_COMMAND) commands.push(['hset', key, ...fields.slice(i, i + 2 * FIELDS_PER_COMMAND)]);
     }
     const nextDays = new Map<string, readonly number[]>();
     const deadKeys: string[] = [];
@@ -109,10 +122,11 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
       nextDays.set(window.id, live);
       meta.push(`days:${window.id}`, live.join(','));
     }
-    if (deadKeys.length > 0) multi.del(...deadKeys);
-    multi.hset(metaKey, ...meta);
-    if (changes.retiredSources.length > 0) multi.hdel(metaKey, ...changes.retiredSources.map((source) => `source:${source}`));
-    return nextDays;
+    for (const key of deadKeys) commands.push(['del', key]);
+    commands.push(['hset', metaKey, ...meta]);
+    if (changes.retiredSources.length > 0) commands.push(['hdel', metaKey, ...changes.retiredSources.map((source) => `source:${source}`)]);
+    liveDays = nextDays;
+    return { commands };
   }
 
   return {
@@ -127,9 +141,9 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
         throw new OnlineStoreError('state load', error);
       }
     },
-    async commit(epoch, changes) {
+    prepare,
+    async commit(epoch, prepared) {
       let results: [error: Error | null, result: unknown][] | null;
-      let nextDays: Map<string, readonly number[]>;
       try {
         await redis.watch(metaKey);
         const owner = Number(await redis.hget(metaKey, 'epoch'));
@@ -138,7 +152,7 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
           throw new StateOwnershipLostError(epoch, owner);
         }
         const multi = redis.multi();
-        nextDays = queueChanges(multi, changes);
+        for (const [command, key, ...args] of prepared.commands) multi[command](key, ...args);
         results = await multi.exec();
       } catch (error) {
         if (error instanceof StateOwnershipLostError) throw error;
@@ -148,7 +162,6 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
       if (results === null) throw new StateOwnershipLostError(epoch, Number(await redis.hget(metaKey, 'epoch')));
       const failed = results.find(([error]) => error);
       if (failed) throw new OnlineStoreError('state commit', failed[0]);
-      liveDays = nextDays;
     },
     async clear() {
       try {

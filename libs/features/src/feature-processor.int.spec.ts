@@ -138,6 +138,35 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     expect(await storesOf(crashing, ['epoch'])).toEqual(expected);
   });
 
+  it('gives the same stores when batches are handed over without waiting, and after a failure in the middle of them', async () => {
+    const reference = await pipeline();
+    await processAll(reference.processor, records);
+    const expected = await storesOf(reference, ['epoch']);
+
+    const overlapped = await pipeline();
+    await Promise.all(batchesOf(records, 200).map((batch) => overlapped.processor.process(batch)));
+    expect(await storesOf(overlapped, ['epoch'])).toEqual(expected);
+
+    let inserts = 0;
+    const failing = await pipeline({
+      wrapOffline: (store) => ({
+        ...store,
+        async write(snapshots) {
+          if (++inserts === 2) throw new TributaryError(Code.Internal, 'insert lost', { retryable: false });
+          await store.write(snapshots);
+        },
+      }),
+    });
+    const outcomes = await Promise.allSettled(batchesOf(records, 200).map((batch) => failing.processor.process(batch)));
+    expect(outcomes.map((o) => o.status)).toContain('rejected');
+    expect(outcomes[0]?.status).toBe('fulfilled');
+    // Every batch applied after the failed one failed with it; processing all again completes the stores.
+    const firstFailed = outcomes.findIndex((o) => o.status === 'rejected');
+    expect(outcomes.slice(firstFailed).every((o) => o.status === 'rejected')).toBe(true);
+    await processAll(failing.processor, records);
+    expect(await storesOf(failing, ['epoch'])).toEqual(expected);
+  });
+
   it('counts late events inside the allowed lateness and sends later ones to the side output, out of both stores', async () => {
     const run = await pipeline();
     const late = (offset: bigint, timeMs: number, origin: string): FeatureRecord => ({

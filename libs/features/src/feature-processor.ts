@@ -56,7 +56,13 @@ export type ProcessResult = Omit<ApplyResult, 'snapshots'> & { readonly snapshot
 export interface FeatureProcessor {
   /** Takes over the saved state (fencing off an older owner). Idempotent; `process` calls it. */
   start(): Promise<void>;
-  /** Aggregates a batch and writes both stores; calls run one at a time. On failure the in-memory state is dropped and reloaded on the next call. */
+  /**
+   * Aggregates a batch and makes it durable in both stores; resolves once its
+   * checkpoint is in. Batches are applied in call order; a batch may be
+   * applied while the one before is still being written (call again without
+   * waiting, e.g. for another partition), and checkpoints follow call order.
+   * On failure the in-memory state is dropped and reloaded on the next call.
+   */
   process(records: readonly FeatureRecord[]): Promise<ProcessResult>;
   /** Seals the engine at `timeMs` (see {@link AggregationEngine.seal}) and writes what it emits. */
   seal(timeMs: number): Promise<number>;
@@ -77,105 +83,104 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     version: featureSet.version,
     prefix: options.statePrefix ?? onlineStore.prefix,
   });
-  let owned: { epoch: number; engine: AggregationEngine } | undefined;
+  /** The engine this process owns, and the chain of its batches' checkpoints, each after the one before. */
+  let owned: { epoch: number; engine: AggregationEngine; committed: Promise<void> } | undefined;
   let startedAtMs = Date.now();
   /** Wall-clock time each source last delivered, for idleness. */
   const deliveredAtMs = new Map<string, number>();
-  let starting: Promise<{ epoch: number; engine: AggregationEngine }> | undefined;
+  /** Applies run one at a time, in call order; the writes they start overlap. */
+  let applying: Promise<unknown> = Promise.resolve();
 
   async function ensureStarted() {
     if (owned) return owned;
-    starting ??= (async () => {
-      const { epoch, state } = await retry(() => stateStore.acquire(), retryOptions);
-      const engine = createAggregationEngine({
-        featureSet,
-        ...(allowedLatenessMs === undefined ? {} : { allowedLatenessMs }),
-        ...(state ? { state } : {}),
-        ...(sources ? { sources } : {}),
-      });
-      startedAtMs = Date.now();
-      logger?.info({ epoch, version: featureSet.version, sources: state ? Object.fromEntries([...state.positions].map(([s, p]) => [s, p.offset.toString()])) : {}, buckets: state?.buckets.length ?? 0 }, 'feature state loaded');
-      return { epoch, engine };
-    })().finally(() => {
-      starting = undefined;
+    const { epoch, state } = await retry(() => stateStore.acquire(), retryOptions);
+    const engine = createAggregationEngine({
+      featureSet,
+      ...(allowedLatenessMs === undefined ? {} : { allowedLatenessMs }),
+      ...(state ? { state } : {}),
+      ...(sources ? { sources } : {}),
     });
-    owned = await starting;
+    startedAtMs = Date.now();
+    const positions = Object.fromEntries([...(state?.positions ?? [])].map(([source, p]) => [source, p.offset.toString()]));
+    logger?.info({ epoch, version: featureSet.version, positions, buckets: state?.buckets.length ?? 0 }, 'feature state loaded');
+    owned = { epoch, engine, committed: Promise.resolve() };
     return owned;
   }
 
   /**
-   * Makes a batch durable: snapshots into ClickHouse and the online values into
-   * Redis at the same time (both overwrite with the same values if the batch
-   * is redone), then the checkpoint — only once both are in.
+   * Runs `change` on the owned engine after the applies before it, then makes
+   * its batch durable: side output, then snapshots into ClickHouse and online
+   * values into Redis together (both overwrite with the same values if the
+   * batch is redone), then — after the previous batch's — the checkpoint. The
+   * next batch may be applied while this one is written; if any write fails,
+   * the engine (ahead of what was saved) is dropped, every batch applied on it
+   * fails too, and the next call reloads the checkpoint.
    */
-  async function write(epoch: number, engine: AggregationEngine, snapshots: readonly FeatureSnapshot[]): Promise<void> {
-    const changes = engine.takeChanges();
-    if (snapshots.length > 0) {
-      await Promise.all([retry(() => offlineStore.write(snapshots), retryOptions), retry(() => onlineStore.write(snapshots), retryOptions)]);
-    }
-    await retry(() => stateStore.commit(epoch, changes), retryOptions);
-  }
-
-  let queue: Promise<unknown> = Promise.resolve();
-
-  /**
-   * Runs `work` on the owned engine, one call at a time (a batch applied while
-   * another is being written would be checkpointed before its rows are in
-   * ClickHouse); if it fails, forgets the engine, whose memory may be ahead of
-   * what was saved, so the next call reloads the checkpoint.
-   */
-  function withEngine<T>(work: (epoch: number, engine: AggregationEngine) => Promise<T>): Promise<T> {
-    const run = queue.then(async () => {
-      const { epoch, engine } = await ensureStarted();
-      try {
-        return await work(epoch, engine);
-      } catch (error) {
-        owned = undefined;
-        throw error;
-      }
+  function run<T>(change: (engine: AggregationEngine) => { result: T; snapshots: readonly FeatureSnapshot[]; rejected: readonly RejectedRecord[] }): Promise<T> {
+    const applied = applying.then(async () => {
+      const current = await ensureStarted();
+      const { result, snapshots, rejected } = change(current.engine);
+      const prepared = stateStore.prepare(current.engine.takeChanges());
+      const durable = (async () => {
+        if (rejected.length > 0) await onRejected?.(rejected);
+        if (snapshots.length === 0) return;
+        await Promise.all([retry(() => offlineStore.write(snapshots), retryOptions), retry(() => onlineStore.write(snapshots), retryOptions)]);
+      })();
+      // Handled here too: if an earlier checkpoint failed, this batch's writes are never awaited below.
+      durable.catch(() => undefined);
+      const committed = current.committed.then(() => durable).then(() => retry(() => stateStore.commit(current.epoch, prepared), retryOptions));
+      current.committed = committed;
+      committed.catch(() => {
+        if (owned === current) owned = undefined;
+      });
+      return { committed, result };
     });
-    queue = run.catch(() => undefined);
-    return run;
+    applying = applied.catch(() => {
+      owned = undefined;
+    });
+    return applied.then(async ({ committed, result }) => {
+      await committed;
+      return result;
+    });
   }
 
   return {
     async start() {
-      await ensureStarted();
+      const started = applying.then(ensureStarted);
+      applying = started.catch(() => undefined);
+      await started;
     },
-    process(records) {
-      return withEngine(async (epoch, engine) => {
-        const stopTimer = metrics.batchSeconds.startTimer();
+    async process(records) {
+      const stopTimer = metrics.batchSeconds.startTimer();
+      const result = await run((engine) => {
         const nowMs = Date.now();
         for (const record of records) deliveredAtMs.set(record.source, nowMs);
         const isIdle = (source: string) => nowMs - Math.max(startedAtMs, deliveredAtMs.get(source) ?? Number.NEGATIVE_INFINITY) > idleSourceTimeoutMs;
-        const { snapshots, ...result } = engine.apply(records, { isIdle });
-        if (result.rejected.length > 0) {
-          logger?.warn({ rejected: result.rejected.length, first: result.rejected[0]?.detail }, 'events not counted');
-          await onRejected?.(result.rejected);
-        }
-        await write(epoch, engine, snapshots);
-        metrics.records.inc({ outcome: 'accepted' }, result.accepted);
-        metrics.records.inc({ outcome: 'duplicate' }, result.duplicates);
-        metrics.records.inc({ outcome: 'ignored' }, result.ignored);
-        for (const { reason } of result.rejected) metrics.records.inc({ outcome: reason });
-        stopTimer();
-        return { ...result, snapshots: snapshots.length };
+        const { snapshots, ...applied } = engine.apply(records, { isIdle });
+        if (applied.rejected.length > 0) logger?.warn({ rejected: applied.rejected.length, first: applied.rejected[0]?.detail }, 'events not counted');
+        return { result: { ...applied, snapshots: snapshots.length }, snapshots, rejected: applied.rejected };
+      });
+      metrics.records.inc({ outcome: 'accepted' }, result.accepted);
+      metrics.records.inc({ outcome: 'duplicate' }, result.duplicates);
+      metrics.records.inc({ outcome: 'ignored' }, result.ignored);
+      for (const { reason } of result.rejected) metrics.records.inc({ outcome: reason });
+      stopTimer();
+      return result;
+    },
+    seal(timeMs) {
+      return run((engine) => {
+        const snapshots = engine.seal(timeMs);
+        return { result: snapshots.length, snapshots, rejected: [] };
       });
     },
-    clearState() {
-      const run = queue.then(async () => {
+    async clearState() {
+      const cleared = applying.then(async () => {
+        await owned?.committed.catch(() => undefined);
         await stateStore.clear();
         owned = undefined;
       });
-      queue = run.catch(() => undefined);
-      return run;
-    },
-    seal(timeMs) {
-      return withEngine(async (epoch, engine) => {
-        const snapshots = engine.seal(timeMs);
-        await write(epoch, engine, snapshots);
-        return snapshots.length;
-      });
+      applying = cleared.catch(() => undefined);
+      await cleared;
     },
   };
 }
