@@ -13,13 +13,19 @@
  *    sequentially after the pipeline, once its ClickHouse merges are done
  *    (p50/p99 of each call);
  * 4. training set: 1M labels (every departure at its departure time and 30 min
- *    later; origin, destination and route roles) joined point-in-time.
+ *    later; origin, destination and route roles) joined point-in-time;
+ * 5. service: the events published to a fresh `events.validated` copy (three
+ *    partitions), then the built feature-pipeline service (apps/feature-pipeline/dist)
+ *    as its own process, timed from consuming until its checkpoint holds the
+ *    last offset of every partition; its CPU time and peak RSS from /proc.
  *
  * CPU time is the process's own; the servers run on the same two cores, so
  * events/s also depends on what else the machine runs. `BENCH_FEATURES_FLIGHTS`
  * changes the slice (default 500000). Keys and databases are removed at the end.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -33,7 +39,11 @@ import {
   flightFeatureSet,
   type FeatureRecord,
 } from '@tributary/features';
-import { readFlightEvents } from '@tributary/flights';
+import { readFlightEvents, toEventMessage, type FlightEvent } from '@tributary/flights';
+import { createKafkaClient, createProducer, topics, type TopicDefinition } from '@tributary/kafka';
+import { createTestTopics } from '@tributary/kafka/testing';
+import { createLogger } from '@tributary/observability';
+import type { Event } from '@tributary/contracts';
 import { Redis } from 'ioredis';
 import { percentile, reportResults, type Measurement } from './results.js';
 
@@ -41,6 +51,8 @@ const flights = Number(process.env['BENCH_FEATURES_FLIGHTS'] || 500_000);
 const sources = ['bench/0', 'bench/1', 'bench/2', 'bench/3'];
 const recordsPerBatch = 5000;
 const batchesInFlight = 3;
+const serviceMain = new URL('../../../apps/feature-pipeline/dist/main.js', import.meta.url);
+const logger = createLogger({ name: 'bench-features', level: 'warn' });
 
 /** The slice in columns: cheap to hold, turned into records one batch at a time like a consumer would. */
 interface EventColumns {
@@ -87,6 +99,66 @@ function recordsOf(events: EventColumns, start: number, end: number): FeatureRec
     });
   }
   return records;
+}
+
+/** Publishes the slice, as `events.validated` messages keyed by flight, 5000 per send. */
+async function publish(kafka: ReturnType<typeof createKafkaClient>, topic: TopicDefinition<Event>): Promise<number> {
+  const producer = createProducer({ kafka, source: '/bench/features', logger });
+  let sent = 0;
+  try {
+    let pending: FlightEvent[] = [];
+    const send = async () => {
+      const messages = pending.map((event) => toEventMessage(event));
+      pending = [];
+      await producer.send(topic, messages.map((event) => ({ key: event.entityId, value: event, id: event.eventId, type: event.type })));
+      sent += messages.length;
+    };
+    for await (const event of readFlightEvents({ maxFlights: flights })) {
+      pending.push(event);
+      if (pending.length >= recordsPerBatch) await send();
+    }
+    if (pending.length > 0) await send();
+    return sent;
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Starts the built service; resolves once it logged that it started. */
+function startService(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [serviceMain.pathname], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (buffered + chunk.toString()).split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes('"feature pipeline started"')) resolve(child);
+        else if (line.includes('"level":"error"') || line.includes('"level":"fatal"')) console.error(line);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`feature-pipeline exited with ${code} before it started`)));
+  });
+}
+
+/** CPU time (user + system) of a process so far, in seconds, from /proc (ticks of 10 ms). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Peak resident set (VmHWM) of a process, in MB. */
+function peakRssMbOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return Number(line?.match(/(\d+)/)?.[1] ?? Number.NaN) / 1024;
+}
+
+/** Records the service's checkpoint has applied, summed over partitions. */
+async function appliedByService(redis: Redis, prefix: string): Promise<number> {
+  const meta = await redis.hgetall(`${prefix}:_state:meta`);
+  return Object.entries(meta)
+    .filter(([field]) => field.startsWith('source:'))
+    .reduce((sum, [, value]) => sum + Number(value.split(',')[0]) + 1, 0);
 }
 
 /** Waits (at most a minute) until no merge of the benchmark's tables is running. */
@@ -219,16 +291,61 @@ export async function run(): Promise<void> {
       { name: `point-in-time training set, ${set.rowCount} labels × ${set.featureNames.length} features`, value: trainingSeconds, unit: 's', target: '≤ 5' },
       { name: 'training set values present (not NaN)', value: filled, unit: 'share' },
       { name: 'peak RSS of this process', value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB' },
-      { name: 'machine load average (1 min) at the end, 2 cores', value: loadavg()[0] as number, unit: '' },
     );
+
+    // 5. The service, through Kafka.
+    const kafka = createKafkaClient({ clientId: 'bench-features', logger });
+    const testTopics = createTestTopics(kafka);
+    let service: ChildProcess | undefined;
+    try {
+      const validated = await testTopics.create(topics.eventsValidated);
+      const deadLetters = await testTopics.create(topics.eventsDlq);
+      console.log('publishing to events.validated…');
+      const published = await publish(kafka, validated);
+      service = await startService({
+        ...process.env,
+        LOG_LEVEL: 'info',
+        GRPC_HOST: '127.0.0.1',
+        GRPC_PORT: '0',
+        OPS_HOST: '127.0.0.1',
+        OPS_PORT: '0',
+        CLICKHOUSE_DATABASE: `${database}_service`,
+        FEATURES_REDIS_PREFIX: `${prefix}_service`,
+        FEATURES_VALIDATED_TOPIC: validated.name,
+        FEATURES_DLQ_TOPIC: deadLetters.name,
+        FEATURES_GROUP_ID: `bench-features-${suffix}`,
+      });
+      const pid = service.pid as number;
+      const readyMs = performance.now();
+      const cpuBefore = cpuSecondsOf(pid);
+      while ((await appliedByService(redis, `${prefix}_service`)) < published) await sleep(250);
+      const serviceSeconds = (performance.now() - readyMs) / 1000;
+      const serviceCpu = cpuSecondsOf(pid) - cpuBefore;
+      const peakMb = peakRssMbOf(pid);
+      const stopping = performance.now();
+      const exited = new Promise((resolve) => service?.once('exit', resolve));
+      service.kill('SIGTERM');
+      await exited;
+      service = undefined;
+      measurements.push(
+        { name: 'feature-pipeline service, events.validated → both stores', value: Math.round(published / serviceSeconds), unit: 'events/s', target: '≥ 50000' },
+        { name: 'feature-pipeline service, CPU per event', value: (serviceCpu / published) * 1e6, unit: 'µs' },
+        { name: 'feature-pipeline service peak RSS', value: Math.round(peakMb), unit: 'MB' },
+        { name: 'feature-pipeline service graceful shutdown', value: Math.round(performance.now() - stopping), unit: 'ms' },
+      );
+    } finally {
+      service?.kill('SIGKILL');
+      await testTopics.deleteAll();
+    }
+    measurements.push({ name: 'machine load average (1 min) at the end, 2 cores', value: loadavg()[0] as number, unit: '' });
   } finally {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
       if (keys.length > 0) await redis.del(...keys);
       cursor = next;
     } while (cursor !== '0');
-    await clickhouse.command({ query: 'DROP DATABASE IF EXISTS {database:Identifier}', query_params: { database } });
+    for (const name of [database, `${database}_service`]) await clickhouse.command({ query: 'DROP DATABASE IF EXISTS {database:Identifier}', query_params: { database: name } });
     redis.disconnect();
     processorRedis.disconnect();
     await clickhouse.close();
