@@ -7,18 +7,10 @@
  * Runtime, drift reference profiles, registration over gRPC and the promotion
  * policy. {@link runTraining} runs them in order.
  */
-export { airportCode, airportFromCode } from './airport-code.js';
 export { createClickHouseLabelSource, type ClickHouseLabelSourceOptions } from './clickhouse-label-source.js';
 export { InsufficientTrainingDataError, InvalidTrainingRequestError, LabelSourceError, TrainingStageError } from './errors.js';
 export { evaluateModel, evaluationMetrics, type ModelEvaluation } from './evaluate-model.js';
 export { buildFlightDataset, type FlightFeatureSource, type LabeledDataset } from './flight-dataset.js';
-export {
-  FLIGHT_ATTRIBUTE_FEATURES,
-  FLIGHT_CATEGORICAL_FEATURES,
-  flightAttributes,
-  flightEntities,
-  type FlightAttributesInput,
-} from './flight-features.js';
 export { lateArrivalLabel, type LabelSource, type LabeledFlights } from './flight-labels.js';
 export { MODEL_PARAM_NAMES, parseModelParams, type GbdtTrainingOptions, type ModelParams } from './model-params.js';
 export { openFlightTraining, type FlightTraining, type FlightTrainingOptions } from './open-flight-training.js';

@@ -2,12 +2,12 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { TrainingRequestSchema, type TrainingRequest } from '@tributary/contracts';
 import { Code, TributaryError } from '@tributary/errors';
 import { createOnnxPredictor, createFeatureMatrix } from '@tributary/ml';
+import { createLogger } from '@tributary/observability';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FLIGHT_ATTRIBUTE_NAMES, flightAttributes, flightFeatureNames, flightFeatureSet, type FlightAtDeparture } from '@tributary/features';
 import {
-  FLIGHT_ATTRIBUTE_FEATURES,
   TRAINER_TAGS,
   TrainingStageError,
-  flightAttributes,
   runTraining,
   timeWindowOf,
   type TrainingProgress,
@@ -41,7 +41,7 @@ function request(requestId: string, fields: MessageInitShape<typeof TrainingRequ
 }
 
 function dependencies(registry: InMemoryTrainerRegistry): TrainingRunDependencies {
-  return { labels: createInMemoryLabelSource(flights), features: createEmptyFeatureSource(), registry, codeVersion: 'test-rev' };
+  return { labels: createInMemoryLabelSource(flights), features: createEmptyFeatureSource(), registry, codeVersion: 'test-rev', logger: createLogger({ name: 'spec', level: 'silent' }) };
 }
 
 describe('runTraining()', () => {
@@ -76,7 +76,7 @@ describe('runTraining()', () => {
         expect(version.metrics['holdout_auc']).toBeGreaterThan(0.6);
         expect(version.metrics['holdout_brier']).toBeGreaterThan(0);
         expect(version.metrics['onnx_parity_max_abs_diff']).toBeLessThanOrEqual(1e-5);
-        expect(version.featureNames.slice(0, FLIGHT_ATTRIBUTE_FEATURES.length)).toEqual([...FLIGHT_ATTRIBUTE_FEATURES]);
+        expect(version.featureNames).toEqual(flightFeatureNames(flightFeatureSet));
         expect(version.referenceProfile?.features.map((f) => f.featureName)).toEqual(version.featureNames);
         expect(version.referenceProfile?.prediction?.count).toBe(version.lineage?.trainingRowCount);
       }
@@ -87,13 +87,17 @@ describe('runTraining()', () => {
       const primary = registry.versions(MODEL)[1];
       const predictor = await createOnnxPredictor(registry.artifacts.get(primary?.artifactSha256 ?? '') as Uint8Array);
       try {
-        // Late evening out of the generator's late-prone first airport versus an early morning hop.
-        const late = flightAttributes({ departureTimeMs: day(70) + 21 * 3_600_000, origin: 'ORD', destination: 'LAX', distanceMiles: 2000 });
-        const early = flightAttributes({ departureTimeMs: day(70) + 6 * 3_600_000, origin: 'DEN', destination: 'PHX', distanceMiles: 300 });
-        const width = primary?.featureNames.length ?? 0;
-        const row = (values: number[]) => [...values, ...new Array<number>(width - values.length).fill(Number.NaN)];
-        const rows = [row(late), row(early)];
-        const matrix = createFeatureMatrix({ featureNames: primary?.featureNames ?? [], columns: rows[0]!.map((_, f) => Float64Array.from(rows, (r) => r[f] as number)) });
+        // Late evening out of the generator's late-prone first airport versus an early morning hop; the store has no values.
+        const names = primary?.featureNames ?? [];
+        const row = (flight: FlightAtDeparture) => {
+          const attributes = flightAttributes(flight);
+          return [...new Array<number>(names.length - FLIGHT_ATTRIBUTE_NAMES.length).fill(Number.NaN), ...FLIGHT_ATTRIBUTE_NAMES.map((a) => attributes[a])];
+        };
+        const rows = [
+          row({ departureTimeMs: day(70) + 21 * 3_600_000, origin: 'ORD', destination: 'LAX', distanceMiles: 2000 }),
+          row({ departureTimeMs: day(70) + 6 * 3_600_000, origin: 'DEN', destination: 'PHX', distanceMiles: 300 }),
+        ];
+        const matrix = createFeatureMatrix({ featureNames: names, columns: names.map((_, f) => Float64Array.from(rows, (r) => r[f] as number)) });
         const [pLate, pEarly] = await predictor.predictProba(matrix);
         expect(pLate).toBeGreaterThan(pEarly as number);
       } finally {

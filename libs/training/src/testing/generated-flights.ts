@@ -1,3 +1,4 @@
+import { Code, TributaryError } from '@tributary/errors';
 import { flightFeatureSet } from '@tributary/features';
 import type { FlightFeatureSource } from '../flight-dataset.js';
 import type { LabelSource, LabeledFlights } from '../flight-labels.js';
@@ -68,11 +69,19 @@ export function createInMemoryLabelSource(flights: LabeledFlights): LabelSource 
 /**
  * The flights offline store before any pipeline wrote to it: every
  * point-in-time value is missing (NaN), as the real join gives when no
- * snapshot precedes a label.
+ * snapshot precedes a label. It keeps nothing: writes are refused.
  */
 export function createEmptyFeatureSource(): FlightFeatureSource {
+  const keepsNothing = async () => {
+    throw new TributaryError(Code.Unimplemented, 'the empty feature source keeps nothing; use createOfflineStore to write');
+  };
   return {
+    database: 'empty',
     featureSet: flightFeatureSet,
+    tableOf: (entityType) => `empty.${entityType}`,
+    ensureSchema: async () => undefined,
+    write: keepsNothing,
+    deleteVersion: keepsNothing,
     async buildTrainingSet(request) {
       const featureNames = Object.entries(request.entities).flatMap(([role, { entityType }]) =>
         flightFeatureSet.featuresOf(entityType).map((f) => `${role}.${f.name}`),
