@@ -44,8 +44,15 @@ export function createSideOutput(options: SideOutputOptions): SideOutput {
   const origins = new WeakMap<FeatureRecord, ConsumedRecord<Event>>();
   return {
     toFeatureRecords(records) {
+      const first = records[0];
+      // A batch is one partition's: its source name is made once.
+      const source = first ? sourceOf(first.topic, first.partition) : '';
       return records.map((record) => {
-        const featureRecord: FeatureRecord = { source: sourceOf(record.topic, record.partition), offset: BigInt(record.offset), event: featureEventOf(record.value) };
+        const featureRecord: FeatureRecord = {
+          source: record.partition === first?.partition && record.topic === first.topic ? source : sourceOf(record.topic, record.partition),
+          offset: BigInt(record.offset),
+          event: featureEventOf(record.value),
+        };
         origins.set(featureRecord, record);
         return featureRecord;
       });
