@@ -36,7 +36,7 @@ export const trainerConfigSchema = {
       description: 'How long the group waits for a trainer busy in a run before handing its requests to another, in ms; the broker caps it (group.max.session.timeout.ms).',
       expected: 'a whole number of milliseconds ≥ 1',
       schema: positiveIntSchema,
-      default: '600000',
+      default: '1800000',
     }),
     retries: envVar({
       name: 'TRAINER_RETRIES',
