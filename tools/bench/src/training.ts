@@ -188,11 +188,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
-d, l2 = sys.argv[1], float(sys.argv[2])
+d, l2, cat = sys.argv[1], float(sys.argv[2]), sys.argv[3].split(",")
 load = lambda name: pd.read_csv(f"{d}/{name}.csv")
 tr, va, te = load("train"), load("validation"), load("test")
 features = [c for c in tr.columns if c != "label"]
-cat = ["flight.origin", "flight.destination"]
 num = [c for c in features if c not in cat]
 for frame in (tr, va, te):
     for c in cat: frame[c] = frame[c].fillna(-1).astype("int64")
@@ -227,7 +226,8 @@ async function compareWithPython(split: { train: LabeledDataset; validation: Lab
   await writeCsv(join(workDir, 'validation.csv'), split.validation);
   await writeCsv(join(workDir, 'test.csv'), split.holdout);
   writeFileSync(join(workDir, 'compare.py'), pythonScript);
-  const output = execFileSync(python, [join(workDir, 'compare.py'), workDir, String(lrOptions.l2)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const categorical = split.train.matrix.featureNames.filter((_, f) => split.train.matrix.categorical[f]);
+  const output = execFileSync(python, [join(workDir, 'compare.py'), workDir, String(lrOptions.l2), categorical.join(',')], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(output.trim().split('\n').at(-1) as string) as Record<string, unknown>;
 }
 
