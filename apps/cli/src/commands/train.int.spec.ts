@@ -73,8 +73,9 @@ describe('tributary train --local', () => {
     expect(output).toMatch(/challenger → new primary, champion unchanged: stays challenger until approved/);
   });
 
-  it('asks the trainer service over training.requested and follows the run to its registered versions', async () => {
+  it('asks the trainer service over training.requested and follows the run to its versions, or to its failure', async () => {
     const topic = `training.requested.${suffix}`;
+    const dlqTopic = `events.dlq.${suffix}`;
     const trainer = await startServiceProcess({
       entry: new URL('../../../trainer/src/main.ts', import.meta.url),
       env: {
@@ -85,6 +86,7 @@ describe('tributary train --local', () => {
         CLICKHOUSE_DATABASE: database,
         REGISTRY_ADDRESS: process.env['REGISTRY_ADDRESS'] ?? '',
         TRAINER_REQUESTS_TOPIC: topic,
+        TRAINER_DLQ_TOPIC: dlqTopic,
         TRAINER_GROUP_ID: `trainer-${suffix}`,
         LOG_LEVEL: 'info',
       },
@@ -92,7 +94,7 @@ describe('tributary train --local', () => {
     });
     try {
       const { code, output } = await train(
-        '--model', MODEL, '--topic', topic, '--timeout', '120', '--from', '2001-02-05', '--to', '2001-02-06T18:00',
+        '--model', MODEL, '--topic', topic, '--dlq-topic', dlqTopic, '--timeout', '120', '--from', '2001-02-05', '--to', '2001-02-06T18:00',
         '--validation-from', '2001-02-06T18:00', '--validation-to', '2001-02-07', '--holdout-from', '2001-02-07', '--holdout-to', '2001-02-08', '--param', 'max_rounds=30',
       );
       expect(code).toBe(0);
@@ -100,11 +102,16 @@ describe('tributary train --local', () => {
       expect(output).toMatch(/fallback v3 \(logistic_regression\) registered: holdout AUC 0\.\d{4}/);
       expect(output).toMatch(/primary v4 \(gbdt\) registered/);
       expect(output).toMatch(/challenger → v4/);
+
+      // No flights in these windows: the run fails and the CLI reports the trainer's reason.
+      const failed = await train('--model', MODEL, '--topic', topic, '--dlq-topic', dlqTopic, '--timeout', '120', '--from', '2001-03-01', '--to', '2001-03-02');
+      expect(failed.code).toBe(1);
+      expect(failed.output).toMatch(/✗ training failed: training failed at building-training-set: train split: 0 rows/);
     } finally {
       await trainer.stop();
       const admin = createKafkaClient({ clientId: 'cli-train-spec' }).admin();
       await admin.connect();
-      await admin.deleteTopics({ topics: [topic] }).finally(() => admin.disconnect());
+      await admin.deleteTopics({ topics: [topic, dlqTopic] }).finally(() => admin.disconnect());
     }
   }, 180_000);
 

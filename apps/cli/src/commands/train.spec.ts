@@ -14,6 +14,7 @@ const options: TrainCommandOptions = {
   local: false,
   timeout: 60,
   topic: 'training.requested',
+  dlqTopic: 'events.dlq',
 };
 
 const { holdoutTo: _holdoutTo, ...withoutHoldoutEnd } = options;

@@ -31,6 +31,7 @@ export interface TrainCommandOptions {
   readonly local: boolean;
   readonly timeout: number;
   readonly topic: string;
+  readonly dlqTopic: string;
 }
 
 /** `2001-02-01` or `2001-02-01T06:30`: a naive local time, read as if UTC like the dataset's. */
@@ -164,11 +165,11 @@ async function trainRemotely(request: TrainingRequest, options: TrainCommandOpti
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, [requests, topics.modelLifecycle, topics.eventsDlq]);
+    await ensureTopics(admin, [requests, topics.modelLifecycle, { ...topics.eventsDlq, name: options.dlqTopic }]);
   } finally {
     await admin.disconnect();
   }
-  const followed = [topics.modelLifecycle.name, topics.eventsDlq.name];
+  const followed = [topics.modelLifecycle.name, options.dlqTopic];
   const starts = await Promise.all(followed.map((topic) => endOffsets(kafka, topic)));
   const consumer = kafka.consumer({ groupId: `tributary-train-${request.requestId}`, maxWaitTimeInMs: 200 });
   const producer = createProducer({ kafka, source: '/tributary/cli/train', logger });
@@ -195,7 +196,7 @@ async function trainRemotely(request: TrainingRequest, options: TrainCommandOpti
       };
       void consumer.run({
         eachMessage: async ({ topic, message }) => {
-          if (topic === topics.eventsDlq.name) {
+          if (topic === options.dlqTopic) {
             if (message.headers?.['ce_id']?.toString() !== request.requestId) return;
             bar.stop();
             console.error(`✗ training failed: ${message.headers['dlq_error']?.toString() ?? 'no reason given'}`);
@@ -242,6 +243,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--local', 'train in this process against CLICKHOUSE_URL and REGISTRY_ADDRESS instead of asking the trainer service', false)
     .option('--timeout <seconds>', 'how long to wait for the trainer service', positiveSeconds, 1800)
     .option('--topic <name>', 'topic of training requests', topics.trainingRequested.name)
+    .option('--dlq-topic <name>', 'dead-letter topic the trainer sends failed runs to (its TRAINER_DLQ_TOPIC)', topics.eventsDlq.name)
     .action(
       runAction(async (options: TrainCommandOptions) => {
         const request = trainingRequestFromOptions(options, process.env['USER']?.trim() || 'tributary-cli');
