@@ -62,3 +62,26 @@ export function durationMs(text: string): number {
   if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) throw new Error(`not a Compose duration: ${text}`);
   return parts.reduce((total, [, amount, unit]) => total + Number(amount) * (units[unit ?? ''] ?? Number.NaN), 0);
 }
+
+/**
+ * Whether a Redis service of the compose file has every write in its append-only file
+ * before it acknowledges it (`--appendonly yes --appendfsync always`), on a volume at /data:
+ * what a Redis needs to hold state that outlives a restart of its container or host.
+ */
+export function keepsEveryWriteOnDisk(service: ComposeService): boolean {
+  const command = typeof service.command === 'string' ? service.command.split(/\s+/) : (service.command ?? []);
+  const option = (name: string) => {
+    const at = command.indexOf(`--${name}`);
+    return at < 0 ? undefined : command[at + 1];
+  };
+  return (
+    option('appendonly') === 'yes' &&
+    option('appendfsync') === 'always' &&
+    (service.volumes ?? []).some((volume) => (typeof volume === 'string' ? volume.split(':')[1] === '/data' : volume.target === '/data'))
+  );
+}
+
+/** The service a `redis://` URL names: its host's first label (`redis-cache.infra.svc` → `redis-cache`). */
+export function redisServiceOf(url: string): string {
+  return new URL(url).hostname.split('.')[0] ?? '';
+}

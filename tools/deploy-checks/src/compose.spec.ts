@@ -7,7 +7,7 @@ import { allTopics } from '@tributary/kafka';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { composeFilePath, durationMs, loadComposeFile, serviceEnvironment, type ComposeFile, type ComposeService } from './compose-file.js';
+import { composeFilePath, durationMs, keepsEveryWriteOnDisk, loadComposeFile, redisServiceOf, serviceEnvironment, type ComposeFile, type ComposeService } from './compose-file.js';
 import { installDeployTools, type DeployTools } from './deploy-tools.js';
 import { parseTopicLines } from './topic-lines.js';
 import { fromRoot } from './workspace.js';
@@ -39,6 +39,20 @@ function composeConfig(env: Record<string, string>, path = composeFilePath) {
   if (result.error) throw result.error;
   return { status: result.status, stderr: result.stderr, project: result.status === 0 ? (JSON.parse(result.stdout) as ComposeFile) : undefined };
 }
+
+describe('keepsEveryWriteOnDisk()', () => {
+  const redis = (command: string, volumes?: string[]): ComposeService => ({ image: 'redis:7.4-bookworm', command: command.split(' '), ...(volumes ? { volumes } : {}) });
+
+  it('accepts an append-only file synced at every write, on a volume', () => {
+    expect(keepsEveryWriteOnDisk(redis('redis-server --appendonly yes --appendfsync always --save ', ['data:/data']))).toBe(true);
+  });
+
+  it('refuses no append-only file, a sync every second, or no volume', () => {
+    expect(keepsEveryWriteOnDisk(redis('redis-server --appendonly no --save ', ['data:/data']))).toBe(false);
+    expect(keepsEveryWriteOnDisk(redis('redis-server --appendonly yes --appendfsync everysec', ['data:/data']))).toBe(false);
+    expect(keepsEveryWriteOnDisk(redis('redis-server --appendonly yes --appendfsync always'))).toBe(false);
+  });
+});
 
 describe('docker-compose.yml', () => {
   it('loads as docker compose loads it (compose-go: interpolation, schema, consistency)', () => {
@@ -159,14 +173,20 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps the registry metadata on disk at every write, and the cache nowhere', () => {
-    const registryRedis = service('redis-registry');
-    expect(registryRedis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--appendfsync', 'always']));
-    expect(registryRedis.volumes?.some((volume) => String(volume).endsWith(':/data'))).toBe(true);
+    expect(keepsEveryWriteOnDisk(service('redis-registry'))).toBe(true);
     const cache = service('redis-cache');
     expect((cache.command as string[]).join(' ')).toMatch(/--appendonly no --save $/);
     expect(cache.volumes).toBeUndefined();
+    expect(keepsEveryWriteOnDisk(cache)).toBe(false);
     expect(serviceEnvironment(service('registry')).get('REDIS_URL')).toBe('redis://redis-registry:6379');
     expect(serviceEnvironment(service('ingestion')).get('REDIS_URL')).toBe('redis://redis-cache:6379');
+  });
+
+  it('keeps the feature pipeline\'s Redis (online features and aggregation checkpoint) on disk at every write, in its own instance', () => {
+    const url = serviceEnvironment(service('feature-pipeline')).get('REDIS_URL') ?? '';
+    expect(url).toBe('redis://redis-features:6379');
+    expect(keepsEveryWriteOnDisk(service(redisServiceOf(url))), `${url}: Kafka offsets are committed once its checkpoint is acknowledged`).toBe(true);
+    expect(service('feature-pipeline').depends_on).toMatchObject({ 'redis-features': { condition: 'service_healthy' } });
   });
 
   it('creates exactly the topic catalogue of libs/kafka', () => {

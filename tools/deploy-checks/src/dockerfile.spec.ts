@@ -56,10 +56,20 @@ describe('deploy/Dockerfile', () => {
     expect(dockerfile.stages[0]?.from).toBe('${NODE_IMAGE}');
   });
 
-  it('installs with npm ci, builds the service and its libraries with Nx, and ships production dependencies only', () => {
-    expect(runs('deps')).toMatch(/npm ci --ignore-scripts/);
+  it('installs what the lockfile pins, builds the service and its libraries with Nx, and ships production dependencies only', () => {
+    // npm ci refuses the lockfile (no darwin/win32 builds of buf on its registry): npm install, failing if it re-resolved anything.
+    const npmVersion = dockerfile.globalArgs.find((instruction) => instruction.args.startsWith('NPM_VERSION='))?.args;
+    expect(npmVersion).toMatch(/^NPM_VERSION=\d+\.\d+\.\d+$/);
+    expect(runs('npm')).toContain('npm install --global --ignore-scripts --loglevel=error "npm@${NPM_VERSION}"');
+    const lockfileKept = /^cp package-lock\.json \/tmp\/package-lock\.json && npm install .* && \{ cmp -s package-lock\.json \/tmp\/package-lock\.json \|\| \{ .*exit 1; \}; \}$/;
+    for (const name of ['deps', 'runtime-deps']) {
+      expect(stage(name).from, `${name} installs with the pinned npm`).toBe('npm');
+      expect(runs(name).replace(/^--mount=\S+\s+/, '').replace(/\s+/g, ' '), name).toMatch(lockfileKept);
+      expect(runs(name), name).not.toMatch(/npm ci\b/);
+    }
+    expect(runs('deps')).toMatch(/npm install --ignore-scripts /);
     expect(runs('build')).toContain('npx nx run "${SERVICE}:build"');
-    expect(runs('runtime-deps')).toMatch(/npm ci --omit=dev --ignore-scripts .*--workspace "apps\/\$\{SERVICE\}"/);
+    expect(runs('runtime-deps')).toMatch(/npm install --omit=dev --ignore-scripts .*--workspace="apps\/\$\{SERVICE\}"/);
     const copies = finalInstructions('COPY').map((instruction) => instruction.args);
     expect(copies).toEqual(['--from=runtime-deps /app/ ./', '--from=build /out/ ./']);
   });

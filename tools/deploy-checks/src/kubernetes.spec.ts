@@ -1,6 +1,7 @@
 import { localServiceDefinitions } from '@tributary/infra';
 import { allTopics } from '@tributary/kafka';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { keepsEveryWriteOnDisk, readComposeFile, redisServiceOf } from './compose-file.js';
 import { installDeployTools, type DeployTools } from './deploy-tools.js';
 import { kubeconform, kustomizeBuild, overlays, parseObjects, type KubernetesObject } from './kustomize.js';
 import { parseTopicLines } from './topic-lines.js';
@@ -234,6 +235,14 @@ describe.each(overlays)('deploy/k8s/overlays/%s', (overlay) => {
     expect(envValue(overlay, mainContainer(registry), 'REGISTRY_ARTIFACT_DIR')).toMatch(/^\/var\/lib\/tributary\//);
     expect(envValue(overlay, mainContainer(registry), 'REDIS_URL')).toMatch(/^redis:\/\/redis-registry[.:]/);
     expect(envValue(overlay, mainContainer(find<Workload>(overlay, 'Deployment', 'ingestion')), 'REDIS_URL')).toMatch(/^redis:\/\/redis-cache[.:]/);
+  });
+
+  it('keeps the feature pipeline\'s online features and checkpoint in a Redis that has every write on disk', () => {
+    const url = envValue(overlay, mainContainer(find<Workload>(overlay, 'Deployment', 'feature-pipeline')), 'REDIS_URL') ?? '';
+    expect(redisServiceOf(url)).toBe('redis-features');
+    // The overlays expect each Redis under its compose name (deploy/README.md); compose defines how it keeps its data.
+    const redis = readComposeFile().services[redisServiceOf(url)];
+    expect(redis && keepsEveryWriteOnDisk(redis), `${url}: Kafka offsets are committed once its checkpoint is acknowledged`).toBe(true);
   });
 });
 
