@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { FeatureKind, FeatureProfileSchema, type FeatureProfile } from '@tributary/contracts';
-import { createRandom, featureSeed, samplePositions } from './seeded-random.js';
+import { createRandom, sampleIndices } from '@tributary/seeded-random';
+import { featureSeed } from './feature-seed.js';
 import { binCountsOfSorted, quantileBinEdges, quantileOfSorted, sortedFiniteValues } from './sorted-values.js';
 
 /** How a numeric feature is summarised; see `ReferenceProfileOptions` for the meaning and defaults. */
@@ -27,7 +28,7 @@ export function buildNumericProfile(name: string, values: ArrayLike<number>, set
   // Positions in the sorted values, so the sample depends on the values and the
   // seed only, not on the order of the rows; it comes out sorted.
   const random = createRandom(featureSeed(settings.seed, name));
-  const sample = samplePositions(count, settings.sampleSize, random).map((position) => sorted[position] as number);
+  const sample = Array.from(sampleIndices(count, settings.sampleSize, random), (position) => sorted[position] as number);
   return create(FeatureProfileSchema, {
     featureName: name,
     kind: FeatureKind.NUMERIC,

@@ -27,6 +27,7 @@ import {
   verifyOnnxParity,
   type FeatureMatrix,
 } from '@tributary/ml';
+import { createRandom } from '@tributary/seeded-random';
 import { percentile, reportResults, type Measurement } from './results.js';
 
 const trainRows = 1_000_000;
@@ -45,20 +46,10 @@ const numericFeatures = [
 ];
 const featureNames = [...numericFeatures, 'origin', 'dest'];
 
-/** mulberry32: the benchmark data must be the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Airport effects and traffic shares, shared by the train, validation and test draws. */
 function makeWorld() {
-  const random = seeded(2001);
+  // Seeded: the benchmark data must be the same on every run.
+  const random = createRandom(2001);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const effect = Float64Array.from({ length: airports }, () => gauss() * 0.5);
   // Zipf-like traffic: a few hubs, a long tail of small airports.
@@ -70,7 +61,7 @@ function makeWorld() {
 }
 
 function drawDataset(rows: number, seed: number, world: ReturnType<typeof makeWorld>): { data: FeatureMatrix; labels: Float64Array } {
-  const random = seeded(seed);
+  const random = createRandom(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const airport = () => {
     const u = random();

@@ -1,5 +1,5 @@
 /** Seeded random data for the comparison specs. */
-import { createRandom } from '../seeded-random.js';
+import { createRandom } from '@tributary/seeded-random';
 
 /** `count` draws from a normal distribution (Box–Muller on a seeded uniform generator). */
 export function normalSample(count: number, mean: number, standardDeviation: number, seed: number): Float64Array {

@@ -1,5 +1,5 @@
 import type { FeatureMatrix } from '../feature-matrix.js';
-import { createRandom } from '../random.js';
+import { createRandom } from '@tributary/seeded-random';
 
 /** Bin 0 of every feature holds the missing values (NaN). */
 export const MISSING_BIN = 0;

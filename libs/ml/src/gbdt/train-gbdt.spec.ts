@@ -13,7 +13,7 @@ import {
   type FeatureMatrix,
   type GbdtModel,
 } from '../index.js';
-import { createRandom } from '../random.js';
+import { createRandom } from '@tributary/seeded-random';
 import { fold, loadBreastCancer } from '../testing/breast-cancer.js';
 import { makeSyntheticDataset } from '../testing/synthetic.js';
 

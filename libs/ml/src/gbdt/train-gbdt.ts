@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from '../errors.js';
 import { assertBinaryLabels, assertRegressionTargets, assertSameFeatures, type FeatureMatrix } from '../feature-matrix.js';
-import { createRandom, type Random } from '../random.js';
+import { createRandom, type Random } from '@tributary/seeded-random';
 import { binColumn, binCount, createBinnings } from './bin-mapper.js';
 import { GbdtModel } from './gbdt-model.js';
 import { availableParallelism } from 'node:os';

@@ -1,5 +1,5 @@
 import { createFeatureMatrix, type FeatureMatrix } from '../feature-matrix.js';
-import { createRandom } from '../random.js';
+import { createRandom } from '@tributary/seeded-random';
 
 /** Options of {@link makeSyntheticDataset}. */
 export interface SyntheticOptions {
