@@ -75,6 +75,10 @@ async function committedOffset(groupId: string, topic: string): Promise<string |
   return offsets?.partitions.find((partition) => partition.partition === 0)?.offset;
 }
 
+async function recordsIn(topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((sum, partition) => sum + Number(partition.high), 0);
+}
+
 describe('createConsumer()', () => {
   it('decodes the record, keeps its headers and continues the producer trace in the handler span', async () => {
     const topic = await testTopics.create(defineTopic({ name: 'test.traced', keyDescription: 'entity id', codec: createProtobufCodec(StructSchema) }));
@@ -210,6 +214,75 @@ describe('createConsumer()', () => {
     expect(Math.max(...batchSizes)).toBeGreaterThan(1);
     expect(Math.max(...batchSizes)).toBeLessThanOrEqual(100);
     expect(handled.has('id-150')).toBe(false);
+  });
+
+  it('holds the partition through an outage — no record dead-lettered — heartbeating, and moves on when it ends', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 50);
+    const groupId = uniqueName('test-outage');
+    const handled: string[] = [];
+    let down = true;
+    let failedCalls = 0;
+    const consumer = await startConsumer({
+      kafka,
+      topic,
+      groupId,
+      deadLetterTopic,
+      retries: 1,
+      retryMaxDelayMs: 200,
+      // Shorter than the outage: the member must heartbeat while it waits, or the group drops it.
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      commitEveryRecords: 1,
+      maxBatchSize: 20,
+      batchHandler: async (records) => {
+        if (down) {
+          failedCalls++;
+          throw new TributaryError(Code.Unavailable, 'redis is down', { retryable: true });
+        }
+        handled.push(...records.map((record) => record.value.value));
+      },
+    });
+    const memberBefore = (await admin.describeGroups([groupId])).groups[0]?.members.map((member) => member.memberId);
+
+    await vi.waitFor(() => expect(consumer.stalled).toBe(true), { timeout: 15_000 });
+    await sleep(8000);
+    expect(failedCalls).toBeGreaterThan(10);
+    expect(handled).toEqual([]);
+    expect(await committedOffset(groupId, topic.name)).toBe('-1');
+    expect((await admin.describeGroups([groupId])).groups[0]?.members.map((member) => member.memberId)).toEqual(memberBefore);
+
+    down = false;
+    await vi.waitFor(() => expect(handled).toHaveLength(50), { timeout: 10_000 });
+    expect(handled).toEqual(Array.from({ length: 50 }, (_, i) => `id-${i}`));
+    expect(consumer.stalled).toBe(false);
+    await vi.waitFor(async () => expect(await committedOffset(groupId, topic.name)).toBe('50'), { timeout: 5_000 });
+    await consumer.close();
+    expect(await recordsIn(deadLetterTopic)).toBe(0);
+  }, 40_000);
+
+  it('close() during an outage returns promptly and commits nothing of the held records', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 5);
+    const groupId = uniqueName('test-outage-close');
+    const consumer = await startConsumer({
+      kafka,
+      topic,
+      groupId,
+      deadLetterTopic,
+      retries: 0,
+      retryMaxDelayMs: 60_000,
+      handler: async () => {
+        throw new TributaryError(Code.Unavailable, 'clickhouse is down', { retryable: true });
+      },
+    });
+    await vi.waitFor(() => expect(consumer.stalled).toBe(true), { timeout: 15_000 });
+
+    const closing = performance.now();
+    await consumer.close();
+    expect(performance.now() - closing).toBeLessThan(5000);
+    expect(await committedOffset(groupId, topic.name)).toBe('-1');
+    expect(await recordsIn(deadLetterTopic)).toBe(0);
   });
 
   it('never commits past a record whose handler has not finished', async () => {

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TributaryError } from '@tributary/errors';
 import { createLogger, type Logger } from '@tributary/observability';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { createDeadLetterWriter } from './dead-letter.js';
@@ -22,7 +24,10 @@ export interface ConsumerBaseOptions<T> {
   readonly retries?: number;
   /** Backoff scale of the first retry, in ms (full jitter, doubling). Default 100. */
   readonly retryBaseDelayMs?: number;
-  /** Upper bound of one backoff wait, in ms. Default 5000. */
+  /**
+   * Upper bound of one backoff wait, in ms; also how often a partition held by
+   * an outage tries its records again. Default 5000.
+   */
   readonly retryMaxDelayMs?: number;
   /** Commit handled offsets at least this often while records flow, in ms. Default 1000. */
   readonly commitIntervalMs?: number;
@@ -58,6 +63,12 @@ export type ConsumerOptions<T> = ConsumerBaseOptions<T> &
 export interface TypedConsumer {
   /** Connects, subscribes and joins the group; resolves once records can flow. Idempotent. */
   start(): Promise<void>;
+  /**
+   * True while some partition is held because a dependency is down: its
+   * handler keeps failing with a retryable error and the records wait rather
+   * than go to the dead-letter topic.
+   */
+  readonly stalled: boolean;
   /** Stops fetching; the record in flight finishes and the next waits for `resume()`. */
   pause(): void;
   resume(): void;
@@ -71,7 +82,10 @@ export interface TypedConsumer {
  * whose handling finished, at most every `commitIntervalMs`/`commitEveryRecords`.
  * A failed record is retried with jittered backoff (unless its error says it is
  * not retryable, like a decode error), then written to the dead-letter topic
- * with `dlq_*` headers and committed, so its partition moves on.
+ * with `dlq_*` headers and committed, so its partition moves on — unless the
+ * last error is retryable: then a dependency is down, not the record bad, and
+ * the partition holds its records (heartbeating, not committing) and tries
+ * them again every `retryMaxDelayMs` until they succeed or the consumer closes.
  */
 export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
   const { kafka, groupId, topic, partitionsConcurrency = 1, fromBeginning = true, commitIntervalMs = 1000 } = options;
@@ -84,12 +98,43 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
   });
   const deadLetters = createDeadLetterWriter(kafka, options.deadLetterTopic ?? topics.eventsDlq.name, logger);
   const recordsPerCall = options.batchHandler ? (options.maxBatchSize ?? 500) : 1;
+  const retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;
+  /** Stops the waits of partitions held by an outage when the consumer closes. */
+  const closed = new AbortController();
+  /** The heartbeat of the batch each partition is handling, for the waits of an outage. */
+  const heartbeats = new Map<number, () => Promise<void>>();
+  const stalledPartitions = new Set<number>();
+
+  /** Holds a partition through one wait of an outage; false when the consumer is closing or losing it. */
+  async function waitForRecovery(error: TributaryError, partition: number): Promise<boolean> {
+    if (stopping) return false;
+    if (!stalledPartitions.has(partition)) {
+      stalledPartitions.add(partition);
+      metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
+      logger.error({ err: error, topic: topic.name, partition, groupId, retryEveryMs: retryMaxDelayMs }, 'a dependency is unavailable; holding the partition until it recovers');
+    }
+    try {
+      await sleep(retryMaxDelayMs, undefined, { signal: closed.signal });
+      await heartbeats.get(partition)?.();
+    } catch {
+      return false; // closing, or a rebalance takes the partition: the next owner handles the records
+    }
+    return !stopping;
+  }
+
+  function recovered(partition: number): void {
+    if (!stalledPartitions.delete(partition)) return;
+    metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
+    logger.info({ topic: topic.name, partition, groupId }, 'dependency recovered; the partition moves on');
+  }
+
   const processRecords = createRecordProcessor({
     topic,
     groupId,
     handler: toBatchHandler(options),
-    retry: { retries: options.retries ?? 3, baseDelayMs: options.retryBaseDelayMs ?? 100, maxDelayMs: options.retryMaxDelayMs ?? 5000 },
+    retry: { retries: options.retries ?? 3, baseDelayMs: options.retryBaseDelayMs ?? 100, maxDelayMs: retryMaxDelayMs },
     deadLetters,
+    waitForRecovery,
     logger,
   });
   const offsets = new OffsetTracker(topic.name, { commitIntervalMs, commitEveryRecords: options.commitEveryRecords ?? 1000 });
@@ -123,13 +168,15 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     const { messages, partition } = batch;
     let lastHandled: string | undefined;
     let handledCount = 0;
+    heartbeats.set(partition, heartbeat);
     try {
       for (let start = 0; start < messages.length; start += recordsPerCall) {
         if (paused || stopping || !isRunning() || isStale()) return;
         const chunk = messages.slice(start, start + recordsPerCall);
         const last = chunk[chunk.length - 1];
         if (!last) return;
-        await processRecords(partition, chunk);
+        if (!(await processRecords(partition, chunk))) return;
+        recovered(partition);
         lastHandled = last.offset;
         handledCount += chunk.length;
         offsets.markHandled(partition, last.offset, chunk.length);
@@ -144,6 +191,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
       }
       metrics.lag.set({ topic: topic.name, partition: String(partition), group: groupId }, Number(batch.offsetLag()));
     } finally {
+      heartbeats.delete(partition);
       // The next fetch of this partition starts after the last handled record. Resolved and
       // counted once per batch rather than per record: kafkajs parses every offset it is given.
       if (lastHandled !== undefined) resolveOffset(lastHandled);
@@ -213,9 +261,13 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     get paused() {
       return paused;
     },
+    get stalled() {
+      return stalledPartitions.size > 0;
+    },
     close() {
       closing ??= (async () => {
         stopping = true;
+        closed.abort();
         if (!(await starting?.then(() => true, () => false))) return;
         pauseFetching();
         await Promise.allSettled([...inFlight]);

@@ -9,6 +9,7 @@ export interface KafkaMetrics {
   readonly deadLettered: Counter<'topic' | 'group'>;
   readonly handlerDuration: Histogram<'topic' | 'group'>;
   readonly lag: Gauge<'topic' | 'partition' | 'group'>;
+  readonly stalled: Gauge<'topic' | 'group'>;
 }
 
 let metrics: KafkaMetrics | undefined;
@@ -41,6 +42,9 @@ export function kafkaMetrics(): KafkaMetrics {
     ),
     lag: reuse(registers, 'tributary_kafka_consumer_lag', (name) =>
       new Gauge({ name, help: 'Records behind the high watermark after the last fetched batch.', labelNames: ['topic', 'partition', 'group'], registers }),
+    ),
+    stalled: reuse(registers, 'tributary_kafka_consumer_stalled_partitions', (name) =>
+      new Gauge({ name, help: 'Partitions holding their records because a dependency of the handler is unavailable.', labelNames: ['topic', 'group'], registers }),
     ),
   };
   return metrics;

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Link, type Span } from '@opentelemetry/api';
-import { TributaryError } from '@tributary/errors';
+import { TributaryError, isRetryable } from '@tributary/errors';
 import type { Logger } from '@tributary/observability';
 import { retry, type RetryOptions } from '@tributary/resilience';
 import type { KafkaMessage } from 'kafkajs';
@@ -39,15 +39,34 @@ export interface RecordProcessorOptions<T> {
   readonly handler: BatchHandler<T>;
   readonly retry: HandlerRetryPolicy;
   readonly deadLetters: DeadLetterWriter;
+  /**
+   * Called when a handler call still fails with a retryable error after its
+   * retries: something the handler needs is down. Resolves true to try the
+   * same records again, false to give up because the consumer is stopping.
+   */
+  readonly waitForRecovery: (error: TributaryError, partition: number) => Promise<boolean>;
   readonly logger: Logger;
 }
 
 /**
  * Takes consecutive messages of one partition to done: each is handled or, once
- * its retries are spent, dead-lettered. Returns only when all are done, so the
- * caller may then resolve and commit the last offset.
+ * its retries are spent, dead-lettered. Returns true only when all are done, so
+ * the caller may then resolve and commit the last offset; false when it gave
+ * up waiting for an outage to end (the consumer is stopping), with none of the
+ * records done from then on.
+ *
+ * A failure that is the record's fault (not retryable, or a plain `Error`) ends
+ * in the dead-letter topic. A retryable one — Redis, ClickHouse or Kafka
+ * unavailable — is not the record's fault: dead-lettering good records would
+ * lose them, so the partition waits instead (see `waitForRecovery`).
  */
-export type RecordProcessor = (partition: number, messages: readonly KafkaMessage[]) => Promise<void>;
+export type RecordProcessor = (partition: number, messages: readonly KafkaMessage[]) => Promise<boolean>;
+
+/** How a handler call ended: `done` unless abandoned; `failure` when the records are to blame. */
+interface CallOutcome {
+  readonly done: boolean;
+  readonly failure?: { readonly error: TributaryError; readonly attempts: number };
+}
 
 interface Item<T> {
   readonly message: KafkaMessage;
@@ -94,7 +113,7 @@ function worthRetrying(reason: unknown): boolean {
 
 /** Creates the {@link RecordProcessor} of one consumer. */
 export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): RecordProcessor {
-  const { topic, groupId, handler, deadLetters, logger } = options;
+  const { topic, groupId, handler, deadLetters, waitForRecovery, logger } = options;
   const metrics = kafkaMetrics();
   const handlerDuration = metrics.handlerDuration.labels(topic.name, groupId);
   const handlerFailures = metrics.handlerFailures.labels(topic.name, groupId);
@@ -124,26 +143,37 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
     onRetry: (reason, attempt, delayMs) => logger.warn({ err: reason, topic: topic.name, attempt, delayMs }, 'handler failed, retrying'),
   };
 
-  /** Calls the handler with retries; returns the error and attempts of the last failure, if any. */
-  async function callHandler(items: readonly Item<T>[], span: Span): Promise<{ error: TributaryError; attempts: number } | undefined> {
+  /**
+   * Calls the handler with retries, and again after each outage ends; returns
+   * the error and attempts of a failure that is the records' fault, if any.
+   */
+  async function callHandler(partition: number, items: readonly Item<T>[], span: Span): Promise<CallOutcome> {
     const records = items.map((item) => item.record);
     let attempts = 0;
-    try {
-      await retry(() => {
-        attempts++;
-        return callOnce(records);
-      }, retryOptions);
-      return undefined;
-    } catch (reason) {
-      const error = TributaryError.from(reason);
-      span.recordException(error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      return { error, attempts };
+    for (;;) {
+      try {
+        await retry(() => {
+          attempts++;
+          return callOnce(records);
+        }, retryOptions);
+        return { done: true };
+      } catch (reason) {
+        const error = TributaryError.from(reason);
+        span.recordException(error);
+        if (!isRetryable(error)) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+          return { done: true, failure: { error, attempts } };
+        }
+        if (!(await waitForRecovery(error, partition))) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `abandoned while waiting for recovery: ${error.message}` });
+          return { done: false };
+        }
+      }
     }
   }
 
   /** One record in a span continuing its producer's trace; dead-lettered if it keeps failing. */
-  function processOne(partition: number, item: Item<T>): Promise<void> {
+  function processOne(partition: number, item: Item<T>): Promise<boolean> {
     const parent = propagation.extract(ROOT_CONTEXT, item.message.headers, kafkaHeaderGetter);
     return tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes: baseAttributes }, parent, async (span) => {
       // Built only when someone records spans: this runs once per record.
@@ -151,8 +181,9 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
         span.setAttributes({ 'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(item.message.offset) });
       }
       try {
-        const failure = await callHandler([item], span);
+        const { done, failure } = await callHandler(partition, [item], span);
         if (failure) await deadLetters.write(item.message, { sourceTopic: topic.name, sourcePartition: partition, consumerGroup: groupId, ...failure });
+        return done;
       } finally {
         span.end();
       }
@@ -160,22 +191,25 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
   }
 
   /** Several records in one handler call, its span linked to each producer's; on failure each record is retried alone. */
-  async function processMany(partition: number, items: readonly Item<T>[]): Promise<void> {
+  async function processMany(partition: number, items: readonly Item<T>[]): Promise<boolean> {
     const links: Link[] = items
       .map((item) => trace.getSpanContext(propagation.extract(ROOT_CONTEXT, item.message.headers, kafkaHeaderGetter)))
       .filter((spanContext) => spanContext !== undefined)
       .map((spanContext) => ({ context: spanContext }));
     const attributes = { ...baseAttributes, 'messaging.destination.partition.id': String(partition), 'messaging.batch.message_count': items.length };
-    const failure = await tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes, links }, async (span) => {
+    const { done, failure } = await tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes, links }, async (span) => {
       try {
-        return await callHandler(items, span);
+        return await callHandler(partition, items, span);
       } finally {
         span.end();
       }
     });
-    if (!failure) return;
+    if (!failure) return done;
     logger.warn({ err: failure.error, topic: topic.name, partition, records: items.length }, 'batch failed, handling its records one by one');
-    for (const item of items) await processOne(partition, item);
+    for (const item of items) {
+      if (!(await processOne(partition, item))) return false;
+    }
+    return true;
   }
 
   function decode(partition: number, message: KafkaMessage): ConsumedRecord<T> {
@@ -199,7 +233,7 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
       }
     }
     const [first] = items;
-    if (items.length > 1) await processMany(partition, items);
-    else if (first) await processOne(partition, first);
+    if (items.length > 1) return processMany(partition, items);
+    return first ? processOne(partition, first) : true;
   };
 }
