@@ -23,9 +23,8 @@
  * events/s also depends on what else the machine runs. `BENCH_FEATURES_FLIGHTS`
  * changes the slice (default 500000). Keys and databases are removed at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -46,6 +45,7 @@ import { createLogger } from '@tributary/observability';
 import type { Event } from '@tributary/contracts';
 import { Redis } from 'ioredis';
 import { percentile, reportResults, type Measurement } from './results.js';
+import { cpuSecondsOf, peakRssMbOf, startService, stopService } from './service-process.js';
 
 const flights = Number(process.env['BENCH_FEATURES_FLIGHTS'] || 500_000);
 const sources = ['bench/0', 'bench/1', 'bench/2', 'bench/3'];
@@ -122,35 +122,6 @@ async function publish(kafka: ReturnType<typeof createKafkaClient>, topic: Topic
   } finally {
     await producer.close();
   }
-}
-
-/** Starts the built service; resolves once it logged that it started. */
-function startService(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [serviceMain.pathname], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      const lines = (buffered + chunk.toString()).split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.includes('"feature pipeline started"')) resolve(child);
-        else if (line.includes('"level":"error"') || line.includes('"level":"fatal"')) console.error(line);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`feature-pipeline exited with ${code} before it started`)));
-  });
-}
-
-/** CPU time (user + system) of a process so far, in seconds, from /proc (ticks of 10 ms). */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Peak resident set (VmHWM) of a process, in MB. */
-function peakRssMbOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-  return Number(line?.match(/(\d+)/)?.[1] ?? Number.NaN) / 1024;
 }
 
 /** Records the service's checkpoint has applied, summed over partitions. */
@@ -302,7 +273,7 @@ export async function run(): Promise<void> {
       const deadLetters = await testTopics.create(topics.eventsDlq);
       console.log('publishing to events.validated…');
       const published = await publish(kafka, validated);
-      service = await startService({
+      service = await startService(serviceMain.pathname, 'feature pipeline started', {
         ...process.env,
         LOG_LEVEL: 'info',
         GRPC_HOST: '127.0.0.1',
@@ -322,16 +293,13 @@ export async function run(): Promise<void> {
       const serviceSeconds = (performance.now() - readyMs) / 1000;
       const serviceCpu = cpuSecondsOf(pid) - cpuBefore;
       const peakMb = peakRssMbOf(pid);
-      const stopping = performance.now();
-      const exited = new Promise((resolve) => service?.once('exit', resolve));
-      service.kill('SIGTERM');
-      await exited;
+      const shutdownMs = await stopService(service);
       service = undefined;
       measurements.push(
         { name: 'feature-pipeline service, events.validated → both stores', value: Math.round(published / serviceSeconds), unit: 'events/s', target: '≥ 50000' },
         { name: 'feature-pipeline service, CPU per event', value: (serviceCpu / published) * 1e6, unit: 'µs' },
         { name: 'feature-pipeline service peak RSS', value: Math.round(peakMb), unit: 'MB' },
-        { name: 'feature-pipeline service graceful shutdown', value: Math.round(performance.now() - stopping), unit: 'ms' },
+        { name: 'feature-pipeline service graceful shutdown', value: Math.round(shutdownMs), unit: 'ms' },
       );
     } finally {
       service?.kill('SIGKILL');
