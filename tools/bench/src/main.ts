@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   infra: () => import('./infra.js'),
   ingestion: () => import('./ingestion.js'),
   kafka: () => import('./kafka.js'),
+  lag: () => import('./lag.js'),
   ml: () => import('./ml.js'),
   registry: () => import('./registry.js'),
   training: () => import('./training.js'),
