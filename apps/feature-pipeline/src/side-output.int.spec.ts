@@ -23,13 +23,15 @@ describe('createSideOutput()', { timeout: 60_000 }, () => {
       const sideOutput = createSideOutput({ producer, deadLetterTopic, groupId: 'feature-pipeline-test' });
       let event: Event | undefined;
       for await (const flightEvent of readFlightEvents({ maxFlights: 1 })) event ??= toEventMessage(flightEvent);
+      const headers: Record<string, string> = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
       const consumed: ConsumedRecord<Event> = {
         topic: 'events.validated',
         partition: 2,
         offset: '41',
         key: event?.entityId ?? null,
         value: event as Event,
-        headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+        headers,
+        header: (name) => headers[name],
         timestamp: new Date(),
       };
       const [record] = sideOutput.toFeatureRecords([consumed]);

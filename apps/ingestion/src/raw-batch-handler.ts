@@ -22,7 +22,7 @@ export function createRawBatchHandler(options: RawBatchHandlerOptions): BatchHan
   return async (records) => {
     const result = await ingestor.ingestRecords(
       records.map((record) => {
-        const type = record.headers[CloudEventHeader.contentType];
+        const type = record.header(CloudEventHeader.contentType);
         return type === undefined ? { value: record.value } : { value: record.value, contentType: type };
       }),
     );

@@ -100,6 +100,8 @@ describe('createConsumer()', () => {
     const [{ record, traceId }] = received as [(typeof received)[0]];
     expect(record.key).toBe('SFO');
     expect(toJson(StructSchema, record.value as never)).toEqual({ delay: 17 });
+    expect(record.header('ce_type')).toBe('flight.arrived');
+    expect(record.header('no-such-header')).toBeUndefined();
     expect(record.headers).toMatchObject({ ce_type: 'flight.arrived', ce_source: '/tests/consumer', 'content-type': 'application/protobuf' });
     expect(record.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 
@@ -112,6 +114,27 @@ describe('createConsumer()', () => {
     expect(consumerSpan.spanContext().traceId).toBe(producerSpan.spanContext().traceId);
     expect(consumerSpan.parentSpanContext?.spanId).toBe(producerSpan.spanContext().spanId);
     expect(traceId).toBe(producerSpan.spanContext().traceId);
+  });
+
+  it('links a batch span to the producer span of each record in it', async () => {
+    const topic = await testTopics.create(defineTopic({ name: 'test.linked', keyDescription: 'entity id', codec: createProtobufCodec(StringValueSchema), partitions: 1 }));
+    for (const id of ['a', 'b', 'c']) {
+      await trace.getTracer('test').startActiveSpan(`request ${id}`, async (span) => {
+        await producer.send(topic, [{ key: id, value: create(StringValueSchema, { value: id }) }]);
+        span.end();
+      });
+    }
+    const batches: number[] = [];
+    await startConsumer({ kafka, topic, groupId: uniqueName('test-linked'), batchHandler: async (records) => void batches.push(records.length) });
+
+    await vi.waitFor(() => expect(batches.reduce((sum, n) => sum + n, 0)).toBe(3), { timeout: 15_000 });
+    expect(batches).toEqual([3]);
+    const spans = () => exporter.getFinishedSpans();
+    await vi.waitFor(() => expect(spans().some((span) => span.name === `process ${topic.name}`)).toBe(true));
+    const producerSpanIds = spans().filter((span) => span.name === `send ${topic.name}`).map((span) => span.spanContext().spanId);
+    const batchSpan = spans().find((span) => span.name === `process ${topic.name}`)!;
+    expect(producerSpanIds).toHaveLength(3);
+    expect(batchSpan.links.map((link) => link.context.spanId).sort()).toEqual([...producerSpanIds].sort());
   });
 
   it('retries a failing record, sends it to the DLQ with the reason and source offset, and handles the records after it', async () => {

@@ -18,6 +18,8 @@ export interface ConsumedRecord<T> {
   readonly key: string | null;
   readonly value: T;
   readonly headers: Readonly<Record<string, string>>;
+  /** One header as a string (its last value when sent more than once), without decoding the others. */
+  header(name: string): string | undefined;
   /** The record's timestamp (producer create time unless the topic says log-append time). */
   readonly timestamp: Date;
 }
@@ -101,6 +103,13 @@ class DecodedRecord<T> implements ConsumedRecord<T> {
   get headers(): Readonly<Record<string, string>> {
     return (this.#headers ??= headersToStrings(this.#message.headers));
   }
+
+  header(name: string): string | undefined {
+    if (this.#headers) return this.#headers[name];
+    const raw = this.#message.headers?.[name];
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    return value?.toString();
+  }
 }
 
 /**
@@ -109,6 +118,16 @@ class DecodedRecord<T> implements ConsumedRecord<T> {
  */
 function worthRetrying(reason: unknown): boolean {
   return !(reason instanceof TributaryError && !reason.retryable);
+}
+
+/** A link to the producer span of each record that carries one. */
+function producerLinks(items: readonly Item<unknown>[]): Link[] {
+  const links: Link[] = [];
+  for (const item of items) {
+    const context = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, item.message.headers, kafkaHeaderGetter));
+    if (context) links.push({ context });
+  }
+  return links;
 }
 
 /** Creates the {@link RecordProcessor} of one consumer. */
@@ -192,12 +211,10 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
 
   /** Several records in one handler call, its span linked to each producer's; on failure each record is retried alone. */
   async function processMany(partition: number, items: readonly Item<T>[]): Promise<boolean> {
-    const links: Link[] = items
-      .map((item) => trace.getSpanContext(propagation.extract(ROOT_CONTEXT, item.message.headers, kafkaHeaderGetter)))
-      .filter((spanContext) => spanContext !== undefined)
-      .map((spanContext) => ({ context: spanContext }));
     const attributes = { ...baseAttributes, 'messaging.destination.partition.id': String(partition), 'messaging.batch.message_count': items.length };
-    const { done, failure } = await tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes, links }, async (span) => {
+    const { done, failure } = await tracer.startActiveSpan(`process ${topic.name}`, { kind: SpanKind.CONSUMER, attributes }, async (span) => {
+      // Parsing every record's trace context costs a few µs a record: only for a span that is kept.
+      if (span.isRecording()) span.addLinks(producerLinks(items));
       try {
         return await callHandler(partition, items, span);
       } finally {
