@@ -113,8 +113,13 @@ function categoricalBinning(column: Float64Array, maxBins: number): FeatureBinni
   };
 }
 
-/** Maps a column to bins under its binning, into `bins` (zeroed, as long as the column). */
-export function binColumn(column: Float64Array, binning: FeatureBinning, bins = new Uint8Array(column.length)): Uint8Array {
+/**
+ * Maps a column to bins under its binning, into `bins` (zeroed, as long as the
+ * column). A category the binning has not seen gets the last bin when rare
+ * categories share one, else the bin after the last, which needs 16-bit bins
+ * when a feature has 255 categories.
+ */
+export function binColumn<Bins extends Uint8Array | Uint16Array>(column: Float64Array, binning: FeatureBinning, bins: Bins): Bins {
   if (binning.kind === 'numeric') {
     const { thresholds } = binning;
     const lastBin = thresholds.length + 1;

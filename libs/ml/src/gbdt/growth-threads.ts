@@ -1,33 +1,50 @@
 import { Worker } from 'node:worker_threads';
 import { TrainingWorkerError } from '../errors.js';
-import { accumulateFeatures, gatherGradients, type HistogramLayout, type OrderedGradients } from './histogram.js';
+import { accumulateFeatures, type HistogramLayout } from './histogram.js';
+import { histogramKernelModule, instantiateHistogramKernel, type HistogramKernel } from './histogram-kernel.js';
+import { partitionRange } from './partition-rows.js';
+import type { TrainingMemory } from './training-memory.js';
 
-/** Below this many rows in a leaf, waking the worker costs more than it saves. */
-const PARALLEL_MIN_ROWS = 20_000;
+/** Below this many rows in a leaf, waking the worker for a histogram costs more than it saves. */
+const PARALLEL_HISTOGRAM_MIN_ROWS = 8_192;
+/** The same for a partition, which does less work per row. */
+const PARALLEL_PARTITION_MIN_ROWS = 32_768;
 /** How long the main thread waits for the worker before declaring it lost. */
 const WORKER_TIMEOUT_MS = 60_000;
+/** Most bins a feature has, the missing bin included. */
+const MAX_BINS = 256;
 
-/** Slots of the control array shared with the worker. */
+/** Slots of the control array shared with the worker: a request's number and arguments, the number of the last one done, its result. */
 const enum Slot {
   Request = 0,
   Done = 1,
-  Start = 2,
-  Count = 3,
+  Ready = 2,
+  Task = 3,
   From = 4,
   To = 5,
-  Ready = 6,
+  Histogram = 6,
+  Rows = 7,
+  Count = 8,
+  Grad = 9,
+  Hess = 10,
+  Contiguous = 11,
+  Feature = 12,
+  Result = 13,
+}
+const SLOT_COUNT = 14;
+
+const enum Task {
+  Histogram = 1,
+  Partition = 2,
 }
 
-/** A typed array over shared memory, so a worker sees the same bytes without copies. */
-export function sharedArray<T>(Type: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
-  return new Type(new SharedArrayBuffer(Math.max(1, length) * Type.BYTES_PER_ELEMENT));
-}
-
-/** The worker: waits for a request, accumulates its share of the features into its scratch histogram, signals done. */
+/** The worker: waits for a request, does its share (some features of a histogram, or the second half of a partition), signals done. */
 const workerSource = `
 const { workerData } = require('node:worker_threads');
 const accumulate = (${accumulateFeatures.toString()});
-const { control, bins, offsets, binCounts, rows, grad, hess, features, scratch } = workerData;
+const partition = (${partitionRange.toString()});
+const { control, memory, module, offsets, binsAt, features, bins, rows, grad, hess, spillRows, spillGrad, spillHess, binGoesLeft } = workerData;
+const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports;
 Atomics.store(control, ${Slot.Ready}, 1);
 Atomics.notify(control, ${Slot.Ready});
 let seen = 0;
@@ -36,90 +53,151 @@ for (;;) {
   const request = Atomics.load(control, ${Slot.Request});
   if (request < 0) break;
   seen = request;
-  const from = control[${Slot.From}], to = control[${Slot.To}];
-  for (let k = from; k < to; k++) scratch.fill(0, offsets[features[k]], offsets[features[k]] + binCounts[features[k]] * 3);
-  accumulate(scratch, offsets, bins, features, from, to, rows, control[${Slot.Start}], control[${Slot.Count}], grad, hess);
+  if (control[${Slot.Task}] === ${Task.Histogram}) {
+    accumulate(kernel, control[${Slot.Histogram}], offsets, binsAt, features, control[${Slot.From}], control[${Slot.To}],
+      control[${Slot.Rows}], control[${Slot.Count}], control[${Slot.Grad}], control[${Slot.Hess}], control[${Slot.Contiguous}] === 1);
+  } else {
+    control[${Slot.Result}] = partition(rows, grad, hess, bins[control[${Slot.Feature}]], binGoesLeft, control[${Slot.From}], control[${Slot.To}],
+      spillRows, spillGrad, spillHess);
+  }
   Atomics.store(control, ${Slot.Done}, request);
   Atomics.notify(control, ${Slot.Done});
 }
 `;
 
 /**
- * Builds leaf histograms, on the main thread alone or split by features with
- * one worker thread (the two cores of the target machine). Each feature's
- * histogram is always summed by one thread in row order, so the result is
+ * The two jobs of growing a tree that touch every row of a leaf — building
+ * its histogram and partitioning its rows — on the main thread alone or
+ * shared with one worker thread (the two cores of the target machine),
+ * through the shared training memory. A histogram is split by features, and
+ * each feature's is summed by one thread in row order; a partition is split
+ * into two halves whose parts are then put in order. So the results are
  * bit-identical whatever the thread count.
  */
-export class HistogramBuilder {
-  /** Row indices of the current tree, in shared memory; trainers write them here. */
-  readonly rows: Uint32Array;
-  readonly #ordered: OrderedGradients;
-  readonly #bins: readonly Uint8Array[];
+export class GrowthThreads {
+  readonly #memory: TrainingMemory;
   readonly #layout: HistogramLayout;
+  readonly #kernel: HistogramKernel;
+  readonly #binsAt: Int32Array;
   readonly #worker: Worker | undefined;
   readonly #control: Int32Array;
   readonly #features: Int32Array;
-  readonly #scratch: Float64Array;
+  readonly #binGoesLeft: Uint8Array;
   #request = 0;
   #workerUsable: boolean;
 
-  /** `bins` must be {@link sharedArray}s when `threads` > 1. */
-  constructor(bins: readonly Uint8Array[], layout: HistogramLayout, rowCount: number, threads: number) {
-    this.#bins = bins;
+  constructor(memory: TrainingMemory, layout: HistogramLayout, threads: number) {
+    this.#memory = memory;
     this.#layout = layout;
-    this.rows = sharedArray(Uint32Array, rowCount);
-    this.#ordered = { grad: sharedArray(Float64Array, rowCount), hess: sharedArray(Float64Array, rowCount) };
-    this.#control = sharedArray(Int32Array, 8);
-    this.#features = sharedArray(Int32Array, bins.length);
-    this.#scratch = sharedArray(Float64Array, threads > 1 ? layout.length : 0);
-    this.#workerUsable = threads > 1 && rowCount >= PARALLEL_MIN_ROWS && bins.length > 1;
+    this.#kernel = instantiateHistogramKernel(memory.memory);
+    this.#binsAt = Int32Array.from(memory.bins, (column) => column.byteOffset);
+    this.#control = sharedArray(Int32Array, SLOT_COUNT);
+    this.#features = sharedArray(Int32Array, memory.bins.length);
+    this.#binGoesLeft = sharedArray(Uint8Array, MAX_BINS);
+    this.#workerUsable = threads > 1 && memory.rows.length >= PARALLEL_HISTOGRAM_MIN_ROWS && memory.bins.length > 1;
     if (this.#workerUsable) {
       this.#worker = new Worker(workerSource, {
         eval: true,
         workerData: {
           control: this.#control,
-          bins,
+          memory: memory.memory,
+          module: histogramKernelModule(),
           offsets: layout.offsets,
-          binCounts: layout.binCounts,
-          rows: this.rows,
-          grad: this.#ordered.grad,
-          hess: this.#ordered.hess,
+          binsAt: this.#binsAt,
           features: this.#features,
-          scratch: this.#scratch,
+          bins: memory.bins,
+          rows: memory.rows,
+          grad: memory.orderedGrad,
+          hess: memory.orderedHess,
+          spillRows: memory.spillRows,
+          spillGrad: memory.spillGrad,
+          spillHess: memory.spillHess,
+          binGoesLeft: this.#binGoesLeft,
         },
       });
       this.#worker.unref();
     }
   }
 
-  /** Sums gradients of `rows[start..end)` into `histogram` (zeroed) for `features`. */
-  build(histogram: Float64Array, features: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array): void {
-    const n = end - start;
-    gatherGradients(this.rows, start, end, grad, hess, this.#ordered);
-    const { offsets, binCounts } = this.#layout;
-    const { grad: og, hess: oh } = this.#ordered;
-    if (n < PARALLEL_MIN_ROWS || !this.#workerReady()) {
-      accumulateFeatures(histogram, offsets, this.#bins, features, 0, features.length, this.rows, start, n, og, oh);
+  /**
+   * Sums the gradients of the memory's `rows[start..end)`, which are at the
+   * same positions of `orderedGrad` and `orderedHess`, into `histogram`
+   * (zeroed, one of the memory's histograms) for `features`. `contiguous`
+   * says the rows are `start, start + 1, …`, which lets the kernel skip
+   * reading them.
+   */
+  buildHistogram(histogram: Float64Array, features: Int32Array, start: number, end: number, contiguous: boolean): void {
+    const memory = this.#memory;
+    const count = end - start;
+    const rowsAt = contiguous ? start : memory.rows.byteOffset + start * 4;
+    const gradAt = memory.orderedGrad.byteOffset + start * 8;
+    const hessAt = memory.orderedHess.byteOffset + start * 8;
+    const { offsets } = this.#layout;
+    const histogramAt = histogram.byteOffset;
+    const accumulate = (from: number, to: number) =>
+      accumulateFeatures(this.#kernel, histogramAt, offsets, this.#binsAt, features, from, to, rowsAt, count, gradAt, hessAt, contiguous);
+    if (count < PARALLEL_HISTOGRAM_MIN_ROWS || !this.#workerReady()) {
+      accumulate(0, features.length);
       return;
     }
-    // The worker takes the second half of the features (an even split keeps the two-per-pass loop whole).
+    // The worker takes the second half of the features (an even split keeps the two-per-call kernel whole).
     const middle = 2 * Math.ceil(features.length / 4);
     this.#features.set(features);
     const control = this.#control;
-    control[Slot.Start] = start;
-    control[Slot.Count] = n;
+    control[Slot.Task] = Task.Histogram;
     control[Slot.From] = middle;
     control[Slot.To] = features.length;
-    const request = ++this.#request;
-    Atomics.store(control, Slot.Request, request);
-    Atomics.notify(control, Slot.Request);
-    accumulateFeatures(histogram, offsets, this.#bins, features, 0, middle, this.rows, start, n, og, oh);
-    this.#await(Slot.Done, request);
-    for (let k = middle; k < features.length; k++) {
-      const f = features[k] as number;
-      const from = offsets[f] as number;
-      histogram.set(this.#scratch.subarray(from, from + (binCounts[f] as number) * 3), from);
+    control[Slot.Histogram] = histogramAt;
+    control[Slot.Rows] = rowsAt;
+    control[Slot.Count] = count;
+    control[Slot.Grad] = gradAt;
+    control[Slot.Hess] = hessAt;
+    control[Slot.Contiguous] = contiguous ? 1 : 0;
+    const request = this.#post();
+    accumulate(0, middle);
+    this.#await(request);
+  }
+
+  /**
+   * Stable partition of the memory's `rows[start..end)` and their ordered
+   * gradients by the bins of `feature`: rows whose bin goes left first.
+   * Returns where the right part begins.
+   */
+  partition(feature: number, binGoesLeft: Uint8Array, start: number, end: number): number {
+    const { rows, orderedGrad: grad, orderedHess: hess, spillRows, spillGrad, spillHess } = this.#memory;
+    const column = this.#memory.bins[feature] as Uint8Array;
+    const split = (from: number, to: number) => partitionRange(rows, grad, hess, column, binGoesLeft, from, to, spillRows, spillGrad, spillHess);
+    // Puts the rows spilled from `from…from + count` (those that went right) at `to`.
+    const unspill = (from: number, count: number, to: number) => {
+      rows.set(spillRows.subarray(from, from + count), to);
+      grad.set(spillGrad.subarray(from, from + count), to);
+      hess.set(spillHess.subarray(from, from + count), to);
+    };
+    if (end - start < PARALLEL_PARTITION_MIN_ROWS || !this.#workerReady()) {
+      const left = split(start, end);
+      unspill(start, end - start - left, start + left);
+      return start + left;
     }
+    const middle = start + ((end - start) >>> 1);
+    this.#binGoesLeft.set(binGoesLeft);
+    const control = this.#control;
+    control[Slot.Task] = Task.Partition;
+    control[Slot.Feature] = feature;
+    control[Slot.From] = middle;
+    control[Slot.To] = end;
+    const request = this.#post();
+    const firstLeft = split(start, middle);
+    this.#await(request);
+    const secondLeft = control[Slot.Result] as number;
+    // [first left | first right | second left | second right] → [first left | second left | first right | second right]
+    rows.copyWithin(start + firstLeft, middle, middle + secondLeft);
+    grad.copyWithin(start + firstLeft, middle, middle + secondLeft);
+    hess.copyWithin(start + firstLeft, middle, middle + secondLeft);
+    const rightStart = start + firstLeft + secondLeft;
+    const firstRight = middle - start - firstLeft;
+    unspill(start, firstRight, rightStart);
+    unspill(middle, end - middle - secondLeft, rightStart + firstRight);
+    return rightStart;
   }
 
   /** Stops the worker; safe to call twice. */
@@ -129,6 +207,13 @@ export class HistogramBuilder {
     Atomics.notify(this.#control, Slot.Request);
     void this.#worker.terminate();
     this.#workerUsable = false;
+  }
+
+  #post(): number {
+    const request = ++this.#request;
+    Atomics.store(this.#control, Slot.Request, request);
+    Atomics.notify(this.#control, Slot.Request);
+    return request;
   }
 
   #workerReady(): boolean {
@@ -142,13 +227,18 @@ export class HistogramBuilder {
     return true;
   }
 
-  #await(slot: Slot, value: number): void {
+  #await(request: number): void {
     const deadline = performance.now() + WORKER_TIMEOUT_MS;
     for (;;) {
-      const current = Atomics.load(this.#control, slot);
-      if (current === value) return;
-      if (performance.now() > deadline) throw new TrainingWorkerError(`histogram worker gave no answer in ${WORKER_TIMEOUT_MS} ms`);
-      Atomics.wait(this.#control, slot, current, 1_000);
+      const done = Atomics.load(this.#control, Slot.Done);
+      if (done === request) return;
+      if (performance.now() > deadline) throw new TrainingWorkerError(`growth worker gave no answer in ${WORKER_TIMEOUT_MS} ms`);
+      Atomics.wait(this.#control, Slot.Done, done, 1_000);
     }
   }
+}
+
+/** A typed array over shared memory, so a worker sees the same bytes without copies. */
+function sharedArray<T>(Type: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
+  return new Type(new SharedArrayBuffer(Math.max(1, length) * Type.BYTES_PER_ELEMENT));
 }

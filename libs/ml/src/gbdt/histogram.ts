@@ -1,3 +1,5 @@
+import type { HistogramKernel } from './histogram-kernel.js';
+
 /**
  * Gradient histograms: for every feature and bin, the sums of gradient and
  * hessian and the row count of the rows in one leaf, laid out as
@@ -23,19 +25,23 @@ export function createHistogramLayout(binCounts: readonly number[]): HistogramLa
   return { offsets, binCounts: Int32Array.from(binCounts), length };
 }
 
-/** Reuses histogram arrays across leaves and trees, which keeps the garbage collector out of the inner loop. */
+/**
+ * Hands out the preallocated histograms of a tree's leaves (views into the
+ * training memory, so the kernel can write them), which also keeps the
+ * garbage collector out of the inner loop.
+ */
 export class HistogramPool {
-  readonly #free: Float64Array[] = [];
-  readonly #length: number;
+  readonly #free: Float64Array[];
 
-  constructor(layout: HistogramLayout) {
-    this.#length = layout.length;
+  constructor(histograms: readonly Float64Array[]) {
+    this.#free = [...histograms].reverse();
   }
 
   /** A zeroed histogram. */
   acquire(): Float64Array {
     const histogram = this.#free.pop();
-    if (!histogram) return new Float64Array(this.#length);
+    // Growing a tree holds one histogram per leaf, and the pool has one per leaf a tree may have.
+    if (!histogram) throw new Error('histogram pool exhausted: more leaves than the pool was sized for');
     histogram.fill(0);
     return histogram;
   }
@@ -45,83 +51,42 @@ export class HistogramPool {
   }
 }
 
-/** Gradients of a leaf's rows gathered in row order, shared with histogram workers. */
-export interface OrderedGradients {
-  readonly grad: Float64Array;
-  readonly hess: Float64Array;
-}
-
-/** Copies the gradients of `rows[start..end)` into `ordered`, so histogram loops read them sequentially. */
-export function gatherGradients(
-  rows: Uint32Array,
-  start: number,
-  end: number,
-  grad: Float64Array,
-  hess: Float64Array,
-  ordered: OrderedGradients,
-): void {
-  const og = ordered.grad;
-  const oh = ordered.hess;
-  for (let i = start; i < end; i++) {
-    const r = rows[i] as number;
-    og[i - start] = grad[r] as number;
-    oh[i - start] = hess[r] as number;
-  }
-}
-
 /**
- * Adds `n` rows starting at `rows[start]` into `histogram` for `features[from..to)`,
- * reading gathered gradients. Two features per pass: each row's gradients are
- * read once for both, ~1.5× faster than one at a time.
+ * Adds `count` rows into the histogram at address `histogram` for
+ * `features[from..to)`, two features per kernel call (each row's gradients
+ * are then read once for both). Addresses are byte offsets in the training
+ * memory: `binsAt[f]` of feature f's bins, `rows` of the first row index (or
+ * the first row itself when `contiguous`), `grad`/`hess` of the rows'
+ * gradients in that order; `offsets` are in numbers, as in {@link HistogramLayout}.
  *
- * Histogram workers run this very function from its source text, so it must
- * not refer to anything outside itself.
+ * The histogram worker runs this very function from its source text, so it
+ * must not refer to anything outside itself.
  */
 export function accumulateFeatures(
-  histogram: Float64Array,
+  kernel: HistogramKernel,
+  histogram: number,
   offsets: Int32Array,
-  bins: readonly Uint8Array[],
+  binsAt: Int32Array,
   features: Int32Array,
   from: number,
   to: number,
-  rows: Uint32Array,
-  start: number,
-  n: number,
-  og: Float64Array,
-  oh: Float64Array,
+  rows: number,
+  count: number,
+  grad: number,
+  hess: number,
+  contiguous: boolean,
 ): void {
+  const two = contiguous ? kernel.accumulate2Contiguous : kernel.accumulate2;
   let k = from;
   for (; k + 1 < to; k += 2) {
     const f0 = features[k] as number;
     const f1 = features[k + 1] as number;
-    const column0 = bins[f0] as Uint8Array;
-    const column1 = bins[f1] as Uint8Array;
-    const offset0 = offsets[f0] as number;
-    const offset1 = offsets[f1] as number;
-    for (let i = 0; i < n; i++) {
-      const r = rows[start + i] as number;
-      const g = og[i] as number;
-      const h = oh[i] as number;
-      let at = offset0 + (column0[r] as number) * 3;
-      histogram[at]! += g;
-      histogram[at + 1]! += h;
-      histogram[at + 2]! += 1;
-      at = offset1 + (column1[r] as number) * 3;
-      histogram[at]! += g;
-      histogram[at + 1]! += h;
-      histogram[at + 2]! += 1;
-    }
+    two(histogram + (offsets[f0] as number) * 8, histogram + (offsets[f1] as number) * 8, binsAt[f0] as number, binsAt[f1] as number, rows, count, grad, hess);
   }
   if (k < to) {
     const f = features[k] as number;
-    const column = bins[f] as Uint8Array;
-    const offset = offsets[f] as number;
-    for (let i = 0; i < n; i++) {
-      const at = offset + (column[rows[start + i] as number] as number) * 3;
-      histogram[at]! += og[i] as number;
-      histogram[at + 1]! += oh[i] as number;
-      histogram[at + 2]! += 1;
-    }
+    const one = contiguous ? kernel.accumulate1Contiguous : kernel.accumulate1;
+    one(histogram + (offsets[f] as number) * 8, binsAt[f] as number, rows, count, grad, hess);
   }
 }
 

@@ -5,6 +5,7 @@ import {
   FeatureMismatchError,
   InvalidDatasetError,
   InvalidOptionsError,
+  logLoss,
   modelFromJson,
   rocAuc,
   selectRows,
@@ -96,6 +97,29 @@ describe('trainGbdt()', () => {
     expect(model.roundsTrained).toBeLessThan(500);
     expect(rounds).toHaveLength(model.roundsTrained);
     expect(model.trees).toHaveLength(model.roundsTrained - 5);
+  });
+
+  it('watches the validation loss that the model itself gives, missing values and unseen categories included', () => {
+    // 255 codes: each gets its own bin, so an unseen code needs a bin past the 8-bit range.
+    const training = makeSyntheticDataset({ rows: 4000, seed: 21, categories: 255 });
+    const validation = makeSyntheticDataset({ rows: 2000, seed: 22, categories: 255, unseenRate: 0.2 });
+    const losses: number[] = [];
+    const model = trainGbdt(training.data, training.labels, {
+      maxRounds: 15,
+      validation,
+      onProgress: (progress) => losses.push(progress.validationLoss as number),
+    });
+    expect(losses).toHaveLength(15);
+    const kept = model.trees.length;
+    expect(logLoss(validation.labels, model.predictProba(validation.data))).toBeCloseTo(losses[kept - 1] as number, 10);
+  });
+
+  it('reports the training loss of the scores after each round', () => {
+    const trainLosses: number[] = [];
+    const model = trainGbdt(train.data, train.labels, { maxRounds: 5, onProgress: (progress) => trainLosses.push(progress.trainLoss) });
+    expect(trainLosses).toHaveLength(5);
+    expect(trainLosses[4]).toBeCloseTo(logLoss(train.labels, model.predictProba(train.data)), 10);
+    expect(trainLosses[4]).toBeLessThan(trainLosses[0] as number);
   });
 
   it('learns where missing values go', () => {

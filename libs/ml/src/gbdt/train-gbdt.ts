@@ -4,11 +4,14 @@ import { createRandom, type Random } from '@tributary/seeded-random';
 import { binColumn, binCount, createBinnings } from './bin-mapper.js';
 import { GbdtModel } from './gbdt-model.js';
 import { availableParallelism } from 'node:os';
-import { HistogramBuilder, sharedArray } from './histogram-builder.js';
+import { GrowthThreads } from './growth-threads.js';
 import { createHistogramLayout, HistogramPool } from './histogram.js';
 import { objectiveFunctions, type GbdtObjective } from './objective.js';
-import { compileTree, leafIndex, type Tree } from './tree.js';
-import { growTree, type BinnedDataset, type GrowthWorkspace, type TreeGrowthOptions } from './tree-grower.js';
+import { binnedLeafIndex } from './binned-tree.js';
+import type { Tree } from './tree.js';
+import { createTrainingMemory, type TrainingMemory } from './training-memory.js';
+import { growTree, type BinnedDataset, type GrownTree, type GrowthWorkspace, type TreeGrowthOptions } from './tree-grower.js';
+import { ValidationWatcher } from './validation-watcher.js';
 
 /** A labelled set held out from training, watched for early stopping. */
 export interface ValidationSet {
@@ -21,7 +24,11 @@ export interface BoostingProgress {
   /** Rounds done so far (1 after the first tree). */
   readonly round: number;
   readonly maxRounds: number;
-  /** Mean training loss (log loss or squared error) after this round. */
+  /**
+   * Mean training loss (log loss or squared error) after this round. It takes
+   * a pass over every row, so it is computed when first read: read it within
+   * the callback, before the next round changes the scores.
+   */
   readonly trainLoss: number;
   /** Mean validation loss after this round, when a validation set is given. */
   readonly validationLoss?: number;
@@ -117,20 +124,24 @@ export function trainGbdt(data: FeatureMatrix, labels: ArrayLike<number>, option
 
   const binnings = createBinnings(data, { maxBins: opts.maxBins, sampleSize: opts.binSampleSize, seed: opts.seed });
   const n = data.rowCount;
+  const layout = createHistogramLayout(binnings.map(binCount));
+  const memory = createTrainingMemory({ rowCount: n, featureCount: binnings.length, histogramLength: layout.length, histogramCount: opts.maxLeaves });
+  data.columns.forEach((column, f) => binColumn(column, binnings[f]!, memory.bins[f]!));
   const dataset: BinnedDataset = {
-    bins: data.columns.map((column, f) => binColumn(column, binnings[f]!, sharedArray(Uint8Array, n))),
+    bins: memory.bins,
     binnings,
-    layout: createHistogramLayout(binnings.map(binCount)),
+    layout,
   };
   const workspace: GrowthWorkspace = {
-    pool: new HistogramPool(dataset.layout),
-    histograms: new HistogramBuilder(dataset.bins, dataset.layout, n, opts.threads),
-    partitionScratch: new Uint32Array(n),
+    pool: new HistogramPool(memory.histograms),
+    threads: new GrowthThreads(memory, layout, opts.threads),
+    orderedGrad: memory.orderedGrad,
+    orderedHess: memory.orderedHess,
   };
   try {
-    return boost(data, labels, opts, dataset, workspace, validation, options.onProgress);
+    return boost(data, labels, opts, dataset, memory, workspace, validation, options.onProgress);
   } finally {
-    workspace.histograms.close();
+    workspace.threads.close();
   }
 }
 
@@ -140,6 +151,7 @@ function boost(
   labels: ArrayLike<number>,
   opts: ResolvedOptions & TreeGrowthOptions,
   dataset: BinnedDataset,
+  memory: TrainingMemory,
   workspace: GrowthWorkspace,
   validation: ValidationSet | undefined,
   onProgress: GbdtOptions['onProgress'],
@@ -148,34 +160,34 @@ function boost(
   const objective = objectiveFunctions(opts.objective);
   const baseScore = objective.baseScore(labels);
   const raw = new Float64Array(n).fill(baseScore);
-  const grad = new Float64Array(n);
-  const hess = new Float64Array(n);
+  const { grad, hess } = memory;
   const random = createRandom(opts.seed);
   const allFeatures = Int32Array.from(data.featureNames, (_, f) => f);
-  const watcher = validation && new ValidationWatcher(validation, baseScore, objective.loss);
+  const watcher = validation && new ValidationWatcher(validation.data, validation.labels, dataset.binnings, baseScore, objective.loss);
 
   const trees: Tree[] = [];
   let bestRounds = 0;
   for (let round = 0; round < opts.maxRounds; round++) {
     objective.gradients(labels, raw, grad, hess);
-    const rows = sampleRows(workspace.histograms.rows, opts.rowSampleRate, random);
+    const rows = sampleRows(memory.rows, opts.rowSampleRate, random);
     const features = sampleFeatures(allFeatures, opts.featureSampleRate, random);
     const grown = growTree(dataset, grad, hess, rows, features, opts, workspace);
     trees.push(grown.tree);
-    const leafValue = grown.tree.leafValue;
-    grown.leafStart.forEach((start, leaf) => {
-      const value = leafValue[leaf] as number;
-      for (let i = start; i < (grown.leafEnd[leaf] as number); i++) raw[rows[i] as number]! += value;
-    });
-    if (rows.length < n) addToOutOfBagRows(raw, rows, grown.tree, grown.binGoesLeft, dataset.bins);
+    addLeafValues(raw, rows, grown);
+    if (rows.length < n) addToOutOfBagRows(raw, rows, grown, dataset.bins);
 
-    const validationLoss = watcher?.add(grown.tree);
-    onProgress?.({
-      round: round + 1,
-      maxRounds: opts.maxRounds,
-      trainLoss: objective.loss(labels, raw),
-      ...(validationLoss === undefined ? {} : { validationLoss }),
-    });
+    const validationLoss = watcher?.add(grown.tree, grown.binGoesLeft);
+    if (onProgress) {
+      let trainLoss: number | undefined;
+      onProgress({
+        round: round + 1,
+        maxRounds: opts.maxRounds,
+        get trainLoss() {
+          return (trainLoss ??= objective.loss(labels, raw));
+        },
+        ...(validationLoss === undefined ? {} : { validationLoss }),
+      });
+    }
     if (!watcher) bestRounds = round + 1;
     else if (watcher.bestRound === round) bestRounds = round + 1;
     else if (round - watcher.bestRound >= opts.earlyStoppingRounds) break;
@@ -253,55 +265,22 @@ function sampleFeatures(all: Int32Array, rate: number, random: Random): Int32Arr
   return Int32Array.from(order.slice(0, keep)).sort();
 }
 
+/** Adds each leaf's value to the raw scores of the rows the tree put in it. */
+function addLeafValues(raw: Float64Array, rows: Uint32Array, grown: GrownTree): void {
+  const { leafStart, leafEnd, tree } = grown;
+  for (let leaf = 0; leaf < leafStart.length; leaf++) {
+    const value = tree.leafValue[leaf] as number;
+    const end = leafEnd[leaf] as number;
+    for (let i = leafStart[leaf] as number; i < end; i++) raw[rows[i] as number]! += value;
+  }
+}
+
 /** Adds the new tree's output to rows it was not grown on, routing them by their bins. */
-function addToOutOfBagRows(
-  raw: Float64Array,
-  inBag: Uint32Array,
-  tree: Tree,
-  binGoesLeft: readonly Uint8Array[],
-  bins: readonly Uint8Array[],
-): void {
+function addToOutOfBagRows(raw: Float64Array, inBag: Uint32Array, grown: GrownTree, bins: readonly Uint8Array[]): void {
   const isInBag = new Uint8Array(raw.length);
   for (const r of inBag) isInBag[r] = 1;
   for (let r = 0; r < raw.length; r++) {
     if (isInBag[r] === 1) continue;
-    let node = tree.splitFeature.length === 0 ? -1 : 0;
-    while (node >= 0) {
-      const bin = (bins[tree.splitFeature[node] as number] as Uint8Array)[r] as number;
-      // binGoesLeft covers the missing bin too, with the split's default direction.
-      node = (binGoesLeft[node] as Uint8Array)[bin] === 1 ? (tree.leftChild[node] as number) : (tree.rightChild[node] as number);
-    }
-    raw[r]! += tree.leafValue[~node] as number;
-  }
-}
-
-/** Keeps the validation set's raw scores up to date tree by tree and remembers the best round. */
-class ValidationWatcher {
-  readonly #labels: ArrayLike<number>;
-  readonly #columns: Float32Array[];
-  readonly #raw: Float64Array;
-  readonly #loss: (labels: ArrayLike<number>, raw: Float64Array) => number;
-  #round = -1;
-  #bestLoss = Number.POSITIVE_INFINITY;
-  bestRound = -1;
-
-  constructor(validation: ValidationSet, baseScore: number, loss: (labels: ArrayLike<number>, raw: Float64Array) => number) {
-    this.#labels = validation.labels;
-    this.#columns = validation.data.columns.map((column) => Float32Array.from(column));
-    this.#raw = new Float64Array(validation.data.rowCount).fill(baseScore);
-    this.#loss = loss;
-  }
-
-  /** Adds a tree and returns the validation loss after it. */
-  add(tree: Tree): number {
-    this.#round++;
-    const compiled = compileTree(tree);
-    for (let r = 0; r < this.#raw.length; r++) this.#raw[r]! += tree.leafValue[leafIndex(compiled, this.#columns, r)] as number;
-    const loss = this.#loss(this.#labels, this.#raw);
-    if (loss < this.#bestLoss) {
-      this.#bestLoss = loss;
-      this.bestRound = this.#round;
-    }
-    return loss;
+    raw[r]! += grown.tree.leafValue[binnedLeafIndex(grown.tree, grown.binGoesLeft, bins, r)] as number;
   }
 }

@@ -1,5 +1,5 @@
 import type { FeatureBinning } from './bin-mapper.js';
-import type { HistogramBuilder } from './histogram-builder.js';
+import type { GrowthThreads } from './growth-threads.js';
 import { subtractHistogram, type HistogramLayout, type HistogramPool } from './histogram.js';
 import { findBestSplit, type GradientStats, type SplitCandidate, type SplitSearchOptions } from './split-finder.js';
 import type { Tree } from './tree.js';
@@ -14,7 +14,7 @@ export interface TreeGrowthOptions extends SplitSearchOptions {
 
 /** The training set as histograms see it. */
 export interface BinnedDataset {
-  /** One column of bins per feature. */
+  /** One column of bins per feature (in the training memory). */
   readonly bins: readonly Uint8Array[];
   readonly binnings: readonly FeatureBinning[];
   readonly layout: HistogramLayout;
@@ -23,9 +23,14 @@ export interface BinnedDataset {
 /** Reusable buffers of one training run. */
 export interface GrowthWorkspace {
   readonly pool: HistogramPool;
-  readonly histograms: HistogramBuilder;
-  /** Scratch for partitioning rows, as long as the largest row set. */
-  readonly partitionScratch: Uint32Array;
+  readonly threads: GrowthThreads;
+  /**
+   * Gradients of the training memory's rows, in the order of those rows (the
+   * histogram kernel reads them there): they move with the rows when a leaf
+   * is partitioned, so every leaf's gradients stay contiguous.
+   */
+  readonly orderedGrad: Float64Array;
+  readonly orderedHess: Float64Array;
 }
 
 /** A grown tree and where the rows it was grown on ended up. */
@@ -54,8 +59,9 @@ interface GrowingLeaf {
  * Grows one tree leaf-wise (best-first): the leaf whose best split gains most
  * is split next, until `maxLeaves` leaves or no allowed split remains. Only
  * the smaller child's histogram is built from rows; the larger one is the
- * parent's minus it. `rows` (a prefix of `workspace.histograms.rows`) is
- * reordered so each leaf's rows are contiguous.
+ * parent's minus it. `rows` (a prefix of the training memory's rows, in
+ * increasing order) is reordered so each leaf's rows are contiguous, and
+ * their gradients with them.
  */
 export function growTree(
   data: BinnedDataset,
@@ -82,17 +88,24 @@ export function growTree(
     });
   };
 
+  const { orderedGrad, orderedHess } = workspace;
+  for (let i = 0; i < rows.length; i++) {
+    orderedGrad[i] = grad[rows[i] as number] as number;
+    orderedHess[i] = hess[rows[i] as number] as number;
+  }
   const root: GrowingLeaf = {
     start: 0,
     end: rows.length,
-    stats: sumStats(grad, hess, rows),
+    stats: sumStats(orderedGrad, orderedHess, rows.length),
     depth: 0,
     histogram: workspace.pool.acquire(),
     split: undefined,
     parent: -1,
     isLeft: false,
   };
-  workspace.histograms.build(root.histogram as Float64Array, features, 0, rows.length, grad, hess);
+  // Increasing and as many as the data has: these are all rows in order, read in place.
+  const allRows = rows.length === grad.length;
+  workspace.threads.buildHistogram(root.histogram as Float64Array, features, 0, rows.length, allRows);
   search(root);
   const leaves: GrowingLeaf[] = [root];
 
@@ -111,8 +124,7 @@ export function growTree(
     rightChild.push(0);
     if (leaf.parent >= 0) (leaf.isLeft ? leftChild : rightChild)[leaf.parent] = node;
 
-    const column = data.bins[split.feature] as Uint8Array;
-    const middle = partitionRows(rows, leaf.start, leaf.end, column, split.binGoesLeft, workspace.partitionScratch);
+    const middle = workspace.threads.partition(split.feature, split.binGoesLeft, leaf.start, leaf.end);
     const child = (start: number, end: number, stats: GradientStats, isLeft: boolean): GrowingLeaf => ({
       start, end, stats, depth: leaf.depth + 1, histogram: undefined, split: undefined, parent: node, isLeft,
     });
@@ -120,7 +132,7 @@ export function growTree(
     const right = child(middle, leaf.end, split.right, false);
     const [smaller, larger] = middle - leaf.start <= leaf.end - middle ? [left, right] : [right, left];
     smaller.histogram = workspace.pool.acquire();
-    workspace.histograms.build(smaller.histogram, features, smaller.start, smaller.end, grad, hess);
+    workspace.threads.buildHistogram(smaller.histogram, features, smaller.start, smaller.end, false);
     larger.histogram = leaf.histogram as Float64Array;
     subtractHistogram(larger.histogram, smaller.histogram, data.layout, features);
     search(left);
@@ -147,35 +159,14 @@ export function growTree(
   };
 }
 
-function sumStats(grad: Float64Array, hess: Float64Array, rows: Uint32Array): GradientStats {
+function sumStats(grad: Float64Array, hess: Float64Array, count: number): GradientStats {
   let g = 0;
   let h = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i] as number;
-    g += grad[r] as number;
-    h += hess[r] as number;
+  for (let i = 0; i < count; i++) {
+    g += grad[i] as number;
+    h += hess[i] as number;
   }
-  return { grad: g, hess: h, count: rows.length };
-}
-
-/** Stable partition of `rows[start..end)`: rows whose bin goes left first. Returns where the right part begins. */
-function partitionRows(
-  rows: Uint32Array,
-  start: number,
-  end: number,
-  column: Uint8Array,
-  binGoesLeft: Uint8Array,
-  scratch: Uint32Array,
-): number {
-  let write = start;
-  let spilled = 0;
-  for (let i = start; i < end; i++) {
-    const r = rows[i] as number;
-    if (binGoesLeft[column[r] as number] === 1) rows[write++] = r;
-    else scratch[spilled++] = r;
-  }
-  rows.set(scratch.subarray(0, spilled), write);
-  return write;
+  return { grad: g, hess: h, count };
 }
 
 /** Turns bin-level splits into value-level tests on the original features. */
