@@ -51,3 +51,20 @@ export class TrainingStageError extends TributaryError {
     this.stage = stage;
   }
 }
+
+/**
+ * The training worker died before it answered: an exception it did not
+ * catch, memory exhausted, or an exit. Not retryable: the same data would
+ * most likely end the same way, so the request goes to the dead-letter
+ * topic with this reason.
+ */
+export class TrainingWorkerCrashedError extends TributaryError {
+  override name = 'TrainingWorkerCrashedError';
+  /** The worker's exit code, when it exited rather than threw. */
+  readonly exitCode: number | undefined;
+
+  constructor(message: string, options: { readonly cause?: unknown; readonly exitCode?: number; readonly outOfMemory?: boolean } = {}) {
+    super(options.outOfMemory ? Code.ResourceExhausted : Code.Internal, `training worker ${message}`, { cause: options.cause, retryable: false });
+    this.exitCode = options.exitCode;
+  }
+}

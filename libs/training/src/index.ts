@@ -5,11 +5,21 @@
  * (train → validation → holdout), GBDT and logistic regression, evaluation
  * against the champion on the same holdout, ONNX export verified in ONNX
  * Runtime, drift reference profiles, registration over gRPC and the promotion
- * policy. {@link runTraining} runs them in order.
+ * policy. {@link runTraining} runs them in order, the CPU-bound ones in a
+ * worker thread so that the calling thread stays responsive.
  */
 export { createClickHouseLabelSource, type ClickHouseLabelSourceOptions } from './clickhouse-label-source.js';
-export { InsufficientTrainingDataError, InvalidTrainingRequestError, LabelSourceError, TrainingStageError } from './errors.js';
+export {
+  InsufficientTrainingDataError,
+  InvalidTrainingRequestError,
+  LabelSourceError,
+  TrainingStageError,
+  TrainingWorkerCrashedError,
+} from './errors.js';
 export { evaluateModel, evaluationMetrics, type ModelEvaluation } from './evaluate-model.js';
+export { fetchChampion, type ChampionArtifact } from './fetch-champion.js';
+export { fitCandidates, type FitCandidatesInput, type FittedCandidates, type FittedModel, type LabeledRows } from './fit-candidates.js';
+export { fitInWorker, type FitInWorkerOptions, type TrainingWorkerOptions } from './fit-in-worker.js';
 export { buildFlightDataset, type FlightFeatureSource, type LabeledDataset } from './flight-dataset.js';
 export { lateArrivalLabel, type LabelSource, type LabeledFlights } from './flight-labels.js';
 export { MODEL_PARAM_NAMES, parseModelParams, type GbdtTrainingOptions, type ModelParams } from './model-params.js';
@@ -25,6 +35,7 @@ export {
 } from './run-training.js';
 export { scoreChampion } from './score-champion.js';
 export { splitByTime, type SplitByTimeOptions, type TimeSplit } from './split-by-time.js';
+export { StageRunner, type ReportStageProgress, type StageReporter } from './stage-runner.js';
 export { formatTimeRange, timeRangeOf, timeWindowOf, type TimeRange } from './time-range.js';
 export {
   createGrpcTrainerRegistry,

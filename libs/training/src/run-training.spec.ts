@@ -7,9 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FLIGHT_ATTRIBUTE_NAMES, flightAttributes, flightFeatureNames, flightFeatureSet, type FlightAtDeparture } from '@tributary/features';
 import {
   TRAINER_TAGS,
+  TRAINING_STAGES,
   TrainingStageError,
+  TrainingWorkerCrashedError,
   runTraining,
   timeWindowOf,
+  trainingMetrics,
   type TrainingProgress,
   type TrainingRunDependencies,
   type TrainingRunResult,
@@ -40,6 +43,15 @@ function request(requestId: string, fields: MessageInitShape<typeof TrainingRequ
   });
 }
 
+/** Observations of `tributary_trainer_stage_seconds` per stage, with outcome `ok`. */
+async function stagesObserved(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { metricName, labels, value } of (await trainingMetrics().stageSeconds.get()).values) {
+    if (metricName?.endsWith('_count') && labels['outcome'] === 'ok') counts.set(String(labels['stage']), value);
+  }
+  return counts;
+}
+
 function dependencies(registry: InMemoryTrainerRegistry): TrainingRunDependencies {
   return { labels: createInMemoryLabelSource(flights), features: createEmptyFeatureSource(), registry, codeVersion: 'test-rev', logger: createLogger({ name: 'spec', level: 'silent' }) };
 }
@@ -49,8 +61,10 @@ describe('runTraining()', () => {
     const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
     const progress: TrainingProgress[] = [];
     let result: TrainingRunResult;
+    let observedBefore: Map<string, number>;
 
     beforeAll(async () => {
+      observedBefore = await stagesObserved();
       result = await runTraining(request('first'), dependencies(registry), { onProgress: (p) => progress.push(p) });
     });
 
@@ -120,6 +134,11 @@ describe('runTraining()', () => {
       expect(progress.some((p) => p.detail === 'round 1/25')).toBe(true);
     });
 
+    it('times every stage in the metrics, those of the training worker included', async () => {
+      const observed = await stagesObserved();
+      for (const stage of TRAINING_STAGES) expect(observed.get(stage), stage).toBe((observedBefore.get(stage) ?? 0) + 1);
+    });
+
     it('trains nothing when the same request comes again', async () => {
       const again = await runTraining(request('first'), dependencies(registry));
       expect(again).toMatchObject({ outcome: 'duplicate', primary: { version: 2 }, fallback: { version: 1 } });
@@ -178,16 +197,45 @@ describe('runTraining()', () => {
     expect(registry.versions(MODEL)).toHaveLength(0);
   });
 
-  it('stops at the next stage when cancelled', async () => {
+  it('stops at once, registering nothing, when cancelled while the models train', async () => {
     const registry = createInMemoryTrainerRegistry();
     const controller = new AbortController();
-    const run = runTraining(request('cancelled'), dependencies(registry), {
+    const run = runTraining(request('cancelled', { params: { max_rounds: '100000', early_stopping_rounds: '100000' } }), dependencies(registry), {
       signal: controller.signal,
       onProgress: (p) => {
-        if (p.stage === 'training-primary') controller.abort();
+        if (p.detail === 'round 1/100000') controller.abort();
       },
     });
-    await expect(run).rejects.toMatchObject({ code: Code.Cancelled });
+    await expect(run).rejects.toMatchObject({ code: Code.Cancelled, stage: 'training-primary' });
+    expect(registry.versions(MODEL)).toHaveLength(0);
+  });
+
+  it('finishes registering and promoting when cancelled once registration began', async () => {
+    const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+    const controller = new AbortController();
+    const result = await runTraining(request('cancelled-late'), dependencies(registry), {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'registering') controller.abort();
+      },
+    });
+    expect(result).toMatchObject({ outcome: 'registered', primary: { version: 2 }, fallback: { version: 1 } });
+    expect(registry.alias(MODEL, 'champion')).toBe(2);
+  });
+
+  it('fails the stage with the error the training worker threw, its name and retryability kept', async () => {
+    const registry = createInMemoryTrainerRegistry();
+    const run = runTraining(request('bad-bins', { params: { max_bins: '1' } }), dependencies(registry));
+    await expect(run).rejects.toThrow(/training failed at training-primary: .*maxBins/);
+    await expect(run).rejects.toMatchObject({ stage: 'training-primary', retryable: false, cause: { name: 'InvalidOptionsError' } });
+    expect(registry.versions(MODEL)).toHaveLength(0);
+  });
+
+  it('fails the run with the reason, not the process, when the training worker runs out of memory', async () => {
+    const registry = createInMemoryTrainerRegistry();
+    const run = runTraining(request('out-of-memory'), { ...dependencies(registry), worker: { resourceLimits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1 } } });
+    await expect(run).rejects.toThrow(/training failed at training-primary: training worker ran out of memory/);
+    await expect(run).rejects.toMatchObject({ code: Code.ResourceExhausted, retryable: false, cause: expect.any(TrainingWorkerCrashedError) });
     expect(registry.versions(MODEL)).toHaveLength(0);
   });
 });

@@ -1,29 +1,19 @@
 import { createRequire } from 'node:module';
-import type { ModelVersion, ReferenceProfile, TrainingRequest } from '@tributary/contracts';
-import { buildReferenceProfile } from '@tributary/drift';
-import { Code, TributaryError } from '@tributary/errors';
-import {
-  exportOnnx,
-  trainGbdt,
-  trainLogisticRegression,
-  verifyOnnxParity,
-  type GbdtModel,
-  type LogisticRegressionModel,
-} from '@tributary/ml';
+import type { ModelVersion, TrainingRequest } from '@tributary/contracts';
 import { createLogger, type Logger } from '@tributary/observability';
-import { TrainingStageError } from './errors.js';
-import { evaluateModel, evaluationMetrics, type ModelEvaluation } from './evaluate-model.js';
+import { fetchChampion } from './fetch-champion.js';
+import type { FittedModel } from './fit-candidates.js';
+import { fitInWorker, type TrainingWorkerOptions } from './fit-in-worker.js';
 import { buildFlightDataset, type FlightFeatureSource } from './flight-dataset.js';
 import type { LabelSource } from './flight-labels.js';
 import { promoteVersion, type PromotionOutcome } from './promote-version.js';
 import type { ChampionComparison, PromotionPolicy } from './promotion-policy.js';
-import { scoreChampion } from './score-champion.js';
 import { splitByTime } from './split-by-time.js';
-import { timeWindowOf } from './time-range.js';
+import { StageRunner, type StageReporter } from './stage-runner.js';
 import type { TrainerRegistry } from './trainer-registry.js';
 import { trainingMetrics } from './training-metrics.js';
 import { planTraining, type TrainingPlan, type TrainingPlanOptions } from './training-plan.js';
-import { overallFraction, type TrainingProgress, type TrainingStage } from './training-progress.js';
+import type { TrainingProgress } from './training-progress.js';
 import { TRAINER_TAGS, versionUpload, type ModelRole } from './version-upload.js';
 
 /** What a training run reads from and writes to; the service and the CLI's `--local` wire the real ones. */
@@ -43,13 +33,20 @@ export interface TrainingRunDependencies {
   readonly actor?: string;
   /** Default: a logger named `training`. */
   readonly logger?: Logger;
+  /** The thread that fits the models. Default: Node's limits. */
+  readonly worker?: TrainingWorkerOptions;
 }
 
 /** Options of one {@link runTraining} call. */
 export interface RunTrainingOptions {
   /** Called as the run advances, for progress bars and status lines. */
   readonly onProgress?: (progress: TrainingProgress) => void;
-  /** Stops the run at the next stage or boosting round; nothing is registered after it fires. */
+  /**
+   * Stops the run if it fires before registration begins (the training
+   * worker is terminated at once); nothing is registered then. A run that
+   * has begun registering finishes registering and promoting, so that no
+   * run stops half-registered.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -75,17 +72,6 @@ export interface TrainingRunResult {
   readonly promotion?: PromotionOutcome;
 }
 
-/** A trained model with everything its registration needs. */
-interface Candidate {
-  readonly role: ModelRole;
-  readonly model: GbdtModel | LogisticRegressionModel;
-  readonly evaluation: ModelEvaluation;
-  readonly metrics: Record<string, number>;
-  readonly params: Record<string, string>;
-  artifact?: Uint8Array;
-  profile?: ReferenceProfile;
-}
-
 /** This package's version: the code version of runs where `GIT_REVISION` is unset. */
 const packageVersion = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -95,7 +81,9 @@ const packageVersion = (createRequire(import.meta.url)('../package.json') as { v
  * and logistic regression, both evaluated on the holdout beside the current
  * champion, exported to ONNX and verified in ONNX Runtime (max |Δp| ≤ 1e-5 on
  * the holdout, else the run fails), reference profiles, registration and the
- * promotion policy.
+ * promotion policy. The CPU-bound stages, from training to profiling, run in
+ * a worker thread ({@link fitInWorker}); reading data and talking to the
+ * registry stay on the calling thread.
  *
  * Registration order is what keeps a failed run from leaving half a model:
  * the fallback is registered first, then the primary, which names the fallback
@@ -113,9 +101,15 @@ export async function runTraining(request: TrainingRequest, deps: TrainingRunDep
   const plan = planTraining(request, deps.plan);
   const logger = (deps.logger ?? createLogger({ name: 'training' })).child({ requestId: plan.requestId, modelName: plan.modelName });
   const metrics = trainingMetrics();
-  const run = new StageRunner(plan.requestId, logger, options);
+  const reporter: StageReporter = {
+    progress: (progress) => options.onProgress?.(progress),
+    stageEnded: (stage, outcome, seconds) => {
+      metrics.stageSeconds.observe({ stage, outcome }, seconds);
+      if (outcome === 'ok') logger.debug({ stage, seconds }, 'stage done');
+    },
+  };
   try {
-    const result = await train(request, plan, deps, run, logger);
+    const result = await train(request, plan, deps, reporter, options.signal, logger);
     metrics.runs.inc({ outcome: result.outcome });
     return result;
   } catch (error) {
@@ -125,9 +119,17 @@ export async function runTraining(request: TrainingRequest, deps: TrainingRunDep
   }
 }
 
-async function train(request: TrainingRequest, plan: TrainingPlan, deps: TrainingRunDependencies, run: StageRunner, logger: Logger): Promise<TrainingRunResult> {
+async function train(
+  request: TrainingRequest,
+  plan: TrainingPlan,
+  deps: TrainingRunDependencies,
+  reporter: StageReporter,
+  signal: AbortSignal | undefined,
+  logger: Logger,
+): Promise<TrainingRunResult> {
   const { registry } = deps;
   const actor = deps.actor ?? 'trainer';
+  const run = new StageRunner(plan.requestId, reporter, signal);
   const loaded = await run.stage('loading-labels', async () => {
     const earlier = await registry.findByTags(plan.modelName, { [TRAINER_TAGS.requestId]: plan.requestId });
     if (earlier.some((v) => v.tags[TRAINER_TAGS.role] === 'primary')) return { earlier, flights: undefined };
@@ -137,101 +139,54 @@ async function train(request: TrainingRequest, plan: TrainingPlan, deps: Trainin
   const { flights } = loaded;
   if (!flights) return duplicateResult(plan, loaded.earlier, logger);
   logger.info({ flights: flights.rowCount, train: plan.train, validation: plan.validation, holdout: plan.holdout }, 'labels loaded');
-  const split = await run.stage('building-training-set', async () => {
-    const dataset = await buildFlightDataset(flights, deps.features);
-    return splitByTime(dataset, { ...plan, ...(deps.minRowsPerSplit === undefined ? {} : { minRowsPerSplit: deps.minRowsPerSplit }) });
+  // The champion's artifact comes while the point-in-time join runs: the worker scores it on the holdout.
+  const { split, championArtifact } = await run.stage('building-training-set', async () => {
+    const [dataset, championArtifact] = await Promise.all([buildFlightDataset(flights, deps.features), fetchChampion(registry, plan.modelName)]);
+    return { split: splitByTime(dataset, { ...plan, ...(deps.minRowsPerSplit === undefined ? {} : { minRowsPerSplit: deps.minRowsPerSplit }) }), championArtifact };
   });
-  const { train: trainSet, validation, holdout } = split;
-  logger.info({ train: trainSet.labels.length, validation: validation.labels.length, holdout: holdout.labels.length }, 'training set built');
-
-  const primaryStart = performance.now();
-  const gbdt = await run.stage('training-primary', (report) =>
-    trainGbdt(trainSet.matrix, trainSet.labels, {
-      ...plan.models.gbdt,
-      validation: { data: validation.matrix, labels: validation.labels },
-      onProgress: (p) => {
-        run.throwIfAborted();
-        report(p.round / p.maxRounds, `round ${p.round}/${p.maxRounds}`);
-      },
-    }),
-  );
-  const primarySeconds = (performance.now() - primaryStart) / 1000;
-  const fallbackStart = performance.now();
-  const logistic = await run.stage('training-fallback', () => trainLogisticRegression(trainSet.matrix, trainSet.labels, plan.models.logisticRegression));
-  const fallbackSeconds = (performance.now() - fallbackStart) / 1000;
-
-  const { candidates, champion } = await run.stage('evaluating', async () => {
-    const candidate = (role: ModelRole, model: GbdtModel | LogisticRegressionModel, seconds: number, options: object): Candidate => {
-      const evaluation = evaluateModel(holdout.labels, model.predictProba(holdout.matrix));
-      return {
-        role,
-        model,
-        evaluation,
-        metrics: {
-          ...evaluationMetrics(evaluation, 'holdout_'),
-          ...evaluationMetrics(evaluateModel(validation.labels, model.predictProba(validation.matrix)), 'validation_'),
-          train_rows: trainSet.labels.length,
-          training_seconds: seconds,
-        },
-        params: stringParams(options),
-      };
-    };
-    const primary = candidate('primary', gbdt, primarySeconds, plan.models.gbdt);
-    primary.metrics['gbdt_trees'] = gbdt.trees.length;
-    primary.metrics['gbdt_rounds_trained'] = gbdt.roundsTrained;
-    const fallback = candidate('fallback', logistic, fallbackSeconds, plan.models.logisticRegression);
-    const champion = await scoreChampion(registry, plan.modelName, holdout, logger);
-    if (champion.kind === 'scored') {
-      for (const c of [primary, fallback]) Object.assign(c.metrics, evaluationMetrics(champion.evaluation, 'champion_holdout_'));
-    }
-    return { candidates: [fallback, primary] as const, champion };
-  });
-  for (const c of candidates) logger.info({ role: c.role, auc: c.evaluation.auc, logLoss: c.evaluation.logLoss, brier: c.evaluation.brier }, 'holdout evaluation');
+  const trainingRowCount = split.train.labels.length;
+  logger.info({ train: trainingRowCount, validation: split.validation.labels.length, holdout: split.holdout.labels.length }, 'training set built');
 
   const codeVersion = deps.codeVersion ?? (process.env['GIT_REVISION']?.trim() || `training@${packageVersion}`);
-  await run.stage('exporting', async (report) => {
-    for (const [i, c] of candidates.entries()) {
-      c.artifact = exportOnnx(c.model, {
-        modelName: plan.modelName,
-        modelVersion: `${plan.requestId}/${c.role}`,
-        trainingWindow: { start: new Date(plan.train.startMs).toISOString(), end: new Date(plan.train.endMs).toISOString() },
-        extraMetadata: { code_version: codeVersion, feature_definitions_hash: deps.features.featureSet.version, training_request_id: plan.requestId, role: c.role },
-      });
-      // The run fails here (OnnxParityError) rather than register what inference would not reproduce.
-      const parity = await verifyOnnxParity(c.model, c.artifact, holdout.matrix, { tolerance: 1e-5 });
-      c.metrics['onnx_parity_max_abs_diff'] = parity.maxAbsDiff;
-      report((i + 1) / candidates.length);
-    }
-  });
+  const fitted = await fitInWorker(
+    {
+      requestId: plan.requestId,
+      modelName: plan.modelName,
+      models: plan.models,
+      train: split.train,
+      validation: split.validation,
+      holdout: split.holdout,
+      trainWindow: plan.train,
+      champion: championArtifact,
+      codeVersion,
+      featureDefinitionsHash: deps.features.featureSet.version,
+    },
+    { reporter, ...(signal ? { signal } : {}), ...(deps.worker ? { worker: deps.worker } : {}) },
+  );
+  const { champion } = fitted;
+  if (champion.kind === 'unscored') logger.warn({ version: champion.version, reason: champion.reason }, 'the champion could not be scored on the holdout');
+  for (const c of [fitted.fallback, fitted.primary]) logger.info({ role: c.role, auc: c.evaluation.auc, logLoss: c.evaluation.logLoss, brier: c.evaluation.brier }, 'holdout evaluation');
 
-  await run.stage('profiling', () => {
-    const [fallback, primary] = candidates;
-    const window = timeWindowOf(plan.train);
-    primary.profile = buildReferenceProfile(trainSet.matrix, { predictions: gbdt.predictProba(trainSet.matrix), window });
-    // The inputs are the same for both models: only the prediction's profile differs.
-    const fallbackPrediction = buildReferenceProfile([], { predictions: logistic.predictProba(trainSet.matrix) }).prediction;
-    fallback.profile = { ...primary.profile, ...(fallbackPrediction ? { prediction: fallbackPrediction } : {}) };
-  });
-
+  run.throwIfAborted();
+  // From here the run finishes even if cancelled: registering and promoting take seconds, and a
+  // run cut between them would leave a registered primary that no alias points at.
+  const finishing = new StageRunner(plan.requestId, reporter);
   const parentVersion = champion.kind === 'none' ? 0 : champion.version;
-  const registered = await run.stage('registering', async (report) => {
-    run.throwIfAborted();
-    const [fallback, primary] = candidates;
+  const registered = await finishing.stage('registering', async (report) => {
     const common = {
       plan,
       featureDefinitionsHash: deps.features.featureSet.version,
       codeVersion,
       parentVersion,
-      trainingRowCount: trainSet.labels.length,
+      trainingRowCount,
       actor,
       requestedBy: request.requestedBy,
     };
-    const upload = (c: Candidate, tags: Record<string, string> = {}) =>
-      versionUpload({ ...common, role: c.role, model: c.model, artifact: c.artifact as Uint8Array, metrics: c.metrics, params: c.params, profile: c.profile as ReferenceProfile, tags });
-    const fallbackVersion = earlierFallback ?? (await registry.register(upload(fallback), fallback.artifact as Uint8Array));
+    const upload = (c: FittedModel, tags: Record<string, string> = {}) => versionUpload({ ...common, ...c, tags });
+    const fallbackVersion = earlierFallback ?? (await registry.register(upload(fitted.fallback), fitted.fallback.artifact));
     if (earlierFallback) logger.info({ version: earlierFallback.version }, 'reusing the fallback registered by an earlier delivery of this request');
     report(0.5);
-    const primaryVersion = await registry.register(upload(primary, { [TRAINER_TAGS.fallbackVersion]: String(fallbackVersion.version) }), primary.artifact as Uint8Array);
+    const primaryVersion = await registry.register(upload(fitted.primary, { [TRAINER_TAGS.fallbackVersion]: String(fallbackVersion.version) }), fitted.primary.artifact);
     logger.info({ primaryVersion: primaryVersion.version, fallbackVersion: fallbackVersion.version }, 'versions registered');
     return {
       fallback: { role: 'fallback', version: fallbackVersion.version, modelType: fallbackVersion.modelType, metrics: fallbackVersion.metrics },
@@ -239,10 +194,10 @@ async function train(request: TrainingRequest, plan: TrainingPlan, deps: Trainin
     } satisfies Record<ModelRole, RegisteredModel>;
   });
   const metrics = trainingMetrics();
-  for (const c of candidates) metrics.holdoutAuc.set({ model: plan.modelName, role: c.role }, c.evaluation.auc);
+  for (const c of [fitted.fallback, fitted.primary]) metrics.holdoutAuc.set({ model: plan.modelName, role: c.role }, c.evaluation.auc);
 
-  const promotion = await run.stage('promoting', () =>
-    promoteVersion({ registry, modelName: plan.modelName, version: registered.primary.version, evaluation: candidates[1].evaluation, champion, policy: deps.policy ?? {}, actor, requestId: plan.requestId, logger }),
+  const promotion = await finishing.stage('promoting', () =>
+    promoteVersion({ registry, modelName: plan.modelName, version: registered.primary.version, evaluation: fitted.primary.evaluation, champion, policy: deps.policy ?? {}, actor, requestId: plan.requestId, logger }),
   );
   return { outcome: 'registered', requestId: plan.requestId, modelName: plan.modelName, ...registered, champion, promotion };
 }
@@ -260,47 +215,4 @@ function duplicateResult(plan: TrainingPlan, earlier: readonly ModelVersion[], l
     primary: { role: 'primary', version: primary.version, modelType: primary.modelType, metrics: primary.metrics },
     fallback: { role: 'fallback', version: fallbackVersion, modelType: fallback?.modelType ?? 'logistic_regression', metrics: fallback?.metrics ?? {} },
   };
-}
-
-/** Parameters as the registry stores them: every option, stringified. */
-function stringParams(options: object): Record<string, string> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-}
-
-/** Runs stages in order, timing each, reporting progress and naming the stage in any failure. */
-class StageRunner {
-  constructor(
-    private readonly requestId: string,
-    private readonly logger: Logger,
-    private readonly options: RunTrainingOptions,
-  ) {}
-
-  throwIfAborted(): void {
-    if (this.options.signal?.aborted) throw new TributaryError(Code.Cancelled, 'training run cancelled', { cause: this.options.signal.reason, retryable: false });
-  }
-
-  async stage<T>(stage: TrainingStage, work: (report: (stageFraction: number, detail?: string) => void) => T | Promise<T>): Promise<T> {
-    this.throwIfAborted();
-    const report = (stageFraction: number, detail?: string) =>
-      this.options.onProgress?.({
-        requestId: this.requestId,
-        stage,
-        stageFraction,
-        fraction: overallFraction(stage, stageFraction),
-        ...(detail === undefined ? {} : { detail }),
-      });
-    const started = performance.now();
-    report(0);
-    const seconds = () => (performance.now() - started) / 1000;
-    try {
-      const result = await work(report);
-      trainingMetrics().stageSeconds.observe({ stage, outcome: 'ok' }, seconds());
-      this.logger.debug({ stage, seconds: seconds() }, 'stage done');
-      report(1);
-      return result;
-    } catch (error) {
-      trainingMetrics().stageSeconds.observe({ stage, outcome: 'failed' }, seconds());
-      throw error instanceof TrainingStageError ? error : new TrainingStageError(stage, error);
-    }
-  }
 }

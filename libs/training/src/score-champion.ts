@@ -1,41 +1,28 @@
 import { createOnnxPredictor, type FeatureMatrix } from '@tributary/ml';
-import type { Logger } from '@tributary/observability';
 import { evaluateModel } from './evaluate-model.js';
-import type { LabeledDataset } from './flight-dataset.js';
+import type { ChampionArtifact } from './fetch-champion.js';
 import type { ChampionComparison } from './promotion-policy.js';
-import type { TrainerRegistry } from './trainer-registry.js';
 
 /**
- * Scores the current champion on the new holdout: its ONNX artifact from the
- * registry, run in ONNX Runtime — exactly what inference serves — on the
- * holdout columns it was trained with. A champion that reads a feature the
- * holdout lacks, or whose artifact ONNX Runtime cannot run, is `unscored`,
- * with the reason; registry failures propagate, as they fail the run anyway.
+ * Scores the champion on the new holdout: its ONNX artifact run in ONNX
+ * Runtime — exactly what inference serves — on the holdout columns it was
+ * trained with. A champion that reads a feature the holdout lacks, or whose
+ * artifact ONNX Runtime cannot run, is `unscored`, with the reason.
  */
-export async function scoreChampion(
-  registry: TrainerRegistry,
-  modelName: string,
-  holdout: LabeledDataset,
-  logger?: Logger,
-): Promise<ChampionComparison> {
-  const champion = await registry.getByAlias(modelName, 'champion');
-  if (!champion) return { kind: 'none' };
+export async function scoreChampion(champion: ChampionArtifact, holdout: { readonly matrix: FeatureMatrix; readonly labels: Float64Array }): Promise<ChampionComparison> {
+  if (champion.kind !== 'artifact') return champion;
   const { version } = champion;
-  if (champion.artifactFormat !== 'onnx') return { kind: 'unscored', version, reason: `its artifact is ${champion.artifactFormat}, not onnx` };
   const columns = columnsByName(holdout.matrix, champion.featureNames);
   if (typeof columns === 'string') return { kind: 'unscored', version, reason: columns };
-
-  const artifact = await registry.downloadArtifact(modelName, version);
   let probabilities: Float64Array;
   try {
-    const predictor = await createOnnxPredictor(artifact);
+    const predictor = await createOnnxPredictor(champion.artifact);
     try {
       probabilities = await predictor.predictProba(columns);
     } finally {
       await predictor.close();
     }
   } catch (error) {
-    logger?.warn({ err: error, modelName, version }, 'the champion could not be run on the holdout');
     return { kind: 'unscored', version, reason: `ONNX Runtime could not run it: ${(error as Error).message}` };
   }
   return { kind: 'scored', version, evaluation: evaluateModel(holdout.labels, probabilities) };

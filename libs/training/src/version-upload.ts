@@ -22,7 +22,8 @@ export const TRAINER_TAGS = {
 export interface VersionUploadInput {
   readonly plan: TrainingPlan;
   readonly role: ModelRole;
-  readonly model: BinaryClassifier;
+  /** The model, or what registration reads of it. */
+  readonly model: Pick<BinaryClassifier, 'kind' | 'featureNames'>;
   /** The ONNX file. */
   readonly artifact: Uint8Array;
   readonly metrics: Readonly<Record<string, number>>;
