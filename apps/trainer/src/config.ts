@@ -33,10 +33,10 @@ export const trainerConfigSchema = {
     }),
     sessionTimeoutMs: envVar({
       name: 'TRAINER_SESSION_TIMEOUT_MS',
-      description: 'How long the group waits for a trainer busy in a run before handing its requests to another, in ms; the broker caps it (group.max.session.timeout.ms).',
+      description: 'How long the group waits for a trainer that stopped heartbeating (crashed, or killed mid-run) before handing its requests to another, in ms.',
       expected: 'a whole number of milliseconds ≥ 1',
       schema: positiveIntSchema,
-      default: '1800000',
+      default: '45000',
     }),
     retries: envVar({
       name: 'TRAINER_RETRIES',
@@ -47,10 +47,10 @@ export const trainerConfigSchema = {
     }),
     drainTimeoutMs: envVar({
       name: 'TRAINER_DRAIN_TIMEOUT_MS',
-      description: 'On SIGTERM, how long a run in progress may take to finish before the trainer stops anyway (the request is then delivered again), in ms.',
+      description: 'On SIGTERM, how long a run that is registering its versions may take to finish, in ms; a run still training is stopped at once and its request delivered again.',
       expected: 'a whole number of milliseconds ≥ 1',
       schema: positiveIntSchema,
-      default: '600000',
+      default: '30000',
     }),
     rawEventsTable: envVar({
       name: 'TRAINER_RAW_EVENTS_TABLE',

@@ -6,6 +6,7 @@ import type { Logger } from '@tributary/observability';
 import { startServiceHost, type Lifecycle } from '@tributary/runtime';
 import { openFlightTraining, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
 import type { TrainerConfig } from './config.js';
+import { heartbeatWhileHandling } from './heartbeat-while-handling.js';
 import { createTrainerService } from './trainer-service.js';
 import { createTrainingRequestHandler } from './training-request-handler.js';
 
@@ -31,10 +32,10 @@ const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', impor
  * Opens the trainer's connections and servers in dependency order, each
  * close registered as it opens: ClickHouse and the registry channel, the
  * Kafka producer, the ops and gRPC servers, and last the
- * `training.requested` consumer. On SIGTERM the
- * consumer stops taking requests and lets the run in progress finish (up to
- * TRAINER_DRAIN_TIMEOUT_MS; a run cut short is delivered again, and its
- * request id keeps it from registering twice), then the rest closes.
+ * `training.requested` consumer. On SIGTERM a run still training is stopped
+ * at once and its request left uncommitted, to be delivered again; a run
+ * already registering finishes (up to TRAINER_DRAIN_TIMEOUT_MS) and is
+ * committed. Then the rest closes.
  */
 export async function startTrainer(options: StartTrainerOptions): Promise<RunningTrainer> {
   const { config, lifecycle, logger } = options;
@@ -87,8 +88,22 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
       ),
   });
 
+  const handler = createTrainingRequestHandler({
+    dependencies: {
+      ...training.dependencies,
+      policy: {
+        mode: config.promotion.mode,
+        minAucGain: config.promotion.minAucGain,
+        maxBrierIncrease: config.promotion.maxBrierIncrease,
+        maxCalibrationErrorIncrease: config.promotion.maxCalibrationErrorIncrease,
+      },
+      codeVersion: process.env['GIT_REVISION']?.trim() || `trainer@${packageVersion}`,
+    },
+    logger,
+    ...(options.onRun ? { onRun: options.onRun } : {}),
+  });
   const consumer = createConsumer({
-    kafka,
+    kafka: heartbeatWhileHandling(kafka, logger),
     groupId: config.trainer.groupId,
     topic: requests,
     deadLetterTopic: dlq.name,
@@ -96,24 +111,20 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
     sessionTimeoutMs: config.trainer.sessionTimeoutMs,
     // One run at a time: a run is minutes of CPU; a second in parallel would only slow both.
     partitionsConcurrency: 1,
-    handler: createTrainingRequestHandler({
-      dependencies: {
-        ...training.dependencies,
-        policy: {
-          mode: config.promotion.mode,
-          minAucGain: config.promotion.minAucGain,
-          maxBrierIncrease: config.promotion.maxBrierIncrease,
-          maxCalibrationErrorIncrease: config.promotion.maxCalibrationErrorIncrease,
-        },
-        codeVersion: process.env['GIT_REVISION']?.trim() || `trainer@${packageVersion}`,
-      },
-      logger,
-      ...(options.onRun ? { onRun: options.onRun } : {}),
-    }),
+    handler: handler.handle,
     logger,
   });
   await consumer.start();
-  lifecycle.register('kafka consumer', () => consumer.close(), { timeoutMs: config.trainer.drainTimeoutMs });
+  lifecycle.register(
+    'kafka consumer',
+    async () => {
+      handler.stop();
+      // The consumer's close waits for its handler, which a stopped run never settles: the process then
+      // exits without leaving the group, and the group hands the request on after the session timeout.
+      await Promise.race([consumer.close(), handler.abandoned]);
+    },
+    { timeoutMs: config.trainer.drainTimeoutMs },
+  );
 
   logger.info({ requests: requests.name, dlq: dlq.name, registry: config.trainer.registryAddress }, 'trainer consuming');
   return { grpcPort: host.grpcPort, opsPort: host.opsPort };

@@ -1,17 +1,27 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
+import { createInterface } from 'node:readline';
+import { create, fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@tributary/config';
-import { ModelLifecycleEventSchema, ModelLifecycleEventType, ModelRegistryService, TrainerService, type ModelLifecycleEvent } from '@tributary/contracts';
+import {
+  ModelLifecycleEventSchema,
+  ModelLifecycleEventType,
+  ModelRegistryService,
+  TrainerService,
+  TrainingRequestSchema,
+  type ModelLifecycleEvent,
+} from '@tributary/contracts';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
-import { createKafkaClient, topics } from '@tributary/kafka';
+import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createOnnxPredictor } from '@tributary/ml';
 import { createLogger } from '@tributary/observability';
 import { createLifecycle } from '@tributary/runtime';
-import { TRAINER_TAGS, timeWindowOf, type TrainingRunResult } from '@tributary/training';
+import { TRAINER_TAGS, timeWindowOf, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
 import { startServiceProcess, writeFlightFixtures, type ServiceProcess } from '@tributary/training/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +38,21 @@ const MODEL = `flight-delay-${suffix.replaceAll('_', '-').toLowerCase()}`.slice(
 const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 const day = (d: number, hour = 0) => Date.UTC(2001, 0, d, hour);
+const SESSION_TIMEOUT_MS = 6000;
+/** Boosting that runs to its last round (no early stop): 10–20 s on this slice (shared 2-core machine), well over the session timeout. */
+const LONG_RUN_PARAMS = { max_rounds: '2000', early_stopping_rounds: '2000', learning_rate: '0.01' };
+
+/** A request over the fixture's days: train on the 8th and most of the 9th, early-stop on its evening, hold out the 10th. */
+function trainingRequest(modelName: string, params: Record<string, string> = { max_rounds: '40' }): MessageInitShape<typeof TrainingRequestSchema> {
+  return {
+    modelName,
+    requestedBy: 'trainer-int-spec',
+    trainingWindow: timeWindowOf({ startMs: day(8), endMs: day(9, 18) }),
+    validationWindow: timeWindowOf({ startMs: day(9, 18), endMs: day(10) }),
+    holdoutWindow: timeWindowOf({ startMs: day(10), endMs: day(11) }),
+    params,
+  };
+}
 
 /** The registry service as its own process (apps do not import each other), on a free port and a key prefix of this test's. */
 async function startRegistryProcess(artifactDirectory: string): Promise<ServiceProcess & { address: string }> {
@@ -54,6 +79,8 @@ describe('trainer service', () => {
   let requestsTopic: string;
   let dlqTopic: string;
   let grpcPort: number;
+  let opsPort: number;
+  const groupId = uniqueName('trainer-test');
   const runs: TrainingRunResult[] = [];
 
   beforeAll(async () => {
@@ -75,12 +102,14 @@ describe('trainer service', () => {
       CLICKHOUSE_DATABASE: database,
       TRAINER_REQUESTS_TOPIC: requestsTopic,
       TRAINER_DLQ_TOPIC: dlqTopic,
-      TRAINER_GROUP_ID: uniqueName('trainer-test'),
+      TRAINER_GROUP_ID: groupId,
+      // Short, so a run that kept the consumer from heartbeating would lose its membership within the long-run test.
+      TRAINER_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
       TRAINER_RETRIES: '1',
       REGISTRY_ADDRESS: registry.address,
       SERVICE_AUTH_TOKEN: '',
     });
-    ({ grpcPort } = await startTrainer({ config, lifecycle, logger, onRun: (result) => runs.push(result) }));
+    ({ grpcPort, opsPort } = await startTrainer({ config, lifecycle, logger, onRun: (result) => runs.push(result) }));
   }, 180_000);
 
   afterAll(async () => {
@@ -99,16 +128,7 @@ describe('trainer service', () => {
   async function requestTraining(fields: { modelName: string; params?: Record<string, string> }): Promise<string> {
     const channel = createGrpcChannel({ address: `127.0.0.1:${grpcPort}` });
     try {
-      const response = await createGrpcClient(TrainerService, channel).requestTraining({
-        trainingRequest: {
-          modelName: fields.modelName,
-          requestedBy: 'trainer-int-spec',
-          trainingWindow: timeWindowOf({ startMs: day(8), endMs: day(9, 18) }),
-          validationWindow: timeWindowOf({ startMs: day(9, 18), endMs: day(10) }),
-          holdoutWindow: timeWindowOf({ startMs: day(10), endMs: day(11) }),
-          params: fields.params ?? { max_rounds: '40' },
-        },
-      });
+      const response = await createGrpcClient(TrainerService, channel).requestTraining({ trainingRequest: trainingRequest(fields.modelName, fields.params) });
       return response.requestId;
     } finally {
       channel.close();
@@ -167,6 +187,77 @@ describe('trainer service', () => {
     expect(events.find((e) => e.type === ModelLifecycleEventType.REGISTERED && e.version === run.primary.version)?.modelVersion?.tags[TRAINER_TAGS.requestId]).toBe(requestId);
   });
 
+  it('answers /healthz and /metrics promptly and keeps its group membership through a run longer than the session timeout', async () => {
+    const requestId = await requestTraining({ modelName: MODEL, params: LONG_RUN_PARAMS });
+    const watched = await watchRun(requestId);
+    expect(watched.run.outcome).toBe('registered');
+    expect(watched.runMs).toBeGreaterThan(1.5 * SESSION_TIMEOUT_MS);
+    expect(watched.probes.length).toBeGreaterThan(10);
+    expect(watched.probes.filter((p) => p.status !== 200)).toEqual([]);
+    expect(Math.max(...watched.probes.map((p) => p.ms))).toBeLessThan(1000);
+    // One member throughout, never a rebalance; the request was committed once, after its run.
+    expect([...watched.memberIds]).toHaveLength(1);
+    expect([...watched.states]).toEqual(['Stable']);
+    await waitForCommittedEnd();
+    expect(runs.filter((r) => r.requestId === requestId)).toHaveLength(1);
+  }, 60_000);
+
+  /**
+   * Probes the ops endpoints and the group on a 250 ms cadence until the run of
+   * `requestId` is done. Latency counts from when a probe was due, so a blocked
+   * event loop (the trainer's and this test's are one) shows as late answers.
+   */
+  async function watchRun(requestId: string) {
+    const probes: { path: string; status: number; ms: number }[] = [];
+    const memberIds = new Set<string>();
+    const states = new Set<string>();
+    const admin = kafka.admin();
+    await admin.connect();
+    const started = performance.now();
+    try {
+      for (let due = started; ; due += 250) {
+        const run = runs.find((r) => r.requestId === requestId);
+        if (run) return { run, runMs: performance.now() - started, probes, memberIds, states };
+        if (performance.now() - started > 50_000) throw new Error(`no run of ${requestId} within 50 s`);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+        for (const path of ['/healthz', '/metrics']) {
+          const status = await fetch(`http://127.0.0.1:${opsPort}${path}`).then(
+            async (response) => (await response.text(), response.status),
+            () => 0,
+          );
+          probes.push({ path, status, ms: performance.now() - due });
+        }
+        const { groups } = await admin.describeGroups([groupId]);
+        for (const group of groups) {
+          states.add(group.state);
+          for (const member of group.members) memberIds.add(member.memberId);
+        }
+        due = Math.max(due, performance.now() - 250);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Waits until the group has committed every request on the topic. */
+  async function waitForCommittedEnd(timeoutMs = 15_000): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const ends = await admin.fetchTopicOffsets(requestsTopic);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [requestsTopic] });
+        const done = ends.every(({ partition, high }) => high === '0' || committed?.partitions.find((p) => p.partition === partition)?.offset === high);
+        if (done) return;
+        if (Date.now() > deadline) throw new Error(`offsets of ${groupId} not committed to the end within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   it('dead-letters a request whose run fails, with the reason', async () => {
     // Valid to the service, but nothing can be learnt from windows without flights.
     const channel = createGrpcChannel({ address: `127.0.0.1:${grpcPort}` });
@@ -182,6 +273,78 @@ describe('trainer service', () => {
     expect(dead?.headers['ce_id']).toBe(requestId);
     expect(dead?.headers['dlq_error']).toMatch(/training failed at building-training-set: train split: 0 rows/);
   });
+
+  it('dead-letters a request whose training worker fails, with the error it threw', async () => {
+    // The request is well-formed; the GBDT in the worker refuses a single bin.
+    const requestId = await requestTraining({ modelName: MODEL, params: { max_bins: '1' } });
+    const dead = (await readRecords(kafka, dlqTopic, 2, { timeoutMs: 60_000 })).find((record) => record.headers['ce_id'] === requestId);
+    expect(dead?.headers['dlq_error']).toMatch(/training failed at training-primary: .*maxBins/);
+    expect(runs.some((r) => r.requestId === requestId)).toBe(false);
+  });
+
+  it('on SIGTERM mid-run exits at once, registering nothing and leaving the request uncommitted', async () => {
+    const topic = (await testTopics.create(topics.trainingRequested)).name;
+    const deadLetters = (await testTopics.create(topics.eventsDlq)).name;
+    const group = uniqueName('trainer-sigterm');
+    const model = `${MODEL.slice(0, 56)}-stopped`;
+    const trainer = await startServiceProcess({
+      entry: new URL('./main.ts', import.meta.url),
+      env: {
+        GRPC_HOST: '127.0.0.1',
+        GRPC_PORT: '0',
+        OPS_HOST: '127.0.0.1',
+        OPS_PORT: '0',
+        CLICKHOUSE_DATABASE: database,
+        TRAINER_REQUESTS_TOPIC: topic,
+        TRAINER_DLQ_TOPIC: deadLetters,
+        TRAINER_GROUP_ID: group,
+        REGISTRY_ADDRESS: registry.address,
+        SERVICE_AUTH_TOKEN: '',
+        LOG_LEVEL: 'info',
+      },
+      readyMessage: 'trainer consuming',
+    });
+    try {
+      const log = logLines(trainer.child);
+      const producer = createProducer({ kafka, source: '/tributary/trainer-int-spec', logger });
+      await producer.start();
+      await producer.send({ ...topics.trainingRequested, name: topic }, [trainingRequestRecord(create(TrainingRequestSchema, { ...trainingRequest(model, LONG_RUN_PARAMS), requestId: `${model}-1` }))]);
+      await producer.close();
+      // Boosting is under way (the primary's stage spans 20–65 % of a run).
+      await log.waitFor((line) => line['msg'] === 'training progress' && line['stage'] === 'training-primary' && Number(line['fraction']) >= 0.25, 60_000);
+
+      const signalled = performance.now();
+      const exited = once(trainer.child, 'exit');
+      trainer.child.kill('SIGTERM');
+      const [exitCode] = (await exited) as [number | null];
+      expect(exitCode).toBe(0);
+      // Well within SHUTDOWN_TIMEOUT_MS (10 s) and far from the run's own length.
+      expect(performance.now() - signalled).toBeLessThan(5000);
+      expect(log.lines.some((line) => line['msg'] === 'training run stopped by shutdown; the request stays uncommitted and will be delivered again')).toBe(true);
+    } finally {
+      await trainer.stop();
+    }
+
+    const channel = createGrpcChannel({ address: registry.address });
+    try {
+      const listed = await createGrpcClient(ModelRegistryService, channel).listModelVersions({ modelName: model }).catch((error: { code?: number }) => {
+        if (error.code === 5) return { modelVersions: [] };
+        throw error;
+      });
+      expect(listed.modelVersions).toEqual([]);
+    } finally {
+      channel.close();
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      expect(committed?.partitions.map((p) => p.offset).every((offset) => offset === '-1')).toBe(true);
+      expect((await admin.fetchTopicOffsets(deadLetters)).every(({ high }) => high === '0')).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 90_000);
 
   it('refuses a malformed request at the gRPC door', async () => {
     const channel = createGrpcChannel({ address: `127.0.0.1:${grpcPort}` });
@@ -222,4 +385,37 @@ async function lifecycleEvents(enough: (events: ModelLifecycleEvent[]) => boolea
   } finally {
     await consumer.disconnect();
   }
+}
+
+/** A child's JSON log lines as they come, kept, and a way to wait for one. */
+function logLines(child: ChildProcess) {
+  const lines: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text) as Record<string, unknown>);
+    } catch {
+      return;
+    }
+    for (const wake of waiters) wake();
+  });
+  return {
+    lines,
+    waitFor(matches: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!lines.some(matches)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching log line within ${timeoutMs} ms; the last: ${JSON.stringify(lines.at(-1))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
 }
