@@ -1,0 +1,2 @@
+export { RowBinaryWriter } from './row-binary-writer.js';
+export { readAlignedRows } from './read-aligned-rows.js';
