@@ -5,7 +5,7 @@ import { InvalidFeatureDefinitionError, OfflineStoreError, UnknownFeatureError }
 import type { FeatureDefinition, FeatureSet } from './feature-set.js';
 import type { FeatureSnapshot } from './feature-snapshot.js';
 import { featureMetrics } from './metrics.js';
-import { RowBinaryWriter } from './row-binary.js';
+import { RowBinaryWriter } from '@tributary/row-binary';
 import { buildTrainingSet, type TrainingSet, type TrainingSetRequest } from './training-set.js';
 
 /** Options of {@link createOfflineStore}. */

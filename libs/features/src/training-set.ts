@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { InvalidTrainingSetRequestError, OfflineStoreError } from './errors.js';
 import type { EntityTypeOf, FeatureDefinition, FeatureSet } from './feature-set.js';
-import { RowBinaryWriter, readAlignedRows } from './row-binary.js';
+import { RowBinaryWriter, readAlignedRows } from '@tributary/row-binary';
 
 /** The entity of one role for every label row, e.g. the origin airport of each flight. */
 export interface TrainingSetEntities<Entity extends string> {

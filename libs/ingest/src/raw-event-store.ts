@@ -3,11 +3,11 @@ import { finished } from 'node:stream/promises';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Event } from '@tributary/contracts';
+import { RowBinaryWriter } from '@tributary/row-binary';
 import { plainIdentifier } from './clickhouse-identifier.js';
 import { RawEventStoreError } from './errors.js';
 import type { EventSink } from './event-sink.js';
 import { payloadJson } from './payload-json.js';
-import { RowBinaryWriter } from './row-binary-writer.js';
 
 /** Options of {@link createRawEventStore}. */
 export interface RawEventStoreOptions {
@@ -100,7 +100,7 @@ export function createRawEventStore(options: RawEventStoreOptions): RawEventStor
 
 /** The events as RowBinary rows in {@link COLUMNS} order. */
 function rowBinary(events: readonly Event[]): Buffer {
-  const writer = new RowBinaryWriter();
+  const writer = new RowBinaryWriter(1 << 20);
   for (const event of events) {
     writer.string(event.eventId);
     writer.string(event.type);
@@ -110,5 +110,5 @@ function rowBinary(events: readonly Event[]): Buffer {
     writer.string(payloadJson(event));
     writer.string(event.source);
   }
-  return writer.bytes();
+  return writer.take();
 }

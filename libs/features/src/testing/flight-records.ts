@@ -4,6 +4,7 @@
  * and an arrival 40 min + distance/7 min later carrying the arrival delay,
  * as the dataset replay produces them.
  */
+import { createRandom } from '@tributary/seeded-random';
 import { FLIGHT_ARRIVED, FLIGHT_DEPARTED, type FeatureEvent, type FeatureRecord } from '../index.js';
 
 /** Options of {@link generateFlightRecords}. */
@@ -24,7 +25,7 @@ export interface GeneratedFlightsOptions {
 /** Flight events in event-time order with per-source offsets. */
 export function generateFlightRecords(options: GeneratedFlightsOptions): FeatureRecord[] {
   const { flights, startMs, spanMs, airports = ['ORD', 'LAX', 'JFK', 'SFO'], sources = 2, seed = 1 } = options;
-  const random = mulberry32(seed);
+  const random = createRandom(seed);
   const events: { event: FeatureEvent; source: string }[] = [];
   for (let f = 0; f < flights; f++) {
     const origin = airports[Math.floor(random() * airports.length)] as string;
@@ -54,15 +55,4 @@ export function batchesOf<T>(items: readonly T[], size: number): T[][] {
   const batches: T[][] = [];
   for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
   return batches;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
