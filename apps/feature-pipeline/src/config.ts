@@ -1,4 +1,4 @@
-import { clickhouseEnv, envVar, kafkaEnv, positiveIntSchema, redisEnv, serviceBaseEnv, textSchema, type ConfigOf } from '@tributary/config';
+import { clickhouseEnv, envVar, kafkaEnv, positiveIntSchema, redisEnv, serviceBaseEnv, textSchema, topicNameEnv, type ConfigOf } from '@tributary/config';
 import { topics } from '@tributary/kafka';
 
 function text(name: string, description: string, defaultValue: string) {
@@ -16,8 +16,8 @@ export const featurePipelineConfigSchema = {
   redis: redisEnv(),
   clickhouse: clickhouseEnv(),
   features: {
-    validatedTopic: text('FEATURES_VALIDATED_TOPIC', 'Topic of the validated events the features are computed from.', topics.eventsValidated.name),
-    dlqTopic: text('FEATURES_DLQ_TOPIC', 'Dead-letter topic of events not counted (too late, invalid) and of records that keep failing.', topics.eventsDlq.name),
+    validatedTopic: topicNameEnv('FEATURES_VALIDATED_TOPIC', 'Topic of the validated events the features are computed from.', topics.eventsValidated.name),
+    dlqTopic: topicNameEnv('FEATURES_DLQ_TOPIC', 'Dead-letter topic of events not counted (too late, invalid) and of records that keep failing.', topics.eventsDlq.name),
     groupId: text('FEATURES_GROUP_ID', 'Kafka consumer group of the pipeline.', 'feature-pipeline'),
     maxBatchSize: wholeNumber('FEATURES_MAX_BATCH_SIZE', 'Most records of one partition aggregated and written together.', 5000),
     partitionsConcurrency: wholeNumber(

@@ -10,18 +10,11 @@ import {
   serviceAuthEnv,
   shutdownEnv,
   textSchema,
+  topicNameEnv,
   tracingEnv,
   type ConfigOf,
 } from '@tributary/config';
 import { topics } from '@tributary/kafka';
-
-/**
- * A topic name, defaulting to the catalogue's: the catalogue still decides the
- * topic's codec and settings; only the name may differ (e.g. per environment).
- */
-function topicName(name: string, description: string, defaultName: string) {
-  return envVar({ name, description, expected: 'a Kafka topic name', schema: textSchema, default: defaultName });
-}
 
 /** Everything the ingestion service reads from its environment. */
 export const ingestionConfigSchema = {
@@ -35,9 +28,9 @@ export const ingestionConfigSchema = {
   shutdown: shutdownEnv(),
   tracing: tracingEnv(),
   ingest: {
-    rawTopic: topicName('INGEST_RAW_TOPIC', 'Topic of the raw events consumed.', topics.eventsRaw.name),
-    validatedTopic: topicName('INGEST_VALIDATED_TOPIC', 'Topic the validated events are written to.', topics.eventsValidated.name),
-    dlqTopic: topicName('INGEST_DLQ_TOPIC', 'Dead-letter topic of rejected and failed records.', topics.eventsDlq.name),
+    rawTopic: topicNameEnv('INGEST_RAW_TOPIC', 'Topic of the raw events consumed.', topics.eventsRaw.name),
+    validatedTopic: topicNameEnv('INGEST_VALIDATED_TOPIC', 'Topic the validated events are written to.', topics.eventsValidated.name),
+    dlqTopic: topicNameEnv('INGEST_DLQ_TOPIC', 'Dead-letter topic of rejected and failed records.', topics.eventsDlq.name),
     groupId: envVar({
       name: 'INGEST_GROUP_ID',
       description: 'Kafka consumer group of the events.raw consumer.',

@@ -76,9 +76,10 @@ describe('startRegistry()', () => {
       OPS_PORT: '0',
       REGISTRY_ARTIFACT_DIR: artifactDirectory,
       REGISTRY_KEY_PREFIX: keyPrefix,
+      REGISTRY_LIFECYCLE_TOPIC: topic.name,
     });
     lifecycle = createLifecycle({ logger: silent, signals: [], exit: (code) => exitCodes.push(code) });
-    running = await startRegistry({ config, lifecycle, logger: silent, lifecycleTopic: topic });
+    running = await startRegistry({ config, lifecycle, logger: silent });
     channel = createGrpcChannel({ address: `127.0.0.1:${running.grpcPort}`, timeoutMs: 10_000 });
   });
 

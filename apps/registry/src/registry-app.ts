@@ -6,9 +6,9 @@
  * events, then the producer, the ops server and Redis close.
  */
 import { readFileSync } from 'node:fs';
-import { ModelRegistryService, type ModelLifecycleEvent } from '@tributary/contracts';
+import { ModelRegistryService } from '@tributary/contracts';
 import { createGrpcServer, serverSecurityOptions } from '@tributary/grpc';
-import { createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
+import { createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import { createLocalArtifactStore, createModelRegistry, type ModelRegistry } from '@tributary/model-registry';
 import type { Logger } from '@tributary/observability';
 import { createOpsServer, type Lifecycle } from '@tributary/runtime';
@@ -22,8 +22,6 @@ export interface RegistryAppOptions {
   readonly config: RegistryConfig;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
-  /** Where lifecycle events go. Default the catalogue's `model.lifecycle`; tests pass a uniquely named copy. */
-  readonly lifecycleTopic?: TopicDefinition<ModelLifecycleEvent>;
 }
 
 /** The running service, for tests and logs. */
@@ -36,7 +34,7 @@ export interface RunningRegistry {
 /** Opens everything the registry needs and starts serving; the lifecycle closes it all. */
 export async function startRegistry(options: RegistryAppOptions): Promise<RunningRegistry> {
   const { config, lifecycle, logger } = options;
-  const lifecycleTopic = options.lifecycleTopic ?? topics.modelLifecycle;
+  const lifecycleTopic = { ...topics.modelLifecycle, name: config.registry.lifecycleTopic };
 
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   lifecycle.register('redis', async () => {

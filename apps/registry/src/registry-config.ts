@@ -9,9 +9,11 @@ import {
   serviceAuthEnv,
   shutdownEnv,
   textSchema,
+  topicNameEnv,
   tracingEnv,
   type ConfigOf,
 } from '@tributary/config';
+import { topics } from '@tributary/kafka';
 import { assertModelName } from '@tributary/model-registry';
 
 /** A comma-separated list of model names; each must be a valid model name. */
@@ -47,6 +49,7 @@ export const registryConfigSchema = {
   tracing: tracingEnv(),
   log: logEnv(),
   registry: {
+    lifecycleTopic: topicNameEnv('REGISTRY_LIFECYCLE_TOPIC', 'Topic the model.lifecycle events of every change go to.', topics.modelLifecycle.name),
     artifactDirectory: envVar({
       name: 'REGISTRY_ARTIFACT_DIR',
       description: 'Directory of the content-addressed artifact store (created if missing).',

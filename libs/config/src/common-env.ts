@@ -42,6 +42,15 @@ export function kafkaEnv(options: KafkaEnvOptions) {
   };
 }
 
+/**
+ * A topic's name, defaulting to the catalogue's: the catalogue still decides
+ * the topic's codec and settings; only the name may differ (per environment,
+ * or a test's own copy).
+ */
+export function topicNameEnv(name: string, description: string, defaultName: string) {
+  return envVar({ name, description, expected: 'a Kafka topic name', schema: textSchema, default: defaultName });
+}
+
 /** `REDIS_URL` (default `redis://127.0.0.1:6379`). */
 export function redisEnv() {
   return {

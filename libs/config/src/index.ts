@@ -14,6 +14,7 @@ export {
   serviceAuthEnv,
   serviceBaseEnv,
   shutdownEnv,
+  topicNameEnv,
   tracingEnv,
   type ClickhouseEnvOptions,
   type KafkaEnvOptions,
