@@ -44,6 +44,7 @@ import { createTestTopics } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
 import type { Event } from '@tributary/contracts';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from './bench-cleanup.js';
 import { percentile, reportResults, type Measurement } from './results.js';
 import { cpuSecondsOf, peakRssMbOf, startService, stopService } from './service-process.js';
 
@@ -307,12 +308,7 @@ export async function run(): Promise<void> {
     }
     measurements.push({ name: 'machine load average (1 min) at the end, 2 cores', value: loadavg()[0] as number, unit: '' });
   } finally {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     for (const name of [database, `${database}_service`]) await clickhouse.command({ query: 'DROP DATABASE IF EXISTS {database:Identifier}', query_params: { database: name } });
     redis.disconnect();
     processorRedis.disconnect();

@@ -38,6 +38,7 @@ import { createTestTopics } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
 import { Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from './bench-cleanup.js';
 import { reportResults, type Measurement } from './results.js';
 import { cpuSecondsOf, peakRssMbOf, startService, stopService } from './service-process.js';
 
@@ -152,12 +153,6 @@ async function rowsFinal(clickhouse: ClickHouseClient, database: string): Promis
   return Number((await result.json<{ n: number | string }>())[0]?.n);
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 5000 }) as AsyncIterable<string[]>) {
-    if (keys.length > 0) await redis.unlink(...keys);
-  }
-}
-
 export async function run(): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const names = {
@@ -239,8 +234,8 @@ export async function run(): Promise<void> {
       ...[names.inProcessDb, names.serviceDb].map((database) =>
         clickhouse.command({ query: 'DROP DATABASE IF EXISTS {database:Identifier}', query_params: { database } }),
       ),
-      deleteKeys(redis, names.inProcessKeys),
-      deleteKeys(redis, names.serviceKeys),
+      deleteKeysWithPrefix(redis, names.inProcessKeys),
+      deleteKeysWithPrefix(redis, names.serviceKeys),
     ]);
     await Promise.allSettled([redis.quit(), clickhouse.close()]);
   }

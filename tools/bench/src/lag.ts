@@ -25,6 +25,7 @@ import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from './bench-cleanup.js';
 import { percentile, reportResults } from './results.js';
 import { cpuSecondsOf, peakRssMbOf, startService, stopService } from './service-process.js';
 
@@ -154,11 +155,7 @@ export async function run(): Promise<void> {
     await Promise.allSettled([
       testTopics.deleteAll(),
       clickhouse.command({ query: 'DROP DATABASE IF EXISTS {database:Identifier}', query_params: { database } }),
-      (async () => {
-        for await (const keys of redis.scanStream({ match: `${featurePrefix}*`, count: 5000 }) as AsyncIterable<string[]>) {
-          if (keys.length > 0) await redis.unlink(...keys);
-        }
-      })(),
+      deleteKeysWithPrefix(redis, featurePrefix),
     ]);
     await Promise.allSettled([redis.quit(), clickhouse.close()]);
   }
