@@ -34,9 +34,13 @@ export function heartbeatWhileHandling(kafka: Kafka, logger: Logger): Kafka {
 
 function heartbeating(eachBatch: EachBatch, logger: Logger): EachBatch {
   return async (payload) => {
+    let warned = false;
     const timer = setInterval(() => {
-      // A rebalance starting shows here; the consumer meets it itself once the handler returns.
-      payload.heartbeat().catch((reason: unknown) => logger.warn({ err: reason }, 'heartbeat during a long handler failed'));
+      payload.heartbeat().catch((reason: unknown) => {
+        // A rebalance starting shows here; the consumer meets it itself once the handler returns. Said once, not every second.
+        if (!warned) logger.warn({ err: reason }, 'heartbeat while handling a record failed');
+        warned = true;
+      });
     }, HEARTBEAT_CHECK_MS);
     try {
       await eachBatch(payload);

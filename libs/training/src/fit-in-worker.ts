@@ -34,8 +34,9 @@ export function fitInWorker(input: FitCandidatesInput, options: FitInWorkerOptio
       reject(cancelledError(signal));
       return;
     }
-    const worker = new Worker(workerEntry.filename, {
-      ...workerEntry.options,
+    const entry = workerEntry();
+    const worker = new Worker(entry.filename, {
+      ...entry.options,
       workerData: input,
       transferList: inputTransferList(input),
       ...(options.worker?.resourceLimits ? { resourceLimits: options.worker.resourceLimits } : {}),
@@ -90,12 +91,12 @@ export function fitInWorker(input: FitCandidatesInput, options: FitInWorkerOptio
  * with `--conditions=development`), the `.ts` entry through tsx, whose
  * loader is registered inside the worker as Node 20 does not pass it on.
  */
-const workerEntry: { readonly filename: string | URL; readonly options: WorkerOptions } = import.meta.url.endsWith('.ts')
-  ? {
-      filename: `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => {
-  register();
-  return import(${JSON.stringify(new URL('./training-worker.ts', import.meta.url).href)});
-});`,
-      options: { eval: true, execArgv: ['--conditions=development'] },
-    }
-  : { filename: new URL('./training-worker.js', import.meta.url), options: {} };
+function workerEntry(): { readonly filename: string | URL; readonly options: WorkerOptions } {
+  if (!import.meta.url.endsWith('.ts')) return { filename: new URL('./training-worker.js', import.meta.url), options: {} };
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./training-worker.ts', import.meta.url).href);
+  return {
+    filename: `import(${tsx}).then(({ register }) => { register(); return import(${entry}); });`,
+    options: { eval: true, execArgv: ['--conditions=development'] },
+  };
+}
