@@ -11,10 +11,11 @@ export const enum WasmType {
   F64 = 0x7c,
 }
 
-/** One exported function: its parameters, extra locals (numbered after them) and body (without the final `end`). */
+/** One exported function: its parameters, results, extra locals (numbered after the parameters) and body (without the final `end`). */
 export interface WasmFunction {
   readonly name: string;
   readonly params: readonly WasmType[];
+  readonly results: readonly WasmType[];
   readonly locals: readonly WasmType[];
   readonly body: readonly number[];
 }
@@ -28,9 +29,11 @@ export const wasm = {
   f64Const: (value: number) => [0x44, ...littleEndianFloat64(value)],
   i32Load: (offset = 0) => [0x28, 2, ...unsignedLeb128(offset)],
   i32Load8U: (offset = 0) => [0x2d, 0, ...unsignedLeb128(offset)],
+  i32Store: (offset = 0) => [0x36, 2, ...unsignedLeb128(offset)],
   f64Load: (offset = 0) => [0x2b, 3, ...unsignedLeb128(offset)],
   f64Store: (offset = 0) => [0x39, 3, ...unsignedLeb128(offset)],
   i32Add: [0x6a],
+  i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32Shl: [0x74],
   i32Eqz: [0x45],
@@ -46,7 +49,7 @@ export const wasm = {
 
 /** A module importing `env.memory` (shared, of `maxPages` 64 KiB pages at most) and exporting `functions`. */
 export function encodeWasmModule(functions: readonly WasmFunction[], maxPages: number): Uint8Array {
-  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector([])]);
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector(f.results.map((t) => [t]))]);
   // Shared memory limits: flag 3 = shared with a maximum.
   const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...unsignedLeb128(1), ...unsignedLeb128(maxPages)];
   const exports = functions.map((f, i) => [...name(f.name), 0x00, ...unsignedLeb128(i)]);

@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { TrainingWorkerError } from '../errors.js';
 import { accumulateFeatures, type HistogramLayout } from './histogram.js';
-import { histogramKernelModule, instantiateHistogramKernel, type HistogramKernel } from './histogram-kernel.js';
-import { partitionRange } from './partition-rows.js';
+import { growthKernelModule, instantiateGrowthKernel, type GrowthKernel } from './growth-kernel.js';
 import type { TrainingMemory } from './training-memory.js';
 
 /** Below this many rows in a leaf, waking the worker for a histogram costs more than it saves. */
@@ -11,8 +10,6 @@ const PARALLEL_HISTOGRAM_MIN_ROWS = 8_192;
 const PARALLEL_PARTITION_MIN_ROWS = 32_768;
 /** How long the main thread waits for the worker before declaring it lost. */
 const WORKER_TIMEOUT_MS = 60_000;
-/** Most bins a feature has, the missing bin included. */
-const MAX_BINS = 256;
 
 /** Slots of the control array shared with the worker: a request's number and arguments, the number of the last one done, its result. */
 const enum Slot {
@@ -28,7 +25,7 @@ const enum Slot {
   Grad = 9,
   Hess = 10,
   Contiguous = 11,
-  Feature = 12,
+  Bins = 12,
   Result = 13,
 }
 const SLOT_COUNT = 14;
@@ -42,8 +39,7 @@ const enum Task {
 const workerSource = `
 const { workerData } = require('node:worker_threads');
 const accumulate = (${accumulateFeatures.toString()});
-const partition = (${partitionRange.toString()});
-const { control, memory, module, offsets, binsAt, features, bins, rows, grad, hess, spillRows, spillGrad, spillHess, binGoesLeft } = workerData;
+const { control, memory, module, offsets, binsAt, features, partitionArrays: [rows, grad, hess, goesLeft, spillRows, spillGrad, spillHess] } = workerData;
 const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports;
 Atomics.store(control, ${Slot.Ready}, 1);
 Atomics.notify(control, ${Slot.Ready});
@@ -57,7 +53,7 @@ for (;;) {
     accumulate(kernel, control[${Slot.Histogram}], offsets, binsAt, features, control[${Slot.From}], control[${Slot.To}],
       control[${Slot.Rows}], control[${Slot.Count}], control[${Slot.Grad}], control[${Slot.Hess}], control[${Slot.Contiguous}] === 1);
   } else {
-    control[${Slot.Result}] = partition(rows, grad, hess, bins[control[${Slot.Feature}]], binGoesLeft, control[${Slot.From}], control[${Slot.To}],
+    control[${Slot.Result}] = kernel.partition(rows, grad, hess, control[${Slot.Bins}], goesLeft, control[${Slot.From}], control[${Slot.To}],
       spillRows, spillGrad, spillHess);
   }
   Atomics.store(control, ${Slot.Done}, request);
@@ -77,23 +73,23 @@ for (;;) {
 export class GrowthThreads {
   readonly #memory: TrainingMemory;
   readonly #layout: HistogramLayout;
-  readonly #kernel: HistogramKernel;
+  readonly #kernel: GrowthKernel;
   readonly #binsAt: Int32Array;
   readonly #worker: Worker | undefined;
   readonly #control: Int32Array;
   readonly #features: Int32Array;
-  readonly #binGoesLeft: Uint8Array;
+  readonly #partitionArrays: PartitionArrays;
   #request = 0;
   #workerUsable: boolean;
 
   constructor(memory: TrainingMemory, layout: HistogramLayout, threads: number) {
     this.#memory = memory;
     this.#layout = layout;
-    this.#kernel = instantiateHistogramKernel(memory.memory);
+    this.#kernel = instantiateGrowthKernel(memory.memory);
     this.#binsAt = Int32Array.from(memory.bins, (column) => column.byteOffset);
     this.#control = sharedArray(Int32Array, SLOT_COUNT);
     this.#features = sharedArray(Int32Array, memory.bins.length);
-    this.#binGoesLeft = sharedArray(Uint8Array, MAX_BINS);
+    this.#partitionArrays = partitionArrays(memory);
     this.#workerUsable = threads > 1 && memory.rows.length >= PARALLEL_HISTOGRAM_MIN_ROWS && memory.bins.length > 1;
     if (this.#workerUsable) {
       this.#worker = new Worker(workerSource, {
@@ -101,18 +97,11 @@ export class GrowthThreads {
         workerData: {
           control: this.#control,
           memory: memory.memory,
-          module: histogramKernelModule(),
+          module: growthKernelModule(),
           offsets: layout.offsets,
           binsAt: this.#binsAt,
           features: this.#features,
-          bins: memory.bins,
-          rows: memory.rows,
-          grad: memory.orderedGrad,
-          hess: memory.orderedHess,
-          spillRows: memory.spillRows,
-          spillGrad: memory.spillGrad,
-          spillHess: memory.spillHess,
-          binGoesLeft: this.#binGoesLeft,
+          partitionArrays: this.#partitionArrays,
         },
       });
       this.#worker.unref();
@@ -164,9 +153,13 @@ export class GrowthThreads {
    * Returns where the right part begins.
    */
   partition(feature: number, binGoesLeft: Uint8Array, start: number, end: number): number {
-    const { rows, orderedGrad: grad, orderedHess: hess, spillRows, spillGrad, spillHess } = this.#memory;
-    const column = this.#memory.bins[feature] as Uint8Array;
-    const split = (from: number, to: number) => partitionRange(rows, grad, hess, column, binGoesLeft, from, to, spillRows, spillGrad, spillHess);
+    const memory = this.#memory;
+    const { rows, orderedGrad: grad, orderedHess: hess, spillRows, spillGrad, spillHess } = memory;
+    memory.goesLeft.set(binGoesLeft);
+    const binsAt = this.#binsAt[feature] as number;
+    const [rowsAt, gradAt, hessAt, goesLeftAt, spillRowsAt, spillGradAt, spillHessAt] = this.#partitionArrays;
+    const split = (from: number, to: number) =>
+      this.#kernel.partition(rowsAt, gradAt, hessAt, binsAt, goesLeftAt, from, to, spillRowsAt, spillGradAt, spillHessAt);
     // Puts the rows spilled from `from…from + count` (those that went right) at `to`.
     const unspill = (from: number, count: number, to: number) => {
       rows.set(spillRows.subarray(from, from + count), to);
@@ -179,10 +172,9 @@ export class GrowthThreads {
       return start + left;
     }
     const middle = start + ((end - start) >>> 1);
-    this.#binGoesLeft.set(binGoesLeft);
     const control = this.#control;
     control[Slot.Task] = Task.Partition;
-    control[Slot.Feature] = feature;
+    control[Slot.Bins] = binsAt;
     control[Slot.From] = middle;
     control[Slot.To] = end;
     const request = this.#post();
@@ -237,6 +229,13 @@ export class GrowthThreads {
     }
   }
 }
+
+/** Addresses of the arrays a partition reads and writes, in the order of the kernel's arguments. */
+function partitionArrays(memory: TrainingMemory): PartitionArrays {
+  const { rows, orderedGrad, orderedHess, goesLeft, spillRows, spillGrad, spillHess } = memory;
+  return [rows.byteOffset, orderedGrad.byteOffset, orderedHess.byteOffset, goesLeft.byteOffset, spillRows.byteOffset, spillGrad.byteOffset, spillHess.byteOffset];
+}
+type PartitionArrays = [rows: number, grad: number, hess: number, goesLeft: number, spillRows: number, spillGrad: number, spillHess: number];
 
 /** A typed array over shared memory, so a worker sees the same bytes without copies. */
 function sharedArray<T>(Type: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {

@@ -1,4 +1,4 @@
-import type { HistogramKernel } from './histogram-kernel.js';
+import type { GrowthKernel } from './growth-kernel.js';
 
 /**
  * Gradient histograms: for every feature and bin, the sums of gradient and
@@ -63,7 +63,7 @@ export class HistogramPool {
  * must not refer to anything outside itself.
  */
 export function accumulateFeatures(
-  kernel: HistogramKernel,
+  kernel: GrowthKernel,
   histogram: number,
   offsets: Int32Array,
   binsAt: Int32Array,

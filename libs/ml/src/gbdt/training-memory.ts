@@ -1,5 +1,5 @@
 import { InvalidDatasetError } from '../errors.js';
-import { WASM_MAX_PAGES, WASM_PAGE_BYTES } from './histogram-kernel.js';
+import { WASM_MAX_PAGES, WASM_PAGE_BYTES } from './growth-kernel.js';
 import { WebAssemblyApi, type WasmMemory } from './wasm-api.js';
 
 /**
@@ -24,6 +24,8 @@ export interface TrainingMemory {
   readonly spillRows: Uint32Array;
   readonly spillGrad: Float64Array;
   readonly spillHess: Float64Array;
+  /** Per bin of the feature being split on: 1 when its rows go left. */
+  readonly goesLeft: Uint8Array;
   /** Histograms of the growing tree's leaves: as many as a tree can have leaves. */
   readonly histograms: readonly Float64Array[];
 }
@@ -37,6 +39,8 @@ export interface TrainingMemorySizes {
   readonly histogramCount: number;
 }
 
+/** Most bins a feature has, the missing bin included. */
+const MAX_BINS = 256;
 /** Cache-line alignment of every array, so no two arrays (and threads) share a line. */
 const ALIGNMENT = 64;
 
@@ -58,6 +62,7 @@ export function createTrainingMemory(sizes: TrainingMemorySizes): TrainingMemory
   const spillRowsAt = place(rowCount, 4);
   const spillGradAt = place(rowCount, 8);
   const spillHessAt = place(rowCount, 8);
+  const goesLeftAt = place(MAX_BINS, 1);
   const histogramsAt = Array.from({ length: histogramCount }, () => place(histogramLength, 8));
 
   const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
@@ -79,6 +84,7 @@ export function createTrainingMemory(sizes: TrainingMemorySizes): TrainingMemory
     spillRows: new Uint32Array(buffer, spillRowsAt, rowCount),
     spillGrad: new Float64Array(buffer, spillGradAt, rowCount),
     spillHess: new Float64Array(buffer, spillHessAt, rowCount),
+    goesLeft: new Uint8Array(buffer, goesLeftAt, MAX_BINS),
     histograms: histogramsAt.map((at) => new Float64Array(buffer, at, histogramLength)),
   };
 }

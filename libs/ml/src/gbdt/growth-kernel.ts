@@ -2,20 +2,26 @@ import { encodeWasmModule, wasm, WasmType, type WasmFunction } from './encode-wa
 import { WebAssemblyApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 /**
- * The inner loop of histogram building, in WebAssembly: for each row, add
- * its gradient, hessian and 1 to the `[grad, hess, count]` triple of its bin,
- * for one or two features at a time. The same loop in JavaScript runs ~2.5×
- * slower (bounds checks and less register use); the sums are the same,
- * bit for bit, as they are added in the same order.
+ * The two inner loops of tree growth, in WebAssembly, where they run 2–3×
+ * faster than in JavaScript (no bounds checks, more values in registers),
+ * with the same results bit for bit. Every argument is a byte address in
+ * the shared training memory, or a count or position.
  *
- * Every argument is a byte address in the shared memory, or a count:
+ * `accumulate*`: for each row, add its gradient, hessian and 1 to the
+ * `[grad, hess, count]` triple of its bin, for one or two features at a time:
  * - `histogram0/1`: the first triple of each feature's histogram (Float64);
  * - `bins0/1`: each feature's column of bins (Uint8, indexed by row);
  * - `rows`: the row indices to read (Uint32), or, in the `Contiguous`
  *   variants, the first row itself, rows then being `rows … rows + count − 1`;
  * - `grad`, `hess`: the gradients of those rows, in the same order (Float64).
+ *
+ * `partition`: stable partition of positions `from..to` of `rows` and of
+ * their gradients `grad`/`hess` (Uint32, Float64, Float64 arrays): the rows
+ * whose bin in `bins` goes left (`goesLeft[bin]` is 1, a Uint8 table) are
+ * packed from `from` on, in order; the others are copied, in order, to the
+ * same positions `from…` of the spill arrays. Returns how many went left.
  */
-export interface HistogramKernel {
+export interface GrowthKernel {
   accumulate1(histogram0: number, bins0: number, rows: number, count: number, grad: number, hess: number): void;
   accumulate2(histogram0: number, histogram1: number, bins0: number, bins1: number, rows: number, count: number, grad: number, hess: number): void;
   accumulate1Contiguous(histogram0: number, bins0: number, firstRow: number, count: number, grad: number, hess: number): void;
@@ -29,6 +35,18 @@ export interface HistogramKernel {
     grad: number,
     hess: number,
   ): void;
+  partition(
+    rows: number,
+    grad: number,
+    hess: number,
+    bins: number,
+    goesLeft: number,
+    from: number,
+    to: number,
+    spillRows: number,
+    spillGrad: number,
+    spillHess: number,
+  ): number;
 }
 
 /** WebAssembly memory is addressed in pages of 64 KiB, at most 65 536 of them (4 GiB). */
@@ -38,7 +56,7 @@ export const WASM_MAX_PAGES = 65_536;
 let compiled: WasmModule | undefined;
 
 /** The compiled kernel module (compiled once per thread); it imports a shared memory as `env.memory`. */
-export function histogramKernelModule(): WasmModule {
+export function growthKernelModule(): WasmModule {
   compiled ??= new WebAssemblyApi.Module(
     encodeWasmModule(
       [
@@ -46,6 +64,7 @@ export function histogramKernelModule(): WasmModule {
         accumulateFunction('accumulate2', 2, false),
         accumulateFunction('accumulate1Contiguous', 1, true),
         accumulateFunction('accumulate2Contiguous', 2, true),
+        partitionFunction(),
       ],
       WASM_MAX_PAGES,
     ),
@@ -54,8 +73,8 @@ export function histogramKernelModule(): WasmModule {
 }
 
 /** The kernel over `memory`. */
-export function instantiateHistogramKernel(memory: WasmMemory): HistogramKernel {
-  return new WebAssemblyApi.Instance(histogramKernelModule(), { env: { memory } }).exports as unknown as HistogramKernel;
+export function instantiateGrowthKernel(memory: WasmMemory): GrowthKernel {
+  return new WebAssemblyApi.Instance(growthKernelModule(), { env: { memory } }).exports as unknown as GrowthKernel;
 }
 
 /** Bytes of one `[grad, hess, count]` triple. */
@@ -91,6 +110,7 @@ function accumulateFunction(name: string, features: 1 | 2, contiguous: boolean):
   return {
     name,
     params: Array.from({ length: 2 * features + 4 }, () => WasmType.I32),
+    results: [],
     locals: [WasmType.I32, WasmType.I32, WasmType.I32, WasmType.F64, WasmType.F64],
     body: [
       ...wasm.block,
@@ -104,6 +124,49 @@ function accumulateFunction(name: string, features: 1 | 2, contiguous: boolean):
       ...get(i), ...wasm.i32Const(1), ...wasm.i32Add, ...wasm.localTee(i), ...get(count), ...wasm.i32LtU, ...wasm.brIf(0),
       ...wasm.end,
       ...wasm.end,
+    ],
+  };
+}
+
+function partitionFunction(): WasmFunction {
+  // Parameters, then locals, by index.
+  const [rows, grad, hess, bins, goesLeft, from, to, spillRows, spillGrad, spillHess] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [i, write, spilled, row, left, g, h] = [10, 11, 12, 13, 14, 15, 16];
+  const { localGet: get, localSet: set } = wasm;
+  const address = (base: number, index: number, shift: number) => [...get(base), ...get(index), ...wasm.i32Const(shift), ...wasm.i32Shl, ...wasm.i32Add];
+  const storeRow = (rowsAt: number, gradAt: number, hessAt: number, at: number) => [
+    ...address(rowsAt, at, 2), ...get(row), ...wasm.i32Store(),
+    ...address(gradAt, at, 3), ...get(g), ...wasm.f64Store(),
+    ...address(hessAt, at, 3), ...get(h), ...wasm.f64Store(),
+  ];
+  return {
+    name: 'partition',
+    params: Array.from({ length: 10 }, () => WasmType.I32),
+    results: [WasmType.I32],
+    locals: [WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.I32, WasmType.F64, WasmType.F64],
+    body: [
+      ...get(from), ...set(i),
+      ...get(from), ...set(write),
+      ...get(from), ...set(spilled),
+      ...wasm.block,
+      ...get(i), ...get(to), ...wasm.i32LtU, ...wasm.i32Eqz, ...wasm.brIf(0),
+      ...wasm.loop,
+      ...address(rows, i, 2), ...wasm.i32Load(), ...set(row),
+      ...address(grad, i, 3), ...wasm.f64Load(), ...set(g),
+      ...address(hess, i, 3), ...wasm.f64Load(), ...set(h),
+      // left = goesLeft[bins[row]]
+      ...get(goesLeft), ...get(bins), ...get(row), ...wasm.i32Add, ...wasm.i32Load8U(), ...wasm.i32Add, ...wasm.i32Load8U(), ...set(left),
+      // Branch-free: the row goes to both places and only one cursor moves, as a branch on the
+      // side is mispredicted about half the time.
+      ...storeRow(rows, grad, hess, write),
+      ...storeRow(spillRows, spillGrad, spillHess, spilled),
+      ...get(write), ...get(left), ...wasm.i32Add, ...set(write),
+      ...get(spilled), ...wasm.i32Const(1), ...wasm.i32Add, ...get(left), ...wasm.i32Sub, ...set(spilled),
+      // while (++i < to)
+      ...get(i), ...wasm.i32Const(1), ...wasm.i32Add, ...wasm.localTee(i), ...get(to), ...wasm.i32LtU, ...wasm.brIf(0),
+      ...wasm.end,
+      ...wasm.end,
+      ...get(write), ...get(from), ...wasm.i32Sub,
     ],
   };
 }
