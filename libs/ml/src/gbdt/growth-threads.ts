@@ -2,7 +2,9 @@ import { Worker } from 'node:worker_threads';
 import { TrainingWorkerError } from '../errors.js';
 import { accumulateFeatures, type HistogramLayout } from './histogram.js';
 import { growthKernelModule, instantiateGrowthKernel, type GrowthKernel } from './growth-kernel.js';
+import { addTreeScores } from './routing-tree.js';
 import type { TrainingMemory } from './training-memory.js';
+import type { ValidationScoring } from './validation-watcher.js';
 
 /** Below this many rows in a leaf, waking the worker for a histogram costs more than it saves. */
 const PARALLEL_HISTOGRAM_MIN_ROWS = 8_192;
@@ -27,19 +29,26 @@ const enum Slot {
   Contiguous = 11,
   Bins = 12,
   Result = 13,
+  NodeCount = 14,
 }
-const SLOT_COUNT = 14;
+const SLOT_COUNT = 15;
 
 const enum Task {
   Histogram = 1,
   Partition = 2,
+  Score = 3,
 }
 
-/** The worker: waits for a request, does its share (some features of a histogram, or the second half of a partition), signals done. */
+/**
+ * The worker: waits for a request, does its share — some features of a
+ * histogram, the second half of a partition, or the scoring of the
+ * validation rows — and signals done.
+ */
 const workerSource = `
 const { workerData } = require('node:worker_threads');
 const accumulate = (${accumulateFeatures.toString()});
-const { control, memory, module, offsets, binsAt, features, partitionArrays: [rows, grad, hess, goesLeft, spillRows, spillGrad, spillHess] } = workerData;
+const addTreeScores = (${addTreeScores.toString()});
+const { control, memory, module, offsets, binsAt, features, partitionArrays: [rows, grad, hess, goesLeft, spillRows, spillGrad, spillHess], scoring } = workerData;
 const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports;
 Atomics.store(control, ${Slot.Ready}, 1);
 Atomics.notify(control, ${Slot.Ready});
@@ -52,6 +61,8 @@ for (;;) {
   if (control[${Slot.Task}] === ${Task.Histogram}) {
     accumulate(kernel, control[${Slot.Histogram}], offsets, binsAt, features, control[${Slot.From}], control[${Slot.To}],
       control[${Slot.Rows}], control[${Slot.Count}], control[${Slot.Grad}], control[${Slot.Hess}], control[${Slot.Contiguous}] === 1);
+  } else if (control[${Slot.Task}] === ${Task.Score}) {
+    addTreeScores(scoring.raw, scoring.bins, scoring.tree, control[${Slot.NodeCount}], 0, scoring.raw.length, undefined);
   } else {
     control[${Slot.Result}] = kernel.partition(rows, grad, hess, control[${Slot.Bins}], goesLeft, control[${Slot.From}], control[${Slot.To}],
       spillRows, spillGrad, spillHess);
@@ -80,9 +91,11 @@ export class GrowthThreads {
   readonly #features: Int32Array;
   readonly #partitionArrays: PartitionArrays;
   #request = 0;
+  #scoring = 0;
   #workerUsable: boolean;
 
-  constructor(memory: TrainingMemory, layout: HistogramLayout, threads: number) {
+  /** `scoring`: validation rows the worker may score (see {@link startScoring}). */
+  constructor(memory: TrainingMemory, layout: HistogramLayout, threads: number, scoring?: ValidationScoring) {
     this.#memory = memory;
     this.#layout = layout;
     this.#kernel = instantiateGrowthKernel(memory.memory);
@@ -102,6 +115,7 @@ export class GrowthThreads {
           binsAt: this.#binsAt,
           features: this.#features,
           partitionArrays: this.#partitionArrays,
+          scoring,
         },
       });
       this.#worker.unref();
@@ -190,6 +204,24 @@ export class GrowthThreads {
     unspill(start, firstRight, rightStart);
     unspill(middle, end - middle - secondLeft, rightStart + firstRight);
     return rightStart;
+  }
+
+  /**
+   * Starts adding the tree in the validation scoring's tree (with `nodeCount`
+   * internal nodes) to its rows' scores on the worker, and returns true; or
+   * returns false when there is no worker, and the caller scores them.
+   */
+  startScoring(nodeCount: number): boolean {
+    if (!this.#workerReady()) return false;
+    this.#control[Slot.Task] = Task.Score;
+    this.#control[Slot.NodeCount] = nodeCount;
+    this.#scoring = this.#post();
+    return true;
+  }
+
+  /** Waits for the scoring started last. */
+  finishScoring(): void {
+    this.#await(this.#scoring);
   }
 
   /** Stops the worker; safe to call twice. */

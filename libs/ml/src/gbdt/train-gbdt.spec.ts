@@ -76,13 +76,27 @@ describe('trainGbdt()', () => {
     expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
   });
 
-  it('gives the same model whether histograms are built by one thread or two', () => {
-    // Enough rows that the histogram worker takes part.
+  it('gives the same model and validation losses whether one thread or two do the work', () => {
+    // Enough rows that the worker builds histograms, partitions leaves and scores the validation rows.
     const large = makeSyntheticDataset({ rows: 60_000, seed: 13 });
-    const options = { maxRounds: 3, rowSampleRate: 0.8, seed: 3 };
-    const alone = trainGbdt(large.data, large.labels, { ...options, threads: 1 });
-    const together = trainGbdt(large.data, large.labels, { ...options, threads: 2 });
-    expect(JSON.stringify(together)).toBe(JSON.stringify(alone));
+    const run = (threads: number) => {
+      const losses: number[] = [];
+      const model = trainGbdt(large.data, large.labels, {
+        maxRounds: 3,
+        rowSampleRate: 0.8,
+        seed: 3,
+        threads,
+        validation: holdout,
+        onProgress: (progress) => losses.push(progress.validationLoss as number),
+      });
+      return { model, losses };
+    };
+    const alone = run(1);
+    const together = run(2);
+    expect(JSON.stringify(together.model)).toBe(JSON.stringify(alone.model));
+    expect(together.losses).toEqual(alone.losses);
+    const kept = together.model.trees.length;
+    expect(logLoss(holdout.labels, together.model.predictProba(holdout.data))).toBeCloseTo(together.losses[kept - 1] as number, 10);
   });
 
   it('stops when the validation loss has not improved for earlyStoppingRounds and keeps the best round', () => {

@@ -6,8 +6,8 @@ import { GbdtModel } from './gbdt-model.js';
 import { availableParallelism } from 'node:os';
 import { GrowthThreads } from './growth-threads.js';
 import { createHistogramLayout, HistogramPool } from './histogram.js';
-import { objectiveFunctions, type GbdtObjective } from './objective.js';
-import { binnedLeafIndex } from './binned-tree.js';
+import { objectiveFunctions, type GbdtObjective, type ObjectiveFunctions } from './objective.js';
+import { addTreeScores, createRoutingTree, setRoutingTree } from './routing-tree.js';
 import type { Tree } from './tree.js';
 import { createTrainingMemory, type TrainingMemory } from './training-memory.js';
 import { growTree, type BinnedDataset, type GrownTree, type GrowthWorkspace, type TreeGrowthOptions } from './tree-grower.js';
@@ -132,14 +132,19 @@ export function trainGbdt(data: FeatureMatrix, labels: ArrayLike<number>, option
     binnings,
     layout,
   };
+  const objective = objectiveFunctions(opts.objective);
+  const baseScore = objective.baseScore(labels);
+  const watcher =
+    validation && new ValidationWatcher(validation.data, validation.labels, binnings, baseScore, opts.maxLeaves, objective.loss);
   const workspace: GrowthWorkspace = {
     pool: new HistogramPool(memory.histograms),
-    threads: new GrowthThreads(memory, layout, opts.threads),
+    threads: new GrowthThreads(memory, layout, opts.threads, watcher?.scoring),
     orderedGrad: memory.orderedGrad,
     orderedHess: memory.orderedHess,
   };
+  watcher?.useThreads(workspace.threads);
   try {
-    return boost(data, labels, opts, dataset, memory, workspace, validation, options.onProgress);
+    return boost(data, labels, opts, objective, baseScore, dataset, memory, workspace, watcher, options.onProgress);
   } finally {
     workspace.threads.close();
   }
@@ -150,33 +155,35 @@ function boost(
   data: FeatureMatrix,
   labels: ArrayLike<number>,
   opts: ResolvedOptions & TreeGrowthOptions,
+  objective: ObjectiveFunctions,
+  baseScore: number,
   dataset: BinnedDataset,
   memory: TrainingMemory,
   workspace: GrowthWorkspace,
-  validation: ValidationSet | undefined,
+  watcher: ValidationWatcher | undefined,
   onProgress: GbdtOptions['onProgress'],
 ): GbdtModel {
   const n = data.rowCount;
-  const objective = objectiveFunctions(opts.objective);
-  const baseScore = objective.baseScore(labels);
   const raw = new Float64Array(n).fill(baseScore);
-  const { grad, hess } = memory;
+  // Without bagging every tree takes all rows in order: gradients go straight where the kernel reads them.
+  const { grad, hess } = opts.rowSampleRate >= 1 ? { grad: memory.orderedGrad, hess: memory.orderedHess } : memory;
   const random = createRandom(opts.seed);
   const allFeatures = Int32Array.from(data.featureNames, (_, f) => f);
-  const watcher = validation && new ValidationWatcher(validation.data, validation.labels, dataset.binnings, baseScore, objective.loss);
 
   const trees: Tree[] = [];
   let bestRounds = 0;
+  objective.gradients(labels, raw, grad, hess);
   for (let round = 0; round < opts.maxRounds; round++) {
-    objective.gradients(labels, raw, grad, hess);
     const rows = sampleRows(memory.rows, opts.rowSampleRate, random);
     const features = sampleFeatures(allFeatures, opts.featureSampleRate, random);
     const grown = growTree(dataset, grad, hess, rows, features, opts, workspace);
     trees.push(grown.tree);
+    watcher?.startRound(grown.tree, grown.binGoesLeft);
     addLeafValues(raw, rows, grown);
     if (rows.length < n) addToOutOfBagRows(raw, rows, grown, dataset.bins);
-
-    const validationLoss = watcher?.add(grown.tree, grown.binGoesLeft);
+    // The next round's gradients, while the worker scores the validation rows.
+    objective.gradients(labels, raw, grad, hess);
+    const validationLoss = watcher?.finishRound();
     if (onProgress) {
       let trainLoss: number | undefined;
       onProgress({
@@ -279,8 +286,7 @@ function addLeafValues(raw: Float64Array, rows: Uint32Array, grown: GrownTree): 
 function addToOutOfBagRows(raw: Float64Array, inBag: Uint32Array, grown: GrownTree, bins: readonly Uint8Array[]): void {
   const isInBag = new Uint8Array(raw.length);
   for (const r of inBag) isInBag[r] = 1;
-  for (let r = 0; r < raw.length; r++) {
-    if (isInBag[r] === 1) continue;
-    raw[r]! += grown.tree.leafValue[binnedLeafIndex(grown.tree, grown.binGoesLeft, bins, r)] as number;
-  }
+  const tree = createRoutingTree(grown.tree.leafValue.length);
+  const nodeCount = setRoutingTree(tree, grown.tree, grown.binGoesLeft);
+  addTreeScores(raw, bins, tree, nodeCount, 0, raw.length, isInBag);
 }

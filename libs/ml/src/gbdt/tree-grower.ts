@@ -61,7 +61,8 @@ interface GrowingLeaf {
  * the smaller child's histogram is built from rows; the larger one is the
  * parent's minus it. `rows` (a prefix of the training memory's rows, in
  * increasing order) is reordered so each leaf's rows are contiguous, and
- * their gradients with them.
+ * their gradients with them. `grad` and `hess` are by row, or, when `rows`
+ * are all rows, may be the workspace's ordered arrays themselves.
  */
 export function growTree(
   data: BinnedDataset,
@@ -89,9 +90,12 @@ export function growTree(
   };
 
   const { orderedGrad, orderedHess } = workspace;
-  for (let i = 0; i < rows.length; i++) {
-    orderedGrad[i] = grad[rows[i] as number] as number;
-    orderedHess[i] = hess[rows[i] as number] as number;
+  // Gradients already in the ordered arrays are those of all rows, in order.
+  if (grad !== orderedGrad) {
+    for (let i = 0; i < rows.length; i++) {
+      orderedGrad[i] = grad[rows[i] as number] as number;
+      orderedHess[i] = hess[rows[i] as number] as number;
+    }
   }
   const root: GrowingLeaf = {
     start: 0,
