@@ -68,7 +68,8 @@ export function createTrainingMemory(sizes: TrainingMemorySizes): TrainingMemory
   const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
   if (pages > WASM_MAX_PAGES) {
     throw new InvalidDatasetError(
-      `${rowCount} rows × ${featureCount} features need ${(bytes / 2 ** 30).toFixed(1)} GiB of histogram memory, more than the 4 GiB WebAssembly can address`,
+      `training needs ${(bytes / 2 ** 30).toFixed(1)} GiB of WebAssembly memory (bins of ${rowCount} rows × ${featureCount} features, ` +
+        `their gradients and ${histogramCount} leaf histograms), more than the 4 GiB it can address`,
     );
   }
   const memory = new WebAssemblyApi.Memory({ initial: pages, maximum: pages, shared: true });
