@@ -6,7 +6,6 @@ import type { Logger } from '@tributary/observability';
 import { startServiceHost, type Lifecycle } from '@tributary/runtime';
 import { openFlightTraining, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
 import type { TrainerConfig } from './config.js';
-import { heartbeatWhileHandling } from './heartbeat-while-handling.js';
 import { createTrainerService } from './trainer-service.js';
 import { createTrainingRequestHandler } from './training-request-handler.js';
 
@@ -103,7 +102,7 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
     ...(options.onRun ? { onRun: options.onRun } : {}),
   });
   const consumer = createConsumer({
-    kafka: heartbeatWhileHandling(kafka, logger),
+    kafka,
     groupId: config.trainer.groupId,
     topic: requests,
     deadLetterTopic: dlq.name,
@@ -111,20 +110,12 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
     sessionTimeoutMs: config.trainer.sessionTimeoutMs,
     // One run at a time: a run is minutes of CPU; a second in parallel would only slow both.
     partitionsConcurrency: 1,
-    handler: handler.handle,
+    handler,
     logger,
   });
   await consumer.start();
-  lifecycle.register(
-    'kafka consumer',
-    async () => {
-      handler.stop();
-      // The consumer's close waits for its handler, which a stopped run never settles: the process then
-      // exits without leaving the group, and the group hands the request on after the session timeout.
-      await Promise.race([consumer.close(), handler.abandoned]);
-    },
-    { timeoutMs: config.trainer.drainTimeoutMs },
-  );
+  // Closing aborts the run if it is still training (its request is left to the next trainer); a run already registering finishes.
+  lifecycle.register('kafka consumer', () => consumer.close(), { timeoutMs: config.trainer.drainTimeoutMs });
 
   logger.info({ requests: requests.name, dlq: dlq.name, registry: config.trainer.registryAddress }, 'trainer consuming');
   return { grpcPort: host.grpcPort, opsPort: host.opsPort };

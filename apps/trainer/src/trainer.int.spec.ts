@@ -341,6 +341,8 @@ describe('trainer service', () => {
       const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       expect(committed?.partitions.map((p) => p.offset).every((offset) => offset === '-1')).toBe(true);
       expect((await admin.fetchTopicOffsets(deadLetters)).every(({ high }) => high === '0')).toBe(true);
+      // It left the group on the way out: the next trainer gets the request now, not after the session timeout.
+      expect((await admin.describeGroups([group])).groups[0]?.members).toEqual([]);
     } finally {
       await admin.disconnect();
     }

@@ -308,6 +308,40 @@ describe('createConsumer()', () => {
     expect(await recordsIn(deadLetterTopic)).toBe(0);
   });
 
+  it('close() aborts the handler signal; a handler that gives up leaves its record to the next member, uncommitted and not dead-lettered', async () => {
+    const { topic, deadLetterTopic } = await topicsForTest();
+    await produceIds(topic, 0, 3);
+    const groupId = uniqueName('test-abandon');
+    const handled: string[] = [];
+    let inLongHandler = false;
+    const consumer = await startConsumer({
+      kafka,
+      topic,
+      groupId,
+      deadLetterTopic,
+      commitEveryRecords: 1,
+      handler: async ({ value }, { signal }) => {
+        if (value.value === 'id-1') {
+          inLongHandler = true;
+          await sleep(60_000, undefined, { signal }); // rejects with the abort
+        }
+        handled.push(value.value);
+      },
+    });
+    await vi.waitFor(() => expect(inLongHandler).toBe(true), { timeout: 15_000 });
+
+    const closing = performance.now();
+    await consumer.close();
+    expect(performance.now() - closing).toBeLessThan(5000);
+    expect(handled).toEqual(['id-0']);
+    expect(await committedOffset(groupId, topic.name)).toBe('1');
+    expect(await recordsIn(deadLetterTopic)).toBe(0);
+
+    const again: string[] = [];
+    await startConsumer({ kafka, topic, groupId, deadLetterTopic, handler: async ({ value }) => void again.push(value.value) });
+    await vi.waitFor(() => expect(again).toEqual(['id-1', 'id-2']), { timeout: 15_000 });
+  });
+
   it('never commits past a record whose handler has not finished', async () => {
     const { topic, deadLetterTopic } = await topicsForTest();
     await produceIds(topic, 0, 10);

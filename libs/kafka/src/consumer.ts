@@ -6,12 +6,12 @@ import { createDeadLetterWriter } from './dead-letter.js';
 import { KafkaClosedError, KafkaUnavailableError } from './errors.js';
 import { kafkaMetrics } from './metrics.js';
 import { OffsetTracker } from './offset-tracker.js';
-import { createRecordProcessor, type BatchHandler, type ConsumedRecord } from './record-processor.js';
+import { createRecordProcessor, type BatchHandler, type ConsumedRecord, type HandlerContext } from './record-processor.js';
 import type { TopicDefinition } from './topic.js';
 import { topics } from './topics.js';
 
 /** Handles one record; throwing fails it (see {@link ConsumerOptions} for what happens next). */
-export type RecordHandler<T> = (record: ConsumedRecord<T>) => Promise<void>;
+export type RecordHandler<T> = (record: ConsumedRecord<T>, context: HandlerContext) => Promise<void>;
 
 /** Options shared by both handler modes of {@link createConsumer}. */
 export interface ConsumerBaseOptions<T> {
@@ -39,7 +39,10 @@ export interface ConsumerBaseOptions<T> {
   readonly fromBeginning?: boolean;
   /** The group drops a member silent for this long, in ms. Default 30 000. */
   readonly sessionTimeoutMs?: number;
-  /** Default 3000 ms. */
+  /**
+   * Least time between two heartbeats, in ms; the member heartbeats this often
+   * while a handler runs too, however long it takes. Default 3000.
+   */
   readonly heartbeatIntervalMs?: number;
   /** Longest broker wait for new records in one fetch; `close()` may wait this long too, in ms. Default 500. */
   readonly maxWaitTimeMs?: number;
@@ -73,7 +76,12 @@ export interface TypedConsumer {
   pause(): void;
   resume(): void;
   readonly paused: boolean;
-  /** Stops fetching, lets in-flight handlers finish, commits what was handled, leaves the group. Idempotent. */
+  /**
+   * Stops fetching, aborts the handlers' `signal`, lets in-flight handlers
+   * finish, commits what was handled, leaves the group. A handler that fails
+   * once the signal is aborted leaves its records to the group's next owner
+   * (neither committed nor retried nor dead-lettered). Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -99,10 +107,11 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
   const deadLetters = createDeadLetterWriter(kafka, options.deadLetterTopic ?? topics.eventsDlq.name, logger);
   const recordsPerCall = options.batchHandler ? (options.maxBatchSize ?? 500) : 1;
   const retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;
-  /** Stops the waits of partitions held by an outage when the consumer closes. */
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
+  /** Aborted when the consumer closes: ends the waits of an outage and tells handlers to give up. */
   const closed = new AbortController();
-  /** The heartbeat of the batch each partition is handling, for the waits of an outage. */
-  const heartbeats = new Map<number, () => Promise<void>>();
+  /** Partitions with a batch in hand, and whether a failed heartbeat says the group is taking them back. */
+  const inHand = new Map<number, { lost: boolean }>();
   const stalledPartitions = new Set<number>();
 
   /** Holds a partition through one wait of an outage; false when the consumer is closing or losing it. */
@@ -115,11 +124,11 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     }
     try {
       await sleep(retryMaxDelayMs, undefined, { signal: closed.signal });
-      await heartbeats.get(partition)?.();
     } catch {
-      return false; // closing, or a rebalance takes the partition: the next owner handles the records
+      return false; // closing: the next owner of the partition handles the records
     }
-    return !stopping;
+    // A rebalance is taking the partition: let it, the next owner handles the records.
+    return !stopping && inHand.get(partition)?.lost !== true;
   }
 
   function recovered(partition: number): void {
@@ -135,6 +144,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     retry: { retries: options.retries ?? 3, baseDelayMs: options.retryBaseDelayMs ?? 100, maxDelayMs: retryMaxDelayMs },
     deadLetters,
     waitForRecovery,
+    closing: closed.signal,
     logger,
   });
   const offsets = new OffsetTracker(topic.name, { commitIntervalMs, commitEveryRecords: options.commitEveryRecords ?? 1000 });
@@ -168,7 +178,16 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     const { messages, partition } = batch;
     let lastHandled: string | undefined;
     let handledCount = 0;
-    heartbeats.set(partition, heartbeat);
+    // kafkajs heartbeats only between handler calls; a long handler (a training run, an outage) would drop the member.
+    // It sends at most one per interval, so asking three times an interval keeps the gaps near the interval.
+    const state = { lost: false };
+    inHand.set(partition, state);
+    const heartbeating = setInterval(() => {
+      heartbeat().catch((reason: unknown) => {
+        if (!state.lost) logger.warn({ err: reason, groupId, partition }, 'heartbeat failed while handling; the group is rebalancing');
+        state.lost = true;
+      });
+    }, heartbeatIntervalMs / 3);
     try {
       for (let start = 0; start < messages.length; start += recordsPerCall) {
         if (paused || stopping || !isRunning() || isStale()) return;
@@ -191,7 +210,8 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
       }
       metrics.lag.set({ topic: topic.name, partition: String(partition), group: groupId }, Number(batch.offsetLag()));
     } finally {
-      heartbeats.delete(partition);
+      clearInterval(heartbeating);
+      inHand.delete(partition);
       // The next fetch of this partition starts after the last handled record. Resolved and
       // counted once per batch rather than per record: kafkajs parses every offset it is given.
       if (lastHandled !== undefined) resolveOffset(lastHandled);
@@ -287,7 +307,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
 function toBatchHandler<T>(options: ConsumerOptions<T>): BatchHandler<T> {
   if (options.batchHandler) return options.batchHandler;
   const { handler } = options;
-  return async ([record]) => {
-    if (record) await handler(record);
+  return async ([record], context) => {
+    if (record) await handler(record, context);
   };
 }

@@ -19,7 +19,7 @@ export {
 export { CloudEventHeader, DeadLetterHeader, cloudEventsSpecVersion, headersToStrings } from './headers.js';
 export { createKafkaClient, kafkaBrokersFromEnv, type KafkaClientOptions } from './kafka-client.js';
 export { createProducer, type Compression, type OutgoingRecord, type ProducerOptions, type TypedProducer } from './producer.js';
-export type { BatchHandler, ConsumedRecord } from './record-processor.js';
+export type { BatchHandler, ConsumedRecord, HandlerContext } from './record-processor.js';
 export { allTopics, topics } from './topics.js';
 export { defineTopic, type CleanupPolicy, type TopicDefinition, type TopicOptions } from './topic.js';
 export { createBytesCodec, createProtobufCodec, type BytesCodecOptions, type ValueCodec } from './value-codec.js';

@@ -24,8 +24,17 @@ export interface ConsumedRecord<T> {
   readonly timestamp: Date;
 }
 
+/** What a handler gets besides its records. */
+export interface HandlerContext {
+  /**
+   * Aborted when the consumer closes. A long handler may give up then: if it
+   * throws after the abort, its records are left to the group's next owner.
+   */
+  readonly signal: AbortSignal;
+}
+
 /** Handles the records of one call; throwing fails them all. */
-export type BatchHandler<T> = (records: readonly ConsumedRecord<T>[]) => Promise<void>;
+export type BatchHandler<T> = (records: readonly ConsumedRecord<T>[], context: HandlerContext) => Promise<void>;
 
 /** How handler failures are retried before a record is dead-lettered. */
 export interface HandlerRetryPolicy {
@@ -47,6 +56,8 @@ export interface RecordProcessorOptions<T> {
    * same records again, false to give up because the consumer is stopping.
    */
   readonly waitForRecovery: (error: TributaryError, partition: number) => Promise<boolean>;
+  /** Aborted when the consumer closes: handed to handlers, and a failure after it abandons the records. */
+  readonly closing: AbortSignal;
   readonly logger: Logger;
 }
 
@@ -132,7 +143,8 @@ function producerLinks(items: readonly Item<unknown>[]): Link[] {
 
 /** Creates the {@link RecordProcessor} of one consumer. */
 export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): RecordProcessor {
-  const { topic, groupId, handler, deadLetters, waitForRecovery, logger } = options;
+  const { topic, groupId, handler, deadLetters, waitForRecovery, closing, logger } = options;
+  const context: HandlerContext = { signal: closing };
   const metrics = kafkaMetrics();
   const handlerDuration = metrics.handlerDuration.labels(topic.name, groupId);
   const handlerFailures = metrics.handlerFailures.labels(topic.name, groupId);
@@ -147,7 +159,7 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
   async function callOnce(records: readonly ConsumedRecord<T>[]): Promise<void> {
     const startedAt = performance.now();
     try {
-      await handler(records);
+      await handler(records, context);
     } catch (reason) {
       handlerFailures.inc();
       throw reason;
@@ -158,6 +170,7 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
 
   const retryOptions: RetryOptions = {
     ...options.retry,
+    signal: closing,
     shouldRetry: worthRetrying,
     onRetry: (reason, attempt, delayMs) => logger.warn({ err: reason, topic: topic.name, attempt, delayMs }, 'handler failed, retrying'),
   };
@@ -170,6 +183,7 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
     const records = items.map((item) => item.record);
     let attempts = 0;
     for (;;) {
+      if (closing.aborted) return { done: false };
       try {
         await retry(() => {
           attempts++;
@@ -179,6 +193,10 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
       } catch (reason) {
         const error = TributaryError.from(reason);
         span.recordException(error);
+        if (closing.aborted) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `abandoned as the consumer closes: ${error.message}` });
+          return { done: false };
+        }
         if (!isRetryable(error)) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
           return { done: true, failure: { error, attempts } };
