@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readFlights } from '@tributary/flights';
 import { localEndpoints } from '@tributary/infra';
 import { createKafkaClient, createProducer } from '@tributary/kafka';
 import { createLogger } from '@tributary/observability';
@@ -14,15 +15,30 @@ export interface IngestionOutcome {
   readonly handled: number;
 }
 
-/** Replays the first `flights` flights (two events each) into `events.raw`; resolves to the number of events sent. */
-export async function replayFlights(flights: number): Promise<number> {
+/** What a replay sent. */
+export interface Replayed {
+  readonly events: number;
+  /** Event time of the last event sent, ms (naive local time read as UTC, like the dataset's). */
+  readonly lastEventTimeMs: number;
+  /** Departure of the last flight: labels (departures with a known outcome) end there. */
+  readonly lastDepartureMs: number;
+}
+
+async function lastDepartureOf(flights: number): Promise<number> {
+  let last = Number.NaN;
+  for await (const flight of readFlights({ maxFlights: flights })) last = flight.departureTimeMs;
+  return last;
+}
+
+/** Replays the first `flights` flights (two events each) into `events.raw`. */
+export async function replayFlights(flights: number): Promise<Replayed> {
   const logger = createLogger({ name: 'cli', level: 'warn' });
   const kafka = createKafkaClient({ clientId: 'tributary-demo', brokers: localEndpoints().kafkaBrokers, logger });
   const producer = createProducer({ kafka, source: '/tributary/cli/demo', logger });
   await producer.start();
   try {
     const progress = await publishFlights({ producer, maxFlights: flights, batchSize: 2000 });
-    return progress.events;
+    return { events: progress.events, lastEventTimeMs: progress.eventTimeMs, lastDepartureMs: await lastDepartureOf(flights) };
   } finally {
     await producer.close();
   }

@@ -1,11 +1,17 @@
 import { join } from 'node:path';
+import { create } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
+import { TrainingRequestSchema } from '@tributary/contracts';
 import { createInfra, localEndpoints, startLocalServices, type LocalServiceProcess, type LocalServiceReadiness, type LocalServices } from '@tributary/infra';
-import { allTopics, createKafkaClient, ensureTopics } from '@tributary/kafka';
+import { allTopics, createKafkaClient, ensureTopics, topics } from '@tributary/kafka';
 import { createLogger } from '@tributary/observability';
+import { acceptTrainingRequest, timeWindowOf } from '@tributary/training';
 import { bringInfraUp } from './infra.js';
 import { formatSeconds } from './infra-output.js';
+import { describeFeatureStores, waitForFeaturePipeline, type EntityFeatures } from './demo-features.js';
+import { promoteFirstChampion } from './demo-promotion.js';
 import { replayFlights, waitForIngestion } from './demo-replay.js';
+import { requestTraining } from './train.js';
 import { runAction } from './run-action.js';
 import { positiveInteger } from './arguments.js';
 
@@ -16,6 +22,21 @@ interface DemoOptions {
 
 const count = (n: number) => n.toLocaleString('en-US');
 const listCounts = (counts: ReadonlyMap<string, number>) => [...counts].map(([key, n]) => `${key} ${count(n)}`).join(', ') || 'none';
+
+/** The model the demo trains and promotes. */
+const DEMO_MODEL = 'flight-delay';
+const MINUTE_MS = 60_000;
+
+/** `airport ORD: 1,234 snapshots of 150 airports in tributary.features_airport; online now: departures_1h 38, …`. */
+export function formatEntityFeatures(features: EntityFeatures, shown = 6): string[] {
+  const values = Object.entries(features.values)
+    .slice(0, shown)
+    .map(([name, value]) => `${name} ${Number.isNaN(value) ? '–' : Number.isInteger(value) ? value : value.toFixed(3)}`);
+  return [
+    `${features.entityType.padEnd(8)}${count(features.snapshots)} snapshots of ${count(features.entities)} ${features.entityType}s in ClickHouse ${features.table}`,
+    `        online (Redis) for ${features.busiest}: ${values.join(', ')}${Object.keys(features.values).length > shown ? ', …' : ''}`,
+  ];
+}
 
 function heading(step: string): void {
   console.log(`\n━━ ${step}`);
@@ -55,9 +76,10 @@ function untilInterrupted(): Promise<void> {
 
 /**
  * The main job: the local servers, the topics, every service from its build,
- * what each reports about itself, and a slice of the flights dataset replayed
- * through ingestion. Later stages add training, promotion, predictions and
- * drift to this same run.
+ * what each reports about itself, a slice of the flights dataset replayed
+ * through ingestion, the features it becomes, a model trained on them,
+ * registered and promoted. Later stages add predictions and drift to this
+ * same run.
  */
 async function runDemo(options: DemoOptions): Promise<number> {
   const startedAt = performance.now();
@@ -79,8 +101,10 @@ async function runDemo(options: DemoOptions): Promise<number> {
     for (const line of readiness.map(formatReadiness)) console.log(line);
 
     heading(`5. Replay: the first ${count(options.flights)} flights of 2001 into events.raw, through ingestion`);
-    const published = await replayFlights(options.flights);
-    const ingestion = services.services.find((s) => s.name === 'ingestion');
+    const replayed = await replayFlights(options.flights);
+    const published = replayed.events;
+    const service = (name: string) => services?.services.find((s) => s.name === name);
+    const ingestion = service('ingestion');
     const outcome = ingestion ? await waitForIngestion(ingestion.opsPort, published, 120_000) : undefined;
     console.log(`published ${count(published)} events (flight.departed + flight.arrived, in event-time order)`);
     if (outcome) {
@@ -89,17 +113,40 @@ async function runDemo(options: DemoOptions): Promise<number> {
       console.log(`duplicates ${count(outcome.duplicates)} (ids already ingested, e.g. by an earlier demo run)`);
     }
 
+    heading('6. Features: the feature pipeline aggregates events.validated in event time into Redis (online) and ClickHouse (offline)');
+    const accepted = outcome ? [...outcome.acceptedByType.values()].reduce((a, b) => a + b, 0) : 0;
+    const pipeline = service('feature-pipeline');
+    const aggregated = pipeline ? await waitForFeaturePipeline(pipeline.opsPort, accepted, 120_000) : 0;
+    console.log(`aggregated ${count(aggregated)} of the ${count(accepted)} newly validated events`);
+    const stores = await describeFeatureStores(replayed.lastEventTimeMs);
+    for (const line of stores.flatMap((entity) => formatEntityFeatures(entity))) console.log(line);
+
+    heading(`7. Training: ${DEMO_MODEL} on the replayed window, through training.requested and the trainer`);
+    const trainingWindow = timeWindowOf({ startMs: Date.UTC(2001, 0, 1), endMs: Math.ceil((replayed.lastDepartureMs + 1) / MINUTE_MS) * MINUTE_MS });
+    const request = acceptTrainingRequest(
+      create(TrainingRequestSchema, { modelName: DEMO_MODEL, trainingWindow, requestedBy: 'tributary-demo', reasonDetail: 'tributary demo' }),
+    );
+    const trained = (await requestTraining(request, { topic: topics.trainingRequested.name, dlqTopic: topics.eventsDlq.name, timeout: 600 })) === 0;
+
+    heading('8. Promotion: champion moves only to an approved version');
+    const registry = service('registry');
+    const promotion = trained && registry ? await promoteFirstChampion(`127.0.0.1:${registry.grpcPort}`, DEMO_MODEL) : ['skipped: training did not finish'];
+    for (const line of promotion) console.log(line);
+
     heading('What happened');
     const ready = readiness.filter((r) => r.ready).length;
     console.log(`Kafka, ClickHouse and Redis run on loopback; ${allTopics.length} topics exist; ${ready} of ${readiness.length} services are ready.`);
     if (outcome) console.log(`Ingestion accounted for ${count(outcome.handled)} of ${count(published)} replayed events.`);
+    console.log(`The feature pipeline aggregated ${count(aggregated)} of ${count(accepted)} new events; the stores hold ${stores.map((e) => `${count(e.entities)} ${e.entityType}s`).join(' and ') || 'nothing yet'}.`);
+    console.log(trained ? `The trainer trained, verified and registered ${DEMO_MODEL}; ${promotion[0]}.` : `Training ${DEMO_MODEL} did not finish (see above).`);
     console.log(`Service logs: ${logDir}/<service>.log. Metrics: http://127.0.0.1:<ops port>/metrics.`);
     console.log(`Took ${formatSeconds(performance.now() - startedAt)}.`);
     if (options.keepRunning) {
       console.log('\nServices keep running; Ctrl-C stops them (the local servers keep running: `npm run infra:down`).');
       await untilInterrupted();
     }
-    return ready === readiness.length && outcome !== undefined && outcome.handled >= published ? 0 : 1;
+    const complete = ready === readiness.length && outcome !== undefined && outcome.handled >= published && aggregated >= accepted && trained;
+    return complete ? 0 : 1;
   } finally {
     if (services) {
       const stops = await services.stop();
@@ -114,6 +161,6 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('start local Kafka, ClickHouse and Redis and every service, and show what happened')
     .option('--keep-running', 'leave the services running until Ctrl-C', false)
-    .option('--flights <count>', 'how many flights of the dataset to replay (2 events each)', positiveInteger, 5000)
+    .option('--flights <count>', 'how many flights of the dataset to replay (2 events each); the model trains on them', positiveInteger, 20_000)
     .action(runAction(runDemo));
 }

@@ -152,13 +152,22 @@ async function endOffsets(kafka: ReturnType<typeof createKafkaClient>, topic: st
   }
 }
 
+/** Where {@link requestTraining} sends a request and looks for its failure, and how long it waits. */
+export interface TrainingRequestTarget {
+  readonly topic: string;
+  readonly dlqTopic: string;
+  /** Seconds. */
+  readonly timeout: number;
+}
+
 /**
  * Publishes the request and follows it: `model.lifecycle` for the versions
  * registered under its id and the aliases moved to them, the dead-letter
  * topic for a run that failed. Both are read from their ends as they were
- * before the request went out, so nothing of this run is missed.
+ * before the request went out, so nothing of this run is missed. Resolves to
+ * the exit code: 0 done, 1 failed, 2 no answer in time.
  */
-async function trainRemotely(request: TrainingRequest, options: TrainCommandOptions): Promise<number> {
+export async function requestTraining(request: TrainingRequest, options: TrainingRequestTarget): Promise<number> {
   const logger = createLogger({ name: 'train', level: 'warn' });
   const kafka = createKafkaClient({ clientId: 'tributary-train', logger });
   const requests = { ...topics.trainingRequested, name: options.topic };
@@ -247,7 +256,7 @@ export function registerTrainCommand(program: Command): void {
     .action(
       runAction(async (options: TrainCommandOptions) => {
         const request = trainingRequestFromOptions(options, process.env['USER']?.trim() || 'tributary-cli');
-        return options.local ? trainLocally(request) : trainRemotely(request, options);
+        return options.local ? trainLocally(request) : requestTraining(request, options);
       }),
     );
 }

@@ -1,0 +1,69 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from '@clickhouse/client';
+import { createOfflineStore, createOnlineStore, flightFeatureSet } from '@tributary/features';
+import { localEndpoints } from '@tributary/infra';
+import { topics } from '@tributary/kafka';
+import { Redis } from 'ioredis';
+import { metricSamples } from './prometheus-text.js';
+
+/** The local services' defaults: the feature pipeline's `CLICKHOUSE_DATABASE` and `FEATURES_REDIS_PREFIX`. */
+const DATABASE = 'tributary';
+const ONLINE_PREFIX = 'features';
+
+/** Records of `events.validated` the feature pipeline has handled, from its metrics. */
+async function consumedByPipeline(opsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+  return metricSamples(text, 'tributary_kafka_records_consumed_total')
+    .filter((sample) => sample.labels['topic'] === topics.eventsValidated.name)
+    .reduce((sum, sample) => sum + sample.value, 0);
+}
+
+/** Polls the feature pipeline until it has handled `expected` validated events or the timeout passes; returns how many it did. */
+export async function waitForFeaturePipeline(opsPort: number, expected: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const consumed = await consumedByPipeline(opsPort);
+    if (consumed >= expected || Date.now() >= deadline) return consumed;
+    await sleep(250);
+  }
+}
+
+/** What the stores hold for one entity type, and the online vector of its entity with the most snapshots. */
+export interface EntityFeatures {
+  readonly entityType: string;
+  readonly table: string;
+  readonly snapshots: number;
+  readonly entities: number;
+  readonly busiest: string;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** The offline store's rows of the current feature set per entity type, and the online values of the busiest entity as of `asOfMs`. */
+export async function describeFeatureStores(asOfMs: number): Promise<EntityFeatures[]> {
+  const endpoints = localEndpoints();
+  const clickhouse = createClient({ url: endpoints.clickhouseUrl });
+  const redis = new Redis(endpoints.redisUrl, { lazyConnect: true });
+  try {
+    await redis.connect();
+    const offline = createOfflineStore({ client: clickhouse, featureSet: flightFeatureSet, database: DATABASE });
+    const online = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: ONLINE_PREFIX });
+    const described: EntityFeatures[] = [];
+    for (const entityType of ['airport', 'route'] as const) {
+      const table = offline.tableOf(entityType);
+      const result = await clickhouse.query({
+        // The table name is the store's own (plain identifiers, checked when it was made); the version is a parameter.
+        query: `SELECT count() AS snapshots, uniqExact(entity_id) AS entities, topK(1)(entity_id)[1] AS busiest FROM ${table} WHERE version = {version:String}`,
+        query_params: { version: flightFeatureSet.version },
+        format: 'JSONEachRow',
+      });
+      const [row] = await result.json<{ snapshots: string; entities: string; busiest: string }>();
+      if (!row || row.busiest === '') continue;
+      const vector = await online.get(entityType, row.busiest, { asOfMs, timeoutMs: 1000 });
+      described.push({ entityType, table, snapshots: Number(row.snapshots), entities: Number(row.entities), busiest: row.busiest, values: vector.values });
+    }
+    return described;
+  } finally {
+    redis.disconnect();
+    await clickhouse.close();
+  }
+}
