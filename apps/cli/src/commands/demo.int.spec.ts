@@ -1,19 +1,36 @@
 // Runs the built command as a user would: `npm test` builds every project first (tools/bootstrap.mjs).
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 describe('tributary demo', () => {
-  it('brings up the local servers, the topics and all six services, replays flights into features, trains and promotes a model, and stops them', async () => {
+  it('brings up the local servers, the topics and all six services, replays flights into features, trains and promotes a model, and stops them on Ctrl-C', async () => {
     // A day and a bit of flights: the least the trainer's time split (train → validation → holdout) has enough labels in.
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'demo', '--flights', '20000'], { timeout: 300_000 });
+    const demo = spawn(process.execPath, [cli, 'demo', '--flights', '20000', '--keep-running'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    const exited = once(demo, 'exit');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the demo did not finish its run in time:\n${stdout}`)), 280_000);
+      demo.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Services keep running; Ctrl-C stops them')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      void exited.then(() => reject(new Error(`the demo exited before Ctrl-C:\n${stdout}`)));
+    });
+    demo.kill('SIGINT');
+    const [code] = (await exited) as [number | null];
+
     for (const service of ['ingestion', 'registry', 'feature-pipeline', 'trainer', 'inference', 'drift-monitor']) {
       expect(stdout).toMatch(new RegExp(`^${service}\\s+ready in`, 'm'));
       expect(stdout).toContain(`${service} (stopped)`);
     }
+    expect(code).toBe(0);
     expect(stdout).toContain('7 topics exist; 6 of 6 services are ready.');
     expect(stdout).toContain('published 40,000 events');
     expect(stdout).toContain('Ingestion accounted for 40,000 of 40,000 replayed events.');

@@ -68,10 +68,12 @@ async function createTopics(): Promise<void> {
 }
 
 function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
+  // A signal listener alone does not keep Node running: without the timer the process would end here, leaving the services behind.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  return new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
-  });
+  }).finally(() => clearInterval(keepAlive));
 }
 
 /**
