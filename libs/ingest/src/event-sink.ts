@@ -8,5 +8,10 @@ import type { Event } from '@tributary/contracts';
 export interface EventSink {
   /** Names the sink in logs and errors, e.g. `clickhouse:events_raw`. */
   readonly name: string;
-  write(events: readonly Event[]): Promise<void>;
+  /**
+   * `protobuf` holds the same events in protobuf binary, index for index, for
+   * sinks that store bytes (the producer's own bytes reused where it sent
+   * protobuf: see `validatedEventBytes`).
+   */
+  write(events: readonly Event[], protobuf: readonly Uint8Array[]): Promise<void>;
 }

@@ -42,3 +42,4 @@ export { createRedisDeduplicator, type RedisDeduplicatorOptions } from './redis-
 export { RejectReason, reject, type Rejection } from './rejection.js';
 export { createSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 export { createEventValidator, type EventValidator, type EventValidatorOptions, type ValidationResult } from './validate-event.js';
+export { validatedEventBytes } from './validated-bytes.js';

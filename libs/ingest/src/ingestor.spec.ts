@@ -1,3 +1,5 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import { EventSchema } from '@tributary/contracts';
 import { Code, TributaryError } from '@tributary/errors';
 import { createLogger } from '@tributary/observability';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +46,8 @@ describe('createIngestor()', () => {
     expect(result).toMatchObject({ accepted: 2, duplicates: 0, rejected: 3 });
     expect(sink.written.map((e) => e.type)).toEqual(['flight.departed', 'flight.arrived']);
     expect(sink.written.every((e) => e.ingestTime !== undefined)).toBe(true);
+    // The bytes for the topic are the validated events, whichever format they came in.
+    expect(sink.writtenProtobuf.map((bytes) => fromBinary(EventSchema, bytes))).toEqual(sink.written);
   });
 
   it('keeps the id of a rejected event when it could be read', async () => {
@@ -88,7 +92,7 @@ describe('createIngestor()', () => {
     let failures = 1;
     const flaky: EventSink = {
       name: 'flaky',
-      write: (events) => (failures-- > 0 ? Promise.reject(new TributaryError(Code.Unavailable, 'blip')) : sink.write(events)),
+      write: (events, protobuf) => (failures-- > 0 ? Promise.reject(new TributaryError(Code.Unavailable, 'blip')) : sink.write(events, protobuf)),
     };
     const { ingestor } = setUp([flaky]);
     expect((await ingestor.ingestEvents([departedMessage()])).accepted).toBe(1);

@@ -6,6 +6,7 @@ import type { Deduplicator } from './deduplicator.js';
 import type { EventSink } from './event-sink.js';
 import { ingestMetrics } from './ingest-metrics.js';
 import type { Rejection } from './rejection.js';
+import { validatedEventBytes } from './validated-bytes.js';
 import type { EventValidator } from './validate-event.js';
 
 /** A record as it arrives, before decoding (a Kafka record's value and `content-type` header). */
@@ -52,8 +53,8 @@ export interface Ingestor {
   ingestEvents(events: readonly Event[]): Promise<IngestBatchResult>;
 }
 
-/** A batch item after decoding and validation. */
-type Triaged = { readonly event: Event } | { readonly rejection: Rejection; readonly eventId?: string };
+/** A batch item after decoding and validation; `producerProtobuf` are the bytes it arrived as, when protobuf. */
+type Triaged = { readonly event: Event; readonly producerProtobuf?: Uint8Array } | { readonly rejection: Rejection; readonly eventId?: string };
 
 /**
  * Creates an {@link Ingestor}. One batch goes: decode → validate → drop ids
@@ -81,31 +82,33 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   async function ingest(items: readonly Triaged[]): Promise<IngestBatchResult> {
     const stopTimer = metrics.batchDuration.startTimer();
     const outcomes: IngestOutcome[] = new Array<IngestOutcome>(items.length);
-    const candidates = new Map<string, { readonly index: number; readonly event: Event }>();
+    const candidates = new Map<string, { readonly index: number; readonly event: Event; readonly producerProtobuf?: Uint8Array | undefined }>();
     items.forEach((item, index) => {
       if ('rejection' in item) {
         outcomes[index] = { status: 'rejected', ...item };
       } else if (candidates.has(item.event.eventId)) {
         outcomes[index] = { status: 'duplicate', eventId: item.event.eventId, type: item.event.type };
       } else {
-        candidates.set(item.event.eventId, { index, event: item.event });
+        candidates.set(item.event.eventId, { index, event: item.event, producerProtobuf: item.producerProtobuf });
       }
     });
 
     const seen = await retry(() => deduplicator.findSeen([...candidates.keys()]), retryOptions);
     const fresh: Event[] = [];
-    for (const [eventId, { index, event }] of candidates) {
+    const freshProtobuf: Uint8Array[] = [];
+    for (const [eventId, { index, event, producerProtobuf }] of candidates) {
       if (seen.has(eventId)) {
         outcomes[index] = { status: 'duplicate', eventId, type: event.type };
       } else {
         outcomes[index] = { status: 'accepted', event };
         fresh.push(event);
+        freshProtobuf.push(validatedEventBytes(event, producerProtobuf));
       }
     }
     if (fresh.length > 0) {
       // Every sink finishes (or gives up) before the batch fails, so a retry of
       // the batch never overlaps a write still in progress.
-      const writes = await Promise.allSettled(sinks.map((sink) => retry(() => sink.write(fresh), retryOptions)));
+      const writes = await Promise.allSettled(sinks.map((sink) => retry(() => sink.write(fresh, freshProtobuf), retryOptions)));
       const failed = writes.find((write) => write.status === 'rejected');
       if (failed) throw failed.reason;
       await retry(() => deduplicator.markSeen(fresh.map((event) => event.eventId)), retryOptions);
@@ -132,9 +135,11 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   return {
     ingestRecords(records) {
       return ingest(
-        records.map((record) => {
+        records.map((record): Triaged => {
           const decoded = decodeEvent(record.value, record.contentType);
-          return decoded.ok ? validate(decoded.event) : { rejection: decoded.rejection };
+          if (!decoded.ok) return { rejection: decoded.rejection };
+          const triaged = validate(decoded.event);
+          return 'event' in triaged && decoded.format === 'protobuf' ? { ...triaged, producerProtobuf: record.value } : triaged;
         }),
       );
     },

@@ -27,6 +27,8 @@ export interface RawEventStore extends EventSink {
   readonly table: string;
   /** Creates the database and the table if they do not exist; safe to call at every start. */
   ensureSchema(): Promise<void>;
+  /** Inserts the events; the table stores their fields, so it needs no protobuf bytes. */
+  write(events: readonly Event[]): Promise<void>;
 }
 
 /** Column order of the rows this store inserts. */

@@ -6,6 +6,8 @@ export class InMemoryEventSink implements EventSink {
   readonly name: string;
   /** Every event written, in order, rewrites included. */
   readonly written: Event[] = [];
+  /** The protobuf bytes given with each of {@link written}. */
+  readonly writtenProtobuf: Uint8Array[] = [];
   /** While set, `write` rejects with it (and keeps nothing). */
   failWith: Error | undefined;
 
@@ -13,9 +15,10 @@ export class InMemoryEventSink implements EventSink {
     this.name = name;
   }
 
-  write(events: readonly Event[]): Promise<void> {
+  write(events: readonly Event[], protobuf: readonly Uint8Array[]): Promise<void> {
     if (this.failWith) return Promise.reject(this.failWith);
     this.written.push(...events);
+    this.writtenProtobuf.push(...protobuf);
     return Promise.resolve();
   }
 }
