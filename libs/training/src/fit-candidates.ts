@@ -1,11 +1,9 @@
-import type { ReferenceProfile } from '@tributary/contracts';
 import { buildReferenceProfile } from '@tributary/drift';
 import {
   exportOnnx,
   trainGbdt,
   trainLogisticRegression,
   verifyOnnxParity,
-  type BinaryClassifier,
   type FeatureMatrix,
   type GbdtModel,
   type LogisticRegressionModel,
@@ -17,7 +15,7 @@ import type { ChampionComparison } from './promotion-policy.js';
 import { scoreChampion } from './score-champion.js';
 import type { StageRunner } from './stage-runner.js';
 import { timeWindowOf, type TimeRange } from './time-range.js';
-import type { ModelRole } from './version-upload.js';
+import type { ModelRole, RegistrableModel } from './version-upload.js';
 
 /** One split's rows: features and 0/1 labels. */
 export interface LabeledRows {
@@ -43,16 +41,8 @@ export interface FitCandidatesInput {
 }
 
 /** A trained, evaluated, exported and verified model with everything its registration needs. */
-export interface FittedModel {
-  readonly role: ModelRole;
-  /** What registration reads of the model itself. */
-  readonly model: Pick<BinaryClassifier, 'kind' | 'featureNames'>;
+export interface FittedModel extends RegistrableModel {
   readonly evaluation: ModelEvaluation;
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly params: Readonly<Record<string, string>>;
-  /** The ONNX file, verified in ONNX Runtime. */
-  readonly artifact: Uint8Array;
-  readonly profile: ReferenceProfile;
 }
 
 /** The two models of a run and the champion scored on the same holdout. */

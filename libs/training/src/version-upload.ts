@@ -18,9 +18,8 @@ export const TRAINER_TAGS = {
   fallbackVersion: 'fallback_version',
 } as const;
 
-/** What a version's registration declares besides the model itself. */
-export interface VersionUploadInput {
-  readonly plan: TrainingPlan;
+/** What registration needs of a trained model: the model, its verified ONNX file, metrics, parameters and reference profile. */
+export interface RegistrableModel {
   readonly role: ModelRole;
   /** The model, or what registration reads of it. */
   readonly model: Pick<BinaryClassifier, 'kind' | 'featureNames'>;
@@ -29,6 +28,11 @@ export interface VersionUploadInput {
   readonly metrics: Readonly<Record<string, number>>;
   readonly params: Readonly<Record<string, string>>;
   readonly profile: ReferenceProfile;
+}
+
+/** What a version's registration declares: the model and where it came from. */
+export interface VersionUploadInput extends RegistrableModel {
+  readonly plan: TrainingPlan;
   /** Version hash of the feature definitions the training set was joined with. */
   readonly featureDefinitionsHash: string;
   readonly codeVersion: string;

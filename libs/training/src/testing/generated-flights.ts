@@ -1,5 +1,6 @@
 import { Code, TributaryError } from '@tributary/errors';
 import { flightFeatureSet } from '@tributary/features';
+import { createRandom } from '@tributary/seeded-random';
 import type { FlightFeatureSource } from '../flight-dataset.js';
 import type { LabelSource, LabeledFlights } from '../flight-labels.js';
 import type { TimeRange } from '../time-range.js';
@@ -22,7 +23,7 @@ export interface GeneratedFlightsOptions {
  */
 export function generateLabeledFlights(options: GeneratedFlightsOptions): LabeledFlights {
   const { flights: n, range, seed = 1, airports = ['ORD', 'ATL', 'DFW', 'LAX', 'DEN', 'PHX'] } = options;
-  const random = mulberry32(seed);
+  const random = createRandom(seed);
   const departureTimesMs = new Float64Array(n);
   const labels = new Float64Array(n);
   const distancesMiles = new Float64Array(n);
@@ -95,16 +96,5 @@ export function createEmptyFeatureSource(): FlightFeatureSource {
         labelTimesMs: Float64Array.from(request.labelTimesMs),
       };
     },
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
