@@ -57,6 +57,9 @@ for (;;) {
   Atomics.wait(control, ${Slot.Request}, seen);
   const request = Atomics.load(control, ${Slot.Request});
   if (request < 0) break;
+  // Atomics.wait can return with no new request (seen under load): never redo one, as a histogram
+  // or partition done twice corrupts the tree.
+  if (request === seen) continue;
   seen = request;
   if (control[${Slot.Task}] === ${Task.Histogram}) {
     accumulate(kernel, control[${Slot.Histogram}], offsets, binsAt, features, control[${Slot.From}], control[${Slot.To}],

@@ -59,7 +59,7 @@ export class HistogramPool {
  * the first row itself when `contiguous`), `grad`/`hess` of the rows'
  * gradients in that order; `offsets` are in numbers, as in {@link HistogramLayout}.
  *
- * The histogram worker runs this very function from its source text, so it
+ * The growth worker runs this very function from its source text, so it
  * must not refer to anything outside itself.
  */
 export function accumulateFeatures(
