@@ -304,6 +304,7 @@ describe('createConsumer()', () => {
     const closing = performance.now();
     await consumer.close();
     expect(performance.now() - closing).toBeLessThan(5000);
+    expect(consumer.stalled).toBe(false);
     expect(await committedOffset(groupId, topic.name)).toBe('-1');
     expect(await recordsIn(deadLetterTopic)).toBe(0);
   });

@@ -98,16 +98,16 @@ export interface TypedConsumer {
 export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
   const { kafka, groupId, topic, partitionsConcurrency = 1, fromBeginning = true, commitIntervalMs = 1000 } = options;
   const logger = options.logger ?? createLogger({ name: 'kafka-consumer' });
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
   const consumer: Consumer = kafka.consumer({
     groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
+    heartbeatInterval: heartbeatIntervalMs,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
   });
   const deadLetters = createDeadLetterWriter(kafka, options.deadLetterTopic ?? topics.eventsDlq.name, logger);
   const recordsPerCall = options.batchHandler ? (options.maxBatchSize ?? 500) : 1;
   const retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
   /** Aborted when the consumer closes: ends the waits of an outage and tells handlers to give up. */
   const closed = new AbortController();
   /** Partitions with a batch in hand, and whether a failed heartbeat says the group is taking them back. */
@@ -131,10 +131,11 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     return !stopping && inHand.get(partition)?.lost !== true;
   }
 
-  function recovered(partition: number): void {
+  /** The partition is no longer held: its records went through, or it was let go (closing, rebalance). */
+  function endStall(partition: number, outcome: 'recovered' | 'let go'): void {
     if (!stalledPartitions.delete(partition)) return;
     metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
-    logger.info({ topic: topic.name, partition, groupId }, 'dependency recovered; the partition moves on');
+    if (outcome === 'recovered') logger.info({ topic: topic.name, partition, groupId }, 'dependency recovered; the partition moves on');
   }
 
   const processRecords = createRecordProcessor({
@@ -194,8 +195,11 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
         const chunk = messages.slice(start, start + recordsPerCall);
         const last = chunk[chunk.length - 1];
         if (!last) return;
-        if (!(await processRecords(partition, chunk))) return;
-        recovered(partition);
+        if (!(await processRecords(partition, chunk))) {
+          endStall(partition, 'let go');
+          return;
+        }
+        endStall(partition, 'recovered');
         lastHandled = last.offset;
         handledCount += chunk.length;
         offsets.markHandled(partition, last.offset, chunk.length);
