@@ -46,7 +46,7 @@ import type { Event } from '@tributary/contracts';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from './bench-cleanup.js';
 import { percentile, reportResults, type Measurement } from './results.js';
-import { cpuSecondsOf, peakRssMbOf, startService, stopService } from './service-process.js';
+import { cpuSecondsOf, peakRssMbOf, serviceEnv, startService, stopService } from './service-process.js';
 
 const flights = Number(process.env['BENCH_FEATURES_FLIGHTS'] || 500_000);
 const sources = ['bench/0', 'bench/1', 'bench/2', 'bench/3'];
@@ -274,19 +274,13 @@ export async function run(): Promise<void> {
       const deadLetters = await testTopics.create(topics.eventsDlq);
       console.log('publishing to events.validated…');
       const published = await publish(kafka, validated);
-      service = await startService(serviceMain.pathname, 'feature pipeline started', {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        GRPC_HOST: '127.0.0.1',
-        GRPC_PORT: '0',
-        OPS_HOST: '127.0.0.1',
-        OPS_PORT: '0',
+      service = await startService(serviceMain.pathname, 'feature pipeline started', serviceEnv({
         CLICKHOUSE_DATABASE: `${database}_service`,
         FEATURES_REDIS_PREFIX: `${prefix}_service`,
         FEATURES_VALIDATED_TOPIC: validated.name,
         FEATURES_DLQ_TOPIC: deadLetters.name,
         FEATURES_GROUP_ID: `bench-features-${suffix}`,
-      });
+      }));
       const pid = service.pid as number;
       const readyMs = performance.now();
       const cpuBefore = cpuSecondsOf(pid);

@@ -40,7 +40,7 @@ import { Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from './bench-cleanup.js';
 import { reportResults, type Measurement } from './results.js';
-import { cpuSecondsOf, peakRssMbOf, startService, stopService } from './service-process.js';
+import { cpuSecondsOf, peakRssMbOf, serviceEnv, startService, stopService } from './service-process.js';
 
 type Kafka = ReturnType<typeof createKafkaClient>;
 
@@ -182,13 +182,7 @@ export async function run(): Promise<void> {
 
     console.log('ingesting through the service…');
     const startedMs = performance.now();
-    service = await startService(serviceMain, 'ingestion started', {
-      ...process.env,
-      LOG_LEVEL: 'info',
-      GRPC_HOST: '127.0.0.1',
-      GRPC_PORT: '0',
-      OPS_HOST: '127.0.0.1',
-      OPS_PORT: '0',
+    service = await startService(serviceMain, 'ingestion started', serviceEnv({
       CLICKHOUSE_DATABASE: names.serviceDb,
       INGEST_RAW_TOPIC: raw.name,
       INGEST_VALIDATED_TOPIC: validated.name,
@@ -196,7 +190,7 @@ export async function run(): Promise<void> {
       INGEST_GROUP_ID: names.groupId,
       INGEST_DEDUP_KEY_PREFIX: names.serviceKeys,
       INGEST_DEDUP_TTL_MS: '3600000',
-    });
+    }));
     const readyMs = performance.now();
     const serviceCpuBefore = cpuSecondsOf(service.pid as number);
     while (!(await offsetsDone(kafka, names.groupId, raw.name))) await new Promise((resolve) => setTimeout(resolve, 250));

@@ -27,7 +27,7 @@ import { createLogger } from '@tributary/observability';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from './bench-cleanup.js';
 import { percentile, reportResults } from './results.js';
-import { cpuSecondsOf, peakRssMbOf, startService, stopService } from './service-process.js';
+import { cpuSecondsOf, peakRssMbOf, serviceEnv, startService, stopService } from './service-process.js';
 
 const rate = Number(process.env['BENCH_LAG_RATE'] || 5000);
 const seconds = Number(process.env['BENCH_LAG_SECONDS'] || 30);
@@ -73,25 +73,24 @@ export async function run(): Promise<void> {
       testTopics.create(topics.eventsValidated),
       testTopics.create(topics.eventsDlq),
     ]);
-    const common = { ...process.env, LOG_LEVEL: 'info', GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', OPS_HOST: '127.0.0.1', OPS_PORT: '0', CLICKHOUSE_DATABASE: database };
     services.push(
-      await startService(mainOf('ingestion'), 'ingestion started', {
-        ...common,
+      await startService(mainOf('ingestion'), 'ingestion started', serviceEnv({
+        CLICKHOUSE_DATABASE: database,
         INGEST_RAW_TOPIC: raw.name,
         INGEST_VALIDATED_TOPIC: validated.name,
         INGEST_DLQ_TOPIC: dlq.name,
         INGEST_GROUP_ID: `bench-lag-ingestion-${suffix}`,
         INGEST_DEDUP_KEY_PREFIX: `${featurePrefix}:seen:`,
         INGEST_DEDUP_TTL_MS: '3600000',
-      }),
-      await startService(mainOf('feature-pipeline'), 'feature pipeline started', {
-        ...common,
+      })),
+      await startService(mainOf('feature-pipeline'), 'feature pipeline started', serviceEnv({
+        CLICKHOUSE_DATABASE: database,
         FEATURES_REDIS_PREFIX: featurePrefix,
         FEATURES_VALIDATED_TOPIC: validated.name,
         FEATURES_DLQ_TOPIC: dlq.name,
         FEATURES_GROUP_ID: `bench-lag-features-${suffix}`,
         FEATURES_ALLOWED_LATENESS_MS: String(allowedLatenessMs),
-      }),
+      })),
     );
     const cpuBefore = services.map((service) => cpuSecondsOf(service.pid as number));
 

@@ -11,9 +11,8 @@
  * environment the script installs under `.tributary/bench-venv`.
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import {
   createFeatureMatrix,
   createOnnxPredictor,
@@ -29,6 +28,7 @@ import {
 } from '@tributary/ml';
 import { createRandom } from '@tributary/seeded-random';
 import { percentile, reportResults, type Measurement } from './results.js';
+import { writeCsv } from './write-csv.js';
 
 const trainRows = 1_000_000;
 const validationRows = 200_000;
@@ -195,21 +195,6 @@ const workDir = join('.tributary', 'bench-ml');
 const venvDir = join('.tributary', 'bench-venv');
 const pythonPackages = ['lightgbm==4.6.0', 'scikit-learn==1.5.2', 'numpy==2.2.6'];
 
-async function writeCsv(file: string, set: { data: FeatureMatrix; labels: Float64Array }): Promise<void> {
-  const out = createWriteStream(file);
-  out.write(`${[...set.data.featureNames, 'label'].join(',')}\n`);
-  let chunk = '';
-  for (let r = 0; r < set.data.rowCount; r++) {
-    chunk += `${set.data.columns.map((c) => (Number.isNaN(c[r]) ? '' : String(c[r]))).join(',')},${set.labels[r]}\n`;
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
-}
-
 /** Same settings as ours: 31 leaves, learning rate 0.1, 255 bins, 20 rows per leaf, early stopping after 10 rounds; L2 λ = 1/(C·n). */
 const pythonScript = `
 import json, sys, time
@@ -254,9 +239,9 @@ async function compareWithPython(
     execFileSync('python3', ['-m', 'venv', venvDir], { stdio: 'inherit' });
     execFileSync(python, ['-m', 'pip', 'install', '--quiet', ...pythonPackages], { stdio: 'inherit' });
   }
-  await writeCsv(join(workDir, 'train.csv'), train);
-  await writeCsv(join(workDir, 'validation.csv'), validation);
-  await writeCsv(join(workDir, 'test.csv'), test);
+  await writeCsv(join(workDir, 'train.csv'), train.data, train.labels);
+  await writeCsv(join(workDir, 'validation.csv'), validation.data, validation.labels);
+  await writeCsv(join(workDir, 'test.csv'), test.data, test.labels);
   writeFileSync(join(workDir, 'compare.py'), pythonScript);
   const output = execFileSync(python, [join(workDir, 'compare.py'), workDir, String(lrOptions.l2)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   const result = JSON.parse(output.trim().split('\n').pop() as string) as Record<string, number | string>;

@@ -1,11 +1,16 @@
 /**
  * A built service run as its own process by a benchmark, and what /proc says
  * about it. `BENCH_SERVICE_NODE_ARGS` adds Node options to the service
- * (`--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it; Node refuses those in
+ * (`--cpu-prof --cpu-prof-dir=<directory>` to profile it; Node refuses those in
  * NODE_OPTIONS).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+
+/** This process's environment plus what every benchmarked service needs: info logs, loopback, ports picked by the OS. */
+export function serviceEnv(settings: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  return { ...process.env, LOG_LEVEL: 'info', GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', OPS_HOST: '127.0.0.1', OPS_PORT: '0', ...settings };
+}
 
 /** Starts `main` with `env`; resolves once it logged `startedMessage`. Error and fatal log lines are echoed. */
 export function startService(main: string, startedMessage: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {

@@ -15,8 +15,7 @@
  * environment the script installs under `.tributary/bench-venv`.
  */
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
@@ -24,6 +23,7 @@ import { trainGbdt, trainLogisticRegression } from '@tributary/ml';
 import { DEFAULT_MODEL_PARAMS, buildFlightDataset, createClickHouseLabelSource, evaluateModel, splitByTime, type LabeledDataset } from '@tributary/training';
 import { writeFlightFixtures } from '@tributary/training/testing';
 import { reportResults, type Measurement } from './results.js';
+import { writeCsv } from './write-csv.js';
 
 const database = 'bench_training';
 const month = (m: number) => Date.UTC(2001, m - 1, 1);
@@ -157,27 +157,6 @@ const workDir = join('.tributary', 'bench-training');
 const venvDir = join('.tributary', 'bench-venv');
 const pythonPackages = ['lightgbm==4.6.0', 'scikit-learn==1.5.2', 'numpy==2.2.6', 'pandas==2.2.3'];
 
-/** One split as CSV: feature columns (NaN = empty, category codes as numbers) and the label last. */
-async function writeCsv(file: string, set: LabeledDataset): Promise<void> {
-  const out = createWriteStream(file);
-  const { featureNames, columns, rowCount } = set.matrix;
-  out.write(`${[...featureNames, 'label'].join(',')}\n`);
-  let chunk = '';
-  for (let r = 0; r < rowCount; r++) {
-    for (const column of columns) {
-      const value = column[r] as number;
-      chunk += Number.isNaN(value) ? ',' : `${value},`;
-    }
-    chunk += `${set.labels[r]}\n`;
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
-}
-
 /** LightGBM with our tree settings (leaves, rate, leaf size, λ, bins, categorical smoothing, patience); LR with the same L2 (C = 1/(λ·n)). */
 const pythonScript = `
 import json, sys, time
@@ -222,9 +201,9 @@ async function compareWithPython(split: { train: LabeledDataset; validation: Lab
   if (!existsSync(python)) execFileSync('python3', ['-m', 'venv', venvDir], { stdio: 'inherit' });
   // Idempotent: pip leaves what is installed at these versions alone.
   execFileSync(python, ['-m', 'pip', 'install', '--quiet', ...pythonPackages], { stdio: 'inherit' });
-  await writeCsv(join(workDir, 'train.csv'), split.train);
-  await writeCsv(join(workDir, 'validation.csv'), split.validation);
-  await writeCsv(join(workDir, 'test.csv'), split.holdout);
+  await writeCsv(join(workDir, 'train.csv'), split.train.matrix, split.train.labels);
+  await writeCsv(join(workDir, 'validation.csv'), split.validation.matrix, split.validation.labels);
+  await writeCsv(join(workDir, 'test.csv'), split.holdout.matrix, split.holdout.labels);
   writeFileSync(join(workDir, 'compare.py'), pythonScript);
   const categorical = split.train.matrix.featureNames.filter((_, f) => split.train.matrix.categorical[f]);
   const output = execFileSync(python, [join(workDir, 'compare.py'), workDir, String(lrOptions.l2), categorical.join(',')], { encoding: 'utf8', maxBuffer: 1 << 20 });
