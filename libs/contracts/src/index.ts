@@ -91,6 +91,8 @@ export {
 } from './gen/tributary/v1/registry_pb.js';
 
 export {
+  type Flight,
+  FlightSchema,
   type PredictRequest,
   PredictRequestSchema,
   type PredictResponse,
@@ -175,8 +177,42 @@ export {
   InferParameterSchema,
   type InferTensorContents,
   InferTensorContentsSchema,
+  type ModelConfigRequest,
+  ModelConfigRequestSchema,
+  type ModelConfigResponse,
+  ModelConfigResponseSchema,
+  type ModelStatisticsRequest,
+  ModelStatisticsRequestSchema,
+  type ModelStatisticsResponse,
+  ModelStatisticsResponseSchema,
+  type ModelStatistics,
+  ModelStatisticsSchema,
+  type InferStatistics,
+  InferStatisticsSchema,
+  type InferBatchStatistics,
+  InferBatchStatisticsSchema,
+  type StatisticDuration,
+  StatisticDurationSchema,
+  type MemoryUsage,
+  MemoryUsageSchema,
   GRPCInferenceService,
 } from './gen/inference/grpc_predict_v2_pb.js';
+
+// Triton's model configuration (package `inference`), for its ModelConfig RPC.
+export {
+  type ModelConfig,
+  ModelConfigSchema,
+  type ModelInput,
+  ModelInputSchema,
+  type ModelOutput,
+  ModelOutputSchema,
+  type ModelDynamicBatching,
+  ModelDynamicBatchingSchema,
+  type ModelParameter,
+  ModelParameterSchema,
+  DataType,
+  DataTypeSchema,
+} from './gen/inference/model_config_pb.js';
 
 // Standard gRPC health checking (package `grpc.health.v1`).
 export {

@@ -12,7 +12,50 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/v1/inference.proto.
  */
 export const file_tributary_v1_inference: GenFile = /*@__PURE__*/
-  fileDesc("Chx0cmlidXRhcnkvdjEvaW5mZXJlbmNlLnByb3RvEgx0cmlidXRhcnkudjEiugMKDlByZWRpY3RSZXF1ZXN0EhIKCm1vZGVsX25hbWUYASABKAkSPwoKZW50aXR5X2lkcxgCIAMoCzIrLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdC5FbnRpdHlJZHNFbnRyeRI8CghmZWF0dXJlcxgDIAMoCzIqLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdC5GZWF0dXJlc0VudHJ5ElMKFGNhdGVnb3JpY2FsX2ZlYXR1cmVzGAQgAygLMjUudHJpYnV0YXJ5LnYxLlByZWRpY3RSZXF1ZXN0LkNhdGVnb3JpY2FsRmVhdHVyZXNFbnRyeRINCgVhbGlhcxgFIAEoCRISCgpyZXF1ZXN0X2lkGAYgASgJGjAKDkVudGl0eUlkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNRmVhdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBGjoKGENhdGVnb3JpY2FsRmVhdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIssBCg9QcmVkaWN0UmVzcG9uc2USEgoKcHJlZGljdGlvbhgBIAEoARITCgtwcm9iYWJpbGl0eRgCIAEoARISCgptb2RlbF9uYW1lGAMgASgJEhUKDW1vZGVsX3ZlcnNpb24YBCABKA0SLAoJc2VydmVkX2J5GAUgASgOMhkudHJpYnV0YXJ5LnYxLlNlcnZpbmdUaWVyEhIKCmxhdGVuY3lfbXMYBiABKAESEgoKcmVxdWVzdF9pZBgHIAEoCRIOCgZjYWNoZWQYCCABKAgiRQoTUHJlZGljdEJhdGNoUmVxdWVzdBIuCghyZXF1ZXN0cxgBIAMoCzIcLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdCJcChRQcmVkaWN0QmF0Y2hSZXNwb25zZRIwCglyZXNwb25zZXMYASADKAsyHS50cmlidXRhcnkudjEuUHJlZGljdFJlc3BvbnNlEhIKCmxhdGVuY3lfbXMYAiABKAEi/QQKDVByZWRpY3Rpb25Mb2cSEgoKcmVxdWVzdF9pZBgBIAEoCRISCgptb2RlbF9uYW1lGAIgASgJEhUKDW1vZGVsX3ZlcnNpb24YAyABKA0SDQoFYWxpYXMYBCABKAkSLAoJc2VydmVkX2J5GAUgASgOMhkudHJpYnV0YXJ5LnYxLlNlcnZpbmdUaWVyEg4KBnNoYWRvdxgGIAEoCBIzCg9wcmVkaWN0aW9uX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KCmVudGl0eV9pZHMYCCADKAsyKi50cmlidXRhcnkudjEuUHJlZGljdGlvbkxvZy5FbnRpdHlJZHNFbnRyeRI7CghmZWF0dXJlcxgJIAMoCzIpLnRyaWJ1dGFyeS52MS5QcmVkaWN0aW9uTG9nLkZlYXR1cmVzRW50cnkSUgoUY2F0ZWdvcmljYWxfZmVhdHVyZXMYCiADKAsyNC50cmlidXRhcnkudjEuUHJlZGljdGlvbkxvZy5DYXRlZ29yaWNhbEZlYXR1cmVzRW50cnkSEgoKcHJlZGljdGlvbhgLIAEoARITCgtwcm9iYWJpbGl0eRgMIAEoARISCgpsYXRlbmN5X21zGA0gASgBGjAKDkVudGl0eUlkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNRmVhdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBGjoKGENhdGVnb3JpY2FsRmVhdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKpgBCgtTZXJ2aW5nVGllchIcChhTRVJWSU5HX1RJRVJfVU5TUEVDSUZJRUQQABIYChRTRVJWSU5HX1RJRVJfUFJJTUFSWRABEh8KG1NFUlZJTkdfVElFUl9GQUxMQkFDS19NT0RFTBACEhYKElNFUlZJTkdfVElFUl9SVUxFUxADEhgKFFNFUlZJTkdfVElFUl9ERUZBVUxUEAQysQEKEEluZmVyZW5jZVNlcnZpY2USRgoHUHJlZGljdBIcLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdBodLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVzcG9uc2USVQoMUHJlZGljdEJhdGNoEiEudHJpYnV0YXJ5LnYxLlByZWRpY3RCYXRjaFJlcXVlc3QaIi50cmlidXRhcnkudjEuUHJlZGljdEJhdGNoUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chx0cmlidXRhcnkvdjEvaW5mZXJlbmNlLnByb3RvEgx0cmlidXRhcnkudjEieQoGRmxpZ2h0Eg4KBm9yaWdpbhgBIAEoCRITCgtkZXN0aW5hdGlvbhgCIAEoCRIyCg5kZXBhcnR1cmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGlzdGFuY2VfbWlsZXMYBCABKAEiigQKDlByZWRpY3RSZXF1ZXN0EhIKCm1vZGVsX25hbWUYASABKAkSPwoKZW50aXR5X2lkcxgCIAMoCzIrLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdC5FbnRpdHlJZHNFbnRyeRI8CghmZWF0dXJlcxgDIAMoCzIqLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdC5GZWF0dXJlc0VudHJ5ElMKFGNhdGVnb3JpY2FsX2ZlYXR1cmVzGAQgAygLMjUudHJpYnV0YXJ5LnYxLlByZWRpY3RSZXF1ZXN0LkNhdGVnb3JpY2FsRmVhdHVyZXNFbnRyeRINCgVhbGlhcxgFIAEoCRISCgpyZXF1ZXN0X2lkGAYgASgJEiQKBmZsaWdodBgHIAEoCzIULnRyaWJ1dGFyeS52MS5GbGlnaHQSEAoIZXZlbnRfaWQYCCABKAkSFgoOZmVhdHVyZV92ZWN0b3IYCSADKAEaMAoORW50aXR5SWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARovCg1GZWF0dXJlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAToCOAEaOgoYQ2F0ZWdvcmljYWxGZWF0dXJlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi9gEKD1ByZWRpY3RSZXNwb25zZRISCgpwcmVkaWN0aW9uGAEgASgBEhMKC3Byb2JhYmlsaXR5GAIgASgBEhIKCm1vZGVsX25hbWUYAyABKAkSFQoNbW9kZWxfdmVyc2lvbhgEIAEoDRIsCglzZXJ2ZWRfYnkYBSABKA4yGS50cmlidXRhcnkudjEuU2VydmluZ1RpZXISEgoKbGF0ZW5jeV9tcxgGIAEoARISCgpyZXF1ZXN0X2lkGAcgASgJEg4KBmNhY2hlZBgIIAEoCBINCgVhbGlhcxgJIAEoCRIaChJkZWZhdWx0ZWRfZmVhdHVyZXMYCiADKAkiRQoTUHJlZGljdEJhdGNoUmVxdWVzdBIuCghyZXF1ZXN0cxgBIAMoCzIcLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdCJcChRQcmVkaWN0QmF0Y2hSZXNwb25zZRIwCglyZXNwb25zZXMYASADKAsyHS50cmlidXRhcnkudjEuUHJlZGljdFJlc3BvbnNlEhIKCmxhdGVuY3lfbXMYAiABKAEivQUKDVByZWRpY3Rpb25Mb2cSEgoKcmVxdWVzdF9pZBgBIAEoCRISCgptb2RlbF9uYW1lGAIgASgJEhUKDW1vZGVsX3ZlcnNpb24YAyABKA0SDQoFYWxpYXMYBCABKAkSLAoJc2VydmVkX2J5GAUgASgOMhkudHJpYnV0YXJ5LnYxLlNlcnZpbmdUaWVyEg4KBnNoYWRvdxgGIAEoCBIzCg9wcmVkaWN0aW9uX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KCmVudGl0eV9pZHMYCCADKAsyKi50cmlidXRhcnkudjEuUHJlZGljdGlvbkxvZy5FbnRpdHlJZHNFbnRyeRI7CghmZWF0dXJlcxgJIAMoCzIpLnRyaWJ1dGFyeS52MS5QcmVkaWN0aW9uTG9nLkZlYXR1cmVzRW50cnkSUgoUY2F0ZWdvcmljYWxfZmVhdHVyZXMYCiADKAsyNC50cmlidXRhcnkudjEuUHJlZGljdGlvbkxvZy5DYXRlZ29yaWNhbEZlYXR1cmVzRW50cnkSEgoKcHJlZGljdGlvbhgLIAEoARITCgtwcm9iYWJpbGl0eRgMIAEoARISCgpsYXRlbmN5X21zGA0gASgBEhAKCGV2ZW50X2lkGA4gASgJEhoKEmRlZmF1bHRlZF9mZWF0dXJlcxgPIAMoCRIQCgh0cmFjZV9pZBgQIAEoCRowCg5FbnRpdHlJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi8KDUZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ARo6ChhDYXRlZ29yaWNhbEZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASqYAQoLU2VydmluZ1RpZXISHAoYU0VSVklOR19USUVSX1VOU1BFQ0lGSUVEEAASGAoUU0VSVklOR19USUVSX1BSSU1BUlkQARIfChtTRVJWSU5HX1RJRVJfRkFMTEJBQ0tfTU9ERUwQAhIWChJTRVJWSU5HX1RJRVJfUlVMRVMQAxIYChRTRVJWSU5HX1RJRVJfREVGQVVMVBAEMrEBChBJbmZlcmVuY2VTZXJ2aWNlEkYKB1ByZWRpY3QSHC50cmlidXRhcnkudjEuUHJlZGljdFJlcXVlc3QaHS50cmlidXRhcnkudjEuUHJlZGljdFJlc3BvbnNlElUKDFByZWRpY3RCYXRjaBIhLnRyaWJ1dGFyeS52MS5QcmVkaWN0QmF0Y2hSZXF1ZXN0GiIudHJpYnV0YXJ5LnYxLlByZWRpY3RCYXRjaFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+
+/**
+ * A departing flight whose airport and route features the service reads
+ * from the online store, in the order the model was trained on.
+ *
+ * @generated from message tributary.v1.Flight
+ */
+export type Flight = Message<"tributary.v1.Flight"> & {
+  /**
+   * Origin airport code, e.g. "ORD".
+   *
+   * @generated from field: string origin = 1;
+   */
+  origin: string;
+
+  /**
+   * Destination airport code, e.g. "LAX".
+   *
+   * @generated from field: string destination = 2;
+   */
+  destination: string;
+
+  /**
+   * Scheduled departure, in the origin's local time written as UTC (as the data set records it).
+   *
+   * @generated from field: google.protobuf.Timestamp departure_time = 3;
+   */
+  departureTime?: Timestamp | undefined;
+
+  /**
+   * Great-circle distance of the route.
+   *
+   * @generated from field: double distance_miles = 4;
+   */
+  distanceMiles: number;
+};
+
+/**
+ * Describes the message tributary.v1.Flight.
+ * Use `create(FlightSchema)` to create a new message.
+ */
+export const FlightSchema: GenMessage<Flight> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_inference, 0);
 
 /**
  * @generated from message tributary.v1.PredictRequest
@@ -60,6 +103,30 @@ export type PredictRequest = Message<"tributary.v1.PredictRequest"> & {
    * @generated from field: string request_id = 6;
    */
   requestId: string;
+
+  /**
+   * The flight to predict for; its airport and route features are read
+   * online. Explicit `features` win over online values.
+   *
+   * @generated from field: tributary.v1.Flight flight = 7;
+   */
+  flight?: Flight | undefined;
+
+  /**
+   * Id of the `flight.departed` event this prediction answers; logged with
+   * the prediction so the drift monitor can join the outcome.
+   *
+   * @generated from field: string event_id = 8;
+   */
+  eventId: string;
+
+  /**
+   * A whole feature row in the model's feature order (the order of the
+   * KServe model metadata); when set, `features` and `flight` must be empty.
+   *
+   * @generated from field: repeated double feature_vector = 9;
+   */
+  featureVector: number[];
 };
 
 /**
@@ -67,7 +134,7 @@ export type PredictRequest = Message<"tributary.v1.PredictRequest"> & {
  * Use `create(PredictRequestSchema)` to create a new message.
  */
 export const PredictRequestSchema: GenMessage<PredictRequest> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 0);
+  messageDesc(file_tributary_v1_inference, 1);
 
 /**
  * @generated from message tributary.v1.PredictResponse
@@ -122,6 +189,23 @@ export type PredictResponse = Message<"tributary.v1.PredictResponse"> & {
    * @generated from field: bool cached = 8;
    */
   cached: boolean;
+
+  /**
+   * Alias the request was routed through (e.g. "champion", "challenger").
+   *
+   * @generated from field: string alias = 9;
+   */
+  alias: string;
+
+  /**
+   * Features that had no value (in the request or online) and took the
+   * model's declared default.
+   *
+   * Field numbers 11 to 15 are kept for per-feature explanations.
+   *
+   * @generated from field: repeated string defaulted_features = 10;
+   */
+  defaultedFeatures: string[];
 };
 
 /**
@@ -129,7 +213,7 @@ export type PredictResponse = Message<"tributary.v1.PredictResponse"> & {
  * Use `create(PredictResponseSchema)` to create a new message.
  */
 export const PredictResponseSchema: GenMessage<PredictResponse> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 1);
+  messageDesc(file_tributary_v1_inference, 2);
 
 /**
  * @generated from message tributary.v1.PredictBatchRequest
@@ -146,7 +230,7 @@ export type PredictBatchRequest = Message<"tributary.v1.PredictBatchRequest"> & 
  * Use `create(PredictBatchRequestSchema)` to create a new message.
  */
 export const PredictBatchRequestSchema: GenMessage<PredictBatchRequest> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 2);
+  messageDesc(file_tributary_v1_inference, 3);
 
 /**
  * @generated from message tributary.v1.PredictBatchResponse
@@ -172,7 +256,7 @@ export type PredictBatchResponse = Message<"tributary.v1.PredictBatchResponse"> 
  * Use `create(PredictBatchResponseSchema)` to create a new message.
  */
 export const PredictBatchResponseSchema: GenMessage<PredictBatchResponse> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 3);
+  messageDesc(file_tributary_v1_inference, 4);
 
 /**
  * One served prediction: the value of `predictions.logged`, read by the
@@ -253,6 +337,27 @@ export type PredictionLog = Message<"tributary.v1.PredictionLog"> & {
    * @generated from field: double latency_ms = 13;
    */
   latencyMs: number;
+
+  /**
+   * Id of the `flight.departed` event the prediction answers, when the request named one.
+   *
+   * @generated from field: string event_id = 14;
+   */
+  eventId: string;
+
+  /**
+   * Features that took the model's declared default.
+   *
+   * @generated from field: repeated string defaulted_features = 15;
+   */
+  defaultedFeatures: string[];
+
+  /**
+   * W3C trace id of the request.
+   *
+   * @generated from field: string trace_id = 16;
+   */
+  traceId: string;
 };
 
 /**
@@ -260,7 +365,7 @@ export type PredictionLog = Message<"tributary.v1.PredictionLog"> & {
  * Use `create(PredictionLogSchema)` to create a new message.
  */
 export const PredictionLogSchema: GenMessage<PredictionLog> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 4);
+  messageDesc(file_tributary_v1_inference, 5);
 
 /**
  * Which tier of the fallback chain produced a prediction.
