@@ -1,5 +1,5 @@
+import type { RegistryClient } from '@tributary/model-registry/client';
 import type { ChampionComparison } from './promotion-policy.js';
-import type { TrainerRegistry } from './trainer-registry.js';
 
 /** The champion as a run fetched it: none, one that cannot be scored (and why), or its ONNX artifact to score. */
 export type ChampionArtifact =
@@ -11,7 +11,7 @@ export type ChampionArtifact =
  * what {@link scoreChampion} needs to score it on a new holdout. Registry
  * failures propagate, as they fail the run anyway.
  */
-export async function fetchChampion(registry: TrainerRegistry, modelName: string): Promise<ChampionArtifact> {
+export async function fetchChampion(registry: RegistryClient, modelName: string): Promise<ChampionArtifact> {
   const champion = await registry.getByAlias(modelName, 'champion');
   if (!champion) return { kind: 'none' };
   const { version } = champion;

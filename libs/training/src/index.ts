@@ -37,13 +37,6 @@ export { scoreChampion } from './score-champion.js';
 export { splitByTime, type SplitByTimeOptions, type TimeSplit } from './split-by-time.js';
 export { StageRunner, type ReportStageProgress, type StageReporter } from './stage-runner.js';
 export { formatTimeRange, timeRangeOf, timeWindowOf, type TimeRange } from './time-range.js';
-export {
-  createGrpcTrainerRegistry,
-  type AliasMoveRequest,
-  type GrpcTrainerRegistryOptions,
-  type TrainerRegistry,
-  type VersionUpload,
-} from './trainer-registry.js';
 export { acceptTrainingRequest, trainingRequestRecord, type AcceptTrainingRequestOptions } from './training-request-record.js';
 export { trainingMetrics, type TrainingMetrics } from './training-metrics.js';
 export { DEFAULT_MODEL_PARAMS, planTraining, type TrainingPlan, type TrainingPlanOptions } from './training-plan.js';

@@ -2,9 +2,9 @@ import { createClient } from '@clickhouse/client';
 import { ModelRegistryService } from '@tributary/contracts';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
 import { createGrpcChannel, createGrpcClient, type ClientTlsOptions } from '@tributary/grpc';
+import { createGrpcRegistryClient } from '@tributary/model-registry/client';
 import { createClickHouseLabelSource } from './clickhouse-label-source.js';
 import type { TrainingRunDependencies } from './run-training.js';
-import { createGrpcTrainerRegistry } from './trainer-registry.js';
 
 /** Options of {@link openFlightTraining}: where the data and the registry are. */
 export interface FlightTrainingOptions {
@@ -54,7 +54,7 @@ export function openFlightTraining(options: FlightTrainingOptions): FlightTraini
     dependencies: {
       labels: createClickHouseLabelSource({ client, database: ch.database, ...(options.rawEventsTable === undefined ? {} : { table: options.rawEventsTable }) }),
       features: createOfflineStore({ client, featureSet: flightFeatureSet, database: ch.database }),
-      registry: createGrpcTrainerRegistry(createGrpcClient(ModelRegistryService, channel)),
+      registry: createGrpcRegistryClient(createGrpcClient(ModelRegistryService, channel)),
     },
     async ping() {
       return (await client.ping()).success;

@@ -1,12 +1,12 @@
 import { Code, TributaryError } from '@tributary/errors';
+import type { RegistryClient } from '@tributary/model-registry/client';
 import type { Logger } from '@tributary/observability';
 import type { ModelEvaluation } from './evaluate-model.js';
 import { decidePromotion, type ChampionComparison, type PromotionPolicy } from './promotion-policy.js';
-import type { TrainerRegistry } from './trainer-registry.js';
 
 /** What {@link promoteVersion} needs. */
 export interface PromoteVersionOptions {
-  readonly registry: TrainerRegistry;
+  readonly registry: RegistryClient;
   readonly modelName: string;
   /** The newly registered primary version. */
   readonly version: number;

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ModelVersion, TrainingRequest } from '@tributary/contracts';
 import { createLogger, type Logger } from '@tributary/observability';
+import type { RegistryClient } from '@tributary/model-registry/client';
 import { fetchChampion } from './fetch-champion.js';
 import type { FittedModel } from './fit-candidates.js';
 import { fitInWorker, type TrainingWorkerOptions } from './fit-in-worker.js';
@@ -10,7 +11,6 @@ import { promoteVersion, type PromotionOutcome } from './promote-version.js';
 import type { ChampionComparison, PromotionPolicy } from './promotion-policy.js';
 import { splitByTime } from './split-by-time.js';
 import { StageRunner, type StageReporter } from './stage-runner.js';
-import type { TrainerRegistry } from './trainer-registry.js';
 import { trainingMetrics } from './training-metrics.js';
 import { planTraining, type TrainingPlan, type TrainingPlanOptions } from './training-plan.js';
 import type { TrainingProgress } from './training-progress.js';
@@ -20,7 +20,7 @@ import { TRAINER_TAGS, versionUpload, type ModelRole } from './version-upload.js
 export interface TrainingRunDependencies {
   readonly labels: LabelSource;
   readonly features: FlightFeatureSource;
-  readonly registry: TrainerRegistry;
+  readonly registry: RegistryClient;
   /** How open windows are chosen and the models' default parameters. Default: {@link planTraining}'s. */
   readonly plan?: TrainingPlanOptions;
   /** When the new primary replaces the champion. Default: {@link PromotionPolicy}'s defaults. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ReferenceProfile } from '@tributary/contracts';
 import type { BinaryClassifier } from '@tributary/ml';
+import type { VersionUpload } from '@tributary/model-registry/client';
 import { formatTimeRange, timeWindowOf } from './time-range.js';
 import type { TrainingPlan } from './training-plan.js';
-import type { VersionUpload } from './trainer-registry.js';
 
 /** A model's place in a run: the primary serves, the fallback answers when the primary cannot. */
 export type ModelRole = 'primary' | 'fallback';

@@ -1,8 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { ModelVersionSchema, ModelVersionUploadSchema, type ModelVersion } from '@tributary/contracts';
 import { Code, TributaryError } from '@tributary/errors';
+import type { AliasMoveRequest, RegistryClient, VersionUpload } from '@tributary/model-registry/client';
 import { sha256Hex } from '../version-upload.js';
-import type { AliasMoveRequest, TrainerRegistry, VersionUpload } from '../trainer-registry.js';
 
 /** Options of {@link createInMemoryTrainerRegistry}. */
 export interface InMemoryTrainerRegistryOptions {
@@ -10,8 +10,8 @@ export interface InMemoryTrainerRegistryOptions {
   readonly approvalExemptModels?: readonly string[];
 }
 
-/** A {@link TrainerRegistry} in memory, with what a test wants to look at. */
-export interface InMemoryTrainerRegistry extends TrainerRegistry {
+/** A {@link RegistryClient} in memory, with what a test wants to look at. */
+export interface InMemoryTrainerRegistry extends RegistryClient {
   /** Every version of a model, oldest first. */
   versions(modelName: string): readonly ModelVersion[];
   /** Where an alias points, 0 when unset. */

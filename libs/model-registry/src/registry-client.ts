@@ -18,13 +18,14 @@ export interface AliasMoveRequest {
 }
 
 /**
- * What a training run needs of the model registry — the smallest surface, so
- * the run is testable with an in-memory registry and talks gRPC in service.
+ * What services need of the model registry over gRPC — the smallest surface,
+ * so code using it is testable with an in-memory double (the trainer's in
+ * `@tributary/training/testing`) and talks gRPC in service.
  * Failures are TributaryErrors with the registry's codes: FAILED_PRECONDITION
  * when `champion` needs an approval, ABORTED when an alias moved meanwhile,
  * ALREADY_EXISTS for an artifact registered before.
  */
-export interface TrainerRegistry {
+export interface RegistryClient {
   /** The version an alias points at, or undefined when the model or the alias does not exist. */
   getByAlias(modelName: string, alias: string): Promise<ModelVersion | undefined>;
   /** Every version carrying all of `tags`, newest first; empty when the model does not exist. */
@@ -37,19 +38,19 @@ export interface TrainerRegistry {
   setAlias(move: AliasMoveRequest): Promise<void>;
 }
 
-/** Options of {@link createGrpcTrainerRegistry}. */
-export interface GrpcTrainerRegistryOptions {
+/** Options of {@link createGrpcRegistryClient}. */
+export interface GrpcRegistryClientOptions {
   /** Artifact bytes per upload message. Default 64 KiB. */
   readonly chunkBytes?: number;
   /** Deadline of each call, in ms. Default 60 000 (uploads of large models take a while). */
   readonly timeoutMs?: number;
 }
 
-/** A {@link TrainerRegistry} over the registry's gRPC `ModelRegistryService`. */
-export function createGrpcTrainerRegistry(
+/** A {@link RegistryClient} over the registry's gRPC `ModelRegistryService`. */
+export function createGrpcRegistryClient(
   client: Client<typeof ModelRegistryService>,
-  options: GrpcTrainerRegistryOptions = {},
-): TrainerRegistry {
+  options: GrpcRegistryClientOptions = {},
+): RegistryClient {
   const { chunkBytes = 64 * 1024, timeoutMs = 60_000 } = options;
   const call = { timeoutMs };
 
