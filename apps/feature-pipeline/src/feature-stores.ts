@@ -10,7 +10,8 @@ import {
   type RejectedRecord,
 } from '@tributary/features';
 import type { Logger } from '@tributary/observability';
-import { Redis } from 'ioredis';
+import { createRedisConnection } from '@tributary/runtime';
+import type { Redis } from 'ioredis';
 import type { FeaturePipelineConfig } from './config.js';
 
 type FlightDefinitions = typeof flightFeatureSet.features;
@@ -34,6 +35,8 @@ export interface OpenFeatureStoresOptions {
   readonly onRejected?: (rejected: readonly RejectedRecord[]) => Promise<void>;
   /** Sources (topic partitions) that hold the watermark back from the start. Default none. */
   readonly sources?: readonly string[];
+  /** The end offsets of sources, fetched when called, to tell an idle partition from a quiet one. Default none: none is idle. */
+  readonly endOffsetsOf?: (sources: readonly string[]) => Promise<ReadonlyMap<string, bigint>>;
 }
 
 /**
@@ -42,8 +45,8 @@ export interface OpenFeatureStoresOptions {
  * processor of the flights feature set. Shared by the service and the backfill.
  */
 export async function openFeatureStores(options: OpenFeatureStoresOptions): Promise<FeatureStores> {
-  const { config, logger, onRejected, sources } = options;
-  const redis = new Redis(config.redis.url, { lazyConnect: true });
+  const { config, logger, onRejected, sources, endOffsetsOf } = options;
+  const redis = createRedisConnection({ url: config.redis.url, name: 'features', logger, lazyConnect: true });
   const clickhouse = createClient({
     url: config.clickhouse.url,
     username: config.clickhouse.user,
@@ -65,6 +68,8 @@ export async function openFeatureStores(options: OpenFeatureStoresOptions): Prom
       allowedLatenessMs: config.features.allowedLatenessMs,
       ...(onRejected ? { onRejected } : {}),
       ...(sources ? { sources } : {}),
+      ...(endOffsetsOf ? { endOffsetsOf } : {}),
+      idleSourceTimeoutMs: config.features.idleSourceTimeoutMs,
       logger,
     });
     return { redis, clickhouse, onlineStore, offlineStore, processor, close };

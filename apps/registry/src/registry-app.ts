@@ -11,8 +11,8 @@ import { createGrpcServer, serverSecurityOptions } from '@tributary/grpc';
 import { createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import { createLocalArtifactStore, createModelRegistry, type ModelRegistry } from '@tributary/model-registry';
 import type { Logger } from '@tributary/observability';
-import { createOpsServer, type Lifecycle } from '@tributary/runtime';
-import { Redis } from 'ioredis';
+import { createOpsServer, createRedisConnection, type Lifecycle } from '@tributary/runtime';
+import type { Redis } from 'ioredis';
 import { createKafkaLifecyclePublisher } from './kafka-lifecycle-publisher.js';
 import type { RegistryConfig } from './registry-config.js';
 import { createRegistryService } from './registry-service.js';
@@ -36,7 +36,7 @@ export async function startRegistry(options: RegistryAppOptions): Promise<Runnin
   const { config, lifecycle, logger } = options;
   const lifecycleTopic = { ...topics.modelLifecycle, name: config.registry.lifecycleTopic };
 
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  const redis = createRedisConnection({ url: config.redis.url, name: 'registry', logger });
   lifecycle.register('redis', async () => {
     await redis.quit();
   });

@@ -15,5 +15,6 @@ export {
   type ReadinessCheck,
   type VersionInfo,
 } from './ops-server.js';
+export { createRedisConnection, redisReconnectDelayMs, type RedisConnectionOptions } from './redis-connection.js';
 export { runService, type BaseServiceConfig, type RunServiceOptions, type ServiceContext } from './run-service.js';
 export { startServiceHost, type ServiceHost, type ServiceHostConfig, type ServiceHostOptions } from './service-host.js';

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { redisReconnectDelayMs } from './index.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/redis-client.fixture.ts', import.meta.url));
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A throwaway redis-server of this test only, on its own port, keeping nothing on disk. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.push(server);
+  await vi.waitFor(
+    async () => {
+      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      probe.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await once(probe, 'exit');
+      expect(out.trim()).toBe('PONG');
+    },
+    { timeout: 10_000, interval: 100 },
+  );
+  return server;
+}
+
+async function kill(server: ChildProcess): Promise<void> {
+  server.kill('SIGKILL');
+  if (server.exitCode === null && server.signalCode === null) await once(server, 'exit');
+}
+
+describe('createRedisConnection()', () => {
+  it('logs a Redis outage as structured events, one line per state change, and prints no unhandled error', async () => {
+    const port = await freePort();
+    let server = await startRedis(port);
+    const client = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', fixture], {
+      env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}` },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    children.push(client);
+    let stderr = '';
+    client.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const lines: Record<string, unknown>[] = [];
+    createInterface({ input: client.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+    const metrics = async () => {
+      const before = lines.length;
+      client.stdin!.write('metrics\n');
+      await vi.waitFor(() => expect(lines.slice(before).some((line) => 'metrics' in line)).toBe(true));
+      return lines.slice(before).find((line) => 'metrics' in line)?.['metrics'] as Record<string, number>;
+    };
+    const events = () => lines.map((line) => line['event']).filter((event) => event !== undefined);
+
+    await vi.waitFor(async () => expect((await metrics())['tributary_redis_connection_up']).toBe(1), { timeout: 10_000 });
+    await kill(server);
+    // Down long enough for dozens of failed reconnections and pings.
+    await sleep(5000);
+    expect((await metrics())['tributary_redis_connection_up']).toBe(0);
+    server = await startRedis(port);
+    await vi.waitFor(() => expect(events()).toContain('redis.up'), { timeout: 10_000 });
+    const after = await metrics();
+    expect(after['tributary_redis_connection_up']).toBe(1);
+    client.kill('SIGTERM');
+    await once(client, 'exit');
+
+    expect(stderr).not.toContain('Unhandled error event');
+    expect(stderr).toBe('');
+    // One line when it went down, a reminder every 2 s (logEveryMs) at most, one when it came back.
+    const [down, ...rest] = lines.filter((line) => line['event'] !== undefined);
+    expect(down).toMatchObject({ level: 'error', event: 'redis.down', client: 'fixture', msg: 'redis connection down; reconnecting' });
+    expect(rest.at(-1)).toMatchObject({ level: 'info', event: 'redis.up', client: 'fixture' });
+    expect(Number(rest.at(-1)?.['downForMs'])).toBeGreaterThanOrEqual(4000);
+    expect(rest.slice(0, -1).every((line) => line['event'] === 'redis.still_down')).toBe(true);
+    expect(rest.length - 1).toBeLessThanOrEqual(3);
+    expect(after['tributary_redis_connection_errors_total']).toBeGreaterThan(rest.length + 1);
+    await kill(server);
+  }, 40_000);
+
+  it('backs off reconnection from 100 ms to at most 2 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map(redisReconnectDelayMs)).toEqual([100, 200, 400, 800, 1600, 2000, 2000, 2000]);
+  });
+});
