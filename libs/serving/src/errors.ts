@@ -1,0 +1,82 @@
+import { Code, TributaryError } from '@tributary/errors';
+
+/**
+ * A request the pipeline cannot answer as asked: unknown feature, wrong
+ * count or type, NaN or ±Infinity, a malformed flight. The message says what
+ * to fix; the request never reaches a model.
+ */
+export class InvalidInputError extends TributaryError {
+  override name = 'InvalidInputError';
+
+  constructor(
+    message: string,
+    /** The request's id, when it had one. */
+    readonly requestId?: string,
+  ) {
+    super(Code.InvalidArgument, message, { retryable: false });
+  }
+}
+
+/** The model, the alias or the explicit version asked for is not served here. */
+export class ModelNotFoundError extends TributaryError {
+  override name = 'ModelNotFoundError';
+
+  constructor(
+    readonly modelName: string,
+    /** What was asked for beyond the name, e.g. `alias challenger` or `version 7`. */
+    readonly selector?: string,
+  ) {
+    super(Code.NotFound, selector === undefined ? `model ${modelName} is not served` : `model ${modelName} has no ${selector} served`, {
+      retryable: false,
+    });
+  }
+}
+
+/**
+ * A queue is full: the request was shed at once instead of waiting. Trying
+ * again later may pass (RESOURCE_EXHAUSTED, HTTP 429).
+ */
+export class OverloadedError extends TributaryError {
+  override name = 'OverloadedError';
+
+  constructor(
+    /** What is full, e.g. `flight-delay v3 batch queue`. */
+    readonly queue: string,
+    /** The queue's bound. */
+    readonly limit: number,
+  ) {
+    super(Code.ResourceExhausted, `${queue} is full (${limit}); request shed, try again later`, { retryable: true });
+  }
+}
+
+/** The request's deadline passed before an answer was ready; nothing waited past it. */
+export class DeadlineExceededError extends TributaryError {
+  override name = 'DeadlineExceededError';
+
+  constructor(
+    /** Where the deadline passed, e.g. `batch queue` or `fallback chain`. */
+    readonly stage: string,
+    /** How long after its deadline the request was given up, in ms (≥ 0). */
+    readonly lateByMs: number,
+  ) {
+    super(Code.DeadlineExceeded, `deadline exceeded in ${stage}`, { retryable: true });
+  }
+}
+
+/** A model could not be loaded or run (bad artifact, ONNX Runtime failure, crashed worker). */
+export class ModelExecutionError extends TributaryError {
+  override name = 'ModelExecutionError';
+
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super(Code.Internal, message, { retryable: true, ...options });
+  }
+}
+
+/** The pipeline was used before `start()` or after `close()`. */
+export class PipelineClosedError extends TributaryError {
+  override name = 'PipelineClosedError';
+
+  constructor(state: 'not started' | 'closed') {
+    super(Code.Unavailable, `the serving pipeline is ${state}`, { retryable: true });
+  }
+}
