@@ -3,8 +3,10 @@
  * flights, 1 Jan – 1 Jul 2001) as a replayable event stream: each flight is a
  * `flight.departed` event and a `flight.arrived` event one estimated block time
  * later, with deterministic ids, merged in event-time order and read one row
- * group at a time. Times are naive local times encoded as if UTC.
+ * group at a time. Times are naive local times encoded as if UTC; a flight
+ * that left past midnight has its events a day after its row's date.
  */
+export { MIDNIGHT_SLIP_MS, actualDepartureTimeMs, departedPastMidnight } from './actual-departure-time.js';
 export { BLOCK_TIME_BASE_MINUTES, BLOCK_TIME_MILES_PER_MINUTE, estimatedBlockTimeMs } from './block-time.js';
 export { FlightsDatasetNotFoundError, InvalidFlightsReadOptionsError, MalformedFlightRowError } from './errors.js';
 export { FLIGHT_EVENTS_NAMESPACE, flightEventId } from './flight-event-id.js';

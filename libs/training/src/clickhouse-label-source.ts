@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { FLIGHT_ARRIVED, FLIGHT_DEPARTED } from '@tributary/features';
+import { MIDNIGHT_SLIP_MS } from '@tributary/flights';
 import { LabelSourceError } from './errors.js';
 import { lateArrivalLabel, type LabelSource, type LabeledFlights } from './flight-labels.js';
 
@@ -11,7 +12,11 @@ export interface ClickHouseLabelSourceOptions {
   readonly database?: string;
   /** The table ingestion writes every accepted event to. Default `events_raw`. */
   readonly table?: string;
-  /** How long after its departure a flight's arrival may be recorded, in ms. Default one day. */
+  /**
+   * How long after the window's end the arrival of a departure recorded in it
+   * may be recorded, in ms. Default two days: a flight may leave a day after
+   * its row (past midnight) and then land up to a day late.
+   */
   readonly maxArrivalDelayMs?: number;
 }
 
@@ -22,21 +27,35 @@ export interface ClickHouseLabelSourceOptions {
  * recorded arrival has no label yet and is left out. `FINAL` and the grouped
  * arrivals collapse events ingested twice. Times are read as stored (the
  * flights' naive local times as if UTC).
+ *
+ * A row's time is the departure its dataset row records, which the flight key
+ * names (`20010115T0030-…`; the event time when a key names no minute), not the
+ * departure event's time: a flight that left past midnight has its events a
+ * day after its row (see `departedPastMidnight` in @tributary/flights), and
+ * taking that later time would choose the row's time — and so its features
+ * and attributes — by its own delay, that is by its label. The window selects
+ * rows by that recorded time.
  */
 export function createClickHouseLabelSource(options: ClickHouseLabelSourceOptions): LabelSource {
-  const { client, database = 'tributary', table = 'events_raw', maxArrivalDelayMs = 24 * 3_600_000 } = options;
+  const { client, database = 'tributary', table = 'events_raw', maxArrivalDelayMs = 2 * MIDNIGHT_SLIP_MS } = options;
   const query = `
-    SELECT toUnixTimestamp64Milli(d.event_time), d.origin, d.destination, d.distance, a.delay
+    SELECT d.row_ms, d.origin, d.destination, d.distance, a.delay
     FROM (
-      SELECT event_time,
+      SELECT
         JSONExtractString(payload, 'flightKey') AS flight_key,
+        coalesce(
+          toInt64(toUnixTimestamp(parseDateTimeOrNull(substring(flight_key, 1, 13), '%Y%m%dT%H%i', 'UTC'))) * 1000,
+          toUnixTimestamp64Milli(event_time)
+        ) AS row_ms,
         JSONExtractString(payload, 'origin') AS origin,
         JSONExtractString(payload, 'destination') AS destination,
         JSONExtractInt(payload, 'distanceMiles') AS distance
       FROM {database:Identifier}.{table:Identifier} FINAL
       WHERE type = {departed:String}
         AND event_time >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
-        AND event_time < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+        AND event_time < fromUnixTimestamp64Milli({departures_to_ms:Int64}, 'UTC')
+        AND row_ms >= {from_ms:Int64}
+        AND row_ms < {to_ms:Int64}
     ) AS d
     INNER JOIN (
       SELECT JSONExtractString(payload, 'flightKey') AS flight_key, any(JSONExtractInt(payload, 'arrivalDelayMinutes')) AS delay
@@ -46,7 +65,7 @@ export function createClickHouseLabelSource(options: ClickHouseLabelSourceOption
         AND event_time < fromUnixTimestamp64Milli({arrivals_to_ms:Int64}, 'UTC')
       GROUP BY flight_key
     ) AS a ON d.flight_key = a.flight_key
-    ORDER BY d.event_time, d.flight_key`;
+    ORDER BY d.row_ms, d.flight_key`;
 
   return {
     async loadLabels(range) {
@@ -66,6 +85,8 @@ export function createClickHouseLabelSource(options: ClickHouseLabelSourceOption
             arrived: FLIGHT_ARRIVED,
             from_ms: range.startMs,
             to_ms: range.endMs,
+            // A departure recorded in the window happens at most a day after its row (past midnight).
+            departures_to_ms: range.endMs + MIDNIGHT_SLIP_MS,
             arrivals_to_ms: range.endMs + maxArrivalDelayMs,
           },
         });
