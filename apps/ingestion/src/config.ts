@@ -2,6 +2,7 @@ import {
   clickhouseEnv,
   envVar,
   grpcServerEnv,
+  kafkaConsumerEnv,
   kafkaEnv,
   logEnv,
   opsServerEnv,
@@ -18,7 +19,7 @@ import { topics } from '@tributary/kafka';
 
 /** Everything the ingestion service reads from its environment. */
 export const ingestionConfigSchema = {
-  kafka: kafkaEnv({ clientId: 'ingestion' }),
+  kafka: { ...kafkaEnv({ clientId: 'ingestion' }), ...kafkaConsumerEnv() },
   redis: redisEnv(),
   clickhouse: clickhouseEnv(),
   grpc: grpcServerEnv(),

@@ -12,8 +12,7 @@ import {
 } from '@tributary/ingest';
 import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
-import { createOpsServer, type Lifecycle } from '@tributary/runtime';
-import { Redis } from 'ioredis';
+import { createOpsServer, createRedisConnection, type Lifecycle } from '@tributary/runtime';
 import type { IngestionConfig } from './config.js';
 import { createIngestionServiceImpl } from './ingestion-service.js';
 import { createRawBatchHandler } from './raw-batch-handler.js';
@@ -50,7 +49,7 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
   const validated = { ...topics.eventsValidated, name: config.ingest.validatedTopic };
   const dlq = { ...topics.eventsDlq, name: config.ingest.dlqTopic };
 
-  const redis = new Redis(config.redis.url, { lazyConnect: true });
+  const redis = createRedisConnection({ url: config.redis.url, name: 'dedup', logger, lazyConnect: true });
   const clickhouse = createClient({
     url: config.clickhouse.url,
     username: config.clickhouse.user,
@@ -112,6 +111,8 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
     batchHandler: createRawBatchHandler({ ingestor, publishRejects, groupId: config.ingest.groupId }),
     maxBatchSize: config.ingest.maxBatchSize,
     partitionsConcurrency: config.ingest.partitionsConcurrency,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
     logger,
   });
   await consumer.start();

@@ -43,6 +43,30 @@ export function kafkaEnv(options: KafkaEnvOptions) {
 }
 
 /**
+ * `KAFKA_SESSION_TIMEOUT_MS` (default 10 000) and `KAFKA_HEARTBEAT_INTERVAL_MS`
+ * (default 1000) of a service's consumers: how soon the group hands a crashed
+ * member's partitions to another (see the failover section of `@tributary/kafka`).
+ */
+export function kafkaConsumerEnv() {
+  return {
+    sessionTimeoutMs: envVar({
+      name: 'KAFKA_SESSION_TIMEOUT_MS',
+      description: 'The consumer group drops a member silent for this long and gives its partitions to another, in ms (the broker allows 6000–1800000).',
+      expected: 'a whole number of milliseconds ≥ 1',
+      schema: positiveIntSchema,
+      default: '10000',
+    }),
+    heartbeatIntervalMs: envVar({
+      name: 'KAFKA_HEARTBEAT_INTERVAL_MS',
+      description: 'How often a consumer heartbeats, also while a handler runs, in ms; well under KAFKA_SESSION_TIMEOUT_MS.',
+      expected: 'a whole number of milliseconds ≥ 1',
+      schema: positiveIntSchema,
+      default: '1000',
+    }),
+  };
+}
+
+/**
  * A topic's name, defaulting to the catalogue's: the catalogue still decides
  * the topic's codec and settings; only the name may differ (per environment,
  * or a test's own copy).

@@ -7,6 +7,7 @@
 export {
   clickhouseEnv,
   grpcServerEnv,
+  kafkaConsumerEnv,
   kafkaEnv,
   logEnv,
   opsServerEnv,

@@ -49,7 +49,7 @@ describe('createConsumer() in a process that is killed', () => {
     await producer.close();
     const groupId = uniqueName('test-crash');
 
-    const first = runBlockingConsumer({ TOPIC: topic.name, GROUP_ID: groupId, DEAD_LETTER_TOPIC: deadLetters.name, BLOCK_ON_ID: 'id-5' });
+    const first = runBlockingConsumer({ TOPIC: topic.name, GROUP_ID: groupId, DEAD_LETTER_TOPIC: deadLetters.name, BLOCK_ON_ID: 'id-5', SESSION_TIMEOUT_MS: '6000' });
     expect(await first.blocked).toBe('id-5');
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
@@ -74,4 +74,39 @@ describe('createConsumer() in a process that is killed', () => {
     expect(second).toEqual(['id-5', 'id-6', 'id-7', 'id-8', 'id-9']);
     expect(new Set([...first.handled, ...second])).toEqual(new Set(all));
   }, 45_000);
+
+  it("hands a killed member's partition to a replacement within the default session timeout (10 s), not 30 s", async () => {
+    const topic = await testTopics.create(defineTopic({ name: 'test.failover', keyDescription: 'id', codec: createProtobufCodec(StringValueSchema), partitions: 1 }));
+    const deadLetters = await testTopics.create(defineTopic({ name: 'test.failover-dlq', keyDescription: 'key', codec: createBytesCodec(), partitions: 1 }));
+    const producer = createProducer({ kafka, source: '/tests/failover', logger });
+    await producer.send(topic, ['id-0', 'id-1'].map((id) => ({ key: id, value: create(StringValueSchema, { value: id }) })));
+    await producer.close();
+    const groupId = uniqueName('test-failover');
+    const first = runBlockingConsumer({ TOPIC: topic.name, GROUP_ID: groupId, DEAD_LETTER_TOPIC: deadLetters.name, BLOCK_ON_ID: 'id-1' });
+    expect(await first.blocked).toBe('id-1');
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    const killedAt = performance.now();
+
+    let takenOverAt: number | undefined;
+    const replacement = createConsumer({
+      kafka,
+      topic,
+      groupId,
+      deadLetterTopic: deadLetters.name,
+      logger,
+      maxWaitTimeMs: 100,
+      handler: async ({ value }) => {
+        if (value.value === 'id-1') takenOverAt ??= performance.now();
+      },
+    });
+    try {
+      await replacement.start();
+      await vi.waitFor(() => expect(takenOverAt).toBeDefined(), { timeout: 30_000, interval: 100 });
+    } finally {
+      await replacement.close();
+    }
+    // The group waits for the dead member's session to expire (10 s), then rebalances; a loaded machine adds a few seconds.
+    expect(takenOverAt! - killedAt).toBeLessThan(16_000);
+  }, 60_000);
 });

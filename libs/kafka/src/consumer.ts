@@ -37,11 +37,15 @@ export interface ConsumerBaseOptions<T> {
   readonly partitionsConcurrency?: number;
   /** Where a group without committed offsets starts: the oldest record (true) or new records only. Default true. */
   readonly fromBeginning?: boolean;
-  /** The group drops a member silent for this long, in ms. Default 30 000. */
+  /**
+   * The group drops a member silent for this long and hands its partitions to
+   * the others, in ms: after a crash (kill -9) its records wait about this long.
+   * Default 10 000 (see the README on failover for the trade-off).
+   */
   readonly sessionTimeoutMs?: number;
   /**
    * Least time between two heartbeats, in ms; the member heartbeats this often
-   * while a handler runs too, however long it takes. Default 3000.
+   * while a handler runs too, however long it takes. Default 1000.
    */
   readonly heartbeatIntervalMs?: number;
   /** Longest broker wait for new records in one fetch; `close()` may wait this long too, in ms. Default 500. */
@@ -98,10 +102,10 @@ export interface TypedConsumer {
 export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
   const { kafka, groupId, topic, partitionsConcurrency = 1, fromBeginning = true, commitIntervalMs = 1000 } = options;
   const logger = options.logger ?? createLogger({ name: 'kafka-consumer' });
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
   const consumer: Consumer = kafka.consumer({
     groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     heartbeatInterval: heartbeatIntervalMs,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
   });
