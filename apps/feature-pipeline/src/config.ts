@@ -30,6 +30,11 @@ export const featurePipelineConfigSchema = {
       'How far behind its partition\'s latest event time an event may be and still count, in ms; values lag the stream by this much.',
       60_000,
     ),
+    idleSourceTimeoutMs: wholeNumber(
+      'FEATURES_IDLE_SOURCE_TIMEOUT_MS',
+      'A partition stops holding the event-time watermark back once it has delivered nothing for this long, in ms, and has nothing left in Kafka (everything up to its end offset applied).',
+      30_000,
+    ),
     redisPrefix: text('FEATURES_REDIS_PREFIX', 'Prefix of the online feature hashes and of the aggregation checkpoint in Redis.', 'features'),
     rawTable: text('FEATURES_RAW_TABLE', 'Table of raw events (in CLICKHOUSE_DATABASE) the backfill reads, as ingestion writes it.', 'events_raw'),
     backfillBatchSize: wholeNumber('FEATURES_BACKFILL_BATCH_SIZE', 'Raw events per backfill batch.', 20_000),

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { flightFeatureSet } from '@tributary/features';
-import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
+import { createConsumer, createKafkaClient, createPartitionEndOffsets, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import { startServiceHost, type ServiceContext } from '@tributary/runtime';
 import type { FeaturePipelineConfig } from './config.js';
 import { openFeatureStores } from './feature-stores.js';
@@ -44,7 +44,18 @@ export async function startFeaturePipeline(context: ServiceContext<FeaturePipeli
   const sideOutput = createSideOutput({ producer, deadLetterTopic, groupId: config.features.groupId });
   // Every partition holds the watermark from the start, so the first to deliver cannot make the others late.
   const sources = partitions.map((partition) => sourceOf(validated.name, partition));
-  const stores = await openFeatureStores({ config, logger, sources, onRejected: (rejected) => sideOutput.publish(rejected) });
+  // A partition may stop holding it only once Kafka shows nothing left in it: asked after each batch is fetched.
+  const endOffsets = createPartitionEndOffsets({ kafka, topic: validated.name });
+  lifecycle.register('kafka end offsets', () => endOffsets.close());
+  const partitionOf = new Map(partitions.map((partition, i) => [sources[i] as string, partition]));
+  const endOffsetsOf = async (asked: readonly string[]) => {
+    const ends = await endOffsets.fetch();
+    return new Map(asked.flatMap((source) => {
+      const end = ends.get(partitionOf.get(source) ?? -1);
+      return end === undefined ? [] : [[source, end] as const];
+    }));
+  };
+  const stores = await openFeatureStores({ config, logger, sources, endOffsetsOf, onRejected: (rejected) => sideOutput.publish(rejected) });
   lifecycle.register('redis and clickhouse', () => stores.close());
 
   const { grpcPort, opsPort } = await startServiceHost({

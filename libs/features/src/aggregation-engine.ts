@@ -1,5 +1,6 @@
 import { contributionOf, type Measure } from './aggregation.js';
 import { compileAggregationPlan, type AggregationPlan, type EntityPlan, type FeatureReader, type WindowPlan } from './aggregation-plan.js';
+import { createCountedEventIds } from './counted-event-ids.js';
 import type { FeatureRecord } from './feature-event.js';
 import { ENTITY_ID_SEPARATOR, type FeatureSet } from './feature-set.js';
 import type { FeatureSnapshot } from './feature-snapshot.js';
@@ -28,6 +29,12 @@ export interface EngineState {
   readonly floorMs: number;
   readonly positions: ReadonlyMap<string, SourcePosition>;
   readonly buckets: readonly BucketState[];
+  /**
+   * The ids of counted events the engine still remembers, by expiry group
+   * (see `countedIdGroupOf`): a copy of one of them is skipped as a duplicate.
+   * Default: none.
+   */
+  readonly countedIds?: ReadonlyMap<number, readonly string[]>;
 }
 
 /** What changed since the last {@link AggregationEngine.takeChanges}: what a checkpoint must write. */
@@ -44,6 +51,8 @@ export interface EngineChanges {
    * store can drop them in bulk and a restore skips them.
    */
   readonly upserts: readonly BucketState[];
+  /** Ids counted since the last call, by expiry group; a group is dead once the boundary emitted reaches its start. */
+  readonly countedIds: ReadonlyMap<number, readonly string[]>;
 }
 
 /** Why an event was not counted; the caller routes these to the DLQ. */
@@ -64,7 +73,11 @@ export interface ApplyResult {
   readonly rejected: readonly RejectedRecord[];
   /** Events counted. */
   readonly accepted: number;
-  /** Records at or below their source's applied offset: a redelivery, skipped. */
+  /**
+   * Records skipped as copies: at or below their source's applied offset (a
+   * redelivery), or carrying the id of an event already counted (a producer
+   * that wrote it twice).
+   */
   readonly duplicates: number;
   /** Events no feature reads, or already covered by a backfill. */
   readonly ignored: number;
@@ -94,17 +107,20 @@ export interface AggregationEngineOptions {
 /** Options of one {@link AggregationEngine.apply}. */
 export interface ApplyOptions {
   /**
-   * Sources to leave out of the watermark for now, e.g. partitions that have
-   * delivered nothing for a while: an idle partition would otherwise stop
-   * every window. Their events are still counted if not too late. Default: none.
+   * Sources to leave out of the watermark for now: partitions known to have
+   * nothing to deliver (an idle partition would otherwise stop every window).
+   * Leaving out a source that still has events waiting makes them too late,
+   * so the caller decides this from the source, not from its silence. Their
+   * later events still count if not too late. Default: none.
    */
   readonly isIdle?: (source: string) => boolean;
 }
 
 /**
  * Sliding event-time windows per entity, pure and deterministic: the same
- * records give the same snapshots and state, and records already applied are
- * skipped, so reprocessing never double counts.
+ * records give the same snapshots and state, and records already applied —
+ * by offset, or by event id while the event can still matter — are skipped,
+ * so reprocessing or a producer's second copy never double counts.
  */
 export interface AggregationEngine {
   readonly plan: AggregationPlan;
@@ -121,6 +137,8 @@ export interface AggregationEngine {
   takeChanges(): EngineChanges;
   /** The whole state, e.g. to compare two engines. */
   state(): EngineState;
+  /** Where each known source stands (declared or delivered): a live view, read it at once. */
+  readonly positions: ReadonlyMap<string, SourcePosition>;
 }
 
 /** One entity (e.g. airport ORD) with the states of its entity type's windows, by slot. */
@@ -181,6 +199,8 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
   const dirtyWindows = new Set<WindowState>();
   let emittedThroughTick = options.state?.emittedThroughTick ?? Number.NEGATIVE_INFINITY;
   let floorMs = options.state?.floorMs ?? Number.NEGATIVE_INFINITY;
+  const countedIds = createCountedEventIds(options.state?.countedIds, emittedThroughTick * tickMs);
+  const idHorizonMs = idHorizons(plan);
 
   /** Index of the first bucket of a window not yet entered at the last emitted boundary. */
   const enteredAtEmitted = (window: WindowPlan) => Math.floor((emittedThroughTick * tickMs) / window.bucketMs);
@@ -258,8 +278,9 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
 
   /** Why an event cannot be counted, or undefined when every window it feeds can read it. */
   function invalidity(record: FeatureRecord): string | undefined {
-    const { fields, timeMs, type } = record.event;
+    const { fields, id, timeMs, type } = record.event;
     if (!Number.isFinite(timeMs)) return `event time ${timeMs} is not a finite number`;
+    if (typeof id !== 'string' || id === '') return 'event id is missing or empty';
     const { keys, numbers } = required.get(type) as RequiredFields;
     for (const field of keys) {
       const value = fields[field];
@@ -311,6 +332,9 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
         ignored++;
         // Events no feature reads still show how far their source has come in event time.
         if (Number.isFinite(timeMs) && timeMs > position.maxEventTimeMs) position.maxEventTimeMs = timeMs;
+      } else if (countedIds.has(record.event.id)) {
+        // A second copy has no effect at all, not even on its source's watermark: the first one had it.
+        duplicates++;
       } else {
         const problem = invalidity(record);
         const closedBeforeMs = Math.max(position.maxEventTimeMs - allowedLatenessMs, emittedThroughTick * tickMs);
@@ -320,6 +344,7 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
           rejected.push({ record, reason: 'too_late', detail: `event time ${new Date(timeMs).toISOString()} is before the watermark ${new Date(closedBeforeMs).toISOString()}` });
         } else {
           count(record, windows);
+          countedIds.add(record.event.id, timeMs + (idHorizonMs.get(record.event.type) as number));
           accepted++;
           if (timeMs > position.maxEventTimeMs) position.maxEventTimeMs = timeMs;
         }
@@ -368,6 +393,7 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
       }
     }
     emittedThroughTick = tick;
+    countedIds.forgetExpired(tick * tickMs);
     return snapshots;
   }
 
@@ -462,7 +488,7 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
     dirtyWindows.clear();
     changedPositions.clear();
     retiredPositions.clear();
-    return { emittedThroughTick, floorMs, positions: changed, retiredSources: retired, upserts };
+    return { emittedThroughTick, floorMs, positions: changed, retiredSources: retired, upserts, countedIds: countedIds.takeAdded() };
   }
 
   function state(): EngineState {
@@ -482,10 +508,10 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
         }
       }
     }
-    return { emittedThroughTick, floorMs, positions: new Map([...positions].map(([source, p]) => [source, { ...p }])), buckets };
+    return { emittedThroughTick, floorMs, positions: new Map([...positions].map(([source, p]) => [source, { ...p }])), buckets, countedIds: countedIds.groups() };
   }
 
-  return { plan, apply, seal, takeChanges, state };
+  return { plan, apply, seal, takeChanges, state, positions };
 }
 
 interface RequiredFields {
@@ -501,6 +527,28 @@ function requiredFields(plan: AggregationPlan): Map<string, RequiredFields> {
     required.set(source, { keys: [...new Set(windows.flatMap((w) => w.key))], numbers: [...new Set(windows.flatMap((w) => w.numericFields))] });
   }
   return required;
+}
+
+/**
+ * Per event type, how long after its event time its id is remembered (in
+ * emitted boundaries): until the event's bucket has left the longest window it
+ * feeds. Values would be right with far less — once the boundary passes an
+ * event's time, a copy of it is refused as too late, never counted — but a
+ * copy is then dead-lettered as if it were a lost event. While its buckets
+ * live, a copy is still "the same event" to every value, so it is reported as
+ * a duplicate; the memory stays bounded by the longest window's events (a week
+ * of arrivals, about an hour of departures on the flights).
+ */
+function idHorizons(plan: AggregationPlan): Map<string, number> {
+  const horizons = new Map<string, number>();
+  for (const [source, indices] of plan.windowsBySource) {
+    const longest = Math.max(...indices.map((i) => {
+      const window = plan.windows[i] as WindowPlan;
+      return (window.buckets + 1) * window.bucketMs;
+    }));
+    horizons.set(source, longest);
+  }
+  return horizons;
 }
 
 function addInto(target: Float64Array, source: ArrayLike<number>, sign: 1 | -1): void {

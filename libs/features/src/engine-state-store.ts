@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BucketState, EngineChanges, EngineState, SourcePosition } from './aggregation-engine.js';
 import type { AggregationPlan, WindowPlan } from './aggregation-plan.js';
+import { isCountedIdGroupExpired } from './counted-event-ids.js';
 import { OnlineStoreError, StateOwnershipLostError, StateVersionMismatchError } from './errors.js';
 
 /** Options of {@link createEngineStateStore}. */
@@ -10,7 +11,10 @@ export interface EngineStateStoreOptions {
   readonly plan: AggregationPlan;
   /** Feature set version; a state saved by another version is refused. */
   readonly version: string;
-  /** Keys are `<prefix>:_state:meta` and `<prefix>:_state:window:<window id>:<day>`. Default `features`. */
+  /**
+   * Keys are `<prefix>:_state:meta`, `<prefix>:_state:window:<window id>:<day>`
+   * and `<prefix>:_state:ids:<group>`. Default `features`.
+   */
   readonly prefix?: string;
 }
 
@@ -23,8 +27,9 @@ export interface AcquiredState {
 
 /**
  * The aggregation engine's checkpoint in Redis: source offsets, watermark
- * boundary and buckets, written in one MULTI, so offsets never advance
- * without the state they produced, nor the other way round.
+ * boundary, buckets and the ids of the events counted, written in one MULTI,
+ * so offsets never advance without the state they produced, nor the other
+ * way round, and an id is remembered exactly when its counts are saved.
  */
 export interface EngineStateStore {
   /** Bumps the owner epoch (fencing off any previous owner) and loads the saved state. */
@@ -59,21 +64,27 @@ const DAY_MS = 86_400_000;
  * Creates the store; see {@link EngineStateStore}. Buckets live in one hash
  * per window and day (`<prefix>:_state:window:<window id>:<day>`, field
  * `<bucket>:<entity id>`), so once a day is past its window its whole hash is
- * deleted with one DEL instead of one HDEL per bucket.
+ * deleted with one DEL instead of one HDEL per bucket. Counted ids live in one
+ * hash per expiry group (`<prefix>:_state:ids:<group>`, field the id), dropped
+ * whole the same way.
  */
 export function createEngineStateStore(options: EngineStateStoreOptions): EngineStateStore {
   const { redis, plan, version, prefix = 'features' } = options;
   const metaKey = `${prefix}:_state:meta`;
   const dayKey = (windowId: string, day: number) => `${prefix}:_state:window:${windowId}:${day}`;
+  const idsKey = (group: number) => `${prefix}:_state:ids:${group}`;
   const dayOf = (window: WindowPlan, bucket: number) => Math.floor((bucket * window.bucketMs) / DAY_MS);
   const windowsById = new Map(plan.windows.map((w) => [w.id, w]));
   /** Days with a bucket hash, per window id, once every prepared commit is in. */
   let liveDays = new Map<string, readonly number[]>();
+  /** Groups with an ids hash, once every prepared commit is in. */
+  let liveIdGroups: readonly number[] = [];
 
-  const parseDays = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
+  const parseNumbers = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
 
   async function load(meta: Record<string, string>): Promise<EngineState | undefined> {
-    liveDays = new Map(plan.windows.map((w) => [w.id, parseDays(meta[`days:${w.id}`])]));
+    liveDays = new Map(plan.windows.map((w) => [w.id, parseNumbers(meta[`days:${w.id}`])]));
+    liveIdGroups = parseNumbers(meta['ids']);
     if (meta['tick'] === undefined) return undefined;
     const positions = new Map<string, SourcePosition>();
     for (const [field, value] of Object.entries(meta)) {
@@ -90,7 +101,8 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
         }
       }
     }
-    return { emittedThroughTick: Number(meta['tick']), floorMs: Number(meta['floor']), positions, buckets };
+    const countedIds = new Map(await Promise.all(liveIdGroups.map(async (group) => [group, await redis.hkeys(idsKey(group))] as const)));
+    return { emittedThroughTick: Number(meta['tick']), floorMs: Number(meta['floor']), positions, buckets, countedIds };
   }
 
   function prepare(changes: EngineChanges): PreparedCommit {
@@ -122,10 +134,24 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
       nextDays.set(window.id, live);
       meta.push(`days:${window.id}`, live.join(','));
     }
+    const boundaryMs = changes.emittedThroughTick * plan.tickMs;
+    const idGroups = new Set(liveIdGroups);
+    for (const [group, ids] of changes.countedIds) {
+      if (isCountedIdGroupExpired(group, boundaryMs)) continue;
+      idGroups.add(group);
+      for (let i = 0; i < ids.length; i += FIELDS_PER_COMMAND) commands.push(['hset', idsKey(group), ...ids.slice(i, i + FIELDS_PER_COMMAND).flatMap((id) => [id, '1'])]);
+    }
+    const liveGroups = [...idGroups].sort((a, b) => a - b).filter((group) => {
+      if (!isCountedIdGroupExpired(group, boundaryMs)) return true;
+      deadKeys.push(idsKey(group));
+      return false;
+    });
+    meta.push('ids', liveGroups.join(','));
     for (const key of deadKeys) commands.push(['del', key]);
     commands.push(['hset', metaKey, ...meta]);
     if (changes.retiredSources.length > 0) commands.push(['hdel', metaKey, ...changes.retiredSources.map((source) => `source:${source}`)]);
     liveDays = nextDays;
+    liveIdGroups = liveGroups;
     return { commands };
   }
 
@@ -166,9 +192,11 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
     async clear() {
       try {
         const meta = await redis.hgetall(metaKey);
-        const keys = plan.windows.flatMap((w) => parseDays(meta[`days:${w.id}`]).map((day) => dayKey(w.id, day)));
+        const keys = plan.windows.flatMap((w) => parseNumbers(meta[`days:${w.id}`]).map((day) => dayKey(w.id, day)));
+        keys.push(...parseNumbers(meta['ids']).map(idsKey));
         await redis.del(metaKey, ...keys);
         liveDays = new Map();
+        liveIdGroups = [];
       } catch (error) {
         throw new OnlineStoreError('state clear', error);
       }

@@ -31,9 +31,21 @@ export interface FeatureProcessorOptions<Definitions extends readonly FeatureDef
   /** Sources that hold the watermark back from the start, e.g. every partition of the topic; see the engine options. Default none. */
   readonly sources?: readonly string[];
   /**
-   * A source that has delivered nothing for this long (wall clock, since the
-   * processor started or its last record) stops holding the watermark back,
-   * so an idle partition does not stop every window. Default 30 000.
+   * The end of each asked source, fetched when called (never from a cache):
+   * the offset the next record written to it will get, e.g. a partition's log
+   * end offset. A source left out of the answer is unknown. This is how the
+   * processor tells an idle source from one with a backlog; see
+   * `idleSourceTimeoutMs`. Default none: no source is ever idle.
+   */
+  readonly endOffsetsOf?: (sources: readonly string[]) => Promise<ReadonlyMap<string, bigint>>;
+  /**
+   * A source stops holding the watermark back only when it is idle: it has
+   * delivered nothing for this long (wall clock, since the processor took
+   * over the state or since its last record) AND `endOffsetsOf`, asked after
+   * the batch being applied was fetched, shows everything in it applied. A
+   * source that is merely quiet — records waiting after a pause, a restart or
+   * a rebalance — or whose end is unknown keeps holding it, so a consumer
+   * catching up never makes good events too late. Default 30 000.
    */
   readonly idleSourceTimeoutMs?: number;
   /** Retries of each store write. Default: 3 retries of retryable errors, 100 ms base. */
@@ -74,7 +86,7 @@ export interface FeatureProcessor {
 export function createFeatureProcessor<Definitions extends readonly FeatureDefinition[]>(
   options: FeatureProcessorOptions<Definitions>,
 ): FeatureProcessor {
-  const { featureSet, redis, onlineStore, offlineStore, allowedLatenessMs, onRejected, logger, sources, idleSourceTimeoutMs = 30_000 } = options;
+  const { featureSet, redis, onlineStore, offlineStore, allowedLatenessMs, onRejected, logger, sources, endOffsetsOf, idleSourceTimeoutMs = 30_000 } = options;
   const retryOptions: RetryOptions = options.retry ?? { retries: 3, baseDelayMs: 100 };
   const metrics = featureMetrics();
   const stateStore: EngineStateStore = createEngineStateStore({
@@ -88,6 +100,8 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
   let startedAtMs = Date.now();
   /** Wall-clock time each source last delivered, for idleness. */
   const deliveredAtMs = new Map<string, number>();
+  /** The sources left out of the watermark at the last apply, to log when that changes. */
+  let idleBefore: ReadonlySet<string> = new Set();
   /** Applies run one at a time, in call order; the writes they start overlap. */
   let applying: Promise<unknown> = Promise.resolve();
 
@@ -116,10 +130,10 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
    * the engine (ahead of what was saved) is dropped, every batch applied on it
    * fails too, and the next call reloads the checkpoint.
    */
-  function run<T>(change: (engine: AggregationEngine) => { result: T; snapshots: readonly FeatureSnapshot[]; rejected: readonly RejectedRecord[] }): Promise<T> {
+  function run<T>(change: (engine: AggregationEngine) => Promise<{ result: T; snapshots: readonly FeatureSnapshot[]; rejected: readonly RejectedRecord[] }>): Promise<T> {
     const applied = applying.then(async () => {
       const current = await ensureStarted();
-      const { result, snapshots, rejected } = change(current.engine);
+      const { result, snapshots, rejected } = await change(current.engine);
       const prepared = stateStore.prepare(current.engine.takeChanges());
       const durable = (async () => {
         if (rejected.length > 0) await onRejected?.(rejected);
@@ -144,6 +158,47 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     });
   }
 
+  /**
+   * The sources idle now: quiet for the timeout and, by end offsets fetched
+   * now — after the batch about to be applied was fetched, so no record
+   * fetched before it can be missed — with nothing left to apply. A cached
+   * answer would bring back the race this rules out: a partition seen caught
+   * up just before the producer wrote to it. Quiet sources are rare while data
+   * flows, so a busy stream never asks.
+   */
+  async function idleSources(engine: AggregationEngine, records: readonly FeatureRecord[]): Promise<ReadonlySet<string>> {
+    const nowMs = Date.now();
+    let previous: string | undefined;
+    for (const record of records) {
+      if (record.source === previous) continue;
+      previous = record.source;
+      deliveredAtMs.set(record.source, nowMs);
+    }
+    const quiet: string[] = [];
+    for (const source of engine.positions.keys()) {
+      if (nowMs - Math.max(startedAtMs, deliveredAtMs.get(source) ?? Number.NEGATIVE_INFINITY) >= idleSourceTimeoutMs) quiet.push(source);
+    }
+    let idle: ReadonlySet<string> = new Set();
+    if (quiet.length > 0 && endOffsetsOf) {
+      try {
+        const ends = await endOffsetsOf(quiet);
+        idle = new Set(quiet.filter((source) => {
+          const end = ends.get(source);
+          const applied = engine.positions.get(source)?.offset;
+          return end !== undefined && applied !== undefined && applied + 1n >= end;
+        }));
+      } catch (error) {
+        // Unknown ends hold the watermark: a window that waits is right later, an event made too late is lost.
+        logger?.warn({ err: error, sources: quiet }, 'source end offsets unavailable; quiet sources keep holding the watermark');
+      }
+    }
+    if (idle.size !== idleBefore.size || [...idle].some((source) => !idleBefore.has(source))) {
+      logger?.info({ idle: [...idle], quiet }, 'idle sources changed');
+      idleBefore = idle;
+    }
+    return idle;
+  }
+
   return {
     async start() {
       const started = applying.then(ensureStarted);
@@ -152,11 +207,9 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     },
     async process(records) {
       const stopTimer = metrics.batchSeconds.startTimer();
-      const result = await run((engine) => {
-        const nowMs = Date.now();
-        for (const record of records) deliveredAtMs.set(record.source, nowMs);
-        const isIdle = (source: string) => nowMs - Math.max(startedAtMs, deliveredAtMs.get(source) ?? Number.NEGATIVE_INFINITY) > idleSourceTimeoutMs;
-        const { snapshots, ...applied } = engine.apply(records, { isIdle });
+      const result = await run(async (engine) => {
+        const idle = await idleSources(engine, records);
+        const { snapshots, ...applied } = engine.apply(records, { isIdle: (source) => idle.has(source) });
         if (applied.rejected.length > 0) logger?.warn({ rejected: applied.rejected.length, first: applied.rejected[0]?.detail }, 'events not counted');
         return { result: { ...applied, snapshots: snapshots.length }, snapshots, rejected: applied.rejected };
       });
@@ -168,7 +221,7 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
       return result;
     },
     seal(timeMs) {
-      return run((engine) => {
+      return run(async (engine) => {
         const snapshots = engine.seal(timeMs);
         return { result: snapshots.length, snapshots, rejected: [] };
       });

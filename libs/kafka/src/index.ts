@@ -18,6 +18,7 @@ export {
 } from './errors.js';
 export { CloudEventHeader, DeadLetterHeader, cloudEventsSpecVersion, headersToStrings } from './headers.js';
 export { createKafkaClient, kafkaBrokersFromEnv, type KafkaClientOptions } from './kafka-client.js';
+export { createPartitionEndOffsets, type PartitionEndOffsets, type PartitionEndOffsetsOptions } from './partition-end-offsets.js';
 export { createProducer, type Compression, type OutgoingRecord, type ProducerOptions, type TypedProducer } from './producer.js';
 export type { BatchHandler, ConsumedRecord, HandlerContext } from './record-processor.js';
 export { allTopics, topics } from './topics.js';
