@@ -46,6 +46,16 @@ describe('decodeEvent()', () => {
     expect(decoded).toMatchObject({ ok: false, rejection: { reason: RejectReason.malformed } });
   });
 
+  it('decodes a protobuf event sent without content type whose 123-character id makes it look like JSON (found by fuzzing)', () => {
+    // The bytes start "\n{": event_id's tag, a newline to the sniffer, then the length 123, a brace.
+    const longId = { ...event, eventId: 'x'.repeat(123) };
+    const bytes = asProtobuf(longId);
+    expect([...bytes.subarray(0, 2)]).toEqual([0x0a, 0x7b]);
+    expect(decodeEvent(bytes)).toEqual({ ok: true, event: longId, format: 'protobuf' });
+    // A declared format is not second-guessed.
+    expect(decodeEvent(bytes, 'application/json')).toMatchObject({ ok: false, rejection: { reason: RejectReason.malformed } });
+  });
+
   it('rejects a truncated protobuf', () => {
     const bytes = asProtobuf(event);
     const decoded = decodeEvent(bytes.subarray(0, bytes.length - 3), 'application/protobuf');

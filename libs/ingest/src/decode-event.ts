@@ -19,12 +19,22 @@ const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
  * (`application/json`, any `+json`; `application/protobuf`, `x-protobuf`,
  * `vnd.google.protobuf`, `octet-stream`), otherwise sniffed: a value whose
  * first non-blank byte is `{` is JSON. (An encoded `Event` never starts with
- * `{`: as a tag, that byte is field 15 of wire type group, which `Event` lacks.)
+ * `{`: as a tag, that byte is field 15 of wire type group, which `Event`
+ * lacks. It may start with a newline, though, the tag of `event_id`, and then
+ * a `{`: {@link decodeEvent} corrects such a guess.)
  */
 export function wireFormatOf(value: Uint8Array, contentType?: string): WireFormat {
+  return declaredWireFormat(contentType) ?? sniffedWireFormat(value);
+}
+
+function declaredWireFormat(contentType: string | undefined): WireFormat | undefined {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) return 'json';
   if (/^application\/(x-|vnd\.google\.)?protobuf$|^application\/octet-stream$/.test(mediaType)) return 'protobuf';
+  return undefined;
+}
+
+function sniffedWireFormat(value: Uint8Array): WireFormat {
   for (const byte of value) {
     if (!WHITESPACE.has(byte)) return byte === OPEN_BRACE ? 'json' : 'protobuf';
   }
@@ -34,11 +44,23 @@ export function wireFormatOf(value: Uint8Array, contentType?: string): WireForma
 /**
  * Decodes a raw record's value into a `tributary.v1.Event`: protobuf binary,
  * or the protobuf JSON mapping (camelCase or proto field names, RFC 3339
- * timestamps; unknown fields are refused). Never throws: a value that is not
- * an event is a {@link Rejection} with reason `decode.malformed`.
+ * timestamps; unknown fields are refused). Without a content type that names
+ * the format, the value is sniffed, and when it does not decode as guessed it
+ * is tried as the other format. Never throws: a value that is not an event is
+ * a {@link Rejection} with reason `decode.malformed`.
  */
 export function decodeEvent(value: Uint8Array, contentType?: string): DecodeResult {
-  const format = wireFormatOf(value, contentType);
+  const declared = declaredWireFormat(contentType);
+  const format = declared ?? sniffedWireFormat(value);
+  const decoded = decodeAs(value, format);
+  if (decoded.ok || declared) return decoded;
+  // A sniffed guess can be wrong: 0x0a, the tag of event_id, is also a newline the sniffer skips,
+  // so an event whose id is 123 bytes long ("\n{…") looks like JSON. The other format decides.
+  const other = decodeAs(value, format === 'json' ? 'protobuf' : 'json');
+  return other.ok ? other : decoded;
+}
+
+function decodeAs(value: Uint8Array, format: WireFormat): DecodeResult {
   try {
     const event = format === 'json' ? fromJsonString(EventSchema, utf8.decode(value)) : fromBinary(EventSchema, value);
     return { ok: true, event, format };

@@ -1,4 +1,4 @@
-import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { isInRange, type PlausibleRange } from '@tributary/flights';
 import { RejectReason, reject, type Rejection } from './rejection.js';
 
@@ -43,13 +43,22 @@ export function integerIn(range: PlausibleRange): FieldRule {
   };
 }
 
-/** A timestamp that is set and valid (nanos within a second). */
+/** The range google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z up to 9999-12-31T23:59:59.999999999Z, in seconds. */
+const TIMESTAMP_SECONDS = { min: -62_135_596_800n, max: 253_402_300_799n } as const;
+
+/**
+ * A timestamp that is set and valid: nanos within a second, seconds within
+ * the range the Timestamp type allows (years 1–9999). Outside it no Date can
+ * show the time, and a message about it would fail to print.
+ */
 export function requiredTimestamp(): FieldRule {
   return (value, field) => {
     const timestamp = value as Timestamp | undefined;
     if (timestamp === undefined) return reject(RejectReason.missingField, 'is required', field);
     if (timestamp.nanos < 0 || timestamp.nanos > 999_999_999) return reject(RejectReason.invalidValue, 'has nanos outside 0…999999999', field);
-    if (!Number.isFinite(timestampMs(timestamp))) return reject(RejectReason.invalidValue, 'is not a finite time', field);
+    if (timestamp.seconds < TIMESTAMP_SECONDS.min || timestamp.seconds > TIMESTAMP_SECONDS.max) {
+      return reject(RejectReason.outOfRange, `${timestamp.seconds} s is outside years 1…9999`, field);
+    }
     return undefined;
   };
 }

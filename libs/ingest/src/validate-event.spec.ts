@@ -31,6 +31,14 @@ describe('createEventValidator()', () => {
     }
   });
 
+  it('rejects an event time beyond year 9999 as out of range instead of throwing while describing it (found by fuzzing)', () => {
+    const result = validate({ ...departedMessage(), eventTime: { $typeName: 'google.protobuf.Timestamp', seconds: 3_713_383_201_486_888_604n, nanos: 0 } });
+    expect(result).toEqual({
+      ok: false,
+      rejection: { reason: RejectReason.outOfRange, field: 'eventTime', message: 'eventTime: 3713383201486888604 s is outside years 1…9999' },
+    });
+  });
+
   it('rejects an unknown event type with a reason', () => {
     expect(reasonOf(validate(unknownTypeMessage()))).toBe(RejectReason.unknownType);
   });
