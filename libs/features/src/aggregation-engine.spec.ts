@@ -3,6 +3,7 @@ import {
   FLIGHT_ARRIVED,
   FLIGHT_DEPARTED,
   count,
+  countedIdGroupOf,
   createAggregationEngine,
   defineFeatureSet,
   flightFeatureSet,
@@ -147,15 +148,69 @@ describe('createAggregationEngine()', () => {
     expect(valuesAt(again.snapshots, 'ORD', 2)).toEqual({ arrivals_10m: 2, late_share_10m: 1, delay_mean_30m: 20 });
   });
 
-  it('continues from a saved state exactly as if it had never stopped', () => {
+  it('counts an event id once, whatever offset its copy comes at, and reports the copy as a duplicate', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 0 });
+    const original = arrived(0, 0, 20);
+    engine.apply([original]);
+    const copies = engine.apply([{ ...original, offset: 1n }, arrived(2, 0.5, 0), { ...original, offset: 3n }, arrived(4, 12, 0)]);
+    expect(copies).toMatchObject({ duplicates: 2, accepted: 2, rejected: [] });
+    expect(valuesAt(copies.snapshots, 'ORD', 1)).toEqual({ arrivals_10m: 2, late_share_10m: 0.5, delay_mean_30m: 10 });
+  });
+
+  it('gives the same snapshots with copies of events among them, wherever the copies land', () => {
+    const records = Array.from({ length: 300 }, (_, i) => arrived(i, i * 0.37, (i * 7) % 41, ['ORD', 'JFK', 'SFO'][i % 3]));
+    const withCopies: FeatureRecord[] = [];
+    for (const [i, record] of records.entries()) {
+      withCopies.push({ ...record, offset: BigInt(withCopies.length) });
+      // Every tenth event comes again a few records later, as a retried producer batch does.
+      if (i % 10 === 0 && i > 5) withCopies.push({ ...(records[i - 5] as FeatureRecord), offset: BigInt(withCopies.length) });
+    }
+    const clean = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: MINUTE_MS }).apply(records);
+    const copied = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: MINUTE_MS }).apply(withCopies);
+    expect(copied.duplicates).toBe(withCopies.length - records.length);
+    expect(copied).toMatchObject({ accepted: clean.accepted, rejected: [] });
+    expect(inOrder(copied.snapshots)).toEqual(inOrder(clean.snapshots));
+  });
+
+  it('reports a copy as a duplicate while its buckets live, then forgets the id and refuses a copy as too late', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: 0 });
+    const original = arrived(0, 0, 20);
+    engine.apply([original, arrived(1, 25, 0)]);
+    // Its 10 min window has emitted past it; the 30 min window still holds its bucket.
+    expect(engine.apply([{ ...original, offset: 2n }])).toMatchObject({ duplicates: 1, rejected: [] });
+    expect(engine.takeChanges().countedIds).toEqual(new Map([[countedIdGroupOf(T0 + 31 * MINUTE_MS), [original.event.id, 'ap01']]]));
+    // Ids are kept by hour groups: the 08:00 arrival's bucket leaves at 08:31, its group goes at 09:00.
+    engine.apply([arrived(3, 59, 0)]);
+    expect(engine.apply([{ ...original, offset: 4n }])).toMatchObject({ duplicates: 1 });
+    engine.apply([arrived(5, 61, 0)]);
+    expect(engine.apply([{ ...original, offset: 6n }]).rejected).toMatchObject([{ reason: 'too_late' }]);
+    expect([...(engine.state().countedIds ?? new Map()).values()].flat()).toEqual(['ap03', 'ap05']);
+  });
+
+  it('rejects an event without an id as invalid: it could not be told from its copies', () => {
+    const engine = createAggregationEngine({ featureSet: tenMinutes });
+    const noId = arrived(0, 0, 20);
+    const result = engine.apply([{ ...noId, event: { ...noId.event, id: '' } }]);
+    expect(result.rejected.map((r) => [r.reason, r.detail])).toEqual([['invalid', 'event id is missing or empty']]);
+  });
+
+  it('continues from a saved state exactly as if it had never stopped, ids of counted events included', () => {
     const records = Array.from({ length: 400 }, (_, i) => arrived(i, i * 0.37, (i * 7) % 41, ['ORD', 'JFK', 'SFO'][i % 3], `p${i % 2}`));
+    // Events 100–149 come again right after 150, as a retried producer batch: new offsets, same ids.
+    const stream = [
+      ...records.slice(0, 150),
+      ...records.slice(100, 150).map((record, i) => ({ ...record, offset: 150n + BigInt(i) })),
+      ...records.slice(150).map((record) => ({ ...record, offset: record.offset + 50n })),
+    ];
     const uninterrupted = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: MINUTE_MS });
-    const expected = [...uninterrupted.apply(records.slice(0, 150)).snapshots, ...uninterrupted.apply(records.slice(150)).snapshots];
+    const expected = [...uninterrupted.apply(stream.slice(0, 150)).snapshots, ...uninterrupted.apply(stream.slice(150)).snapshots];
 
     const first = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: MINUTE_MS });
-    const before = first.apply(records.slice(0, 150)).snapshots;
+    const before = first.apply(stream.slice(0, 150)).snapshots;
     const resumed = createAggregationEngine({ featureSet: tenMinutes, allowedLatenessMs: MINUTE_MS, state: first.state() });
-    const after = resumed.apply(records).snapshots;
+    const rest = resumed.apply(stream);
+    expect(rest).toMatchObject({ duplicates: 200, accepted: 250, rejected: [] });
+    const after = rest.snapshots;
     expect(inOrder([...before, ...after])).toEqual(inOrder(expected));
     const bucketsInOrder = (state: EngineState) => ({ ...state, buckets: [...state.buckets].sort((a, b) => a.bucket - b.bucket || (a.entityId < b.entityId ? -1 : 1)) });
     expect(bucketsInOrder(resumed.state())).toEqual(bucketsInOrder(uninterrupted.state()));

@@ -13,6 +13,7 @@ import {
   createOnlineStore,
   defineFeatureSet,
   flightFeatureSet,
+  type FeatureProcessorOptions,
   type FeatureRecord,
   type OfflineStore,
   type RejectedRecord,
@@ -32,7 +33,14 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
   const databases: string[] = [];
 
   /** Both stores under a fresh Redis prefix and ClickHouse database, and a processor over them. */
-  async function pipeline(options: { wrapOffline?: (store: OfflineStore<FlightDefinitions>) => OfflineStore<FlightDefinitions>; prefix?: string; database?: string } = {}) {
+  async function pipeline(
+    options: {
+      wrapOffline?: (store: OfflineStore<FlightDefinitions>) => OfflineStore<FlightDefinitions>;
+      prefix?: string;
+      database?: string;
+      processor?: Pick<FeatureProcessorOptions<FlightDefinitions>, 'sources' | 'endOffsetsOf' | 'idleSourceTimeoutMs'>;
+    } = {},
+  ) {
     const prefix = options.prefix ?? uniqueName('features_proc');
     const database = options.database ?? uniqueName('features_proc');
     prefixes.push(prefix);
@@ -51,6 +59,7 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
         rejected.push(...batch);
       },
       retry: { retries: 0 },
+      ...options.processor,
     });
     return { prefix, database, onlineStore, offlineStore, processor, rejected };
   }
@@ -179,7 +188,7 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     const lastTimeMs = last.event.timeMs;
     await run.processor.process(inOrder);
     await run.processor.process([late(last.offset + 1n, lastTimeMs - MINUTE_MS, 'BOS'), late(last.offset + 2n, lastTimeMs - 3 * MINUTE_MS, 'DEN')]);
-    await run.processor.process([{ ...last, offset: last.offset + 3n, event: { ...last.event, timeMs: lastTimeMs + 10 * MINUTE_MS } }]);
+    await run.processor.process([{ ...last, offset: last.offset + 3n, event: { ...last.event, id: 'later', timeMs: lastTimeMs + 10 * MINUTE_MS } }]);
 
     expect(run.rejected.map((r) => [r.record.event.id, r.reason])).toEqual([['late-' + (last.offset + 2n), 'too_late']]);
     const bos = await run.onlineStore.get('airport', 'BOS', { asOfMs: lastTimeMs });
@@ -235,6 +244,100 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     await backfill({ processor: rebuilt.processor, events: inBatches(), sealAtMs: cutMs });
     await processAll(rebuilt.processor, records);
     expect(await tablesAndValues(rebuilt)).toEqual(expected);
+  });
+
+  it('counts an event id once across a restart: copies at new offsets change neither store', async () => {
+    const run = await pipeline();
+    await processAll(run.processor, records);
+    // Source offsets move on with the copies; everything else must stay as it was.
+    const ignored = ['epoch', 'source:p0', 'source:p1'];
+    const once = await storesOf(run, ignored);
+    const rowsOnce = await rowCount(run.offlineStore);
+
+    const restarted = await pipeline({ prefix: run.prefix, database: run.database });
+    const next = new Map<string, bigint>();
+    for (const { source, offset } of records) next.set(source, offset + 1n);
+    const copies = records.slice(-100).map((record) => {
+      const offset = next.get(record.source) as bigint;
+      next.set(record.source, offset + 1n);
+      return { ...record, offset };
+    });
+    await expect(restarted.processor.process(copies)).resolves.toMatchObject({ duplicates: 100, accepted: 0, rejected: [] });
+    expect(restarted.rejected).toEqual([]);
+    expect(await storesOf(run, ignored)).toEqual(once);
+    expect(await rowCount(run.offlineStore)).toBe(rowsOnce);
+  });
+
+  describe('idle sources', () => {
+    const ofSource = (source: string) => records.filter((r) => r.source === source);
+    const endOf = (source: string) => (ofSource(source).at(-1)?.offset ?? -1n) + 1n;
+
+    it('a quiet source with records waiting in its log holds the watermark however long it is quiet, so none of them is too late', async () => {
+      const reference = await pipeline();
+      await processAll(reference.processor, records);
+      const asked: string[][] = [];
+      const run = await pipeline({
+        processor: {
+          sources: ['p0', 'p1'],
+          idleSourceTimeoutMs: 0,
+          endOffsetsOf: async (sources) => {
+            asked.push([...sources]);
+            return new Map(sources.map((source) => [source, endOf(source)]));
+          },
+        },
+      });
+      // p1 delivers nothing until p0 is done: a consumer catching up after a pause or a restart.
+      await processAll(run.processor, [...ofSource('p0'), ...ofSource('p1')]);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(run.rejected).toEqual([]);
+      const { redis: _stateAndValues, ...tables } = await storesOf(run);
+      const { redis: _reference, ...expected } = await storesOf(reference);
+      expect(tables).toEqual(expected);
+    });
+
+    it('a quiet source whose log is all applied stops holding it, so windows advance past a partition with no data', async () => {
+      const reference = await pipeline();
+      await processAll(reference.processor, records);
+      const run = await pipeline({
+        processor: { sources: ['p0', 'p1', 'p2'], idleSourceTimeoutMs: 0, endOffsetsOf: async (sources) => new Map(sources.map((source) => [source, source === 'p2' ? 0n : endOf(source)])) },
+      });
+      await processAll(run.processor, records);
+      expect(await rowCount(run.offlineStore)).toBeGreaterThan(100);
+      expect(await storesOf(run, ['epoch'])).toEqual(await storesOf(reference, ['epoch']));
+    });
+
+    it('holds the watermark for a quiet source whose end is unknown, and never asks while every source delivers', async () => {
+      let asked = 0;
+      const unknown = await pipeline({
+        processor: {
+          sources: ['p0', 'p1', 'p2'],
+          idleSourceTimeoutMs: 0,
+          endOffsetsOf: async () => {
+            asked++;
+            throw new Error('broker unavailable');
+          },
+        },
+      });
+      await processAll(unknown.processor, records);
+      expect(asked).toBeGreaterThan(0);
+      expect(await rowCount(unknown.offlineStore)).toBe(0);
+      expect(unknown.rejected).toEqual([]);
+
+      asked = 0;
+      const busy = await pipeline({
+        processor: {
+          sources: ['p0', 'p1'],
+          idleSourceTimeoutMs: 60_000,
+          endOffsetsOf: async () => {
+            asked++;
+            return new Map();
+          },
+        },
+      });
+      await processAll(busy.processor, records);
+      expect(asked).toBe(0);
+      expect(await rowCount(busy.offlineStore)).toBeGreaterThan(100);
+    });
   });
 
   it('fences off a processor whose state another one took over', async () => {

@@ -39,6 +39,7 @@ export {
   StateVersionMismatchError,
   UnknownFeatureError,
 } from './errors.js';
+export { COUNTED_ID_GROUP_MS, countedIdGroupOf } from './counted-event-ids.js';
 export type { FeatureEvent, FeatureRecord } from './feature-event.js';
 export { createFeatureProcessor, type FeatureProcessor, type FeatureProcessorOptions, type ProcessResult } from './feature-processor.js';
 export {
