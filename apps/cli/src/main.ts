@@ -6,12 +6,14 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerInfraCommand } from './commands/infra.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerPublishCommand } from './commands/publish.js';
 import { registerTrainCommand } from './commands/train.js';
 
 const program = new Command('tributary').description('Tributary: an event-driven ML platform, from the command line.');
 registerDemoCommand(program);
 registerInfraCommand(program);
+registerPredictCommand(program);
 registerPublishCommand(program);
 registerTrainCommand(program);
 await program.parseAsync();
