@@ -9,7 +9,7 @@ export type VersionUpload = MessageInitShape<typeof ModelVersionUploadSchema>;
 /** A compare-and-set alias move. */
 export interface AliasMoveRequest {
   readonly modelName: string;
-  readonly alias: 'champion' | 'challenger';
+  readonly alias: 'champion' | 'challenger' | 'shadow';
   readonly version: number;
   /** The version the alias must point at now; 0 for "not set". */
   readonly expectedVersion: number;

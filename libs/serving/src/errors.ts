@@ -33,8 +33,9 @@ export class ModelNotFoundError extends TributaryError {
 }
 
 /**
- * A queue is full: the request was shed at once instead of waiting. Trying
- * again later may pass (RESOURCE_EXHAUSTED, HTTP 429).
+ * A queue is full, or the rows ahead would outlast the request's deadline:
+ * the request was shed at once instead of waiting. Trying again later may
+ * pass (RESOURCE_EXHAUSTED, HTTP 429).
  */
 export class OverloadedError extends TributaryError {
   override name = 'OverloadedError';
@@ -42,10 +43,10 @@ export class OverloadedError extends TributaryError {
   constructor(
     /** What is full, e.g. `flight-delay v3 batch queue`. */
     readonly queue: string,
-    /** The queue's bound. */
-    readonly limit: number,
+    /** Why, e.g. `1024 rows queued, the most it holds`. */
+    readonly reason: string,
   ) {
-    super(Code.ResourceExhausted, `${queue} is full (${limit}); request shed, try again later`, { retryable: true });
+    super(Code.ResourceExhausted, `${queue}: ${reason}; request shed, try again later`, { retryable: true });
   }
 }
 
@@ -78,5 +79,17 @@ export class PipelineClosedError extends TributaryError {
 
   constructor(state: 'not started' | 'closed') {
     super(Code.Unavailable, `the serving pipeline is ${state}`, { retryable: true });
+  }
+}
+
+/** A tier of the fallback chain cannot answer this request (no fallback model loaded, no value the rules judge); the next tier is tried. */
+export class TierUnavailableError extends TributaryError {
+  override name = 'TierUnavailableError';
+
+  constructor(
+    readonly tier: string,
+    reason: string,
+  ) {
+    super(Code.Unavailable, `${tier} cannot answer: ${reason}`, { retryable: false });
   }
 }

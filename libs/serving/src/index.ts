@@ -15,6 +15,7 @@ export {
   ModelNotFoundError,
   OverloadedError,
   PipelineClosedError,
+  TierUnavailableError,
 } from './errors.js';
 export type { FaultInjector } from './fault-injector.js';
 export type {

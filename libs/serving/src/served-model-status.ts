@@ -45,7 +45,7 @@ export interface ServedVersionStatus {
   readonly role: 'primary' | 'fallback';
   /** Loaded and warmed: requests may go to it. */
   readonly ready: boolean;
-  /** E.g. `gbdt`, `logistic_regression`. */
+  /** The model kind its ONNX file declares, e.g. `gbdt`, `logistic-regression`. */
   readonly modelType: string;
   /** Input columns in the order the model reads them. */
   readonly features: readonly ServedFeature[];

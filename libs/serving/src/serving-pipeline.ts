@@ -1,8 +1,40 @@
-import { Code, TributaryError } from '@tributary/errors';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { trace } from '@opentelemetry/api';
+import { PredictionLogSchema, ServingTier as ProtoServingTier, type PredictionLog } from '@tributary/contracts';
+import {
+  FLIGHT_ATTRIBUTE_NAMES,
+  entityId,
+  flightAttributes,
+  flightFeatureNames,
+  flightFeatureSet,
+  flightFeatureVector,
+} from '@tributary/features';
+import { createConsumer, createProducer, topics, type TypedConsumer, type TypedProducer } from '@tributary/kafka';
+import { createLogger } from '@tributary/observability';
+import { createBreaker, createFallbackChain, isCallerError, type Breaker } from '@tributary/resilience';
+import { inCanaryShare } from './canary-share.js';
+import {
+  DeadlineExceededError,
+  InvalidInputError,
+  ModelExecutionError,
+  ModelNotFoundError,
+  OverloadedError,
+  PipelineClosedError,
+  TierUnavailableError,
+} from './errors.js';
+import { buildFeatureRow, checkRequest, type FeatureSource } from './feature-row.js';
+import type { LoadedVersion } from './loaded-version.js';
+import { createModelCatalog, type ModelCatalog } from './model-catalog.js';
+import { createOnnxWorkerPool, type OnnxWorkerPool } from './onnx-worker-pool.js';
+import { createPredictionCache, type PredictionCache } from './prediction-cache.js';
+import { createPredictionLogger, type PredictionLogger } from './prediction-logger.js';
+import { createRulesTier } from './rules-tier.js';
 import type { ServedModelStatus } from './served-model-status.js';
-import type { ServingAnswer } from './serving-answer.js';
+import type { ServingAnswer, ServingTier } from './serving-answer.js';
+import { servingMetrics } from './serving-metrics.js';
 import type { ServingPipelineOptions } from './serving-pipeline-options.js';
-import type { ServingRequest } from './serving-request.js';
+import type { FlightQuery, ServingRequest } from './serving-request.js';
 
 /**
  * The one predict path every protocol of the inference service shares:
@@ -21,7 +53,7 @@ export interface ServingPipeline {
   predictMany(requests: readonly ServingRequest[]): Promise<readonly (ServingAnswer | Error)[]>;
   /** The served models and their loaded versions, for model metadata, readiness and statistics. */
   models(): readonly ServedModelStatus[];
-  /** Whether every served model has a ready `champion`. */
+  /** Whether the pipeline runs and every served model has a loaded `champion`. */
   ready(): boolean;
   /** Loads what the aliases point at, starts the workers, the lifecycle consumer, the poll and the log producer. Idempotent. */
   start(): Promise<void>;
@@ -29,9 +61,406 @@ export interface ServingPipeline {
   close(): Promise<void>;
 }
 
+/** What the tiers of the chain get. */
+interface TierInput {
+  readonly request: ServingRequest;
+  readonly version: LoadedVersion;
+  readonly row: Float32Array;
+}
+
+/** What a tier answers. */
+interface TierAnswer {
+  readonly probability: number;
+  readonly modelVersion: number;
+  readonly cached: boolean;
+}
+
+const ONLINE_FEATURE_NAMES = flightFeatureNames(flightFeatureSet);
+const PROTO_TIER: Readonly<Record<ServingTier, ProtoServingTier>> = {
+  primary: ProtoServingTier.PRIMARY,
+  fallback_model: ProtoServingTier.FALLBACK_MODEL,
+  rules: ProtoServingTier.RULES,
+  default: ProtoServingTier.DEFAULT,
+};
+const CHAMPION = 'champion';
+
 /** The serving pipeline of {@link ServingPipelineOptions}; call `start()` before the first request. */
 export function createServingPipeline(options: ServingPipelineOptions): ServingPipeline {
-  void options;
-  // The interface lands first so the protocols can be built against it; the pipeline follows in the next commits.
-  throw new TributaryError(Code.Unimplemented, 'createServingPipeline is being built');
+  const modelNames = options.models ?? ['flight-delay'];
+  const logger = options.logger ?? createLogger({ name: 'serving' });
+  const execution = { workers: 2, maxBatchSize: 64, maxQueueDelayMs: 0, maxQueuedRows: 1_024, ...options.execution };
+  const budgets = { onlineStoreBudgetMs: 25, primaryBudgetMs: 50, fallbackBudgetMs: 25, ...options.resilience };
+  const breakerOptions = {
+    errorThresholdPercentage: options.resilience?.errorThresholdPercentage ?? 50,
+    volumeThreshold: options.resilience?.volumeThreshold ?? 10,
+    resetTimeoutMs: options.resilience?.resetTimeoutMs ?? 5_000,
+    rollingWindowMs: options.resilience?.rollingWindowMs ?? 10_000,
+    logger,
+  };
+  const canaryShare = options.routing?.canaryShare ?? 0;
+  if (!(canaryShare >= 0 && canaryShare <= 1)) throw new RangeError(`canaryShare must be in [0, 1], got ${canaryShare}`);
+  const shadowOn = options.routing?.shadow ?? true;
+  const threshold = options.threshold ?? 0.5;
+  const defaultProbability = options.defaultProbability ?? 0.2;
+  const rules = createRulesTier(options.rules);
+  const metrics = servingMetrics();
+  const { faults, onlineStore } = options;
+
+  // Overload is not the model's failure: it neither opens a breaker nor sends the request down the chain.
+  const isModelFailure = (error: unknown) => !isCallerError(error) && !(error instanceof OverloadedError);
+
+  const registryAlias = createBreaker('serving-registry', (model: string, alias: string) => options.registry.getByAlias(model, alias), {
+    ...breakerOptions,
+    timeoutMs: 5_000,
+  });
+  const registryArtifacts = createBreaker(
+    'serving-registry-artifacts',
+    (model: string, version: number) => options.registry.downloadArtifact(model, version),
+    { ...breakerOptions, timeoutMs: 120_000 },
+  );
+  const onlineRead = onlineStore
+    ? createBreaker('serving-online-store', (flight: FlightQuery, timeoutMs: number) => flightFeatureVector(onlineStore, flight, { timeoutMs }), {
+        ...breakerOptions,
+        timeoutMs: false,
+      })
+    : undefined;
+  const modelBreaker = (tier: string) =>
+    createBreaker(
+      `serving-${tier}`,
+      async (version: LoadedVersion, row: Float32Array, deadlineAtMs: number) => {
+        if (tier === 'primary' && faults) await injectFaults(faults, deadlineAtMs);
+        return version.batcher.submit(row, deadlineAtMs);
+      },
+      { ...breakerOptions, timeoutMs: false, isFailure: isModelFailure },
+    );
+  const primaryBreaker = modelBreaker('primary');
+  const fallbackBreaker = modelBreaker('fallback-model');
+
+  let pool: OnnxWorkerPool | undefined;
+  let catalog: ModelCatalog | undefined;
+  let cache: PredictionCache | undefined;
+  let producer: TypedProducer | undefined;
+  let predictionLogger: PredictionLogger | undefined;
+  let consumer: TypedConsumer | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let running = false;
+  let inFlight = 0;
+
+  const runModel = async (breaker: Breaker<[LoadedVersion, Float32Array, number], number>, version: LoadedVersion, row: Float32Array, deadlineAtMs: number) => {
+    const started = process.hrtime.bigint();
+    try {
+      const probability = await breaker.fire(version, row, deadlineAtMs);
+      version.statistics.success(Number(process.hrtime.bigint() - started));
+      return probability;
+    } catch (error) {
+      version.statistics.fail(Number(process.hrtime.bigint() - started));
+      throw error;
+    }
+  };
+
+  const chain = createFallbackChain<TierInput, TierAnswer>(
+    [
+      {
+        tier: 'primary',
+        async run({ request, version, row }) {
+          const now = Date.now();
+          const remaining = request.deadlineAtMs - now;
+          const reserve = version.fallback ? Math.min(budgets.fallbackBudgetMs, remaining / 4) : 0;
+          const deadline = Math.min(now + budgets.primaryBudgetMs, request.deadlineAtMs - reserve);
+          if (cache) {
+            const started = process.hrtime.bigint();
+            const hit = await cache.get(version.modelName, version.version, row);
+            const ns = Number(process.hrtime.bigint() - started);
+            if (hit !== undefined) {
+              version.statistics.cacheHit(ns);
+              version.statistics.success(ns);
+              return { probability: hit, modelVersion: version.version, cached: true };
+            }
+            version.statistics.cacheMiss(ns);
+          }
+          const probability = await runModel(primaryBreaker, version, row, deadline);
+          cache?.set(version.modelName, version.version, row, probability);
+          return { probability, modelVersion: version.version, cached: false };
+        },
+      },
+      {
+        tier: 'fallback_model',
+        async run({ request, version, row }) {
+          const fallback = version.fallback;
+          if (!fallback) throw new TierUnavailableError('fallback_model', `no fallback model is registered with ${version.modelName} v${version.version}`);
+          const deadline = Math.min(Date.now() + budgets.fallbackBudgetMs, request.deadlineAtMs);
+          const probability = await runModel(fallbackBreaker, fallback, row, deadline);
+          return { probability, modelVersion: fallback.version, cached: false };
+        },
+      },
+      {
+        tier: 'rules',
+        run({ version, row }) {
+          const probability = rules((name) => {
+            const column = version.featureIndex.get(name);
+            return column === undefined ? Number.NaN : (row[column] as number);
+          });
+          if (probability === undefined) throw new TierUnavailableError('rules', 'none of their features has a value');
+          return { probability, modelVersion: 0, cached: false };
+        },
+      },
+      { tier: 'default', run: () => ({ probability: defaultProbability, modelVersion: 0, cached: false }) },
+    ],
+    { name: 'serving', logger, shouldFallBack: (error, tier) => isModelFailure(error) || (tier !== 'primary' && error instanceof OverloadedError) },
+  );
+
+  function route(request: ServingRequest): { version: LoadedVersion; alias: string } {
+    const served = catalog as ModelCatalog;
+    if (!served.serves(request.model)) throw new ModelNotFoundError(request.model);
+    if (request.version !== undefined) {
+      const version = served.byVersion(request.model, request.version);
+      if (!version) throw new ModelNotFoundError(request.model, `version ${request.version}`);
+      return { version, alias: `version:${request.version}` };
+    }
+    const alias = request.alias ?? CHAMPION;
+    if (alias === CHAMPION && canaryShare > 0) {
+      const challenger = served.byAlias(request.model, 'challenger');
+      if (challenger && inCanaryShare(entityKeyOf(request), canaryShare)) return { version: challenger, alias: 'challenger' };
+    }
+    const version = served.byAlias(request.model, alias);
+    if (!version) throw new ModelNotFoundError(request.model, `alias ${alias}`);
+    return { version, alias };
+  }
+
+  async function featureSources(request: ServingRequest): Promise<FeatureSource[]> {
+    const { flight } = request;
+    if (!flight) return [];
+    const attributes = flightAttributes(flight);
+    const own: FeatureSource = { names: FLIGHT_ATTRIBUTE_NAMES, values: FLIGHT_ATTRIBUTE_NAMES.map((name) => attributes[name]) };
+    if (!onlineRead) return [own];
+    const budgetMs = Math.min(budgets.onlineStoreBudgetMs, (request.deadlineAtMs - Date.now()) / 2);
+    if (budgetMs < 1) return [own];
+    try {
+      const values = await onlineRead.fire(flight, budgetMs);
+      metrics.onlineReads.inc({ outcome: 'ok' });
+      return [{ names: ONLINE_FEATURE_NAMES, values }];
+    } catch (error) {
+      metrics.onlineReads.inc({ outcome: 'failed' });
+      logger.debug({ err: error, requestId: request.requestId }, 'online features unavailable; request values and defaults answer');
+      return [own];
+    }
+  }
+
+  async function answer(request: ServingRequest, startedAt: number): Promise<ServingAnswer> {
+    checkRequest(request);
+    if (request.deadlineAtMs <= Date.now()) throw new DeadlineExceededError('admission', Date.now() - request.deadlineAtMs);
+    const { version, alias } = route(request);
+    const release = version.acquire();
+    try {
+      const sources = await featureSources(request);
+      const row = buildFeatureRow(version.features, version.featureIndex, request, sources);
+      const result = await chain.run({ request, version, row: row.values });
+      const tier = result.tier as ServingTier;
+      const { probability, modelVersion, cached } = result.value;
+      const served: ServingAnswer = {
+        probability,
+        prediction: probability >= threshold ? 1 : 0,
+        modelName: request.model,
+        modelVersion,
+        alias,
+        tier,
+        defaultedFeatures: row.defaulted,
+        cached,
+        latencyMs: performance.now() - startedAt,
+      };
+      metrics.answers.inc({ model: request.model, alias, tier });
+      metrics.answerSeconds.observe({ model: request.model, tier }, served.latencyMs / 1000);
+      logPrediction(request, version, row.values, served, false);
+      if (shadowOn && alias === CHAMPION) scoreShadow(request, sources);
+      return served;
+    } finally {
+      release();
+    }
+  }
+
+  function scoreShadow(request: ServingRequest, sources: readonly FeatureSource[]): void {
+    const shadow = catalog?.byAlias(request.model, 'shadow');
+    if (!shadow || shadow === catalog?.byAlias(request.model, CHAMPION)) return;
+    setImmediate(() => {
+      const startedAt = performance.now();
+      const release = shadow.acquire();
+      let row: Float32Array;
+      let defaulted: readonly string[];
+      try {
+        ({ values: row, defaulted } = buildFeatureRow(shadow.features, shadow.featureIndex, request, sources));
+      } catch {
+        release();
+        metrics.shadow.inc({ outcome: 'skipped' });
+        return;
+      }
+      shadow.batcher
+        .submit(row, Date.now() + budgets.primaryBudgetMs)
+        .then((probability) => {
+          metrics.shadow.inc({ outcome: 'ok' });
+          const latencyMs = performance.now() - startedAt;
+          logPrediction(request, shadow, row, {
+            probability,
+            prediction: probability >= threshold ? 1 : 0,
+            modelName: request.model,
+            modelVersion: shadow.version,
+            alias: 'shadow',
+            tier: 'primary',
+            defaultedFeatures: defaulted,
+            cached: false,
+            latencyMs,
+          }, true);
+        })
+        .catch(() => metrics.shadow.inc({ outcome: 'failed' }))
+        .finally(release);
+    });
+  }
+
+  function logPrediction(request: ServingRequest, version: LoadedVersion, row: Float32Array, served: ServingAnswer, shadow: boolean): void {
+    if (!predictionLogger) return;
+    const features: Record<string, number> = {};
+    const categoricalFeatures: Record<string, string> = {};
+    version.features.forEach((feature, i) => {
+      const value = row[i] as number;
+      features[feature.name] = value;
+      if (feature.categorical && Number.isInteger(value)) categoricalFeatures[feature.name] = value.toString(36).toUpperCase();
+    });
+    const { flight } = request;
+    const entry: PredictionLog = create(PredictionLogSchema, {
+      requestId: request.requestId,
+      modelName: request.model,
+      modelVersion: served.modelVersion,
+      alias: served.alias,
+      servedBy: PROTO_TIER[served.tier],
+      shadow,
+      predictionTime: timestampFromMs(Date.now()),
+      entityIds: flight ? { origin: flight.origin, destination: flight.destination, route: entityId(flight.origin, flight.destination) } : {},
+      features,
+      categoricalFeatures,
+      prediction: served.prediction,
+      probability: served.probability,
+      latencyMs: served.latencyMs,
+      eventId: request.eventId ?? '',
+      defaultedFeatures: [...served.defaultedFeatures],
+      traceId: request.traceId ?? trace.getActiveSpan()?.spanContext().traceId ?? '',
+    });
+    predictionLogger.log(entry);
+  }
+
+  async function predict(request: ServingRequest): Promise<ServingAnswer> {
+    const startedAt = performance.now();
+    if (!running) {
+      metrics.refused.inc({ model: request.model, reason: 'closed' });
+      throw new PipelineClosedError(closing ? 'closed' : 'not started');
+    }
+    inFlight++;
+    try {
+      return await answer(request, startedAt);
+    } catch (error) {
+      metrics.refused.inc({ model: request.model, reason: refusalReason(error) });
+      throw error;
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function startPipeline(): Promise<void> {
+    pool = createOnnxWorkerPool({ workers: execution.workers, logger });
+    catalog = createModelCatalog({
+      models: modelNames,
+      registry: { getByAlias: (m, a) => registryAlias.fire(m, a), downloadArtifact: (m, v) => registryArtifacts.fire(m, v) },
+      loader: { pool, maxBatchSize: execution.maxBatchSize, maxQueueDelayMs: execution.maxQueueDelayMs, maxQueuedRows: execution.maxQueuedRows },
+      threshold,
+      drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
+      logger,
+    });
+    if (options.cache) cache = createPredictionCache(options.cache, breakerOptions, logger);
+    const refreshAll = () => Promise.all(modelNames.map((name) => (catalog as ModelCatalog).refresh(name)));
+    await refreshAll();
+    pollTimer = setInterval(() => void refreshAll(), options.pollIntervalMs ?? 30_000);
+    pollTimer.unref();
+    const kafka = options.kafka;
+    if (kafka) {
+      producer = createProducer({ kafka: kafka.client, source: '/tributary/inference', logger });
+      const predictionsTopic = { ...topics.predictionsLogged, name: kafka.predictionsTopic ?? topics.predictionsLogged.name };
+      predictionLogger = createPredictionLogger({ producer, topic: predictionsTopic, maxBuffered: kafka.maxBufferedLogs ?? 10_000, logger });
+      consumer = createConsumer({
+        kafka: kafka.client,
+        groupId: kafka.groupId ?? `inference-${crypto.randomUUID()}`,
+        topic: { ...topics.modelLifecycle, name: kafka.lifecycleTopic ?? topics.modelLifecycle.name },
+        fromBeginning: false,
+        logger,
+        handler: async (record) => {
+          if (modelNames.includes(record.value.modelName)) await catalog?.refresh(record.value.modelName);
+        },
+      });
+      try {
+        await consumer.start();
+      } catch (error) {
+        logger.warn({ err: error }, 'model.lifecycle unavailable at start; the registry poll finds alias moves meanwhile');
+      }
+    }
+    running = true;
+    logger.info({ models: modelNames, workers: execution.workers, ready: isReady() }, 'serving pipeline started');
+  }
+
+  function isReady(): boolean {
+    return running && modelNames.every((name) => catalog?.byAlias(name, CHAMPION) !== undefined);
+  }
+
+  async function closePipeline(): Promise<void> {
+    await starting?.catch(() => undefined);
+    running = false;
+    if (pollTimer) clearInterval(pollTimer);
+    await consumer?.close();
+    const until = Date.now() + (options.drainTimeoutMs ?? 5_000);
+    while (inFlight > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    await predictionLogger?.close();
+    await producer?.close();
+    await catalog?.close();
+    await pool?.close();
+    cache?.close();
+    for (const breaker of [registryAlias, registryArtifacts, primaryBreaker, fallbackBreaker, onlineRead]) breaker?.shutdown();
+    logger.info('serving pipeline closed');
+  }
+
+  return {
+    predict,
+    async predictMany(requests) {
+      return Promise.all(requests.map((request) => predict(request).catch((error: unknown) => error as Error)));
+    },
+    models: () => catalog?.status() ?? [],
+    ready: isReady,
+    start() {
+      if (closing) return Promise.reject(new PipelineClosedError('closed'));
+      starting ??= startPipeline();
+      return starting;
+    },
+    close() {
+      closing ??= closePipeline();
+      return closing;
+    },
+  };
+}
+
+function entityKeyOf(request: ServingRequest): string {
+  if (request.entityKey !== undefined) return request.entityKey;
+  return request.flight ? entityId(request.flight.origin, request.flight.destination) : request.requestId;
+}
+
+async function injectFaults(faults: NonNullable<ServingPipelineOptions['faults']>, deadlineAtMs: number): Promise<void> {
+  if (faults.primaryFails) throw new ModelExecutionError('injected fault: the primary model fails');
+  if (faults.primaryDelayMs <= 0) return;
+  const waitMs = Math.min(faults.primaryDelayMs, deadlineAtMs - Date.now());
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  if (Date.now() >= deadlineAtMs) throw new DeadlineExceededError('primary model (injected delay)', Date.now() - deadlineAtMs);
+}
+
+function refusalReason(error: unknown): string {
+  if (error instanceof InvalidInputError) return 'invalid';
+  if (error instanceof ModelNotFoundError) return 'not_found';
+  if (error instanceof OverloadedError) return 'overloaded';
+  if (error instanceof DeadlineExceededError) return 'deadline';
+  return 'other';
 }

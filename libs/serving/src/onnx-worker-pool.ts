@@ -1,0 +1,160 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { createLogger, type Logger } from '@tributary/observability';
+import { InvalidInputError, ModelExecutionError } from './errors.js';
+import type { WorkerReply, WorkerRequest } from './onnx-worker-protocol.js';
+
+/** What one model run returns. */
+export interface BatchResult {
+  /** P(class 1) per row. */
+  readonly probabilities: Float64Array;
+  /** Time ONNX Runtime took, in ns. */
+  readonly computeNs: number;
+}
+
+/** Options of {@link createOnnxWorkerPool}. */
+export interface OnnxWorkerPoolOptions {
+  /** Worker threads. Default 2. */
+  readonly workers?: number;
+  /** Default: a logger named `onnx-worker-pool`. */
+  readonly logger?: Logger;
+}
+
+/** ONNX Runtime sessions in worker threads: every loaded model in every worker; a run goes to the least busy one. */
+export interface OnnxWorkerPool {
+  readonly size: number;
+  /** Loads a model under `key` in every worker. */
+  load(key: string, bytes: Uint8Array): Promise<void>;
+  /** Runs `rowCount` rows (row-major float32) of the model under `key`; `values` is transferred, not copied. */
+  run(key: string, values: Float32Array, rowCount: number): Promise<BatchResult>;
+  /** Releases the sessions of `key` in every worker. */
+  unload(key: string): Promise<void>;
+  /** Terminates the workers; runs in flight fail. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve(reply: WorkerReply): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  /** False while a replacement worker reloads the models. */
+  ready: boolean;
+}
+
+/**
+ * A pool of ONNX worker threads. A worker that dies (a native crash, an
+ * uncaught error) fails only its runs in flight; it is replaced and the
+ * loaded models are loaded into the replacement before it takes runs again.
+ */
+export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxWorkerPool {
+  const size = options.workers ?? 2;
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be a positive integer, got ${size}`);
+  const logger = options.logger ?? createLogger({ name: 'onnx-worker-pool' });
+  const models = new Map<string, Uint8Array>();
+  const slots: Slot[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  const send = (slot: Slot, request: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> =>
+    new Promise((resolve, reject) => {
+      slot.pending.set(request.id, { resolve, reject });
+      slot.worker.postMessage(request, transfer);
+    });
+
+  const expect = async (slot: Slot, request: WorkerRequest, transfer?: ArrayBuffer[]): Promise<WorkerReply> => {
+    const reply = await send(slot, request, transfer);
+    if (reply.type !== 'failed') return reply;
+    if (reply.invalidInput) throw new InvalidInputError(reply.message);
+    throw new ModelExecutionError(`model ${request.key}: ${reply.message}`);
+  };
+
+  function spawn(index: number): Slot {
+    const entry = workerEntry();
+    const slot: Slot = { worker: new Worker(entry.filename, entry.options), pending: new Map(), ready: false };
+    slot.worker.on('message', (reply: WorkerReply) => {
+      const pending = slot.pending.get(reply.id);
+      slot.pending.delete(reply.id);
+      pending?.resolve(reply);
+    });
+    slot.worker.on('error', (error) => logger.error({ err: error, worker: index }, 'ONNX worker failed'));
+    slot.worker.on('exit', (exitCode) => {
+      const failure = new ModelExecutionError(`ONNX worker ${index} exited (code ${exitCode}) with the run in flight`);
+      for (const pending of slot.pending.values()) pending.reject(failure);
+      slot.pending.clear();
+      if (closed) return;
+      logger.error({ worker: index, exitCode }, 'ONNX worker exited; starting a replacement');
+      const replacement = spawn(index);
+      slots[index] = replacement;
+      void reload(replacement, index);
+    });
+    return slot;
+  }
+
+  async function reload(slot: Slot, index: number): Promise<void> {
+    try {
+      for (const [key, bytes] of models) await expect(slot, { type: 'load', id: nextId++, key, bytes });
+      slot.ready = true;
+    } catch (error) {
+      logger.error({ err: error, worker: index }, 'a replacement ONNX worker could not load the models');
+    }
+  }
+
+  for (let i = 0; i < size; i++) {
+    const slot = spawn(i);
+    slot.ready = true;
+    slots.push(slot);
+  }
+
+  const leastBusy = (): Slot => {
+    let best: Slot | undefined;
+    for (const slot of slots) {
+      if (slot.ready && (!best || slot.pending.size < best.pending.size)) best = slot;
+    }
+    if (!best) throw new ModelExecutionError('no ONNX worker is ready (replacements are loading)');
+    return best;
+  };
+
+  return {
+    size,
+    async load(key, bytes) {
+      if (closed) throw new ModelExecutionError('the ONNX worker pool is closed');
+      models.set(key, bytes);
+      try {
+        await Promise.all(slots.map((slot) => expect(slot, { type: 'load', id: nextId++, key, bytes })));
+      } catch (error) {
+        models.delete(key);
+        throw error;
+      }
+    },
+    async run(key, values, rowCount) {
+      if (closed) throw new ModelExecutionError('the ONNX worker pool is closed');
+      const reply = await expect(leastBusy(), { type: 'run', id: nextId++, key, values, rowCount }, [values.buffer as ArrayBuffer]);
+      if (reply.type !== 'ran') throw new ModelExecutionError(`model ${key}: the worker answered a run with ${reply.type}`);
+      return { probabilities: reply.probabilities, computeNs: reply.computeNs };
+    },
+    async unload(key) {
+      models.delete(key);
+      if (closed) return;
+      await Promise.all(slots.map((slot) => expect(slot, { type: 'unload', id: nextId++, key }).catch(() => undefined)));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    },
+  };
+}
+
+/** The worker's entry: the built file, or from sources (tests, `development` condition) through tsx. */
+function workerEntry(): { readonly filename: string | URL; readonly options: WorkerOptions } {
+  if (!import.meta.url.endsWith('.ts')) return { filename: new URL('./onnx-worker.js', import.meta.url), options: {} };
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./onnx-worker.ts', import.meta.url).href);
+  return {
+    filename: `import(${tsx}).then(({ register }) => { register(); return import(${entry}); });`,
+    options: { eval: true, execArgv: ['--conditions=development'] },
+  };
+}

@@ -1,0 +1,109 @@
+import type { PredictionLog } from '@tributary/contracts';
+import type { TopicDefinition, TypedProducer } from '@tributary/kafka';
+import type { Logger } from '@tributary/observability';
+import { servingMetrics } from './serving-metrics.js';
+
+/** Options of {@link createPredictionLogger}. */
+export interface PredictionLoggerOptions {
+  readonly producer: Pick<TypedProducer, 'send'>;
+  readonly topic: TopicDefinition<PredictionLog>;
+  /** Logs kept while Kafka cannot take them; beyond it the oldest are dropped and counted. */
+  readonly maxBuffered: number;
+  /** Longest a log waits before it is sent, in ms. Default 50. */
+  readonly flushIntervalMs?: number;
+  /** Logs per send at most. Default 500. */
+  readonly maxBatch?: number;
+  readonly logger: Logger;
+}
+
+/** Sends prediction logs to Kafka off the response path. */
+export interface PredictionLogger {
+  /** Queues a log; never waits, never throws. */
+  log(entry: PredictionLog): void;
+  /** Logs waiting to be sent. */
+  readonly buffered: number;
+  /** Logs dropped because the buffer was full. */
+  readonly dropped: number;
+  /** Sends what is buffered (one try), then stops. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Prediction logging that never holds a prediction up: logs wait in a bounded
+ * buffer and leave in batches, one send at a time. While Kafka is down a
+ * failed batch goes back to the front of the buffer and is tried again on the
+ * next tick; when the buffer is full the oldest logs are dropped, counted in
+ * `tributary_serving_prediction_logs_total{outcome="dropped"}`.
+ */
+export function createPredictionLogger(options: PredictionLoggerOptions): PredictionLogger {
+  const { producer, topic, maxBuffered, flushIntervalMs = 50, maxBatch = 500, logger } = options;
+  const metrics = servingMetrics();
+  let buffer: PredictionLog[] = [];
+  let dropped = 0;
+  let sending: Promise<void> | undefined;
+  let failing = false;
+  let closed = false;
+
+  const drop = (count: number) => {
+    dropped += count;
+    metrics.predictionLogs.inc({ outcome: 'dropped' }, count);
+  };
+
+  async function sendBatch(): Promise<void> {
+    const batch = buffer.slice(0, maxBatch);
+    buffer = buffer.slice(batch.length);
+    try {
+      await producer.send(
+        topic,
+        batch.map((entry) => ({ key: entry.modelName, value: entry })),
+      );
+      metrics.predictionLogs.inc({ outcome: 'sent' }, batch.length);
+      if (failing) logger.info({ buffered: buffer.length, dropped }, 'prediction logs flow to Kafka again');
+      failing = false;
+    } catch (error) {
+      metrics.predictionLogs.inc({ outcome: 'send_failed' }, batch.length);
+      if (!failing) logger.warn({ err: error, buffered: buffer.length + batch.length }, 'prediction logs cannot reach Kafka; buffering');
+      failing = true;
+      const room = maxBuffered - buffer.length;
+      if (batch.length > room) drop(batch.length - Math.max(0, room));
+      buffer = [...batch.slice(batch.length - Math.max(0, room)), ...buffer];
+    } finally {
+      metrics.predictionLogBuffer.set(buffer.length);
+    }
+  }
+
+  const flush = () => {
+    if (sending || buffer.length === 0) return;
+    sending = sendBatch().finally(() => {
+      sending = undefined;
+    });
+  };
+  const timer = setInterval(flush, flushIntervalMs);
+  timer.unref();
+
+  return {
+    get buffered() {
+      return buffer.length;
+    },
+    get dropped() {
+      return dropped;
+    },
+    log(entry) {
+      if (closed) return drop(1);
+      if (buffer.length >= maxBuffered) {
+        buffer.shift();
+        drop(1);
+      }
+      buffer.push(entry);
+      metrics.predictionLogBuffer.set(buffer.length);
+      if (buffer.length >= maxBatch) flush();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await sending;
+      while (buffer.length > 0 && !failing) await sendBatch();
+    },
+  };
+}
