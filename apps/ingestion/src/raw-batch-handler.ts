@@ -1,37 +1,35 @@
 import type { Ingestor } from '@tributary/ingest';
 import { CloudEventHeader, type BatchHandler } from '@tributary/kafka';
-import type { RejectPublisher } from './reject-publisher.js';
+import { rejectionDeadLetter } from './reject-publisher.js';
 
 /** Options of {@link createRawBatchHandler}. */
 export interface RawBatchHandlerOptions {
   readonly ingestor: Ingestor;
-  readonly publishRejects: RejectPublisher;
-  /** The consumer group, written into the dead letters. */
-  readonly groupId: string;
 }
 
 /**
  * Handles a batch of `events.raw`: the ingestor writes the valid, new events
- * to ClickHouse and `events.validated` and marks them; then the rejects go
- * to `events.dlq`. Only when all of that is durable does the handler return
- * and let the consumer commit the offsets; if anything throws, the batch is
- * retried whole (duplicates are dropped on the way).
+ * to ClickHouse and `events.validated` and marks them; then the rejects go to
+ * the consumer's dead-letter topic with their reason (`context.deadLetter`:
+ * one stable id per source offset, not repeated when the batch is retried).
+ * Only when all of that is durable does the handler return and let the
+ * consumer commit the offsets; if anything throws, the batch is retried whole
+ * (the ingestor skips what it already wrote).
  */
 export function createRawBatchHandler(options: RawBatchHandlerOptions): BatchHandler<Uint8Array> {
-  const { ingestor, publishRejects, groupId } = options;
-  return async (records) => {
+  const { ingestor } = options;
+  return async (records, context) => {
     const result = await ingestor.ingestRecords(
       records.map((record) => {
         const type = record.header(CloudEventHeader.contentType);
         return type === undefined ? { value: record.value } : { value: record.value, contentType: type };
       }),
     );
-    await publishRejects(
+    await context.deadLetter(
       result.outcomes.flatMap((outcome, i) => {
         const record = records[i];
         if (outcome.status !== 'rejected' || !record) return [];
-        const { topic, partition, offset, key, value, headers } = record;
-        return [{ key, value, headers, rejection: outcome.rejection, source: { topic, partition, offset, groupId } }];
+        return [{ record, ...rejectionDeadLetter(outcome.rejection) }];
       }),
     );
   };

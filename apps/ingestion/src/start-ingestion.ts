@@ -10,7 +10,7 @@ import {
   createSchemaRegistry,
   flightEventSchemas,
 } from '@tributary/ingest';
-import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
+import { createConsumer, createDeadLetterWriter, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
 import { createOpsServer, createRedisConnection, type Lifecycle } from '@tributary/runtime';
 import type { IngestionConfig } from './config.js';
@@ -96,7 +96,11 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
     sinks: [store, createValidatedTopicSink(producer, validated)],
     logger,
   });
-  const publishRejects = createRejectPublisher(producer, dlq);
+  // The gRPC rejects' writer; the consumer has its own for the events.raw rejects and failures.
+  const grpcDeadLetters = createDeadLetterWriter({ kafka, topic: dlq.name, logger });
+  await grpcDeadLetters.start();
+  lifecycle.register('grpc dead letters', () => grpcDeadLetters.close());
+  const publishRejects = createRejectPublisher(grpcDeadLetters);
 
   const grpc = createGrpcServer({ address: `${config.grpc.host}:${config.grpc.port}`, shutdownTimeoutMs: config.shutdown.timeoutMs, logger, ...serverSecurityOptions(config.auth) });
   grpc.register(IngestionService, createIngestionServiceImpl({ ingestor, publishRejects }));
@@ -108,7 +112,7 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
     groupId: config.ingest.groupId,
     topic: raw,
     deadLetterTopic: dlq.name,
-    batchHandler: createRawBatchHandler({ ingestor, publishRejects, groupId: config.ingest.groupId }),
+    batchHandler: createRawBatchHandler({ ingestor }),
     maxBatchSize: config.ingest.maxBatchSize,
     partitionsConcurrency: config.ingest.partitionsConcurrency,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,

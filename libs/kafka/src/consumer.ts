@@ -109,7 +109,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     heartbeatInterval: heartbeatIntervalMs,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
   });
-  const deadLetters = createDeadLetterWriter(kafka, options.deadLetterTopic ?? topics.eventsDlq.name, logger);
+  const deadLetters = createDeadLetterWriter({ kafka, topic: options.deadLetterTopic ?? topics.eventsDlq.name, consumerGroup: groupId, logger });
   const recordsPerCall = options.batchHandler ? (options.maxBatchSize ?? 500) : 1;
   const retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;
   /** Aborted when the consumer closes: ends the waits of an outage and tells handlers to give up. */
@@ -171,6 +171,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
       if (pending.length === 0) return;
       try {
         await consumer.commitOffsets(pending);
+        for (const { partition, offset } of pending) deadLetters.forgetBefore(topic.name, partition, offset);
       } catch (reason) {
         offsets.restore(pending);
         logger.warn({ err: reason, groupId, offsets: pending }, 'offset commit failed; will try again');

@@ -16,6 +16,12 @@ export const CloudEventHeader = {
 
 /** Headers a consumer adds when it moves a failed record to the dead-letter topic. */
 export const DeadLetterHeader = {
+  /** The dead letter's stable identity, also its `ce_id`: `<group>/<topic>/<partition>/<offset>` of its source record. */
+  id: 'dlq_id',
+  /** The source record's own `ce_id`, which the dead letter's identity replaces. */
+  sourceCeId: 'dlq_source_ce_id',
+  /** Set when the record was too large for the dead-letter topic: what was dropped and why. */
+  valueOmitted: 'dlq_value_omitted',
   error: 'dlq_error',
   errorCode: 'dlq_error_code',
   sourceTopic: 'dlq_source_topic',

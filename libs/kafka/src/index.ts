@@ -6,6 +6,14 @@
  * dead-letter topic. Test helpers live in `@tributary/kafka/testing`.
  */
 export { createConsumer, type ConsumerBaseOptions, type ConsumerOptions, type RecordHandler, type TypedConsumer } from './consumer.js';
+export {
+  createDeadLetterWriter,
+  deadLetterId,
+  type DeadLetter,
+  type DeadLetterSource,
+  type DeadLetterWriter,
+  type DeadLetterWriterOptions,
+} from './dead-letter.js';
 export { ensureTopics, type EnsureTopicsOptions, type EnsureTopicsResult } from './ensure-topics.js';
 export {
   KafkaClosedError,
@@ -20,7 +28,7 @@ export { CloudEventHeader, DeadLetterHeader, cloudEventsSpecVersion, headersToSt
 export { createKafkaClient, kafkaBrokersFromEnv, type KafkaClientOptions } from './kafka-client.js';
 export { createPartitionEndOffsets, type PartitionEndOffsets, type PartitionEndOffsetsOptions } from './partition-end-offsets.js';
 export { createProducer, type Compression, type OutgoingRecord, type ProducerOptions, type TypedProducer } from './producer.js';
-export type { BatchHandler, ConsumedRecord, HandlerContext } from './record-processor.js';
+export type { BatchHandler, ConsumedRecord, HandlerContext, RecordDeadLetter } from './record-processor.js';
 export { allTopics, topics } from './topics.js';
 export { defineTopic, type CleanupPolicy, type TopicDefinition, type TopicOptions } from './topic.js';
 export { createBytesCodec, createProtobufCodec, type BytesCodecOptions, type ValueCodec } from './value-codec.js';

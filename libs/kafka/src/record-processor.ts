@@ -3,7 +3,7 @@ import { TributaryError, isRetryable } from '@tributary/errors';
 import type { Logger } from '@tributary/observability';
 import { retry, type RetryOptions } from '@tributary/resilience';
 import type { KafkaMessage } from 'kafkajs';
-import type { DeadLetterWriter } from './dead-letter.js';
+import type { DeadLetter, DeadLetterWriter } from './dead-letter.js';
 import { KafkaDecodeError } from './errors.js';
 import { headersToStrings, kafkaHeaderGetter } from './headers.js';
 import { kafkaMetrics } from './metrics.js';
@@ -24,6 +24,14 @@ export interface ConsumedRecord<T> {
   readonly timestamp: Date;
 }
 
+/** A record a handler refuses, and why: see {@link HandlerContext.deadLetter}. */
+export interface RecordDeadLetter<T> {
+  readonly record: ConsumedRecord<T>;
+  readonly error: TributaryError;
+  /** More headers, e.g. a machine-readable `dlq_reason`. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** What a handler gets besides its records. */
 export interface HandlerContext {
   /**
@@ -31,6 +39,15 @@ export interface HandlerContext {
    * throws after the abort, its records are left to the group's next owner.
    */
   readonly signal: AbortSignal;
+  /**
+   * Moves records the handler refuses (invalid, too late) to the consumer's
+   * dead-letter topic with their original key, value and headers, as the
+   * consumer does with records that keep failing: one stable id per source
+   * position, never written twice by this process before its offset is
+   * committed (a retried or redelivered batch does not repeat them), in
+   * requests under the topic's size limit. `attempts` is written as 1.
+   */
+  deadLetter<T>(letters: readonly RecordDeadLetter<T>[]): Promise<void>;
 }
 
 /** Handles the records of one call; throwing fails them all. */
@@ -111,6 +128,11 @@ class DecodedRecord<T> implements ConsumedRecord<T> {
     this.timestamp = new Date(Number(message.timestamp));
   }
 
+  /** The Kafka message a record was decoded from, for its dead letter; undefined for records made elsewhere. */
+  static messageOf(record: ConsumedRecord<unknown>): KafkaMessage | undefined {
+    return record instanceof DecodedRecord ? record.#message : undefined;
+  }
+
   get headers(): Readonly<Record<string, string>> {
     return (this.#headers ??= headersToStrings(this.#message.headers));
   }
@@ -144,7 +166,22 @@ function producerLinks(items: readonly Item<unknown>[]): Link[] {
 /** Creates the {@link RecordProcessor} of one consumer. */
 export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): RecordProcessor {
   const { topic, groupId, handler, deadLetters, waitForRecovery, closing, logger } = options;
-  const context: HandlerContext = { signal: closing };
+  const context: HandlerContext = {
+    signal: closing,
+    deadLetter: (letters) =>
+      deadLetters.write(
+        letters.map(({ record, error, headers }) => {
+          const message = DecodedRecord.messageOf(record);
+          if (!message) throw new TypeError('deadLetter() takes the records the handler was given');
+          return { ...letterOf(record.partition, message, error, 1), ...(headers ? { extraHeaders: headers } : {}) };
+        }),
+      ),
+  };
+
+  function letterOf(partition: number, message: KafkaMessage, error: TributaryError, attempts: number): DeadLetter {
+    const { key, value, headers, offset } = message;
+    return { key, value, headers, source: { topic: topic.name, partition, offset }, error, attempts };
+  }
   const metrics = kafkaMetrics();
   const handlerDuration = metrics.handlerDuration.labels(topic.name, groupId);
   const handlerFailures = metrics.handlerFailures.labels(topic.name, groupId);
@@ -219,7 +256,7 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
       }
       try {
         const { done, failure } = await callHandler(partition, [item], span);
-        if (failure) await deadLetters.write(item.message, { sourceTopic: topic.name, sourcePartition: partition, consumerGroup: groupId, ...failure });
+        if (failure) await deadLetters.write([letterOf(partition, item.message, failure.error, failure.attempts)]);
         return done;
       } finally {
         span.end();
@@ -263,8 +300,7 @@ export function createRecordProcessor<T>(options: RecordProcessorOptions<T>): Re
       try {
         items.push({ message, record: decode(partition, message) });
       } catch (reason) {
-        const error = TributaryError.from(reason);
-        await deadLetters.write(message, { sourceTopic: topic.name, sourcePartition: partition, consumerGroup: groupId, error, attempts: 0 });
+        await deadLetters.write([letterOf(partition, message, TributaryError.from(reason), 0)]);
       }
     }
     const [first] = items;
