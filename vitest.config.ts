@@ -4,12 +4,22 @@
  * (`vitest run --project kafka`). The `development` export condition resolves
  * workspace packages to their TypeScript sources, so tests need no prior build.
  * Integration specs (`*.int.spec.ts`) talk to the real servers of `tributary infra up`.
+ *
+ * Tests never touch the user's data: every test process, and every service or
+ * command a test starts (they inherit the environment), runs in the namespace
+ * `test` (`TRIBUTARY_NAMESPACE`, or `TRIBUTARY_TEST_NAMESPACE` to pick another),
+ * so the topics, consumer groups, ClickHouse database, Redis keys and artifact
+ * directories they use by default are not the ones `npm run demo` or a user's
+ * services use. A namespace set for the user's own work is never the tests'.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const conditions = ['development', 'node', 'import', 'default'];
+
+/** The tests' namespace; see above. */
+const testNamespace = process.env['TRIBUTARY_TEST_NAMESPACE']?.trim() || 'test';
 
 const projects = ['libs', 'apps', 'tools']
   .flatMap((group) => (existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : []))
@@ -29,5 +39,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     passWithNoTests: true,
+    env: { TRIBUTARY_NAMESPACE: testNamespace },
   },
 });

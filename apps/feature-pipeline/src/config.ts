@@ -1,4 +1,16 @@
-import { clickhouseEnv, envVar, kafkaEnv, positiveIntSchema, redisEnv, serviceBaseEnv, textSchema, topicNameEnv, type ConfigOf } from '@tributary/config';
+import {
+  clickhouseEnv,
+  consumerGroupEnv,
+  envVar,
+  kafkaEnv,
+  keyPrefixEnv,
+  positiveIntSchema,
+  redisEnv,
+  serviceBaseEnv,
+  textSchema,
+  topicNameEnv,
+  type ConfigOf,
+} from '@tributary/config';
 import { topics } from '@tributary/kafka';
 
 function text(name: string, description: string, defaultValue: string) {
@@ -18,7 +30,7 @@ export const featurePipelineConfigSchema = {
   features: {
     validatedTopic: topicNameEnv('FEATURES_VALIDATED_TOPIC', 'Topic of the validated events the features are computed from.', topics.eventsValidated.name),
     dlqTopic: topicNameEnv('FEATURES_DLQ_TOPIC', 'Dead-letter topic of events not counted (too late, invalid) and of records that keep failing.', topics.eventsDlq.name),
-    groupId: text('FEATURES_GROUP_ID', 'Kafka consumer group of the pipeline.', 'feature-pipeline'),
+    groupId: consumerGroupEnv('FEATURES_GROUP_ID', 'Kafka consumer group of the pipeline.', 'feature-pipeline'),
     maxBatchSize: wholeNumber('FEATURES_MAX_BATCH_SIZE', 'Most records of one partition aggregated and written together.', 5000),
     partitionsConcurrency: wholeNumber(
       'FEATURES_PARTITIONS_CONCURRENCY',
@@ -35,7 +47,7 @@ export const featurePipelineConfigSchema = {
       'A partition stops holding the event-time watermark back once it has delivered nothing for this long, in ms, and has nothing left in Kafka (everything up to its end offset applied).',
       30_000,
     ),
-    redisPrefix: text('FEATURES_REDIS_PREFIX', 'Prefix of the online feature hashes and of the aggregation checkpoint in Redis.', 'features'),
+    redisPrefix: keyPrefixEnv('FEATURES_REDIS_PREFIX', 'Prefix of the online feature hashes and of the aggregation checkpoint in Redis.', 'features'),
     rawTable: text('FEATURES_RAW_TABLE', 'Table of raw events (in CLICKHOUSE_DATABASE) the backfill reads, as ingestion writes it.', 'events_raw'),
     backfillBatchSize: wholeNumber('FEATURES_BACKFILL_BATCH_SIZE', 'Raw events per backfill batch.', 20_000),
   },

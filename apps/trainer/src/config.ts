@@ -1,4 +1,15 @@
-import { booleanSchema, clickhouseEnv, envVar, kafkaEnv, positiveIntSchema, serviceBaseEnv, textSchema, type ConfigOf } from '@tributary/config';
+import {
+  booleanSchema,
+  clickhouseEnv,
+  consumerGroupEnv,
+  envVar,
+  kafkaEnv,
+  positiveIntSchema,
+  serviceBaseEnv,
+  textSchema,
+  topicNameEnv,
+  type ConfigOf,
+} from '@tributary/config';
 import { topics } from '@tributary/kafka';
 
 /** A number ≥ 0, e.g. a metric margin. */
@@ -7,11 +18,6 @@ const nonNegativeNumberSchema = textSchema
   .refine((value) => Number.isFinite(value) && value >= 0, 'not a number ≥ 0');
 
 const promotionModeSchema = textSchema.refine((mode) => mode === 'perform' || mode === 'request', 'not perform or request').transform((mode) => mode as 'perform' | 'request');
-
-/** A topic name defaulting to the catalogue's; the catalogue still decides its codec and settings. */
-function topicName(name: string, description: string, defaultName: string) {
-  return envVar({ name, description, expected: 'a Kafka topic name', schema: textSchema, default: defaultName });
-}
 
 /**
  * The trainer's environment. Ports default to 50054 (gRPC) and 9467 (ops),
@@ -22,15 +28,9 @@ export const trainerConfigSchema = {
   kafka: kafkaEnv({ clientId: 'trainer' }),
   clickhouse: clickhouseEnv(),
   trainer: {
-    requestsTopic: topicName('TRAINER_REQUESTS_TOPIC', 'Topic of the training requests consumed (and published by RequestTraining).', topics.trainingRequested.name),
-    dlqTopic: topicName('TRAINER_DLQ_TOPIC', 'Dead-letter topic of training requests whose run failed, with the reason in its headers.', topics.eventsDlq.name),
-    groupId: envVar({
-      name: 'TRAINER_GROUP_ID',
-      description: 'Kafka consumer group of the training.requested consumer.',
-      expected: 'non-blank text',
-      schema: textSchema,
-      default: 'trainer',
-    }),
+    requestsTopic: topicNameEnv('TRAINER_REQUESTS_TOPIC', 'Topic of the training requests consumed (and published by RequestTraining).', topics.trainingRequested.name),
+    dlqTopic: topicNameEnv('TRAINER_DLQ_TOPIC', 'Dead-letter topic of training requests whose run failed, with the reason in its headers.', topics.eventsDlq.name),
+    groupId: consumerGroupEnv('TRAINER_GROUP_ID', 'Kafka consumer group of the training.requested consumer.', 'trainer'),
     sessionTimeoutMs: envVar({
       name: 'TRAINER_SESSION_TIMEOUT_MS',
       description: 'How long the group waits for a trainer that stopped heartbeating (crashed, or killed mid-run) before handing its requests to another, in ms.',

@@ -22,7 +22,7 @@ export interface KafkaEnvOptions {
   readonly clientId: string;
 }
 
-/** `KAFKA_BROKERS` (default `127.0.0.1:9092`) and `KAFKA_CLIENT_ID`. */
+/** `KAFKA_BROKERS` (default `127.0.0.1:9092`) and `KAFKA_CLIENT_ID` (namespaced). */
 export function kafkaEnv(options: KafkaEnvOptions) {
   return {
     brokers: envVar({
@@ -38,6 +38,7 @@ export function kafkaEnv(options: KafkaEnvOptions) {
       expected: 'non-blank text',
       schema: textSchema,
       default: options.clientId,
+      namespaced: 'client-id',
     }),
   };
 }
@@ -67,12 +68,22 @@ export function kafkaConsumerEnv() {
 }
 
 /**
- * A topic's name, defaulting to the catalogue's: the catalogue still decides
- * the topic's codec and settings; only the name may differ (per environment,
- * or a test's own copy).
+ * A topic's name, defaulting to the catalogue's (in `TRIBUTARY_NAMESPACE`):
+ * the catalogue still decides the topic's codec and settings; only the name
+ * may differ (per environment, or a test's own copy).
  */
 export function topicNameEnv(name: string, description: string, defaultName: string) {
-  return envVar({ name, description, expected: 'a Kafka topic name', schema: textSchema, default: defaultName });
+  return envVar({ name, description, expected: 'a Kafka topic name', schema: textSchema, default: defaultName, namespaced: 'topic' });
+}
+
+/** A Kafka consumer group id, its default in `TRIBUTARY_NAMESPACE`: two namespaces never share a group's offsets. */
+export function consumerGroupEnv(name: string, description: string, defaultGroup: string) {
+  return envVar({ name, description, expected: 'non-blank text', schema: textSchema, default: defaultGroup, namespaced: 'consumer-group' });
+}
+
+/** A prefix of Redis keys, its default in `TRIBUTARY_NAMESPACE`: two namespaces never share a key. */
+export function keyPrefixEnv(name: string, description: string, defaultPrefix: string) {
+  return envVar({ name, description, expected: 'non-blank text', schema: textSchema, default: defaultPrefix, namespaced: 'key-prefix' });
 }
 
 /** `REDIS_URL` (default `redis://127.0.0.1:6379`). */
@@ -94,7 +105,7 @@ export interface ClickhouseEnvOptions {
   readonly database?: string;
 }
 
-/** `CLICKHOUSE_URL` (default `http://127.0.0.1:8123`), `CLICKHOUSE_DATABASE`, `CLICKHOUSE_USER`, `CLICKHOUSE_PASSWORD`. */
+/** `CLICKHOUSE_URL` (default `http://127.0.0.1:8123`), `CLICKHOUSE_DATABASE` (namespaced), `CLICKHOUSE_USER`, `CLICKHOUSE_PASSWORD`. */
 export function clickhouseEnv(options: ClickhouseEnvOptions = {}) {
   return {
     url: envVar({
@@ -110,6 +121,7 @@ export function clickhouseEnv(options: ClickhouseEnvOptions = {}) {
       expected: 'non-blank text',
       schema: textSchema,
       default: options.database ?? 'tributary',
+      namespaced: 'database',
     }),
     user: envVar({
       name: 'CLICKHOUSE_USER',

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { NamespacedKind } from './in-namespace.js';
 
 /**
  * One documented environment variable: its name, how its text becomes a value,
@@ -22,6 +23,8 @@ export interface EnvVar<T, Required extends boolean = true> {
   readonly required: Required;
   /** Keeps the value out of error messages (tokens, passwords). */
   readonly secret: boolean;
+  /** What kind of name the variable holds when its default moves into `TRIBUTARY_NAMESPACE`; undefined when it does not. */
+  readonly namespaced: NamespacedKind | undefined;
 }
 
 /** Options of {@link envVar}. */
@@ -40,6 +43,12 @@ export interface EnvVarOptions<T> {
   readonly optional?: boolean;
   /** Keeps the value out of error messages. Default: false. */
   readonly secret?: boolean;
+  /**
+   * The kind of name the variable holds, when its default must move into the
+   * namespace of `TRIBUTARY_NAMESPACE` (a value set explicitly is used as
+   * given). Default: none (the default is the same in every namespace).
+   */
+  readonly namespaced?: NamespacedKind;
 }
 
 /** Declares a variable that may stay unset; the loaded config then has no key for it. */
@@ -56,6 +65,7 @@ export function envVar<T>(options: EnvVarOptions<T>): EnvVar<T, boolean> {
     defaultValue: options.default,
     required: options.default !== undefined || options.optional !== true,
     secret: options.secret ?? false,
+    namespaced: options.namespaced,
   };
 }
 

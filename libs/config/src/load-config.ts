@@ -1,5 +1,6 @@
 import { isEnvVar, type EnvVar } from './env-var.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { inNamespace, namespaceVariable } from './in-namespace.js';
 
 /** Variables, and groups of them, in the shape the loaded config should have. */
 export interface ConfigSchema {
@@ -42,33 +43,59 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads and validates every variable of `schema` from `env`. Blank values
- * count as unset, so `FOO=` falls back to FOO's default. Throws one
- * {@link ConfigError} naming every missing or invalid variable.
+ * count as unset, so `FOO=` falls back to FOO's default. The defaults of
+ * namespaced variables (topics, groups, databases, key prefixes…) move into
+ * the namespace `TRIBUTARY_NAMESPACE` names, whether or not the schema lists
+ * that variable itself. Throws one {@link ConfigError} naming every missing or
+ * invalid variable.
  */
 export function loadConfig<S extends ConfigSchema>(schema: S, env: Env = process.env): ConfigOf<S> {
   const problems: ConfigProblem[] = [];
-  const config = loadGroup(schema, env, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  const namespace = hasNamespacedVariable(schema) ? (loadVariable(namespaceVariable, env, problems, undefined) as string | undefined) : undefined;
+  const config = loadGroup(schema, env, problems, namespace);
+  if (problems.length > 0) throw new ConfigError(uniqueProblems(problems));
   return config as ConfigOf<S>;
 }
 
-function loadGroup(schema: ConfigSchema, env: Env, problems: ConfigProblem[]): Record<string, unknown> {
+/** Whether any variable of the schema has a namespaced default, or the schema reads the namespace itself. */
+export function hasNamespacedVariable(schema: ConfigSchema): boolean {
+  return Object.values(schema).some((node) =>
+    isEnvVar(node) ? node.namespaced !== undefined || node.name === namespaceVariable.name : hasNamespacedVariable(node),
+  );
+}
+
+// The namespace is read once up front and again where a schema lists it: one problem, not two.
+function uniqueProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.variable}\n${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function loadGroup(schema: ConfigSchema, env: Env, problems: ConfigProblem[], namespace: string | undefined): Record<string, unknown> {
   const group: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(schema)) {
     if (!isEnvVar(node)) {
-      group[key] = loadGroup(node, env, problems);
+      group[key] = loadGroup(node, env, problems, namespace);
       continue;
     }
-    const value = loadVariable(node, env, problems);
+    const value = loadVariable(node, env, problems, namespace);
     if (value !== undefined) group[key] = value;
   }
   problems.push(...(schema[groupCheck]?.(group) ?? []));
   return group;
 }
 
-function loadVariable(variable: EnvVar<unknown, boolean>, env: Env, problems: ConfigProblem[]): unknown {
+function loadVariable(variable: EnvVar<unknown, boolean>, env: Env, problems: ConfigProblem[], namespace: string | undefined): unknown {
   const set = env[variable.name]?.trim() || undefined;
-  const text = set ?? variable.defaultValue;
+  const defaultText =
+    variable.defaultValue !== undefined && variable.namespaced !== undefined
+      ? inNamespace(namespace, variable.namespaced, variable.defaultValue)
+      : variable.defaultValue;
+  const text = set ?? defaultText;
   if (text === undefined) {
     if (variable.required) {
       problems.push({ variable: variable.name, message: `required but not set; set it to ${variable.expected} (${variable.description})` });

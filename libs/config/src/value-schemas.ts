@@ -28,6 +28,16 @@ export const booleanSchema: z.ZodType<boolean, string> = z
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'not true or false' }))
   .transform((text) => text === 'true' || text === '1' || text === 'yes');
 
+/**
+ * A namespace: lower-case letters, digits and `_`, starting with a letter, at
+ * most 32 characters — legal in a Kafka topic, a ClickHouse identifier, a
+ * Redis key and a file name alike.
+ */
+export const namespaceSchema: z.ZodType<string, string> = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'not lower-case letters, digits and _ starting with a letter')
+  .max(32, 'longer than 32 characters');
+
 /** Non-blank text. */
 export const textSchema: z.ZodType<string, string> = z.string().min(1, 'blank');
 
