@@ -13,7 +13,7 @@ import {
   type PrivateRedis,
 } from './fixtures/flight-stores.fixture.js';
 import { MODEL, registryWithChampion, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
-import { createServingPipeline, type ServingPipeline, type ServingRequest } from './index.js';
+import { createServingPipeline, type ServingRequest } from './index.js';
 
 const T0 = Date.UTC(2001, 2, 5, 6, 0);
 const { records, lastEventMs } = flightRecords(300, T0);
