@@ -72,7 +72,7 @@ describe('createIngestor()', () => {
     expect(sink.written).toHaveLength(2);
   });
 
-  it('marks nothing when a sink keeps failing, so a redelivery is written', async () => {
+  it('marks nothing when a sink keeps failing, and the redelivery writes only to the sink that failed', async () => {
     const healthy = new InMemoryEventSink('healthy');
     const failing = new InMemoryEventSink('failing');
     const { ingestor, deduplicator } = setUp([healthy, failing]);
@@ -81,10 +81,19 @@ describe('createIngestor()', () => {
     expect(deduplicator.seen.size).toBe(0);
 
     failing.failWith = undefined;
+    expect((await ingestor.ingestEvents([departedMessage(), arrivedMessage()])).accepted).toBe(2);
+    expect(healthy.written.map((event) => event.type)).toEqual(['flight.departed', 'flight.arrived']);
+    expect(failing.written.map((event) => event.type)).toEqual(['flight.departed', 'flight.arrived']);
+    expect(deduplicator.seen.size).toBe(2);
+  });
+
+  it('writes an event to a sink again once it was forgotten: after it was marked and its mark is gone', async () => {
+    const healthy = new InMemoryEventSink('healthy');
+    const { ingestor, deduplicator } = setUp([healthy]);
+    await ingestor.ingestEvents([departedMessage()]);
+    deduplicator.seen.clear();
     expect((await ingestor.ingestEvents([departedMessage()])).accepted).toBe(1);
     expect(healthy.written).toHaveLength(2);
-    expect(failing.written).toHaveLength(1);
-    expect(deduplicator.seen.size).toBe(1);
   });
 
   it('retries a sink failure that says it is retryable', async () => {
