@@ -2,27 +2,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@clickhouse/client';
 import { createOfflineStore, createOnlineStore, flightFeatureSet } from '@tributary/features';
 import { localEndpoints } from '@tributary/infra';
-import { topics } from '@tributary/kafka';
 import { Redis } from 'ioredis';
+import type { PlatformNames } from './platform-names.js';
 import { metricSamples } from './prometheus-text.js';
 
-/** The local services' defaults: the feature pipeline's `CLICKHOUSE_DATABASE` and `FEATURES_REDIS_PREFIX`. */
-const DATABASE = 'tributary';
-const ONLINE_PREFIX = 'features';
-
-/** Records of `events.validated` the feature pipeline has handled, from its metrics. */
-async function consumedByPipeline(opsPort: number): Promise<number> {
+/** Records of the validated events topic the feature pipeline has handled, from its metrics. */
+async function consumedByPipeline(opsPort: number, topic: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
   return metricSamples(text, 'tributary_kafka_records_consumed_total')
-    .filter((sample) => sample.labels['topic'] === topics.eventsValidated.name)
+    .filter((sample) => sample.labels['topic'] === topic)
     .reduce((sum, sample) => sum + sample.value, 0);
 }
 
-/** Polls the feature pipeline until it has handled `expected` validated events or the timeout passes; returns how many it did. */
-export async function waitForFeaturePipeline(opsPort: number, expected: number, timeoutMs: number): Promise<number> {
+/** Polls the feature pipeline until it has handled `expected` records of `topic` or the timeout passes; returns how many it did. */
+export async function waitForFeaturePipeline(opsPort: number, topic: string, expected: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const consumed = await consumedByPipeline(opsPort);
+    const consumed = await consumedByPipeline(opsPort, topic);
     if (consumed >= expected || Date.now() >= deadline) return consumed;
     await sleep(250);
   }
@@ -38,15 +34,19 @@ export interface EntityFeatures {
   readonly values: Readonly<Record<string, number>>;
 }
 
-/** The offline store's rows of the current feature set per entity type, and the online values of the busiest entity as of `asOfMs`. */
-export async function describeFeatureStores(asOfMs: number): Promise<EntityFeatures[]> {
+/**
+ * The offline store's rows of the current feature set per entity type, and the
+ * online values of the busiest entity as of `asOfMs`, in the database and
+ * Redis prefix the local feature pipeline writes (its defaults in the namespace).
+ */
+export async function describeFeatureStores(asOfMs: number, names: PlatformNames): Promise<EntityFeatures[]> {
   const endpoints = localEndpoints();
   const clickhouse = createClient({ url: endpoints.clickhouseUrl });
   const redis = new Redis(endpoints.redisUrl, { lazyConnect: true });
   try {
     await redis.connect();
-    const offline = createOfflineStore({ client: clickhouse, featureSet: flightFeatureSet, database: DATABASE });
-    const online = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: ONLINE_PREFIX });
+    const offline = createOfflineStore({ client: clickhouse, featureSet: flightFeatureSet, database: names.database });
+    const online = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: names.featuresPrefix });
     const described: EntityFeatures[] = [];
     for (const entityType of ['airport', 'route'] as const) {
       const table = offline.tableOf(entityType);

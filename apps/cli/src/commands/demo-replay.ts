@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFlights } from '@tributary/flights';
 import { localEndpoints } from '@tributary/infra';
-import { createKafkaClient, createProducer } from '@tributary/kafka';
+import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createLogger } from '@tributary/observability';
+import type { PlatformNames } from './platform-names.js';
 import { metricSamples, sumByLabel } from './prometheus-text.js';
 import { publishFlights } from './publish.js';
 
@@ -30,14 +31,14 @@ async function lastDepartureOf(flights: number): Promise<number> {
   return last;
 }
 
-/** Replays the first `flights` flights (two events each) into `events.raw`. */
-export async function replayFlights(flights: number): Promise<Replayed> {
+/** Replays the first `flights` flights (two events each) into `events.raw` of the namespace. */
+export async function replayFlights(flights: number, names: PlatformNames): Promise<Replayed> {
   const logger = createLogger({ name: 'cli', level: 'warn' });
-  const kafka = createKafkaClient({ clientId: 'tributary-demo', brokers: localEndpoints().kafkaBrokers, logger });
+  const kafka = createKafkaClient({ clientId: names.kafkaId('tributary-demo'), brokers: localEndpoints().kafkaBrokers, logger });
   const producer = createProducer({ kafka, source: '/tributary/cli/demo', logger });
   await producer.start();
   try {
-    const progress = await publishFlights({ producer, maxFlights: flights, batchSize: 2000 });
+    const progress = await publishFlights({ producer, topic: names.topic(topics.eventsRaw), maxFlights: flights, batchSize: 2000 });
     return { events: progress.events, lastEventTimeMs: progress.eventTimeMs, lastDepartureMs: await lastDepartureOf(flights) };
   } finally {
     await producer.close();

@@ -14,6 +14,7 @@ import { replayFlights, waitForIngestion } from './demo-replay.js';
 import { requestTraining } from './train.js';
 import { runAction } from './run-action.js';
 import { positiveInteger } from './arguments.js';
+import { platformNames, type PlatformNames } from './platform-names.js';
 
 interface DemoOptions {
   readonly keepRunning: boolean;
@@ -53,14 +54,16 @@ export function formatReadiness(readiness: LocalServiceReadiness): string {
   return `${readiness.name.padEnd(18)}${(readiness.ready ? 'ready' : 'NOT READY').padEnd(12)}${checks.join(', ') || 'no answer'}`;
 }
 
-async function createTopics(): Promise<void> {
-  const kafka = createKafkaClient({ clientId: 'tributary-cli', brokers: localEndpoints().kafkaBrokers, logger: createLogger({ name: 'cli', level: 'warn' }) });
+async function createTopics(names: PlatformNames): Promise<void> {
+  const logger = createLogger({ name: 'cli', level: 'warn' });
+  const kafka = createKafkaClient({ clientId: names.kafkaId('tributary-cli'), brokers: localEndpoints().kafkaBrokers, logger });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const { created, grown } = await ensureTopics(admin, allTopics);
-    const existing = allTopics.length - created.length;
-    console.log(`${allTopics.map((t) => t.name).join(', ')}`);
+    const wanted = allTopics.map((topic) => names.topic(topic));
+    const { created, grown } = await ensureTopics(admin, wanted);
+    const existing = wanted.length - created.length;
+    console.log(`${wanted.map((t) => t.name).join(', ')}`);
     console.log(`${created.length} created, ${existing} already there${grown.length > 0 ? `, ${grown.length} grown` : ''}`);
   } finally {
     await admin.disconnect();
@@ -85,12 +88,14 @@ function untilInterrupted(): Promise<void> {
  */
 async function runDemo(options: DemoOptions): Promise<number> {
   const startedAt = performance.now();
+  // Read first: a bad TRIBUTARY_NAMESPACE stops the demo before it starts anything. The services read the same variable.
+  const names = platformNames();
   heading('1. Local infrastructure: Kafka, ClickHouse, Redis');
   const infraExit = await bringInfraUp();
   if (infraExit !== 0) return infraExit;
 
-  heading('2. Topics');
-  await createTopics();
+  heading(names.namespace === undefined ? '2. Topics' : `2. Topics, in namespace ${names.namespace} (TRIBUTARY_NAMESPACE): every topic, group, database and key of this run`);
+  await createTopics(names);
 
   heading('3. Services');
   const logDir = join(createInfra().config.home, 'logs');
@@ -103,7 +108,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
     for (const line of readiness.map(formatReadiness)) console.log(line);
 
     heading(`5. Replay: the first ${count(options.flights)} flights of 2001 into events.raw, through ingestion`);
-    const replayed = await replayFlights(options.flights);
+    const replayed = await replayFlights(options.flights, names);
     const published = replayed.events;
     const service = (name: string) => services?.services.find((s) => s.name === name);
     const ingestion = service('ingestion');
@@ -118,9 +123,9 @@ async function runDemo(options: DemoOptions): Promise<number> {
     heading('6. Features: the feature pipeline aggregates events.validated in event time into Redis (online) and ClickHouse (offline)');
     const accepted = outcome ? [...outcome.acceptedByType.values()].reduce((a, b) => a + b, 0) : 0;
     const pipeline = service('feature-pipeline');
-    const aggregated = pipeline ? await waitForFeaturePipeline(pipeline.opsPort, accepted, 120_000) : 0;
+    const aggregated = pipeline ? await waitForFeaturePipeline(pipeline.opsPort, names.topic(topics.eventsValidated).name, accepted, 120_000) : 0;
     console.log(`aggregated ${count(aggregated)} of the ${count(accepted)} newly validated events`);
-    const stores = await describeFeatureStores(replayed.lastEventTimeMs);
+    const stores = await describeFeatureStores(replayed.lastEventTimeMs, names);
     for (const line of stores.flatMap((entity) => formatEntityFeatures(entity))) console.log(line);
 
     heading(`7. Training: ${DEMO_MODEL} on the replayed window, through training.requested and the trainer`);
@@ -128,7 +133,8 @@ async function runDemo(options: DemoOptions): Promise<number> {
     const request = acceptTrainingRequest(
       create(TrainingRequestSchema, { modelName: DEMO_MODEL, trainingWindow, requestedBy: 'tributary-demo', reasonDetail: 'tributary demo' }),
     );
-    const trained = (await requestTraining(request, { topic: topics.trainingRequested.name, dlqTopic: topics.eventsDlq.name, timeout: 600 })) === 0;
+    const target = { topic: names.topic(topics.trainingRequested).name, dlqTopic: names.topic(topics.eventsDlq).name, timeout: 600 };
+    const trained = (await requestTraining(request, target, names)) === 0;
 
     heading('8. Promotion: champion moves only to an approved version');
     const registry = service('registry');

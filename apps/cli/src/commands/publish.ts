@@ -4,6 +4,7 @@ import { TributaryError } from '@tributary/errors';
 import { encodeFlightEvent, replayFlightEvents, type RawEventFormat, type ReplayFlightEventsOptions, type ReplayProgress } from '@tributary/flights';
 import { createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition, type TypedProducer } from '@tributary/kafka';
 import { positiveInteger } from './arguments.js';
+import { platformNames } from './platform-names.js';
 
 /** Options of {@link publishFlights}: the slice, the pace, and where the records go. */
 export interface PublishFlightsOptions extends Omit<ReplayFlightEventsOptions, 'send'> {
@@ -46,7 +47,8 @@ interface PublishCommandOptions {
   readonly rate?: number;
   readonly format: RawEventFormat;
   readonly batchSize: number;
-  readonly topic: string;
+  /** Default: `events.raw` in the namespace of TRIBUTARY_NAMESPACE. */
+  readonly topic?: string;
 }
 
 /** `2001-02-01` or `2001-02-01T06:30`: a naive local time, read as if UTC like the dataset's. */
@@ -90,8 +92,9 @@ function progressBar(options: PublishCommandOptions): { start(): void; update(pr
 }
 
 async function publish(options: PublishCommandOptions): Promise<number> {
-  const kafka = createKafkaClient({ clientId: 'tributary-publish' });
-  const topic = { ...topics.eventsRaw, name: options.topic };
+  const names = platformNames();
+  const kafka = createKafkaClient({ clientId: names.kafkaId('tributary-publish') });
+  const topic = options.topic === undefined ? names.topic(topics.eventsRaw) : { ...topics.eventsRaw, name: options.topic };
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -141,7 +144,7 @@ export function registerPublishCommand(program: Command): void {
     .option('--rate <events/s>', 'target events per second (default: as fast as possible)', positiveInteger)
     .option('--format <format>', 'json or protobuf', rawFormat, 'protobuf')
     .option('--batch-size <count>', 'events per produce request', positiveInteger, 1000)
-    .option('--topic <name>', 'topic to publish to', topics.eventsRaw.name)
+    .option('--topic <name>', `topic to publish to (default: ${topics.eventsRaw.name}, in TRIBUTARY_NAMESPACE when set)`)
     .action(async (options: PublishCommandOptions) => {
       try {
         process.exitCode = await publish(options);

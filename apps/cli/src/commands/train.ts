@@ -15,6 +15,7 @@ import {
   type TrainingProgress,
   type TrainingRunResult,
 } from '@tributary/training';
+import { platformNames, type PlatformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
 
 /** What `tributary train` is given on its command line. */
@@ -30,8 +31,10 @@ export interface TrainCommandOptions {
   readonly requestId?: string;
   readonly local: boolean;
   readonly timeout: number;
-  readonly topic: string;
-  readonly dlqTopic: string;
+  /** Default: `training.requested` in the namespace of TRIBUTARY_NAMESPACE. */
+  readonly topic?: string;
+  /** Default: `events.dlq` in the namespace of TRIBUTARY_NAMESPACE. */
+  readonly dlqTopic?: string;
 }
 
 /** `2001-02-01` or `2001-02-01T06:30`: a naive local time, read as if UTC like the dataset's. */
@@ -114,11 +117,11 @@ export function formatRunSummary(result: TrainingRunResult): string[] {
   return lines;
 }
 
-/** Trains in this process against ClickHouse and the registry (`CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE`, `REGISTRY_ADDRESS`). */
-async function trainLocally(request: TrainingRequest): Promise<number> {
+/** Trains in this process against ClickHouse and the registry (`CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE` or the namespace's, `REGISTRY_ADDRESS`). */
+async function trainLocally(request: TrainingRequest, names: PlatformNames): Promise<number> {
   const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
   const training = openFlightTraining({
-    clickhouse: { url: env('CLICKHOUSE_URL', 'http://127.0.0.1:8123'), database: env('CLICKHOUSE_DATABASE', 'tributary') },
+    clickhouse: { url: env('CLICKHOUSE_URL', 'http://127.0.0.1:8123'), database: names.database },
     registry: { address: env('REGISTRY_ADDRESS', '127.0.0.1:50052'), ...(process.env['SERVICE_AUTH_TOKEN'] ? { token: process.env['SERVICE_AUTH_TOKEN'] } : {}) },
   });
   const bar = createProgressBar();
@@ -161,26 +164,27 @@ export interface TrainingRequestTarget {
 }
 
 /**
- * Publishes the request and follows it: `model.lifecycle` for the versions
- * registered under its id and the aliases moved to them, the dead-letter
- * topic for a run that failed. Both are read from their ends as they were
- * before the request went out, so nothing of this run is missed. Resolves to
- * the exit code: 0 done, 1 failed, 2 no answer in time.
+ * Publishes the request and follows it: `model.lifecycle` (of the namespace)
+ * for the versions registered under its id and the aliases moved to them, the
+ * dead-letter topic for a run that failed. Both are read from their ends as
+ * they were before the request went out, so nothing of this run is missed.
+ * Resolves to the exit code: 0 done, 1 failed, 2 no answer in time.
  */
-export async function requestTraining(request: TrainingRequest, options: TrainingRequestTarget): Promise<number> {
+export async function requestTraining(request: TrainingRequest, options: TrainingRequestTarget, names: PlatformNames = platformNames()): Promise<number> {
   const logger = createLogger({ name: 'train', level: 'warn' });
-  const kafka = createKafkaClient({ clientId: 'tributary-train', logger });
+  const kafka = createKafkaClient({ clientId: names.kafkaId('tributary-train'), logger });
   const requests = { ...topics.trainingRequested, name: options.topic };
+  const lifecycle = names.topic(topics.modelLifecycle);
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, [requests, topics.modelLifecycle, { ...topics.eventsDlq, name: options.dlqTopic }]);
+    await ensureTopics(admin, [requests, lifecycle, { ...topics.eventsDlq, name: options.dlqTopic }]);
   } finally {
     await admin.disconnect();
   }
-  const followed = [topics.modelLifecycle.name, options.dlqTopic];
+  const followed = [lifecycle.name, options.dlqTopic];
   const starts = await Promise.all(followed.map((topic) => endOffsets(kafka, topic)));
-  const consumer = kafka.consumer({ groupId: `tributary-train-${request.requestId}`, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({ groupId: names.kafkaId(`tributary-train-${request.requestId}`), maxWaitTimeInMs: 200 });
   const producer = createProducer({ kafka, source: '/tributary/cli/train', logger });
   const bar = createProgressBar();
   try {
@@ -251,12 +255,19 @@ export function registerTrainCommand(program: Command): void {
     .option('--request-id <id>', 'id of the request (default: a new UUID); the same id never trains twice')
     .option('--local', 'train in this process against CLICKHOUSE_URL and REGISTRY_ADDRESS instead of asking the trainer service', false)
     .option('--timeout <seconds>', 'how long to wait for the trainer service', positiveSeconds, 1800)
-    .option('--topic <name>', 'topic of training requests', topics.trainingRequested.name)
-    .option('--dlq-topic <name>', 'dead-letter topic the trainer sends failed runs to (its TRAINER_DLQ_TOPIC)', topics.eventsDlq.name)
+    .option('--topic <name>', `topic of training requests (default: ${topics.trainingRequested.name}, in TRIBUTARY_NAMESPACE when set)`)
+    .option('--dlq-topic <name>', `dead-letter topic the trainer sends failed runs to, its TRAINER_DLQ_TOPIC (default: ${topics.eventsDlq.name}, in TRIBUTARY_NAMESPACE when set)`)
     .action(
       runAction(async (options: TrainCommandOptions) => {
+        const names = platformNames();
         const request = trainingRequestFromOptions(options, process.env['USER']?.trim() || 'tributary-cli');
-        return options.local ? trainLocally(request) : requestTraining(request, options);
+        if (options.local) return trainLocally(request, names);
+        const target = {
+          topic: options.topic ?? names.topic(topics.trainingRequested).name,
+          dlqTopic: options.dlqTopic ?? names.topic(topics.eventsDlq).name,
+          timeout: options.timeout,
+        };
+        return requestTraining(request, target, names);
       }),
     );
 }
