@@ -4,12 +4,9 @@
  * `feature-pipeline backfill` into that database and a scratch key prefix —
  * the same processor, with no fault and in time order.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { findWorkspaceRoot } from '@tributary/infra';
 import { ChaosProcessError } from './errors.js';
+import { startNodeScript } from './node-script.js';
 
 /** Options of {@link buildReference}. */
 export interface ReferenceOptions {
@@ -36,18 +33,11 @@ export async function buildReference(options: ReferenceOptions): Promise<void> {
   await clickhouse.command({ query: `CREATE TABLE ${database}.events_raw AS ${sourceDatabase}.events_raw` });
   await clickhouse.command({ query: `INSERT INTO ${database}.events_raw SELECT * FROM ${sourceDatabase}.events_raw` });
 
-  const root = findWorkspaceRoot();
-  const args = [join(root, 'apps', 'feature-pipeline', 'dist', 'main.js'), 'backfill', '--until', new Date(untilMs).toISOString()];
-  const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...env, CLICKHOUSE_DATABASE: database, FEATURES_REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'info' },
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  const exitCode = await new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.once('error', () => resolve(null));
-  });
-  if (exitCode !== 0) throw new ChaosProcessError('feature-pipeline backfill', `exited with ${exitCode}`, logFile);
+  const { exitCode, signal } = await startNodeScript(
+    'apps/feature-pipeline/dist/main.js',
+    ['backfill', '--until', new Date(untilMs).toISOString()],
+    { ...env, CLICKHOUSE_DATABASE: database, FEATURES_REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'info' },
+    logFile,
+  ).done;
+  if (exitCode !== 0) throw new ChaosProcessError('feature-pipeline backfill', `exited with ${exitCode ?? signal}`, logFile);
 }

@@ -13,10 +13,12 @@ import type { ChaosStack } from './chaos-stack.js';
 import { checkDeadLetters, type DeadLetterCheck } from './dead-letter-check.js';
 import { compareOffline, compareOnline, latestSnapshotMs, type FeatureComparison } from './feature-comparison.js';
 import { sliceTimeMs, type FlightSlice, type SliceEvents } from './flight-slice.js';
-import { startPublisher, type PublishOutcome, type Publisher } from './publisher.js';
+import type { ScriptOutcome } from './node-script.js';
+import { startPublisher, type Publisher } from './publisher.js';
 import { checkRawEvents, type RawEventsCheck } from './raw-events-check.js';
 import { buildReference } from './reference-backfill.js';
-import type { ChaosScenario } from './scenarios.js';
+import type { ChaosScenario, FaultContext, InjectedFault } from './scenarios.js';
+import { checkRegistry, requestTraining, type TrainingRequestRun } from './training-run.js';
 import { createServiceFleet, type FleetServiceName } from './service-fleet.js';
 import { scenarioNamespace } from './scenario-namespace.js';
 import { waitForCatchUp, waitForQuiet, type WatchedGroup } from './wait-for-quiet.js';
@@ -60,7 +62,7 @@ export interface ScenarioResult {
    * consumers were back: ready, and the backlog present then through every stage.
    */
   readonly recoveryS: number;
-  readonly publish: PublishOutcome;
+  readonly publish: ScriptOutcome;
   readonly raw: RawEventsCheck;
   readonly deadLetters: DeadLetterCheck;
   readonly features: FeatureComparison | undefined;
@@ -68,6 +70,9 @@ export interface ScenarioResult {
   /** Each invariant broken, in words; empty when the scenario passed. */
   readonly violations: readonly string[];
 }
+
+/** A training-phase fault lands within this long after the request (scaled by `faultAt`): while the trainer builds, fits or registers. */
+const TRAINING_FAULT_WINDOW_MS = 40_000;
 
 /** Feature snapshots must reach this close to the slice's last departure, or the stream stalled. */
 const FEATURE_REACH_SLACK_MS = 60 * 60_000;
@@ -117,54 +122,91 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   const fleet = createServiceFleet({
     logDir: join(options.logDir, scenario.name),
     env: { ...stack.env, LOG_LEVEL: 'info', CLICKHOUSE_DATABASE: names.database },
-    envOf: (service) => names.serviceEnv(service, service === 'trainer' ? fleet.portsOf('registry') : undefined),
+    envOf: (service) => ({
+      ...names.serviceEnv(service, service === 'trainer' ? fleet.portsOf('registry') : undefined),
+      ...(service === 'registry' ? { REGISTRY_ARTIFACT_DIR: join(stack.home, 'artifacts', scenario.name) } : {}),
+    }),
   });
   let publisher: Publisher | undefined;
+  let training: TrainingRequestRun | undefined;
+  const scenarioLog = (name: string) => join(options.logDir, scenario.name, name);
   try {
     await admin.connect();
     await ensureTopics(admin, [
       { ...topics.eventsRaw, name: names.rawTopic },
       { ...topics.eventsValidated, name: names.validatedTopic },
       { ...topics.eventsDlq, name: names.dlqTopic },
+      ...(scenario.phase === 'training' ? [{ ...topics.trainingRequested, name: names.trainingTopic }] : []),
     ]);
     const services: FleetServiceName[] = ['ingestion', 'feature-pipeline', ...scenario.extraServices];
     for (const service of services) await fleet.start(service);
     log(`${scenario.name}: services ready; publishing ${sliceEvents.ids.size} events at ${eventsPerSecond}/s`);
 
-    publisher = startPublisher({ slice, topic: names.rawTopic, eventsPerSecond, env: stack.env, logFile: join(options.logDir, scenario.name, 'publish.log') });
-    const publishStartedAt = performance.now();
-    const expectedPublishMs = (sliceEvents.ids.size / eventsPerSecond) * 1000;
-    const publishEnded = publisher.done.then(() => true);
-    await Promise.race([sleep(options.faultAt * expectedPublishMs), publishEnded]);
-    const faultAtS = (performance.now() - publishStartedAt) / 1000;
-    log(`${scenario.name}: injecting at ${faultAtS.toFixed(1)} s`);
-    const fault = await scenario.inject({
+    const running = startPublisher({ slice, topic: names.rawTopic, eventsPerSecond, env: stack.env, logFile: scenarioLog('publish.log') });
+    publisher = running;
+    const faultContext: FaultContext = {
       stack,
       fleet,
-      publisher,
+      publisher: running,
       admin,
       groupOf: (service) => (service === 'ingestion' || service === 'feature-pipeline' ? groups[service] : { groupId: names.serviceGroup(service), topic: names.trainingTopic }),
       pauseMs: options.pauseMs,
       serverDownMs: options.serverDownMs,
-    });
-    log(`${scenario.name}: ${fault.description}`);
-    await waitForCatchUp(admin, [groups.ingestion, groups['feature-pipeline']], settleTimeoutMs);
-    const recoveryS = (performance.now() - fault.liftedAtMs) / 1000;
-    log(`${scenario.name}: recovered in ${recoveryS.toFixed(1)} s`);
+    };
+    const quiet = (watched: readonly WatchedGroup[]) =>
+      waitForQuiet({
+        admin,
+        groups: watched,
+        timeoutMs: settleTimeoutMs,
+        progress: async () => {
+          const result = await clickhouse.query({ query: 'SELECT count() AS n FROM {db:Identifier}.events_raw', query_params: { db: names.database }, format: 'JSONEachRow' });
+          return JSON.stringify(await result.json());
+        },
+      });
+    const startedAt = performance.now();
+    let fault: InjectedFault;
+    let injectedAt: number;
+    let recoveryS: number;
+    let publish: ScriptOutcome;
+    if (scenario.phase === 'training') {
+      publish = await running.done;
+      await quiet(Object.values(groups));
+      const trainerGroup = { groupId: names.serviceGroup('trainer'), topic: names.trainingTopic };
+      training = requestTraining({
+        slice,
+        modelName: `chaos-${options.runId}`,
+        requestsTopic: names.trainingTopic,
+        dlqTopic: names.dlqTopic,
+        timeoutS: settleTimeoutMs / 1000,
+        env: stack.env,
+        logFile: scenarioLog('train.log'),
+      });
+      const trainingStartedAt = performance.now();
+      log(`${scenario.name}: replayed; training requested (${training.requestId})`);
+      await Promise.race([sleep(TRAINING_FAULT_WINDOW_MS * options.faultAt), training.script.done]);
+      injectedAt = performance.now();
+      log(`${scenario.name}: injecting ${((injectedAt - trainingStartedAt) / 1000).toFixed(1)} s into the training run`);
+      fault = await scenario.inject(faultContext);
+      log(`${scenario.name}: ${fault.description}`);
+      await waitForCatchUp(admin, [trainerGroup], settleTimeoutMs);
+      recoveryS = (performance.now() - fault.liftedAtMs) / 1000;
+      await quiet([...Object.values(groups), trainerGroup]);
+    } else {
+      const expectedPublishMs = (sliceEvents.ids.size / eventsPerSecond) * 1000;
+      await Promise.race([sleep(options.faultAt * expectedPublishMs), running.done]);
+      injectedAt = performance.now();
+      log(`${scenario.name}: injecting ${((injectedAt - startedAt) / 1000).toFixed(1)} s into the publish`);
+      fault = await scenario.inject(faultContext);
+      log(`${scenario.name}: ${fault.description}`);
+      await waitForCatchUp(admin, [groups.ingestion, groups['feature-pipeline']], settleTimeoutMs);
+      recoveryS = (performance.now() - fault.liftedAtMs) / 1000;
+      publish = await running.done;
+      await quiet(Object.values(groups));
+    }
+    const faultAtS = (injectedAt - startedAt) / 1000;
+    log(`${scenario.name}: recovered in ${recoveryS.toFixed(1)} s; publisher exited ${publish.exitCode ?? publish.signal}; quiet, checking invariants`);
 
-    const publish = await publisher.done;
-    log(`${scenario.name}: publisher exited ${publish.exitCode ?? publish.signal}: ${publish.outputTail.split('\n').pop() ?? ''}`);
-    await waitForQuiet({
-      admin,
-      groups: Object.values(groups),
-      timeoutMs: settleTimeoutMs,
-      progress: async () => {
-        const result = await clickhouse.query({ query: 'SELECT count() AS n FROM {db:Identifier}.events_raw', query_params: { db: names.database }, format: 'JSONEachRow' });
-        return JSON.stringify(await result.json());
-      },
-    });
-    log(`${scenario.name}: quiet; checking invariants`);
-
+    const extra = training ? await checkRegistry(`127.0.0.1:${fleet.portsOf('registry').grpcPort}`, training, (await training.script.done).exitCode) : [];
     const raw = await checkRawEvents(clickhouse, names.database, sliceEvents.ids);
     const deadLetters = await checkDeadLetters(kafka, names.dlqTopic, sliceEvents.ids);
     const throughMs = await latestSnapshotMs(clickhouse, names.database);
@@ -187,10 +229,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
         online: await compareOnline(redis, names.featuresPrefix, names.referencePrefix),
       };
     }
-    const partial = { scenario: scenario.name, fault: fault.description, faultAtS, recoveryS, publish, raw, deadLetters, features, extra: [] };
+    const partial = { scenario: scenario.name, fault: fault.description, faultAtS, recoveryS, publish, raw, deadLetters, features, extra };
     return { ...partial, violations: describeViolations(partial, sliceTimeMs(slice.to)) };
   } finally {
     publisher?.kill();
+    if (training && !training.script.exited()) training.script.child.kill('SIGKILL');
     await fleet.stopAll();
     await Promise.allSettled([admin.disconnect(), clickhouse.close(), redis.quit()]);
   }

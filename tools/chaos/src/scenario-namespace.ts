@@ -11,7 +11,6 @@ export interface ScenarioNamespace {
   readonly validatedTopic: string;
   readonly dlqTopic: string;
   readonly trainingTopic: string;
-  readonly lifecycleTopic: string;
   readonly ingestionGroup: string;
   readonly featuresGroup: string;
   /** Database of the stream's raw events and offline features. */
@@ -35,7 +34,6 @@ export function scenarioNamespace(runId: string, scenario: string): ScenarioName
     validatedTopic: `${dotted}.events.validated`,
     dlqTopic: `${dotted}.events.dlq`,
     trainingTopic: `${dotted}.training.requested`,
-    lifecycleTopic: `${dotted}.model.lifecycle`,
     ingestionGroup: `${dotted}.ingestion`,
     featuresGroup: `${dotted}.feature-pipeline`,
     database: underscored,
@@ -65,7 +63,8 @@ export function scenarioNamespace(runId: string, scenario: string): ScenarioName
             FEATURES_REDIS_PREFIX: names.featuresPrefix,
           };
         case 'registry':
-          return { REGISTRY_KEY_PREFIX: `${dotted}:registry`, REGISTRY_LIFECYCLE_TOPIC: names.lifecycleTopic };
+          // model.lifecycle keeps its name: `tributary train` follows the request there.
+          return { REGISTRY_KEY_PREFIX: `${dotted}:registry` };
         case 'trainer':
           return {
             TRAINER_REQUESTS_TOPIC: names.trainingTopic,

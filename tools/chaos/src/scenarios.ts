@@ -38,17 +38,22 @@ export interface ChaosScenario {
   readonly description: string;
   /** Services beyond ingestion and the feature pipeline that must run. */
   readonly extraServices: readonly FleetServiceName[];
+  /**
+   * When the fault lands: during the replay (default), or during a training
+   * run requested once the replayed events are in both stores.
+   */
+  readonly phase?: 'replay' | 'training';
   /** Only for the suite's own tests: a fault that must make the suite fail. Not run by default. */
   readonly sabotage?: boolean;
   /** Injects the fault and resolves once it is over. */
   inject(context: FaultContext): Promise<InjectedFault>;
 }
 
-function killService(service: FleetServiceName): ChaosScenario {
+function killService(service: FleetServiceName, during: Pick<ChaosScenario, 'extraServices' | 'phase'> = { extraServices: [] }): ChaosScenario {
   return {
     name: `kill-${service}`,
-    description: `kill -9 ${service} and start it again at once`,
-    extraServices: [],
+    description: `kill -9 ${service} and start it again at once${during.phase === 'training' ? ', during a training run' : ''}`,
+    ...during,
     async inject({ fleet }) {
       const pid = await fleet.kill(service);
       const liftedAtMs = performance.now();
@@ -136,6 +141,7 @@ async function skipCommittedOffsets(admin: Admin, groupId: string, topic: string
 export const chaosScenarios: readonly ChaosScenario[] = [
   killService('ingestion'),
   killService('feature-pipeline'),
+  killService('trainer', { extraServices: ['registry', 'trainer'], phase: 'training' }),
   pauseService('feature-pipeline'),
   pauseService('ingestion'),
   {
