@@ -45,3 +45,17 @@ export function evaluationMetrics(evaluation: ModelEvaluation, prefix: string): 
     [`${prefix}rows`]: evaluation.rowCount,
   };
 }
+
+/**
+ * The evaluation recorded in registry metrics by {@link evaluationMetrics}
+ * with `prefix`, or undefined when any of them is missing. The reliability
+ * table is not recorded, so it comes back empty.
+ */
+export function evaluationFromMetrics(metrics: Readonly<Record<string, number>>, prefix: string): ModelEvaluation | undefined {
+  const read = (name: string) => metrics[`${prefix}${name}`];
+  const [auc, logLoss, brier, calibrationError, positiveRate, rowCount] = ['auc', 'log_loss', 'brier', 'calibration_error', 'positive_rate', 'rows'].map(read);
+  if (auc === undefined || logLoss === undefined || brier === undefined || calibrationError === undefined || positiveRate === undefined || rowCount === undefined) {
+    return undefined;
+  }
+  return { rowCount, positiveRate, auc, logLoss, brier, calibrationError, calibration: [] };
+}

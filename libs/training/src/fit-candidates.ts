@@ -45,6 +45,11 @@ export interface FittedModel extends RegistrableModel {
   readonly evaluation: ModelEvaluation;
 }
 
+/** Largest |Δp| between a model and its ONNX export, on the holdout, that a run accepts. */
+export const ONNX_PARITY_TOLERANCE = 1e-5;
+/** The metric a registered version's measured |Δp| is recorded under. */
+export const ONNX_PARITY_METRIC = 'onnx_parity_max_abs_diff';
+
 /** The two models of a run and the champion scored on the same holdout. */
 export interface FittedCandidates {
   readonly fallback: FittedModel;
@@ -109,8 +114,8 @@ export async function fitCandidates(input: FitCandidatesInput, run: StageRunner)
         extraMetadata: { code_version: input.codeVersion, feature_definitions_hash: input.featureDefinitionsHash, training_request_id: input.requestId, role },
       });
       // The run fails here (OnnxParityError) rather than register what inference would not reproduce.
-      const parity = await verifyOnnxParity(c.model, artifact, holdout.matrix, { tolerance: 1e-5 });
-      c.metrics['onnx_parity_max_abs_diff'] = parity.maxAbsDiff;
+      const parity = await verifyOnnxParity(c.model, artifact, holdout.matrix, { tolerance: ONNX_PARITY_TOLERANCE });
+      c.metrics[ONNX_PARITY_METRIC] = parity.maxAbsDiff;
       exported[role] = artifact;
       report((i + 1) / 2);
     }

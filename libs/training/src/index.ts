@@ -16,9 +16,18 @@ export {
   TrainingStageError,
   TrainingWorkerCrashedError,
 } from './errors.js';
-export { evaluateModel, evaluationMetrics, type ModelEvaluation } from './evaluate-model.js';
+export { findEarlierDelivery, type EarlierDelivery, type RegisteredPair } from './earlier-delivery.js';
+export { evaluateModel, evaluationFromMetrics, evaluationMetrics, type ModelEvaluation } from './evaluate-model.js';
 export { fetchChampion, type ChampionArtifact } from './fetch-champion.js';
-export { fitCandidates, type FitCandidatesInput, type FittedCandidates, type FittedModel, type LabeledRows } from './fit-candidates.js';
+export {
+  ONNX_PARITY_METRIC,
+  ONNX_PARITY_TOLERANCE,
+  fitCandidates,
+  type FitCandidatesInput,
+  type FittedCandidates,
+  type FittedModel,
+  type LabeledRows,
+} from './fit-candidates.js';
 export { fitInWorker, type FitInWorkerOptions, type TrainingWorkerOptions } from './fit-in-worker.js';
 export { buildFlightDataset, type FlightFeatureSource, type LabeledDataset } from './flight-dataset.js';
 export { lateArrivalLabel, type LabelSource, type LabeledFlights } from './flight-labels.js';
@@ -29,6 +38,7 @@ export { decidePromotion, type ChampionComparison, type PromotionDecision, type 
 export {
   runTraining,
   type RegisteredModel,
+  type RegisteredVersions,
   type RunTrainingOptions,
   type TrainingRunDependencies,
   type TrainingRunResult,

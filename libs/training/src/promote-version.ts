@@ -43,6 +43,9 @@ const CAS_ATTEMPTS = 3;
  * challenger, and so does one whose champion changed meanwhile (ABORTED) —
  * both with the reason logged and returned. In `request` mode the
  * recommendation is only logged for an operator to approve and promote.
+ * Idempotent: an alias that already points at the version is not moved
+ * again (no second audit entry or lifecycle event), so a redelivered request
+ * can finish a promotion its first delivery began.
  */
 export async function promoteVersion(options: PromoteVersionOptions): Promise<PromotionOutcome> {
   const { registry, modelName, version, actor, requestId, logger } = options;
@@ -66,6 +69,9 @@ export async function promoteVersion(options: PromoteVersionOptions): Promise<Pr
       return outcome(false, `stays challenger until approved (${(error as Error).message}); ${decision.reason}`);
     }
     if (hasCode(error, Code.Aborted)) {
+      // An earlier delivery of the same request may have moved it already, then died before its offset was committed.
+      const current = await registry.getByAlias(modelName, 'champion');
+      if (current?.version === version) return outcome(true, `already champion (an earlier delivery of the request moved it); ${decision.reason}`);
       return outcome(false, `champion moved while the run compared against v${expectedVersion}; not replacing it; ${decision.reason}`);
     }
     throw error;

@@ -190,6 +190,80 @@ describe('runTraining()', () => {
     expect(registry.versions(MODEL)).toHaveLength(2);
   });
 
+  describe('a delivery that died after registering both versions, before moving the aliases', () => {
+    /** Counts the alias moves that took effect and the label loads, the signs of a promotion and of a training. */
+    function watched(registry: InMemoryTrainerRegistry) {
+      const moves: string[] = [];
+      let labelLoads = 0;
+      const labels = createInMemoryLabelSource(flights);
+      const deps: TrainingRunDependencies = {
+        ...dependencies(registry),
+        labels: { loadLabels: (range) => (labelLoads++, labels.loadLabels(range)) },
+        registry: {
+          ...registry,
+          setAlias: async (move) => {
+            await registry.setAlias(move);
+            moves.push(`${move.alias}→v${move.version}`);
+          },
+        },
+      };
+      return { deps, moves, labelLoads: () => labelLoads };
+    }
+    const died = new Error('killed after registering');
+
+    it('is finished by the redelivered request, which trains nothing and promotes exactly once', async () => {
+      const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+      const { deps, moves, labelLoads } = watched(registry);
+      await expect(runTraining(request('killed'), deps, { onRegistered: () => Promise.reject(died) })).rejects.toThrow(died);
+      expect(registry.versions(MODEL).map((v) => v.tags[TRAINER_TAGS.role])).toEqual(['fallback', 'primary']);
+      expect([registry.alias(MODEL, 'challenger'), registry.alias(MODEL, 'champion')]).toEqual([0, 0]);
+      expect(labelLoads()).toBe(1);
+
+      const redelivered = await runTraining(request('killed'), deps);
+      expect(redelivered).toMatchObject({ outcome: 'duplicate', primary: { version: 2, modelType: 'gbdt' }, fallback: { version: 1, modelType: 'logistic_regression' } });
+      expect(redelivered.champion).toEqual({ kind: 'none' });
+      expect(redelivered.promotion).toMatchObject({ challengerMoved: true, championMoved: true, reason: 'no champion yet' });
+      expect(labelLoads()).toBe(1);
+      expect(registry.versions(MODEL)).toHaveLength(2);
+      expect(moves).toEqual(['challenger→v2', 'champion→v2']);
+
+      // Delivered once more (the second delivery died before its commit, say): nothing moves again.
+      const again = await runTraining(request('killed'), deps);
+      expect(again.promotion).toMatchObject({ challengerMoved: true, championMoved: true });
+      expect(again.promotion.reason).toMatch(/already champion/);
+      expect(moves).toEqual(['challenger→v2', 'champion→v2']);
+      expect(registry.versions(MODEL)).toHaveLength(2);
+    });
+
+    it('decides on champion with the comparison the first delivery recorded', async () => {
+      const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+      const first = await runTraining(request('champion-run'), dependencies(registry));
+      const { deps, moves } = watched(registry);
+      await expect(runTraining(request('killed-later'), deps, { onRegistered: () => Promise.reject(died) })).rejects.toThrow(died);
+      const redelivered = await runTraining(request('killed-later'), deps);
+      // Same data and seed as the champion: no gain, so challenger moves and champion stays, as the first delivery would have done.
+      expect(redelivered.champion).toMatchObject({ kind: 'scored', version: first.primary.version });
+      expect(redelivered.promotion).toMatchObject({ challengerMoved: true, recommended: false, championMoved: false });
+      expect(moves).toEqual([`challenger→v${redelivered.primary.version}`]);
+      expect(registry.alias(MODEL, 'champion')).toBe(first.primary.version);
+    });
+
+    it('is trained again when the fallback it names is lost, and only the new complete pair is promoted', async () => {
+      const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+      await expect(runTraining(request('half'), dependencies(registry), { onRegistered: () => Promise.reject(died) })).rejects.toThrow(died);
+      const [lostFallback] = registry.versions(MODEL);
+      (registry.artifacts as Map<string, Uint8Array>).delete(lostFallback?.artifactSha256 ?? '');
+
+      const redelivered = await runTraining(request('half'), dependencies(registry));
+      expect(redelivered).toMatchObject({ outcome: 'registered', fallback: { version: 3 }, primary: { version: 4 } });
+      expect(registry.versions(MODEL).find((v) => v.version === 4)?.tags[TRAINER_TAGS.fallbackVersion]).toBe('3');
+      expect([registry.alias(MODEL, 'challenger'), registry.alias(MODEL, 'champion')]).toEqual([4, 4]);
+      // Delivered again, the complete pair is found; the orphaned primary (v2) is never aliased.
+      expect(await runTraining(request('half'), dependencies(registry))).toMatchObject({ outcome: 'duplicate', primary: { version: 4 }, fallback: { version: 3 } });
+      expect(registry.versions(MODEL)).toHaveLength(4);
+    });
+  });
+
   it('fails before training, registering nothing, when a window holds too little data', async () => {
     const registry = createInMemoryTrainerRegistry();
     const tooEarly = request('empty', { holdoutWindow: timeWindowOf({ startMs: day(100), endMs: day(110) }) });

@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import type { ModelVersion, TrainingRequest } from '@tributary/contracts';
 import { createLogger, type Logger } from '@tributary/observability';
 import type { RegistryClient } from '@tributary/model-registry/client';
+import { findEarlierDelivery, type RegisteredPair } from './earlier-delivery.js';
 import { fetchChampion } from './fetch-champion.js';
+import type { ModelEvaluation } from './evaluate-model.js';
 import type { FittedModel } from './fit-candidates.js';
 import { fitInWorker, type TrainingWorkerOptions } from './fit-in-worker.js';
 import { buildFlightDataset, type FlightFeatureSource } from './flight-dataset.js';
@@ -48,6 +50,12 @@ export interface RunTrainingOptions {
    * run stops half-registered.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Called once both versions are registered, before any alias moves; the
+   * run waits for it. For tests of what a crash at that point leaves behind
+   * (the trainer's test fault hook kills its process here).
+   */
+  readonly onRegistered?: (registered: RegisteredVersions) => void | Promise<void>;
 }
 
 /** A version the run registered (or found registered by an earlier delivery of the same request). */
@@ -58,18 +66,27 @@ export interface RegisteredModel {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
+/** The two versions of a run. */
+export interface RegisteredVersions {
+  readonly primary: RegisteredModel;
+  readonly fallback: RegisteredModel;
+}
+
 /** What a run did. */
-export interface TrainingRunResult {
-  /** `registered`: this run trained and registered; `duplicate`: an earlier delivery of the request already had. */
+export interface TrainingRunResult extends RegisteredVersions {
+  /**
+   * `registered`: this run trained and registered; `duplicate`: an earlier
+   * delivery of the request had registered both versions, so this one
+   * trained nothing and only finished the promotion (a no-op when the
+   * earlier delivery had finished it too).
+   */
   readonly outcome: 'registered' | 'duplicate';
   readonly requestId: string;
   readonly modelName: string;
-  readonly primary: RegisteredModel;
-  readonly fallback: RegisteredModel;
-  /** The champion as the run found it; absent for duplicates. */
-  readonly champion?: ChampionComparison;
-  /** Alias moves and the policy's reasoning; absent for duplicates. */
-  readonly promotion?: PromotionOutcome;
+  /** The champion the primary was compared with (for a duplicate, as the earlier delivery recorded it). */
+  readonly champion: ChampionComparison;
+  /** Alias moves and the policy's reasoning. */
+  readonly promotion: PromotionOutcome;
 }
 
 /** This package's version: the code version of runs where `GIT_REVISION` is unset. */
@@ -91,8 +108,13 @@ const packageVersion = (createRequire(import.meta.url)('../package.json') as { v
  * A run that dies between the two leaves a complete fallback version that no
  * alias and no primary points at; the redelivered request finds it by its
  * `training_request_id` tag and reuses it instead of registering another. A
- * request whose primary is registered already is a duplicate and trains
- * nothing. Aliases only ever point at primaries.
+ * run that dies after registering both and before moving the aliases (a
+ * SIGKILL, a lost node) leaves a request that is delivered again: that
+ * delivery finds the verified pair ({@link findEarlierDelivery}), trains
+ * nothing, and runs the promotion the first began, with the evaluation and
+ * champion comparison the primary recorded; alias moves are compare-and-set
+ * and skip an alias already pointing at the primary, so finishing twice moves
+ * nothing twice. Aliases only ever point at primaries.
  *
  * @throws InvalidTrainingRequestError before any work when the request is malformed.
  * @throws TrainingStageError naming the stage that failed, retryable when its cause is.
@@ -109,7 +131,7 @@ export async function runTraining(request: TrainingRequest, deps: TrainingRunDep
     },
   };
   try {
-    const result = await train(request, plan, deps, reporter, options.signal, logger);
+    const result = await train(request, plan, deps, reporter, options, logger);
     metrics.runs.inc({ outcome: result.outcome });
     return result;
   } catch (error) {
@@ -124,20 +146,20 @@ async function train(
   plan: TrainingPlan,
   deps: TrainingRunDependencies,
   reporter: StageReporter,
-  signal: AbortSignal | undefined,
+  options: RunTrainingOptions,
   logger: Logger,
 ): Promise<TrainingRunResult> {
+  const { signal, onRegistered } = options;
   const { registry } = deps;
   const actor = deps.actor ?? 'trainer';
   const run = new StageRunner(plan.requestId, reporter, signal);
   const loaded = await run.stage('loading-labels', async () => {
-    const earlier = await registry.findByTags(plan.modelName, { [TRAINER_TAGS.requestId]: plan.requestId });
-    if (earlier.some((v) => v.tags[TRAINER_TAGS.role] === 'primary')) return { earlier, flights: undefined };
-    return { earlier, flights: await deps.labels.loadLabels({ startMs: plan.train.startMs, endMs: plan.holdout.endMs }) };
+    const earlier = await findEarlierDelivery(registry, plan.modelName, plan.requestId);
+    if (earlier.pair) return { pair: earlier.pair };
+    return { earlierFallback: earlier.fallback, flights: await deps.labels.loadLabels({ startMs: plan.train.startMs, endMs: plan.holdout.endMs }) };
   });
-  const earlierFallback = loaded.earlier.find((v) => v.tags[TRAINER_TAGS.role] === 'fallback');
-  const { flights } = loaded;
-  if (!flights) return duplicateResult(plan, loaded.earlier, logger);
+  if ('pair' in loaded) return finishEarlierDelivery(loaded.pair, plan, deps, reporter, logger);
+  const { flights, earlierFallback } = loaded;
   logger.info({ flights: flights.rowCount, train: plan.train, validation: plan.validation, holdout: plan.holdout }, 'labels loaded');
   // The champion's artifact comes while the point-in-time join runs: the worker scores it on the holdout.
   const { split, championArtifact } = await run.stage('building-training-set', async () => {
@@ -193,26 +215,37 @@ async function train(
       primary: { role: 'primary', version: primaryVersion.version, modelType: primaryVersion.modelType, metrics: primaryVersion.metrics },
     } satisfies Record<ModelRole, RegisteredModel>;
   });
+  await onRegistered?.(registered);
   const metrics = trainingMetrics();
   for (const c of [fitted.fallback, fitted.primary]) metrics.holdoutAuc.set({ model: plan.modelName, role: c.role }, c.evaluation.auc);
 
-  const promotion = await finishing.stage('promoting', () =>
-    promoteVersion({ registry, modelName: plan.modelName, version: registered.primary.version, evaluation: fitted.primary.evaluation, champion, policy: deps.policy ?? {}, actor, requestId: plan.requestId, logger }),
-  );
+  const promotion = await finishing.stage('promoting', () => promote(registered.primary.version, fitted.primary.evaluation, champion, plan, deps, logger));
   return { outcome: 'registered', requestId: plan.requestId, modelName: plan.modelName, ...registered, champion, promotion };
 }
 
-/** The result of a request whose primary an earlier delivery registered: its versions, nothing trained. */
-function duplicateResult(plan: TrainingPlan, earlier: readonly ModelVersion[], logger: Logger): TrainingRunResult {
-  const primary = earlier.find((v) => v.tags[TRAINER_TAGS.role] === 'primary') as ModelVersion;
-  const fallbackVersion = Number(primary.tags[TRAINER_TAGS.fallbackVersion] ?? 0);
-  const fallback = earlier.find((v) => v.version === fallbackVersion);
-  logger.info({ primaryVersion: primary.version, fallbackVersion }, 'request already trained and registered; nothing to do');
+function promote(version: number, evaluation: ModelEvaluation, champion: ChampionComparison, plan: TrainingPlan, deps: TrainingRunDependencies, logger: Logger): Promise<PromotionOutcome> {
+  const actor = deps.actor ?? 'trainer';
+  return promoteVersion({ registry: deps.registry, modelName: plan.modelName, version, evaluation, champion, policy: deps.policy ?? {}, actor, requestId: plan.requestId, logger });
+}
+
+/**
+ * A request an earlier delivery registered both versions of: nothing is
+ * trained; the promotion runs as that delivery would have run it (it may have
+ * died before, or while, moving the aliases).
+ */
+async function finishEarlierDelivery(pair: RegisteredPair, plan: TrainingPlan, deps: TrainingRunDependencies, reporter: StageReporter, logger: Logger): Promise<TrainingRunResult> {
+  const { primary, fallback, evaluation, champion } = pair;
+  logger.info({ primaryVersion: primary.version, fallbackVersion: fallback.version }, 'request already trained and registered; finishing its promotion');
+  const finishing = new StageRunner(plan.requestId, reporter);
+  const promotion = await finishing.stage('promoting', () => promote(primary.version, evaluation, champion, plan, deps, logger));
+  const registered = (role: ModelRole, v: ModelVersion): RegisteredModel => ({ role, version: v.version, modelType: v.modelType, metrics: v.metrics });
   return {
     outcome: 'duplicate',
     requestId: plan.requestId,
     modelName: plan.modelName,
-    primary: { role: 'primary', version: primary.version, modelType: primary.modelType, metrics: primary.metrics },
-    fallback: { role: 'fallback', version: fallbackVersion, modelType: fallback?.modelType ?? 'logistic_regression', metrics: fallback?.metrics ?? {} },
+    primary: registered('primary', primary),
+    fallback: registered('fallback', fallback),
+    champion,
+    promotion,
   };
 }

@@ -44,6 +44,7 @@ describe('formatRunSummary()', () => {
       modelName: 'flight-delay',
       primary: { role: 'primary', version: 4, modelType: 'gbdt', metrics: { holdout_auc: 0.7312, holdout_log_loss: 0.45, holdout_brier: 0.14 } },
       fallback: { role: 'fallback', version: 3, modelType: 'logistic_regression', metrics: { holdout_auc: 0.69 } },
+      champion: { kind: 'none' },
       promotion: { challengerMoved: true, recommended: true, championMoved: false, reason: 'stays challenger until approved' },
     });
     expect(lines[0]).toBe('trained flight-delay for request r1');
