@@ -395,11 +395,8 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
           if (modelNames.includes(record.value.modelName)) await catalog?.refresh(record.value.modelName);
         },
       });
-      try {
-        await consumer.start();
-      } catch (error) {
-        logger.warn({ err: error }, 'model.lifecycle unavailable at start; the registry poll finds alias moves meanwhile');
-      }
+      // Not waited for: Kafka down at start must not hold serving up; the registry poll finds alias moves meanwhile.
+      consumer.start().catch((error: unknown) => logger.warn({ err: error }, 'model.lifecycle unavailable; the registry poll finds alias moves'));
     }
     running = true;
     logger.info({ models: modelNames, workers: execution.workers, ready: isReady() }, 'serving pipeline started');
@@ -413,11 +410,13 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     await starting?.catch(() => undefined);
     running = false;
     if (pollTimer) clearInterval(pollTimer);
-    await consumer?.close();
-    const until = Date.now() + (options.drainTimeoutMs ?? 5_000);
-    while (inFlight > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
-    await predictionLogger?.close();
-    await producer?.close();
+    const drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
+    await Promise.race([consumer?.close(), sleep(drainTimeoutMs)]);
+    const until = Date.now() + drainTimeoutMs;
+    while (inFlight > 0 && Date.now() < until) await sleep(10);
+    // With Kafka down a send (or the consumer's join) may retry for long: what is left then is given up rather than holding shutdown.
+    await Promise.race([predictionLogger?.close(), sleep(drainTimeoutMs)]);
+    await Promise.race([producer?.close(), sleep(drainTimeoutMs)]);
     await catalog?.close();
     await pool?.close();
     cache?.close();
@@ -444,6 +443,8 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   };
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 function entityKeyOf(request: ServingRequest): string {
   if (request.entityKey !== undefined) return request.entityKey;
   return request.flight ? entityId(request.flight.origin, request.flight.destination) : request.requestId;
@@ -453,7 +454,7 @@ async function injectFaults(faults: NonNullable<ServingPipelineOptions['faults']
   if (faults.primaryFails) throw new ModelExecutionError('injected fault: the primary model fails');
   if (faults.primaryDelayMs <= 0) return;
   const waitMs = Math.min(faults.primaryDelayMs, deadlineAtMs - Date.now());
-  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  if (waitMs > 0) await sleep(waitMs);
   if (Date.now() >= deadlineAtMs) throw new DeadlineExceededError('primary model (injected delay)', Date.now() - deadlineAtMs);
 }
 

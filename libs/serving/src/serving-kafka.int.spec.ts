@@ -1,0 +1,133 @@
+import { create, fromBinary } from '@bufbuild/protobuf';
+import {
+  ModelLifecycleEventSchema,
+  ModelLifecycleEventType,
+  PredictionLogSchema,
+  ServingTier,
+} from '@tributary/contracts';
+import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
+import { createTestTopics, readRecords, type TestTopics } from '@tributary/kafka/testing';
+import { getMetricsRegistry } from '@tributary/observability';
+import type { Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL, moveAlias, registerPair, registryWithChampion, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { createServingPipeline, type ServingRequest } from './index.js';
+
+const FLIGHT = { origin: 'ORD', destination: 'LAX', departureTimeMs: Date.UTC(2001, 2, 5, 14, 30), distanceMiles: 1744 };
+let sequence = 0;
+const request = (fields: Partial<ServingRequest> = {}): ServingRequest => ({
+  model: MODEL,
+  requestId: `kafka-${++sequence}`,
+  deadlineAtMs: Date.now() + 2_000,
+  flight: FLIGHT,
+  ...fields,
+});
+
+async function droppedLogs(): Promise<number> {
+  const values = (await getMetricsRegistry().getSingleMetric('tributary_serving_prediction_logs_total')?.get())?.values ?? [];
+  return values.find((v) => v.labels['outcome'] === 'dropped')?.value ?? 0;
+}
+
+describe('serving with Kafka', { timeout: 120_000 }, () => {
+  let kafka: Kafka;
+  let testTopics: TestTopics;
+  let models: TrainedModels;
+
+  beforeAll(() => {
+    kafka = createKafkaClient({ clientId: 'serving-spec' });
+    testTopics = createTestTopics(kafka);
+    models = trainFlightModels();
+  });
+
+  afterAll(() => testTopics.deleteAll());
+
+  it('logs every prediction to predictions.logged, and shadow copies only there', async () => {
+    const { registry, primary } = await registryWithChampion(models);
+    const shadow = await registerPair(registry, trainFlightModels({ seed: 5, rounds: 8 }));
+    await moveAlias(registry, 'shadow', shadow.primary);
+    const predictions = await testTopics.create(topics.predictionsLogged);
+    const lifecycle = await testTopics.create(topics.modelLifecycle);
+    const pipeline = createServingPipeline({
+      registry,
+      kafka: { client: kafka, predictionsTopic: predictions.name, lifecycleTopic: lifecycle.name },
+    });
+    await pipeline.start();
+    try {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(await pipeline.predict(request({ eventId: `dep-${i}`, traceId })));
+      expect(answers.every((a) => a.alias === 'champion' && a.modelVersion === primary)).toBe(true);
+
+      const logs = (await readRecords(kafka, predictions.name, 6)).map((record) => fromBinary(PredictionLogSchema, record.value as Buffer));
+      const served = logs.filter((log) => !log.shadow);
+      const shadowed = logs.filter((log) => log.shadow);
+      expect(served.map((log) => log.eventId).sort()).toEqual(['dep-0', 'dep-1', 'dep-2']);
+      expect(shadowed.map((log) => log.eventId).sort()).toEqual(['dep-0', 'dep-1', 'dep-2']);
+      for (const log of served) {
+        const answer = answers.find((a, i) => `dep-${i}` === log.eventId);
+        expect(log).toMatchObject({
+          modelName: MODEL,
+          modelVersion: primary,
+          alias: 'champion',
+          servedBy: ServingTier.PRIMARY,
+          traceId,
+          probability: answer?.probability,
+          entityIds: { origin: 'ORD', destination: 'LAX', route: 'ORD-LAX' },
+          categoricalFeatures: { origin_code: 'ORD', destination_code: 'LAX' },
+        });
+        expect(log.features['distance_miles']).toBe(1744);
+        expect(log.defaultedFeatures).toContain('route.arrivals_7d');
+      }
+      for (const log of shadowed) expect(log).toMatchObject({ modelVersion: shadow.primary, alias: 'shadow', servedBy: ServingTier.PRIMARY });
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('loads a new champion when model.lifecycle says it moved, without waiting for the poll', async () => {
+    const { registry, primary } = await registryWithChampion(models);
+    const next = await registerPair(registry, trainFlightModels({ seed: 9, rounds: 8 }));
+    const lifecycle = await testTopics.create(topics.modelLifecycle);
+    const pipeline = createServingPipeline({ registry, pollIntervalMs: 600_000, kafka: { client: kafka, lifecycleTopic: lifecycle.name } });
+    const producer = createProducer({ kafka, source: '/tributary/serving-spec' });
+    await pipeline.start();
+    try {
+      expect((await pipeline.predict(request())).modelVersion).toBe(primary);
+      await moveAlias(registry, 'champion', next.primary);
+      const event = create(ModelLifecycleEventSchema, {
+        eventId: `move-${Date.now()}`,
+        type: ModelLifecycleEventType.ALIAS_SET,
+        modelName: MODEL,
+        alias: 'champion',
+        version: next.primary,
+        previousVersion: primary,
+      });
+      const until = Date.now() + 30_000;
+      let version = primary;
+      while (version !== next.primary && Date.now() < until) {
+        // The consumer joins in the background: the event is sent again until it is seen.
+        await producer.send(lifecycle, [{ key: MODEL, value: event }]);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        version = (await pipeline.predict(request())).modelVersion;
+      }
+      expect(version).toBe(next.primary);
+    } finally {
+      await producer.close();
+      await pipeline.close();
+    }
+  });
+
+  it('goes on predicting while Kafka is unreachable, buffering logs up to a bound and counting the drops', async () => {
+    const { registry } = await registryWithChampion(models);
+    const unreachable = createKafkaClient({ clientId: 'serving-spec-down', brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200 });
+    const pipeline = createServingPipeline({ registry, drainTimeoutMs: 500, kafka: { client: unreachable, maxBufferedLogs: 5 } });
+    await pipeline.start();
+    try {
+      const before = await droppedLogs();
+      for (let i = 0; i < 40; i++) expect((await pipeline.predict(request())).tier).toBe('primary');
+      expect((await droppedLogs()) - before).toBeGreaterThanOrEqual(30);
+    } finally {
+      await pipeline.close();
+    }
+  });
+});
