@@ -12,6 +12,7 @@ export {
   type TokenVerifier,
 } from './bearer-auth.js';
 export { createGrpcChannel, type GrpcChannel, type GrpcChannelOptions } from './channel.js';
+export { clientSecurityOptions } from './client-security.js';
 export {
   createGrpcClient,
   type BidiStreamingFn,
