@@ -17,6 +17,9 @@ const nonNegativeNumberSchema = textSchema
   .transform(Number)
   .refine((value) => Number.isFinite(value) && value >= 0, 'not a number ≥ 0');
 
+/** The test fault hooks the trainer knows (see test-fault-hook.ts). */
+const testFaultSchema = textSchema.refine((fault) => fault === 'kill-after-registering', 'not a known test fault').transform((fault) => fault as 'kill-after-registering');
+
 const promotionModeSchema = textSchema.refine((mode) => mode === 'perform' || mode === 'request', 'not perform or request').transform((mode) => mode as 'perform' | 'request');
 
 /**
@@ -65,6 +68,14 @@ export const trainerConfigSchema = {
       expected: 'host:port',
       schema: textSchema,
       default: '127.0.0.1:50052',
+    }),
+    testFault: envVar({
+      name: 'TRAINER_TEST_FAULT',
+      description:
+        'Test fault hook, for tests only (never set it in production): kill-after-registering makes the trainer kill itself with SIGKILL right after a run has registered its versions, before any alias moves.',
+      expected: 'kill-after-registering',
+      schema: testFaultSchema,
+      optional: true,
     }),
   },
   promotion: {

@@ -7,7 +7,8 @@ import { startServiceHost, type Lifecycle } from '@tributary/runtime';
 import { openFlightTraining, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
 import type { TrainerConfig } from './config.js';
 import { createTrainerService } from './trainer-service.js';
-import { createTrainingRequestHandler } from './training-request-handler.js';
+import { testFaultHook } from './test-fault-hook.js';
+import { createTrainingRequestHandler, type TrainingRequestHandlerOptions } from './training-request-handler.js';
 
 /** Options of {@link startTrainer}. */
 export interface StartTrainerOptions {
@@ -100,6 +101,7 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
     },
     logger,
     ...(options.onRun ? { onRun: options.onRun } : {}),
+    ...withTestFault(config, logger),
   });
   const consumer = createConsumer({
     kafka,
@@ -119,6 +121,14 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
 
   logger.info({ requests: requests.name, dlq: dlq.name, registry: config.trainer.registryAddress }, 'trainer consuming');
   return { grpcPort: host.grpcPort, opsPort: host.opsPort };
+}
+
+/** The test fault hook TRAINER_TEST_FAULT asks for, announced in the log; nothing when unset. */
+function withTestFault(config: TrainerConfig, logger: Logger): Pick<TrainingRequestHandlerOptions, 'onRegistered'> {
+  const onRegistered = testFaultHook(config.trainer.testFault, logger);
+  if (!onRegistered) return {};
+  logger.warn({ fault: config.trainer.testFault }, 'TRAINER_TEST_FAULT is set: this trainer will kill itself on purpose; for tests only');
+  return { onRegistered };
 }
 
 /** TLS towards the registry, when REGISTRY_TLS is on, from the service's own TLS files. */

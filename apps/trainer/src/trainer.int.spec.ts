@@ -35,6 +35,8 @@ const suffix = uniqueName('t').replaceAll('-', '_');
 const database = `trainer_test_${suffix}`;
 const registryPrefix = `test:trainer:${suffix}`;
 const MODEL = `flight-delay-${suffix.replaceAll('_', '-').toLowerCase()}`.slice(0, 64);
+/** The model of the kill -9 test: its own, so the other tests' champions do not enter its promotion. */
+const KILLED_MODEL = `${MODEL.slice(0, 57)}-killed`;
 const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 const day = (d: number, hour = 0) => Date.UTC(2001, 0, d, hour);
@@ -65,7 +67,7 @@ async function startRegistryProcess(artifactDirectory: string): Promise<ServiceP
       OPS_PORT: '0',
       REGISTRY_KEY_PREFIX: registryPrefix,
       REGISTRY_ARTIFACT_DIR: artifactDirectory,
-      REGISTRY_APPROVAL_EXEMPT_MODELS: MODEL,
+      REGISTRY_APPROVAL_EXEMPT_MODELS: `${MODEL},${KILLED_MODEL}`,
       LOG_LEVEL: 'info',
     },
     readyMessage: 'registry serving',
@@ -347,6 +349,72 @@ describe('trainer service', () => {
       await admin.disconnect();
     }
   }, 90_000);
+
+  it('finishes the promotion of a request whose trainer was killed (-9) between registering and moving aliases, exactly once', async () => {
+    const topic = (await testTopics.create(topics.trainingRequested)).name;
+    const env = {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: '0',
+      OPS_HOST: '127.0.0.1',
+      OPS_PORT: '0',
+      CLICKHOUSE_DATABASE: database,
+      TRAINER_REQUESTS_TOPIC: topic,
+      TRAINER_DLQ_TOPIC: (await testTopics.create(topics.eventsDlq)).name,
+      TRAINER_GROUP_ID: uniqueName('trainer-killed'),
+      // The killed member never leaves the group: the next one takes over after this long.
+      TRAINER_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
+      REGISTRY_ADDRESS: registry.address,
+      SERVICE_AUTH_TOKEN: '',
+      LOG_LEVEL: 'info',
+    };
+    const request = create(TrainingRequestSchema, { ...trainingRequest(KILLED_MODEL), requestId: `${KILLED_MODEL}-1` });
+    const deliver = async () => {
+      const producer = createProducer({ kafka, source: '/tributary/trainer-int-spec', logger });
+      await producer.start();
+      await producer.send({ ...topics.trainingRequested, name: topic }, [trainingRequestRecord(request)]);
+      await producer.close();
+    };
+    const channel = createGrpcChannel({ address: registry.address });
+    const client = createGrpcClient(ModelRegistryService, channel);
+    try {
+      await deliver();
+      const doomed = await startServiceProcess({ entry: new URL('./main.ts', import.meta.url), env: { ...env, TRAINER_TEST_FAULT: 'kill-after-registering' }, readyMessage: 'trainer consuming' });
+      const exited = once(doomed.child, 'exit');
+      const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+      expect(signal).toBe('SIGKILL');
+      // What it left: both versions registered, no alias moved, the request uncommitted.
+      const left = (await client.listModelVersions({ modelName: KILLED_MODEL })).modelVersions;
+      expect(left.map((v) => v.tags[TRAINER_TAGS.role]).sort()).toEqual(['fallback', 'primary']);
+      expect(left.flatMap((v) => v.aliases)).toEqual([]);
+
+      const restarted = await startServiceProcess({ entry: new URL('./main.ts', import.meta.url), env, readyMessage: 'trainer consuming' });
+      try {
+        const log = logLines(restarted.child);
+        const runsDone = () => log.lines.filter((line) => line['msg'] === 'training run done');
+        await log.waitFor((line) => line['msg'] === 'training run done', 90_000);
+        expect(runsDone()[0]).toMatchObject({ outcome: 'duplicate', promotion: { challengerMoved: true, championMoved: true } });
+        expect(log.lines.some((line) => line['msg'] === 'labels loaded')).toBe(false);
+        // Delivered once more: found finished, nothing moves again.
+        await deliver();
+        await log.waitFor(() => runsDone().length === 2, 60_000);
+        expect(runsDone()[1]).toMatchObject({ outcome: 'duplicate', promotion: { championMoved: true, reason: expect.stringMatching(/already champion/) } });
+      } finally {
+        await restarted.stop();
+      }
+
+      const versions = (await client.listModelVersions({ modelName: KILLED_MODEL })).modelVersions;
+      expect(versions).toHaveLength(2);
+      const primary = versions.find((v) => v.tags[TRAINER_TAGS.role] === 'primary');
+      expect(primary?.tags[TRAINER_TAGS.requestId]).toBe(request.requestId);
+      expect([...(primary?.aliases ?? [])].sort()).toEqual(['challenger', 'champion']);
+      // The audit history is the lifecycle events the registry emits: two registrations, each alias moved once.
+      const { events } = await client.getAuditHistory({ modelName: KILLED_MODEL, pageSize: 100 });
+      const described = events.map((e) => (e.type === ModelLifecycleEventType.ALIAS_SET ? `${e.alias}→v${e.version}` : `${ModelLifecycleEventType[e.type]} v${e.version}`));
+      expect(described.sort()).toEqual([`REGISTERED v${primary?.version}`, `REGISTERED v${Number(primary?.tags[TRAINER_TAGS.fallbackVersion])}`, `challenger→v${primary?.version}`, `champion→v${primary?.version}`].sort());
+    } finally {
+      channel.close();
+    }
+  }, 240_000);
 
   it('refuses a malformed request at the gRPC door', async () => {
     const channel = createGrpcChannel({ address: `127.0.0.1:${grpcPort}` });

@@ -12,7 +12,7 @@ import type { TrainingRequest } from '@tributary/contracts';
 import { Code, TributaryError } from '@tributary/errors';
 import type { RecordHandler } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
-import { runTraining, type TrainingProgress, type TrainingRunDependencies, type TrainingRunResult } from '@tributary/training';
+import { runTraining, type RunTrainingOptions, type TrainingProgress, type TrainingRunDependencies, type TrainingRunResult } from '@tributary/training';
 
 /** Options of {@link createTrainingRequestHandler}. */
 export interface TrainingRequestHandlerOptions {
@@ -20,6 +20,8 @@ export interface TrainingRequestHandlerOptions {
   readonly logger: Logger;
   /** Called with each finished run, e.g. by tests. Default: none. */
   readonly onRun?: (result: TrainingRunResult) => void;
+  /** Called between a run's registration and its promotion (the test fault hook). Default: none. */
+  readonly onRegistered?: RunTrainingOptions['onRegistered'];
 }
 
 /** Least progress between two progress log lines, so a run logs a few dozen lines, not thousands. */
@@ -27,7 +29,7 @@ const LOG_EVERY_FRACTION = 0.05;
 
 /** Creates the trainer's handler of `training.requested` records. */
 export function createTrainingRequestHandler(options: TrainingRequestHandlerOptions): RecordHandler<TrainingRequest> {
-  const { dependencies, logger, onRun } = options;
+  const { dependencies, logger, onRun, onRegistered } = options;
   return async (record, { signal }) => {
     const request = record.value;
     const log = logger.child({ requestId: request.requestId, modelName: request.modelName });
@@ -40,7 +42,7 @@ export function createTrainingRequestHandler(options: TrainingRequestHandlerOpti
     };
     let result: TrainingRunResult;
     try {
-      result = await runTraining(request, { ...dependencies, logger: log }, { onProgress, signal });
+      result = await runTraining(request, { ...dependencies, logger: log }, { onProgress, signal, ...(onRegistered ? { onRegistered } : {}) });
     } catch (error) {
       if (signal.aborted && error instanceof TributaryError && error.code === Code.Cancelled) {
         log.warn({ partition: record.partition, offset: record.offset }, 'training run stopped by shutdown; the request stays uncommitted and will be delivered again');
