@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { fromBinary } from '@bufbuild/protobuf';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@tributary/config';
@@ -10,7 +11,7 @@ import { EventSchema, type Event } from '@tributary/contracts';
 import { createFeatureProcessor, createOfflineStore, createOnlineStore, flightFeatureSet, type FeatureRecord } from '@tributary/features';
 import { readFlightEvents, toEventMessage } from '@tributary/flights';
 import { createRawEventStore } from '@tributary/ingest';
-import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
+import { createKafkaClient, createPartitionEndOffsets, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
 import { Redis } from 'ioredis';
@@ -90,7 +91,8 @@ async function processInProcess(records: readonly FeatureRecord[], prefix: strin
   await offlineStore.ensureSchema();
   const ownRedis = new Redis(redisUrl);
   try {
-    const processor = createFeatureProcessor({ featureSet: flightFeatureSet, redis: ownRedis, onlineStore, offlineStore, allowedLatenessMs: 60_000, idleSourceTimeoutMs: 3_600_000, ...(options.sources ? { sources: options.sources } : {}) });
+    // No end offsets: no source is ever idle, the reference waits for every declared one.
+    const processor = createFeatureProcessor({ featureSet: flightFeatureSet, redis: ownRedis, onlineStore, offlineStore, allowedLatenessMs: 60_000, ...(options.sources ? { sources: options.sources } : {}) });
     for (let i = 0; i < records.length; i += 1000) await processor.process(records.slice(i, i + 1000));
     if (options.sealAtMs !== undefined) await processor.seal(options.sealAtMs);
   } finally {
@@ -116,6 +118,58 @@ async function appliedPerPartition(prefix: string, topic: string): Promise<Map<n
     applied.set(Number(field.slice(`source:${topic}/`.length)), Number(value.split(',')[0]) + 1);
   }
   return applied;
+}
+
+/** How many records a topic holds, e.g. a dead-letter topic that must stay empty. */
+async function recordsOn(topic: string): Promise<number> {
+  const endOffsets = createPartitionEndOffsets({ kafka, topic });
+  try {
+    return [...(await endOffsets.fetch()).values()].reduce((sum, end) => sum + Number(end), 0);
+  } finally {
+    await endOffsets.close();
+  }
+}
+
+/**
+ * Writes events to the partitions `partitionOf` picks, in order, as ingestion's
+ * sink does (one request per thousand), and returns them as engine records
+ * with the offsets they got; `next` carries each partition's next offset.
+ */
+async function produceTo(topic: string, events: readonly Event[], partitionOf: (event: Event) => number, next: Map<number, bigint>): Promise<FeatureRecord[]> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < events.length; i += 1000) {
+      const chunk = events.slice(i, i + 1000);
+      await producer.send({ topic, acks: -1, messages: chunk.map((event) => ({ partition: partitionOf(event), key: event.entityId, value: Buffer.from(toBinary(EventSchema, event)) })) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return events.map((event) => {
+    const partition = partitionOf(event);
+    const offset = next.get(partition) ?? 0n;
+    next.set(partition, offset + 1n);
+    return { source: `${topic}/${partition}`, offset, event: featureEventOf(event) };
+  });
+}
+
+/** Waits until the service's checkpoint has applied everything `next` says each partition holds. */
+async function waitUntilApplied(prefix: string, topic: string, next: ReadonlyMap<number, bigint>): Promise<void> {
+  const expected = new Map([...next].map(([partition, offset]) => [partition, Number(offset)]));
+  await vi.waitFor(async () => expect(await appliedPerPartition(prefix, topic)).toEqual(expected), { timeout: 180_000, interval: 250 });
+}
+
+/** The online values and offline rows of a run, without the checkpoint: the features as a user reads them. */
+async function featuresOf(prefix: string, database: string) {
+  const { hashes, tables } = await storesOf(prefix, database);
+  return { values: Object.fromEntries(Object.entries(hashes).filter(([key]) => !key.startsWith(':_state'))), tables };
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  const [exitCode] = (await once(child, 'exit')) as [number | null];
+  expect(exitCode).toBe(0);
 }
 
 beforeAll(async () => {
@@ -168,6 +222,8 @@ describe('feature-pipeline service', { timeout: 240_000 }, () => {
       FEATURES_GROUP_ID: unique('features_group'),
       FEATURES_REDIS_PREFIX: service.prefix,
       FEATURES_MAX_BATCH_SIZE: '100',
+      // Far shorter than the time the group takes to give the killed member's partitions to the new one.
+      FEATURES_IDLE_SOURCE_TIMEOUT_MS: '1000',
       CLICKHOUSE_DATABASE: service.database,
     };
     const first = startService(env);
@@ -191,11 +247,98 @@ describe('feature-pipeline service', { timeout: 240_000 }, () => {
       },
       { timeout: 180_000, interval: 250 },
     );
-    second.kill('SIGTERM');
-    const [exitCode] = (await once(second, 'exit')) as [number | null];
-    expect(exitCode).toBe(0);
+    await stopService(second);
 
+    // Every partition had a backlog while the new member waited for them: none of it was too late.
+    expect(await recordsOn(deadLetters.name)).toBe(0);
     expect(await storesOf(service.prefix, service.database)).toEqual(await storesOf(reference.prefix, reference.database));
+  });
+
+  it('gives the stores of an uninterrupted run after a pause longer than every timeout between two replays, the second repeating part of the first', async () => {
+    const validated = await testTopics.create({ ...topics.eventsValidated, partitions: 3 });
+    const deadLetters = await testTopics.create(topics.eventsDlq);
+    const events = await flightEvents(3_000);
+    const half = Math.floor(events.length / 2);
+    const indexOf = new Map(events.map((event, i) => [event.eventId, i]));
+    const partitionOf = (event: Event) => (indexOf.get(event.eventId) as number) % 3;
+    const next = new Map<number, bigint>();
+
+    const service = { prefix: unique('features_pause'), database: unique('fp_pause') };
+    const env = {
+      FEATURES_VALIDATED_TOPIC: validated.name,
+      FEATURES_DLQ_TOPIC: deadLetters.name,
+      FEATURES_GROUP_ID: unique('features_group'),
+      FEATURES_REDIS_PREFIX: service.prefix,
+      FEATURES_MAX_BATCH_SIZE: '100',
+      FEATURES_IDLE_SOURCE_TIMEOUT_MS: '1000',
+      CLICKHOUSE_DATABASE: service.database,
+    };
+    const child = startService(env);
+    await produceTo(validated.name, events.slice(0, half), partitionOf, next);
+    await waitUntilApplied(service.prefix, validated.name, next);
+    // Every partition is caught up and quiet for longer than the idle timeout.
+    await sleep(3_000);
+    // The second replay starts with the last 300 events of the first again, as ingestion retrying a batch whose Kafka write had succeeded.
+    const copies = await produceTo(validated.name, [...events.slice(half - 300, half), ...events.slice(half)], partitionOf, next);
+    expect(copies).toHaveLength(events.length - half + 300);
+    await waitUntilApplied(service.prefix, validated.name, next);
+    await stopService(child);
+
+    const reference = { prefix: unique('features_pause_reference'), database: unique('fp_pause_reference') };
+    // Each event once, at the offsets an uninterrupted replay without copies would give it.
+    const offsets = new Map<number, bigint>();
+    const records: FeatureRecord[] = events.map((event) => {
+      const partition = partitionOf(event);
+      const offset = offsets.get(partition) ?? 0n;
+      offsets.set(partition, offset + 1n);
+      return { source: `${validated.name}/${partition}`, offset, event: featureEventOf(event) };
+    });
+    await processInProcess(records, reference.prefix, reference.database, { sources: [0, 1, 2].map((p) => `${validated.name}/${p}`) });
+
+    expect(await recordsOn(deadLetters.name)).toBe(0);
+    const expected = await featuresOf(reference.prefix, reference.database);
+    expect(expected.tables['airport']?.length).toBeGreaterThan(1000);
+    expect(await featuresOf(service.prefix, service.database)).toEqual(expected);
+  });
+
+  it('lets windows advance past a partition that has no data at all once it has been quiet for the idle timeout', async () => {
+    const validated = await testTopics.create({ ...topics.eventsValidated, partitions: 4 });
+    const deadLetters = await testTopics.create(topics.eventsDlq);
+    const events = await flightEvents(2_000);
+    const half = Math.floor(events.length / 2);
+    const indexOf = new Map(events.map((event, i) => [event.eventId, i]));
+    // Partition 3 gets nothing.
+    const partitionOf = (event: Event) => (indexOf.get(event.eventId) as number) % 3;
+    const next = new Map<number, bigint>();
+
+    const service = { prefix: unique('features_idle'), database: unique('fp_idle') };
+    const child = startService({
+      FEATURES_VALIDATED_TOPIC: validated.name,
+      FEATURES_DLQ_TOPIC: deadLetters.name,
+      FEATURES_GROUP_ID: unique('features_group'),
+      FEATURES_REDIS_PREFIX: service.prefix,
+      FEATURES_MAX_BATCH_SIZE: '100',
+      FEATURES_IDLE_SOURCE_TIMEOUT_MS: '1000',
+      CLICKHOUSE_DATABASE: service.database,
+    });
+    const records = await produceTo(validated.name, events.slice(0, half), partitionOf, next);
+    await waitUntilApplied(service.prefix, validated.name, next);
+    // The second half comes once partition 3 has been quiet (and empty) for longer than the timeout.
+    await sleep(1_500);
+    records.push(...(await produceTo(validated.name, events.slice(half), partitionOf, next)));
+    await waitUntilApplied(service.prefix, validated.name, next);
+    await stopService(child);
+
+    // The reference knows only the three partitions with data; the service declared all four.
+    const reference = { prefix: unique('features_idle_reference'), database: unique('fp_idle_reference') };
+    await processInProcess(records, reference.prefix, reference.database, { sources: [0, 1, 2].map((p) => `${validated.name}/${p}`) });
+    expect(await recordsOn(deadLetters.name)).toBe(0);
+    const expected = await featuresOf(reference.prefix, reference.database);
+    expect(expected.tables['airport']?.length).toBeGreaterThan(1000);
+    expect(await featuresOf(service.prefix, service.database)).toEqual(expected);
+    // Both emitted up to the same boundary: the empty partition held nothing back at the end.
+    const emittedTick = async (prefix: string) => (await redis.hget(`${prefix}:_state:meta`, 'tick')) ?? '';
+    expect(await emittedTick(service.prefix)).toBe(await emittedTick(reference.prefix));
   });
 
   it('backfill rebuilds both stores from the raw events table as streaming them would have', async () => {
