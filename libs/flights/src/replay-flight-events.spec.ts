@@ -54,6 +54,16 @@ describe('replayFlightEvents()', () => {
     await expect(failing).rejects.toThrow('broker down');
   });
 
+  it('skips the first events of the slice to resume a replay where it stopped', async () => {
+    const all: FlightEvent[] = [];
+    for await (const event of readFlightEvents({ maxFlights: 100 })) all.push(event);
+    const sent: FlightEvent[] = [];
+    const final = await replayFlightEvents({ maxFlights: 100, batchSize: 30, skipEvents: 75, send: async (events) => void sent.push(...events) });
+    expect(sent).toEqual(all.slice(75));
+    expect(final.events).toBe(125);
+    await expect(replayFlightEvents({ skipEvents: -1, send: () => Promise.resolve() })).rejects.toBeInstanceOf(InvalidFlightsReadOptionsError);
+  });
+
   it('refuses a rate that is not positive', async () => {
     await expect(replayFlightEvents({ eventsPerSecond: 0, send: () => Promise.resolve() })).rejects.toBeInstanceOf(InvalidFlightsReadOptionsError);
   });

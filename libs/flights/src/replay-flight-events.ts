@@ -24,6 +24,12 @@ export interface ReplayFlightEventsOptions extends ReadFlightEventsOptions {
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** Stops the replay after the batch in flight; the replay then resolves with what was sent. */
   readonly signal?: AbortSignal;
+  /**
+   * The first `skipEvents` events of the slice are read but not sent: a replay
+   * that stopped after sending that many resumes where it stopped (the order
+   * of the slice is fixed). Progress counts the events sent. Default 0.
+   */
+  readonly skipEvents?: number;
 }
 
 /**
@@ -35,8 +41,9 @@ export interface ReplayFlightEventsOptions extends ReadFlightEventsOptions {
  * @returns the final progress.
  */
 export async function replayFlightEvents(options: ReplayFlightEventsOptions): Promise<ReplayProgress> {
-  const { send, batchSize = 1000, eventsPerSecond, onProgress, signal } = options;
+  const { send, batchSize = 1000, eventsPerSecond, onProgress, signal, skipEvents = 0 } = options;
   if (!(batchSize >= 1)) throw new InvalidFlightsReadOptionsError(`batchSize (${batchSize}) must be at least 1`);
+  if (!(Number.isInteger(skipEvents) && skipEvents >= 0)) throw new InvalidFlightsReadOptionsError(`skipEvents (${skipEvents}) must be a whole number ≥ 0`);
   if (eventsPerSecond !== undefined && !(eventsPerSecond > 0)) {
     throw new InvalidFlightsReadOptionsError(`eventsPerSecond (${eventsPerSecond}) must be positive`);
   }
@@ -50,6 +57,7 @@ export async function replayFlightEvents(options: ReplayFlightEventsOptions): Pr
     if (failure !== undefined) throw failure;
   };
   let batch: FlightEvent[] = [];
+  let toSkip = skipEvents;
 
   async function flush(events: FlightEvent[]): Promise<void> {
     await settle();
@@ -71,6 +79,10 @@ export async function replayFlightEvents(options: ReplayFlightEventsOptions): Pr
 
   for await (const event of readFlightEvents(options)) {
     if (signal?.aborted) break;
+    if (toSkip > 0) {
+      toSkip--;
+      continue;
+    }
     batch.push(event);
     if (batch.length >= batchSize) {
       await flush(batch);

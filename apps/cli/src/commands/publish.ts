@@ -1,9 +1,10 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { TributaryError } from '@tributary/errors';
+import { TributaryError, isRetryable } from '@tributary/errors';
 import { encodeFlightEvent, replayFlightEvents, type RawEventFormat, type ReplayFlightEventsOptions, type ReplayProgress } from '@tributary/flights';
 import { createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition, type TypedProducer } from '@tributary/kafka';
-import { positiveInteger } from './arguments.js';
+import { retry } from '@tributary/resilience';
+import { nonNegativeInteger, positiveInteger } from './arguments.js';
 import { platformNames } from './platform-names.js';
 
 /** Options of {@link publishFlights}: the slice, the pace, and where the records go. */
@@ -13,27 +14,72 @@ export interface PublishFlightsOptions extends Omit<ReplayFlightEventsOptions, '
   readonly topic?: TopicDefinition<Uint8Array>;
   /** Default `protobuf`. */
   readonly format?: RawEventFormat;
+  /**
+   * How long one batch is retried while the brokers are unreachable (a
+   * retryable error) before the publish gives up, in ms. Default 120 000.
+   */
+  readonly retryForMs?: number;
+  /** Called before each wait of a retry, e.g. to say so. */
+  readonly onRetry?: (error: TributaryError, attempt: number, delayMs: number) => void;
 }
 
 /**
  * Replays flight events into `events.raw` in event-time order: key = flight
  * key, value = the `tributary.v1.Event` (protobuf or JSON), `ce_id` = event id,
  * `ce_type` = event type, `ce_time` = event time, `content-type` = the format's.
+ * A batch the brokers cannot take (a broker restarting) is sent again with
+ * jittered backoff (0.5 s doubling to 5 s) for up to `retryForMs`; batches go
+ * one at a time, so the events acknowledged when it gives up are exactly the
+ * first `progress.events` of the slice (after `skipEvents`).
  */
 export function publishFlights(options: PublishFlightsOptions): Promise<ReplayProgress> {
-  const { producer, topic = topics.eventsRaw, format = 'protobuf', ...replay } = options;
+  const { producer, topic = topics.eventsRaw, format = 'protobuf', retryForMs = 120_000, onRetry, ...replay } = options;
   return replayFlightEvents({
     ...replay,
     send: async (events) => {
-      await producer.send(
-        topic,
-        events.map((event) => {
-          const { value, contentType } = encodeFlightEvent(event, format);
-          return { key: event.flightKey, value, id: event.eventId, type: event.type, time: new Date(event.eventTimeMs), contentType };
-        }),
-      );
+      const records = events.map((event) => {
+        const { value, contentType } = encodeFlightEvent(event, format);
+        return { key: event.flightKey, value, id: event.eventId, type: event.type, time: new Date(event.eventTimeMs), contentType };
+      });
+      let firstFailureMs: number | undefined;
+      await retry(() => producer.send(topic, records), {
+        retries: Number.MAX_SAFE_INTEGER,
+        baseDelayMs: 500,
+        maxDelayMs: 5000,
+        shouldRetry: (reason) => isRetryable(reason) && Date.now() - (firstFailureMs ??= Date.now()) < retryForMs,
+        onRetry: (reason, attempt, delayMs) => onRetry?.(TributaryError.from(reason), attempt, delayMs),
+      });
     },
   });
+}
+
+/**
+ * The command that resumes a publish after its first `acknowledged` events:
+ * the same arguments with `--skip <acknowledged>` (replacing an earlier one).
+ */
+export function resumeCommand(args: readonly string[], acknowledged: number): string {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--skip') i++;
+    else if (!arg.startsWith('--skip=')) kept.push(arg);
+  }
+  const quoted = [...kept, '--skip', String(acknowledged)].map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`));
+  return ['tributary', ...quoted].join(' ');
+}
+
+/**
+ * What a publish that gave up says: why, how far it got, and the command that
+ * sends the rest without resending anything acknowledged.
+ */
+export function gaveUpMessage(options: { readonly acknowledged: number; readonly topic: string; readonly error: TributaryError; readonly args: readonly string[] }): string {
+  const { acknowledged, topic, error, args } = options;
+  return [
+    `✗ gave up: ${error.message}`,
+    `  ${acknowledged} events were acknowledged by ${topic}: the first ${acknowledged} of the slice, in order.`,
+    `  To publish the rest without resending any of them: ${resumeCommand(args, acknowledged)}`,
+    '  (Resending acknowledged events would do no harm either: ingestion drops event ids it has already written.)',
+  ].join('\n');
 }
 
 /** First and last departure of the dataset: the span of the progress bar when no count is given. */
@@ -49,6 +95,10 @@ interface PublishCommandOptions {
   readonly batchSize: number;
   /** Default: `events.raw` in the namespace of TRIBUTARY_NAMESPACE. */
   readonly topic?: string;
+  /** Events of the slice not sent again: what an earlier run got acknowledged. */
+  readonly skip: number;
+  /** Seconds one batch is retried while the brokers are unreachable. */
+  readonly retryFor: number;
 }
 
 /** `2001-02-01` or `2001-02-01T06:30`: a naive local time, read as if UTC like the dataset's. */
@@ -77,14 +127,14 @@ function progressBar(options: PublishCommandOptions): { start(): void; update(pr
   const byCount = options.flights !== undefined;
   const total = byCount ? 2 * (options.flights ?? 0) : Math.max(1, Math.round(((options.to ?? DATASET_TO_MS) - fromMs) / 60_000));
   const payload = (progress?: ReplayProgress) => ({
-    events: progress?.events ?? 0,
+    events: options.skip + (progress?.events ?? 0),
     rate: progress && progress.elapsedMs > 0 ? Math.round((progress.events * 1000) / progress.elapsedMs) : 0,
     eventTime: progress ? new Date(progress.eventTimeMs).toISOString().slice(0, 16).replace('T', ' ') : '-',
   });
   return {
     start: () => bar.start(total, 0, payload()),
     update: (progress) => {
-      const value = byCount ? progress.events : Math.round((progress.eventTimeMs - fromMs) / 60_000);
+      const value = byCount ? options.skip + progress.events : Math.round((progress.eventTimeMs - fromMs) / 60_000);
       bar.update(Math.min(total, Math.max(0, value)), payload(progress));
     },
     stop: () => bar.stop(),
@@ -108,6 +158,7 @@ async function publish(options: PublishCommandOptions): Promise<number> {
   const stop = () => interrupted.abort();
   process.once('SIGINT', stop);
   bar.start();
+  let acknowledged = 0;
   try {
     const done = await publishFlights({
       producer,
@@ -115,7 +166,16 @@ async function publish(options: PublishCommandOptions): Promise<number> {
       format: options.format,
       batchSize: options.batchSize,
       signal: interrupted.signal,
-      onProgress: (progress) => bar.update(progress),
+      skipEvents: options.skip,
+      retryForMs: options.retryFor * 1000,
+      onRetry: (error, attempt, delayMs) =>
+        console.error(
+          `\n⟳ ${error.message}; retry ${attempt + 1} in ${(delayMs / 1000).toFixed(1)} s (retrying up to ${options.retryFor} s; ${options.skip + acknowledged} events acknowledged so far)`,
+        ),
+      onProgress: (progress) => {
+        acknowledged = progress.events;
+        bar.update(progress);
+      },
       ...(options.flights === undefined ? {} : { maxFlights: options.flights }),
       ...(options.from === undefined ? {} : { fromMs: options.from }),
       ...(options.to === undefined ? {} : { toMs: options.to }),
@@ -125,7 +185,13 @@ async function publish(options: PublishCommandOptions): Promise<number> {
     const seconds = done.elapsedMs / 1000;
     const verb = interrupted.signal.aborted ? 'interrupted after publishing' : 'published';
     console.log(`${verb} ${done.events} events to ${topic.name} in ${seconds.toFixed(1)} s (${Math.round(done.events / Math.max(seconds, 1e-3))} events/s)`);
-    return interrupted.signal.aborted ? 130 : 0;
+    if (!interrupted.signal.aborted) return 0;
+    console.log(`to publish the rest: ${resumeCommand(process.argv.slice(2), options.skip + done.events)}`);
+    return 130;
+  } catch (reason) {
+    bar.stop();
+    console.error(gaveUpMessage({ acknowledged: options.skip + acknowledged, topic: topic.name, error: TributaryError.from(reason), args: process.argv.slice(2) }));
+    return 1;
   } finally {
     bar.stop();
     process.removeListener('SIGINT', stop);
@@ -145,6 +211,8 @@ export function registerPublishCommand(program: Command): void {
     .option('--format <format>', 'json or protobuf', rawFormat, 'protobuf')
     .option('--batch-size <count>', 'events per produce request', positiveInteger, 1000)
     .option('--topic <name>', `topic to publish to (default: ${topics.eventsRaw.name}, in TRIBUTARY_NAMESPACE when set)`)
+    .option('--skip <count>', 'do not send the first <count> events of the slice again (what an earlier run that gave up says it got acknowledged)', nonNegativeInteger, 0)
+    .option('--retry-for <seconds>', 'how long one batch is retried while the brokers are unreachable before giving up', positiveInteger, 120)
     .action(async (options: PublishCommandOptions) => {
       try {
         process.exitCode = await publish(options);
