@@ -1,13 +1,14 @@
 import type { PredictionLog } from '@tributary/contracts';
-import type { TopicDefinition, TypedProducer } from '@tributary/kafka';
+import type { OutgoingRecord, TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
 import { servingMetrics } from './serving-metrics.js';
 
 /** Options of {@link createPredictionLogger}. */
 export interface PredictionLoggerOptions {
-  readonly producer: Pick<TypedProducer, 'send'>;
+  /** What is used of the producer (`TypedProducer` in service). */
+  readonly producer: { send(topic: TopicDefinition<PredictionLog>, records: readonly OutgoingRecord<PredictionLog>[]): Promise<unknown> };
   readonly topic: TopicDefinition<PredictionLog>;
-  /** Logs kept while Kafka cannot take them; beyond it the oldest are dropped and counted. */
+  /** Logs kept while Kafka cannot take them (besides the one batch being sent); beyond it the oldest are dropped and counted. */
   readonly maxBuffered: number;
   /** Longest a log waits before it is sent, in ms. Default 50. */
   readonly flushIntervalMs?: number;
@@ -64,9 +65,10 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
       metrics.predictionLogs.inc({ outcome: 'send_failed' }, batch.length);
       if (!failing) logger.warn({ err: error, buffered: buffer.length + batch.length }, 'prediction logs cannot reach Kafka; buffering');
       failing = true;
-      const room = maxBuffered - buffer.length;
-      if (batch.length > room) drop(batch.length - Math.max(0, room));
-      buffer = [...batch.slice(batch.length - Math.max(0, room)), ...buffer];
+      // The batch goes back in front of what came meanwhile; what does not fit is its oldest part.
+      const kept = Math.min(batch.length, Math.max(0, maxBuffered - buffer.length));
+      if (kept < batch.length) drop(batch.length - kept);
+      buffer = [...batch.slice(batch.length - kept), ...buffer];
     } finally {
       metrics.predictionLogBuffer.set(buffer.length);
     }

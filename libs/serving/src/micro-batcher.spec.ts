@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { DeadlineExceededError, InvalidInputError, OverloadedError } from './errors.js';
+import { createMicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
+import type { BatchResult } from './onnx-worker-pool.js';
+
+/** A model that answers each row's first value, after `delayMs`, recording the batch sizes it saw. */
+function echoModel(delayMs = 0) {
+  const batches: number[] = [];
+  const run = async (values: Float32Array, rowCount: number): Promise<BatchResult> => {
+    batches.push(rowCount);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const width = values.length / rowCount;
+    return { probabilities: Float64Array.from({ length: rowCount }, (_, r) => values[r * width] as number), computeNs: 1_000 };
+  };
+  return { batches, run };
+}
+
+const options = (run: MicroBatcherOptions['run'], overrides: Partial<MicroBatcherOptions> = {}): MicroBatcherOptions => ({
+  name: 'm v1',
+  featureCount: 2,
+  maxBatchSize: 8,
+  maxQueueDelayMs: 0,
+  maxQueuedRows: 100,
+  maxInFlightBatches: 1,
+  run,
+  ...overrides,
+});
+
+describe('createMicroBatcher()', () => {
+  it('runs the rows submitted together as one batch and answers each its own row', async () => {
+    const model = echoModel();
+    const batcher = createMicroBatcher(options(model.run));
+    const answers = await Promise.all([0.1, 0.2, 0.3].map((v) => batcher.submit([v, 9], Date.now() + 1_000)));
+    expect(answers.map((a) => Math.round(a * 10) / 10)).toEqual([0.1, 0.2, 0.3]);
+    expect(model.batches).toEqual([3]);
+  });
+
+  it('never makes a batch larger than maxBatchSize, and batches what queued while the worker was busy', async () => {
+    const model = echoModel(20);
+    const batcher = createMicroBatcher(options(model.run, { maxBatchSize: 4 }));
+    const first = batcher.submit([1, 1], Date.now() + 5_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    const rest = Array.from({ length: 10 }, () => batcher.submit([1, 1], Date.now() + 5_000));
+    await Promise.all([first, ...rest]);
+    expect(model.batches).toEqual([1, 4, 4, 2]);
+  });
+
+  it('waits up to maxQueueDelayMs for more rows before running a batch', async () => {
+    const model = echoModel();
+    const batcher = createMicroBatcher(options(model.run, { maxQueueDelayMs: 30 }));
+    const first = batcher.submit([1, 1], Date.now() + 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.all([first, batcher.submit([1, 1], Date.now() + 5_000)]);
+    expect(model.batches).toEqual([2]);
+  });
+
+  it('sheds at once when the queue holds maxQueuedRows', async () => {
+    const model = echoModel(50);
+    const batcher = createMicroBatcher(options(model.run, { maxQueuedRows: 3, maxBatchSize: 1 }));
+    const accepted = Array.from({ length: 4 }, () => batcher.submit([1, 1], Date.now() + 5_000));
+    await expect(batcher.submit([1, 1], Date.now() + 5_000)).rejects.toBeInstanceOf(OverloadedError);
+    await Promise.all(accepted);
+  });
+
+  it('rejects a queued row at its deadline, without waiting for the batch ahead', async () => {
+    const model = echoModel(300);
+    const batcher = createMicroBatcher(options(model.run, { maxBatchSize: 1 }));
+    const busy = batcher.submit([1, 1], Date.now() + 5_000);
+    const late = batcher.submit([1, 1], Date.now() + 30);
+    const error = await late.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect((error as Error).message).toMatch(/batch queue/);
+    expect(batcher.queuedRows).toBe(0);
+    await busy;
+    expect(model.batches).toEqual([1]); // the expired row never ran
+  });
+
+  it('sheds a row whose deadline the batches ahead would outlast, once full batches were timed', async () => {
+    const model = echoModel(40);
+    const batcher = createMicroBatcher(options(model.run, { maxBatchSize: 2 }));
+    await Promise.all([batcher.submit([1, 1], Date.now() + 5_000), batcher.submit([1, 1], Date.now() + 5_000)]);
+    const ahead = Array.from({ length: 6 }, () => batcher.submit([1, 1], Date.now() + 5_000));
+    await expect(batcher.submit([1, 1], Date.now() + 50)).rejects.toThrow(/would outlast the deadline/);
+    await Promise.all(ahead);
+  });
+
+  it('refuses a row of the wrong width', async () => {
+    const batcher = createMicroBatcher(options(echoModel().run));
+    await expect(batcher.submit([1, 2, 3], Date.now() + 1_000)).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
+  it('fails every row of a batch whose run failed, and keeps running the next', async () => {
+    let fail = true;
+    const model = echoModel();
+    const batcher = createMicroBatcher(
+      options(async (values, rows) => {
+        if (fail) throw new Error('boom');
+        return model.run(values, rows);
+      }),
+    );
+    const failed = await Promise.allSettled([batcher.submit([1, 1], Date.now() + 1_000), batcher.submit([1, 1], Date.now() + 1_000)]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await batcher.submit([0.5, 1], Date.now() + 1_000)).toBe(0.5);
+  });
+});

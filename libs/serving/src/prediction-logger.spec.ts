@@ -1,0 +1,53 @@
+import { create } from '@bufbuild/protobuf';
+import { PredictionLogSchema, type PredictionLog } from '@tributary/contracts';
+import { topics, type OutgoingRecord } from '@tributary/kafka';
+import { createLogger } from '@tributary/observability';
+import { describe, expect, it } from 'vitest';
+import { createPredictionLogger } from './prediction-logger.js';
+
+const entry = (requestId: string): PredictionLog => create(PredictionLogSchema, { requestId, modelName: 'm' });
+const logger = createLogger({ name: 'prediction-logger-spec', level: 'silent' });
+
+/** A producer whose sends fail while `down`, recording what it took. */
+function producer() {
+  const sent: string[] = [];
+  const state = { down: false };
+  return {
+    state,
+    sent,
+    async send(_topic: unknown, records: readonly OutgoingRecord<PredictionLog>[]) {
+      if (state.down) throw new Error('kafka down');
+      sent.push(...records.map((r) => r.value.requestId));
+      return [];
+    },
+  };
+}
+
+describe('createPredictionLogger()', () => {
+  it('sends logged predictions in batches, in order, off the caller’s path', async () => {
+    const kafka = producer();
+    const log = createPredictionLogger({ producer: kafka, topic: topics.predictionsLogged, maxBuffered: 100, flushIntervalMs: 5, logger });
+    for (let i = 0; i < 10; i++) log.log(entry(`r${i}`));
+    expect(kafka.sent).toEqual([]);
+    await log.close();
+    expect(kafka.sent).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
+  });
+
+  it('keeps at most maxBuffered logs (and the batch being retried) while Kafka is down, dropping and counting the oldest, and sends the rest once it is back', async () => {
+    const kafka = producer();
+    kafka.state.down = true;
+    const log = createPredictionLogger({ producer: kafka, topic: topics.predictionsLogged, maxBuffered: 5, flushIntervalMs: 5, logger });
+    for (let i = 0; i < 12; i++) {
+      log.log(entry(`r${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(log.buffered).toBeLessThanOrEqual(5);
+    kafka.state.down = false;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await log.close();
+    // What is kept is at most the buffer plus the one batch that was being retried, and it is the newest, in order.
+    expect(kafka.sent.length + log.dropped).toBe(12);
+    expect(kafka.sent.length).toBeLessThanOrEqual(10);
+    expect(kafka.sent).toEqual(Array.from({ length: kafka.sent.length }, (_, i) => `r${12 - kafka.sent.length + i}`));
+  });
+});
