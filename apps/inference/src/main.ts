@@ -1,16 +1,15 @@
 /**
- * The inference service: predictions over gRPC, KServe v2 and REST; at this stage it serves health and metrics only.
+ * The inference service: `node apps/inference/dist/main.js`. Predictions over
+ * gRPC (tributary.v1 and KServe v2), KServe v2 REST and `/v1/predictions`.
  * Configuration from the environment (`--help` lists it); SIGTERM drains and closes.
  */
-import { createRequire } from 'node:module';
-import { serviceBaseEnv } from '@tributary/config';
-import { runService, startServiceHost } from '@tributary/runtime';
-
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+import { runService } from '@tributary/runtime';
+import { inferenceConfigSchema } from './config.js';
+import { startInference } from './start-inference.js';
 
 await runService({
   name: 'inference',
-  summary: 'predictions over gRPC, KServe v2 and REST; at this stage it serves health and metrics only',
-  schema: serviceBaseEnv({ grpcPort: 50_055, opsPort: 9468 }),
-  start: (context) => startServiceHost({ ...context, name: 'inference', version }),
+  summary: 'flight-delay predictions over gRPC (tributary.v1, KServe v2) and REST, with breakers, fallback models and hot swaps',
+  schema: inferenceConfigSchema,
+  start: startInference,
 });

@@ -1,0 +1,181 @@
+import {
+  booleanSchema,
+  envVar,
+  kafkaEnv,
+  portSchema,
+  positiveIntSchema,
+  redisEnv,
+  serviceBaseEnv,
+  textSchema,
+  topicNameEnv,
+  urlSchema,
+  type ConfigOf,
+} from '@tributary/config';
+import { topics } from '@tributary/kafka';
+import type { RuleThreshold } from '@tributary/serving';
+
+/** A number ≥ 0, e.g. a delay in ms that may be 0. */
+const nonNegativeNumberSchema = textSchema.transform(Number).refine((value) => Number.isFinite(value) && value >= 0, 'not a number ≥ 0');
+
+/** A share or probability in [0, 1]. */
+const unitIntervalSchema = textSchema.transform(Number).refine((value) => Number.isFinite(value) && value >= 0 && value <= 1, 'not a number in [0, 1]');
+
+/** Comma-separated names, none blank. */
+const nameListSchema = textSchema
+  .transform((text) => text.split(',').map((name) => name.trim()))
+  .refine((names) => names.every((name) => name !== ''), 'a blank name in the list');
+
+/** The rules tier's thresholds as JSON: `[{"feature": "...", "atLeast": 0.5, "probability": 0.6}, ...]`. */
+const rulesSchema = textSchema
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'not JSON' });
+      return [];
+    }
+  })
+  .refine(
+    (rules): rules is RuleThreshold[] =>
+      Array.isArray(rules) &&
+      rules.every(
+        (rule: Record<string, unknown>) =>
+          typeof rule === 'object' &&
+          rule !== null &&
+          typeof rule['feature'] === 'string' &&
+          typeof rule['atLeast'] === 'number' &&
+          typeof rule['probability'] === 'number' &&
+          rule['probability'] >= 0 &&
+          rule['probability'] <= 1,
+      ),
+    'not a list of {feature, atLeast, probability in [0, 1]}',
+  )
+  .transform((rules) => rules as RuleThreshold[]);
+
+const ms = (name: string, description: string, defaultValue: string) =>
+  envVar({ name, description, expected: 'a whole number of milliseconds ≥ 1', schema: positiveIntSchema, default: defaultValue });
+
+/**
+ * The inference service's environment. Ports default to 50055 (gRPC:
+ * tributary.v1 and KServe v2), 8055 (REST) and 9468 (ops), so it runs beside
+ * the other services on one host without settings.
+ */
+export const inferenceConfigSchema = {
+  ...serviceBaseEnv({ grpcPort: 50_055, opsPort: 9468 }),
+  rest: {
+    host: envVar({ name: 'REST_HOST', description: 'Address the REST server (KServe v2 REST, /v1/predictions) binds.', expected: 'a host name or IP address', schema: textSchema, default: '0.0.0.0' }),
+    port: envVar({ name: 'REST_PORT', description: 'Port of the REST server; 0 picks a free one.', expected: 'an integer 0–65535', schema: portSchema, default: '8055' }),
+    bodyLimitBytes: envVar({
+      name: 'REST_BODY_LIMIT_BYTES',
+      description: 'Largest REST request body accepted (413 beyond), in bytes.',
+      expected: 'a whole number of bytes ≥ 1',
+      schema: positiveIntSchema,
+      default: String(4 * 1024 * 1024),
+    }),
+  },
+  kafka: kafkaEnv({ clientId: 'inference' }),
+  redis: redisEnv(),
+  registry: {
+    address: envVar({ name: 'REGISTRY_ADDRESS', description: 'host:port of the model registry gRPC server.', expected: 'host:port', schema: textSchema, default: '127.0.0.1:50052' }),
+    tls: envVar({
+      name: 'REGISTRY_TLS',
+      description: 'Whether to reach the registry over TLS (verified against TLS_CA_FILE, presenting TLS_CERT_FILE/TLS_KEY_FILE when set).',
+      expected: 'true or false',
+      schema: booleanSchema,
+      default: 'false',
+    }),
+  },
+  serving: {
+    models: envVar({ name: 'INFERENCE_MODELS', description: 'Models served, comma-separated.', expected: 'comma-separated model names', schema: nameListSchema, default: 'flight-delay' }),
+    defaultDeadlineMs: ms('INFERENCE_DEFAULT_DEADLINE_MS', 'Deadline of a request that sets none (gRPC deadline, REST `timeout` parameter), in ms.', '1000'),
+    maxRowsPerRequest: envVar({
+      name: 'INFERENCE_MAX_ROWS_PER_REQUEST',
+      description: 'Most rows one ModelInfer or PredictBatch request may carry (INVALID_ARGUMENT beyond).',
+      expected: 'a whole number ≥ 1',
+      schema: positiveIntSchema,
+      default: '10000',
+    }),
+    workers: envVar({ name: 'INFERENCE_WORKERS', description: 'Worker threads running ONNX Runtime sessions.', expected: 'a whole number ≥ 1', schema: positiveIntSchema, default: '2' }),
+    maxBatchSize: envVar({ name: 'INFERENCE_MAX_BATCH_SIZE', description: 'Rows one model run takes at most (micro-batching).', expected: 'a whole number ≥ 1', schema: positiveIntSchema, default: '64' }),
+    maxQueueDelayMs: envVar({
+      name: 'INFERENCE_MAX_QUEUE_DELAY_MS',
+      description: 'How long the first row of a micro-batch may wait for others, in ms; 0 runs whatever is queued at once.',
+      expected: 'a number of milliseconds ≥ 0',
+      schema: nonNegativeNumberSchema,
+      default: '1',
+    }),
+    maxQueuedRows: envVar({
+      name: 'INFERENCE_MAX_QUEUED_ROWS',
+      description: 'Rows queued per model version beyond which requests are shed with RESOURCE_EXHAUSTED (HTTP 429).',
+      expected: 'a whole number ≥ 1',
+      schema: positiveIntSchema,
+      default: '1024',
+    }),
+    canaryShare: envVar({
+      name: 'INFERENCE_CANARY_SHARE',
+      description: 'Share of champion traffic routed to challenger (when loaded), sticky per entity.',
+      expected: 'a number in [0, 1]',
+      schema: unitIntervalSchema,
+      default: '0',
+    }),
+    shadow: envVar({
+      name: 'INFERENCE_SHADOW',
+      description: 'Whether the shadow version (when loaded) scores a copy of each request off the response path, only logged.',
+      expected: 'true or false',
+      schema: booleanSchema,
+      default: 'true',
+    }),
+    onlineStoreBudgetMs: ms('INFERENCE_ONLINE_STORE_BUDGET_MS', 'Longest online feature read before declared defaults are used, in ms.', '25'),
+    primaryBudgetMs: ms('INFERENCE_PRIMARY_BUDGET_MS', 'Longest the primary model may take, queue included, before the fallback model answers, in ms.', '50'),
+    fallbackBudgetMs: ms('INFERENCE_FALLBACK_BUDGET_MS', 'Longest the fallback model may take before the rules answer, in ms.', '25'),
+    breakerResetMs: ms('INFERENCE_BREAKER_RESET_MS', 'How long an open breaker fails fast before a half-open probe, in ms.', '5000'),
+    rules: envVar({
+      name: 'INFERENCE_RULES',
+      description: 'Rules tier thresholds, tried in order, as JSON [{"feature", "atLeast", "probability"}]; unset keeps the built-in ones (origin late share).',
+      expected: 'a JSON list of {feature, atLeast, probability}',
+      schema: rulesSchema,
+      optional: true,
+    }),
+    defaultProbability: envVar({
+      name: 'INFERENCE_DEFAULT_PROBABILITY',
+      description: 'Probability the default tier answers when nothing else can.',
+      expected: 'a number in [0, 1]',
+      schema: unitIntervalSchema,
+      default: '0.2',
+    }),
+    threshold: envVar({ name: 'INFERENCE_THRESHOLD', description: 'Probability at or above which the predicted class is 1.', expected: 'a number in [0, 1]', schema: unitIntervalSchema, default: '0.5' }),
+    pollIntervalMs: ms('INFERENCE_POLL_INTERVAL_MS', 'How often the registry is polled for alias moves (safety net behind model.lifecycle), in ms.', '30000'),
+    drainTimeoutMs: ms('INFERENCE_DRAIN_TIMEOUT_MS', 'How long a replaced version keeps serving requests already routed to it, in ms.', '5000'),
+    lifecycleTopic: topicNameEnv('INFERENCE_LIFECYCLE_TOPIC', 'Topic of the registry lifecycle events that trigger a hot swap.', topics.modelLifecycle.name),
+    predictionsTopic: topicNameEnv('INFERENCE_PREDICTIONS_TOPIC', 'Topic every served prediction is logged to.', topics.predictionsLogged.name),
+    lifecycleGroupId: envVar({
+      name: 'INFERENCE_LIFECYCLE_GROUP_ID',
+      description: 'Consumer group of the lifecycle consumer; every replica needs its own. Unset: a fresh one per process.',
+      expected: 'non-blank text',
+      schema: textSchema,
+      optional: true,
+    }),
+    featuresPrefix: envVar({
+      name: 'FEATURES_REDIS_PREFIX',
+      description: "Prefix of the feature pipeline's online feature hashes in REDIS_URL.",
+      expected: 'non-blank text',
+      schema: textSchema,
+      default: 'features',
+    }),
+  },
+  cache: {
+    enabled: envVar({ name: 'INFERENCE_CACHE', description: 'Whether predictions are cached by model version and input.', expected: 'true or false', schema: booleanSchema, default: 'true' }),
+    redisUrl: envVar({
+      name: 'CACHE_REDIS_URL',
+      description: 'Redis of the prediction cache (its own instance in deploy/); unset uses REDIS_URL.',
+      expected: 'a redis:// or rediss:// URL',
+      schema: urlSchema(['redis:', 'rediss:']),
+      optional: true,
+    }),
+    prefix: envVar({ name: 'INFERENCE_CACHE_PREFIX', description: 'Key prefix of the prediction cache.', expected: 'non-blank text', schema: textSchema, default: 'tributary:predictions' }),
+    ttlMs: ms('INFERENCE_CACHE_TTL_MS', 'How long a cached prediction lives, in ms.', '600000'),
+  },
+};
+
+/** The inference service's loaded configuration. */
+export type InferenceConfig = ConfigOf<typeof inferenceConfigSchema>;

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { GRPCInferenceService, InferenceService, ModelRegistryService } from '@tributary/contracts';
+import { createOnlineStore, flightFeatureSet } from '@tributary/features';
+import { clientSecurityOptions, createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { createKafkaClient } from '@tributary/kafka';
+import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
+import type { Logger } from '@tributary/observability';
+import { startServiceHost, type Lifecycle } from '@tributary/runtime';
+import { createServingPipeline, type FaultInjector, type ServingPipeline } from '@tributary/serving';
+import { Redis } from 'ioredis';
+import type { InferenceConfig } from './config.js';
+import { createKserveServiceImpl } from './kserve-service.js';
+import { createPredictServiceImpl } from './predict-service.js';
+import { createRestServer } from './rest-server.js';
+
+/** Options of {@link startInference}. */
+export interface StartInferenceOptions {
+  readonly config: InferenceConfig;
+  /** Every resource opened registers its close here, so SIGTERM closes them newest first. */
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  /** Where versions, aliases and artifacts come from. Default: a gRPC client of REGISTRY_ADDRESS. */
+  readonly registry?: RegistryClient;
+  /** Test-only faults for the primary model (`@tributary/serving/testing`). Default: none. */
+  readonly faults?: FaultInjector;
+}
+
+/** Where the started service listens, and its pipeline (for in-process tests). */
+export interface RunningInference {
+  readonly grpcPort: number;
+  readonly opsPort: number;
+  readonly restPort: number;
+  readonly pipeline: ServingPipeline;
+}
+
+const SERVER_NAME = 'tributary-inference';
+const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Opens the service in dependency order, registering each close as it opens:
+ * Redis (online features; the cache's own when CACHE_REDIS_URL is set), the
+ * registry channel, the serving pipeline (loads what the aliases point at,
+ * starts workers, the lifecycle consumer and the log producer), then the ops
+ * and gRPC servers (tributary.v1 and KServe v2) and the REST server. Ready
+ * once the pipeline has a ready champion of every served model. On SIGTERM:
+ * REST and gRPC stop taking requests and drain, then the pipeline drains and
+ * flushes its logs, then the clients close.
+ */
+export async function startInference(options: StartInferenceOptions): Promise<RunningInference> {
+  const { config, lifecycle, logger } = options;
+  const serving = config.serving;
+
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  // A Redis outage is served around (request features, defaults, no cache); it must not crash the process.
+  redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis unreachable at start; serving without online features until it is back'));
+  lifecycle.register('redis', () => redis.quit().then(() => undefined, () => redis.disconnect()));
+  const cacheRedis = config.cache.redisUrl === undefined ? redis : new Redis(config.cache.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  if (cacheRedis !== redis) {
+    cacheRedis.on('error', (error: Error) => logger.debug({ err: error }, 'cache redis connection error'));
+    await cacheRedis.connect().catch((error: unknown) => logger.warn({ err: error }, 'cache redis unreachable at start; serving without the cache'));
+    lifecycle.register('cache redis', () => cacheRedis.quit().then(() => undefined, () => cacheRedis.disconnect()));
+  }
+
+  const channel = createGrpcChannel({ address: config.registry.address, ...clientSecurityOptions(config.auth, { tls: config.registry.tls }) });
+  lifecycle.register('registry channel', () => channel.close());
+
+  const pipeline = createServingPipeline({
+    registry: options.registry ?? createGrpcRegistryClient(createGrpcClient(ModelRegistryService, channel), { timeoutMs: 10_000 }),
+    models: serving.models,
+    onlineStore: createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: serving.featuresPrefix, timeoutMs: serving.onlineStoreBudgetMs }),
+    ...(config.cache.enabled ? { cache: { redis: cacheRedis, prefix: config.cache.prefix, ttlMs: config.cache.ttlMs } } : {}),
+    kafka: {
+      client: createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger }),
+      lifecycleTopic: serving.lifecycleTopic,
+      predictionsTopic: serving.predictionsTopic,
+      ...(serving.lifecycleGroupId === undefined ? {} : { groupId: serving.lifecycleGroupId }),
+    },
+    execution: { workers: serving.workers, maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs, maxQueuedRows: serving.maxQueuedRows },
+    routing: { canaryShare: serving.canaryShare, shadow: serving.shadow },
+    resilience: {
+      onlineStoreBudgetMs: serving.onlineStoreBudgetMs,
+      primaryBudgetMs: serving.primaryBudgetMs,
+      fallbackBudgetMs: serving.fallbackBudgetMs,
+      resetTimeoutMs: serving.breakerResetMs,
+    },
+    ...(serving.rules === undefined ? {} : { rules: { thresholds: serving.rules } }),
+    defaultProbability: serving.defaultProbability,
+    threshold: serving.threshold,
+    pollIntervalMs: serving.pollIntervalMs,
+    drainTimeoutMs: serving.drainTimeoutMs,
+    logger,
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
+  });
+  await pipeline.start();
+  lifecycle.register('serving pipeline', () => pipeline.close());
+
+  const server = { name: SERVER_NAME, version: packageVersion };
+  const batching = { maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs };
+  const host = await startServiceHost({
+    name: 'inference',
+    version: packageVersion,
+    config,
+    lifecycle,
+    logger,
+    checks: { models: () => pipeline.ready() },
+    registerServices: (grpc) => {
+      grpc.register(InferenceService, createPredictServiceImpl({ pipeline, defaultDeadlineMs: serving.defaultDeadlineMs, maxBatchRequests: serving.maxRowsPerRequest }));
+      grpc.register(
+        GRPCInferenceService,
+        createKserveServiceImpl({ pipeline, server, batching, defaultDeadlineMs: serving.defaultDeadlineMs, maxRows: serving.maxRowsPerRequest }),
+      );
+    },
+  });
+
+  const rest = createRestServer({
+    pipeline,
+    server,
+    batching,
+    defaultDeadlineMs: serving.defaultDeadlineMs,
+    maxRows: serving.maxRowsPerRequest,
+    host: config.rest.host,
+    port: config.rest.port,
+    bodyLimitBytes: config.rest.bodyLimitBytes,
+    ...(config.auth.token === undefined ? {} : { authToken: config.auth.token }),
+    shutdownTimeoutMs: config.shutdown.timeoutMs,
+    logger,
+  });
+  const restPort = await rest.start();
+  lifecycle.register('rest server', () => rest.close());
+
+  logger.info({ grpcPort: host.grpcPort, restPort, opsPort: host.opsPort, models: serving.models }, 'inference serving');
+  return { grpcPort: host.grpcPort, opsPort: host.opsPort, restPort, pipeline };
+}
