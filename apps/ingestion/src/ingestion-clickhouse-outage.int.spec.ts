@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ingestionConfigSchema } from './config.js';
 import { startIngestion } from './start-ingestion.js';
+import { dropTestData, endOffsets, rawRowsFinal } from './testing/test-stores.js';
 
 const logger = createLogger({ name: 'ingestion-outage-spec', level: 'silent' });
 const kafka = createKafkaClient({ clientId: 'ingestion-outage-spec', logger });
@@ -66,25 +67,6 @@ async function startCuttableProxy(): Promise<{ port: number; down: boolean; cut(
   };
 }
 
-async function rowsFinal(): Promise<number> {
-  const result = await clickhouse.query({
-    query: 'SELECT count() AS n FROM {database:Identifier}.events_raw FINAL',
-    query_params: { database },
-    format: 'JSONEachRow',
-  });
-  return Number((await result.json<{ n: number | string }>())[0]?.n);
-}
-
-async function recordsIn(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, partition) => sum + Number(partition.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 describe('ingestion while ClickHouse fails and recovers', () => {
   let proxy: Awaited<ReturnType<typeof startCuttableProxy>> | undefined;
 
@@ -93,10 +75,7 @@ describe('ingestion while ClickHouse fails and recovers', () => {
     await proxy?.close();
     await producer.close();
     await testTopics.deleteAll();
-    await clickhouse.command({ query: 'DROP DATABASE IF EXISTS {database:Identifier}', query_params: { database } });
-    const keys: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${keyPrefix}*`, count: 1000 }) as AsyncIterable<string[]>) keys.push(...batch);
-    if (keys.length > 0) await redis.del(...keys);
+    await dropTestData({ clickhouse, redis, database, keyPrefix });
     await Promise.all([redis.quit(), clickhouse.close()]);
   });
 
@@ -138,13 +117,13 @@ describe('ingestion while ClickHouse fails and recovers', () => {
       }),
     );
     await sleep(8000);
-    expect(await rowsFinal().catch(() => 0)).toBe(0);
+    expect(await rawRowsFinal(clickhouse, database).catch(() => 0)).toBe(0);
     proxy.restore();
 
-    await vi.waitFor(async () => expect(await rowsFinal()).toBe(events.length), { timeout: 60_000, interval: 500 });
+    await vi.waitFor(async () => expect(await rawRowsFinal(clickhouse, database)).toBe(events.length), { timeout: 60_000, interval: 500 });
     // Give any repeated send time to land before counting.
     await sleep(2000);
-    const total = await recordsIn(validated.name);
+    const total = await endOffsets(kafka, validated.name);
     const records = await readRecords(kafka, validated.name, total, { timeoutMs: 30_000 });
     const copies = new Map<string, number>();
     for (const record of records) copies.set(record.headers['ce_id'] ?? '', (copies.get(record.headers['ce_id'] ?? '') ?? 0) + 1);
@@ -152,6 +131,6 @@ describe('ingestion while ClickHouse fails and recovers', () => {
     expect(new Set(copies.keys())).toEqual(new Set(events.map((event) => event.eventId)));
     expect([...copies.values()].filter((count) => count > 1)).toEqual([]);
     expect(total).toBe(events.length);
-    expect(await recordsIn(dlq.name)).toBe(0);
+    expect(await endOffsets(kafka, dlq.name)).toBe(0);
   }, 120_000);
 });

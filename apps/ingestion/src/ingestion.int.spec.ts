@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestionConfigSchema } from './config.js';
 import { REJECT_REASON_HEADER } from './reject-publisher.js';
 import { startIngestion, type RunningIngestion } from './start-ingestion.js';
+import { dropTestData, endOffsets, rawRowsFinal } from './testing/test-stores.js';
 
 const logger = createLogger({ name: 'ingestion-int-spec', level: 'silent' });
 const kafka = createKafkaClient({ clientId: 'ingestion-int-spec', logger });
@@ -52,25 +53,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-async function rawRowsFinal(): Promise<number> {
-  const result = await clickhouse.query({
-    query: 'SELECT count() AS n FROM {database:Identifier}.events_raw FINAL',
-    query_params: { database },
-    format: 'JSONEachRow',
-  });
-  return Number((await result.json<{ n: number | string }>())[0]?.n);
-}
-
-async function endOffsets(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
   }
 }
 
@@ -153,10 +135,7 @@ describe('the ingestion service on Kafka, Redis and ClickHouse', () => {
     await lifecycle.shutdown('test over');
     await producer.close();
     await testTopics.deleteAll();
-    await clickhouse.command({ query: 'DROP DATABASE IF EXISTS {database:Identifier}', query_params: { database } });
-    const keys: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${keyPrefix}*`, count: 1000 }) as AsyncIterable<string[]>) keys.push(...batch);
-    if (keys.length > 0) await redis.del(...keys);
+    await dropTestData({ clickhouse, redis, database, keyPrefix });
     await Promise.all([redis.quit(), clickhouse.close()]);
   });
 
@@ -172,15 +151,15 @@ describe('the ingestion service on Kafka, Redis and ClickHouse', () => {
   });
 
   it('writes every valid event to the ClickHouse raw table once', async () => {
-    await waitFor('the raw table', async () => (await rawRowsFinal()) >= validIds.size);
-    expect(await rawRowsFinal()).toBe(validIds.size);
+    await waitFor('the raw table', async () => (await rawRowsFinal(clickhouse, database)) >= validIds.size);
+    expect(await rawRowsFinal(clickhouse, database)).toBe(validIds.size);
   });
 
   it('writes nothing new when the same events are replayed', async () => {
     await publishSlice();
-    await waitFor('the replay to be consumed', async () => (await committedOffsets(ingestionTopics.raw.name)) === (await endOffsets(ingestionTopics.raw.name)));
-    expect(await endOffsets(ingestionTopics.validated.name)).toBe(validIds.size);
-    expect(await rawRowsFinal()).toBe(validIds.size);
+    await waitFor('the replay to be consumed', async () => (await committedOffsets(ingestionTopics.raw.name)) === (await endOffsets(kafka, ingestionTopics.raw.name)));
+    expect(await endOffsets(kafka, ingestionTopics.validated.name)).toBe(validIds.size);
+    expect(await rawRowsFinal(clickhouse, database)).toBe(validIds.size);
   });
 
   it('ingests over gRPC, unary and client-streaming, with an outcome per event', async () => {
