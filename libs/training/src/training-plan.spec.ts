@@ -57,6 +57,15 @@ describe('planTraining()', () => {
     expect(fieldOf(request({ params: { colour: 'blue' } }))).toBe('params.colour');
   });
 
+  it('refuses a window end outside years 1–9999 as invalid instead of throwing while describing it (found by fuzzing)', () => {
+    const farAway = { $typeName: 'google.protobuf.Timestamp' as const, seconds: -515_500_596_417_684_828n, nanos: 0 };
+    const bad = request({ trainingWindow: { startTime: farAway, endTime: window(0, 1).endTime } });
+    expect(() => planTraining(bad)).toThrow(InvalidTrainingRequestError);
+    expect(() => planTraining(bad)).toThrow(/^training_window.start_time: -515500596417684828 s 0 ns is not a time of years 1–9999$/);
+    const badNanos = request({ holdoutWindow: { startTime: window(0, 1).startTime, endTime: { ...farAway, seconds: 1n, nanos: -1 } } });
+    expect(() => planTraining(badNanos)).toThrow(/^holdout_window.end_time: /);
+  });
+
   it('applies parameter overrides over the defaults, each to its model', () => {
     const plan = planTraining(request({ params: { learning_rate: '0.05', max_rounds: '30', lr_l2: '0.01' } }));
     expect(plan.models.gbdt).toEqual({ ...DEFAULT_MODEL_PARAMS.gbdt, learningRate: 0.05, maxRounds: 30 });

@@ -1,3 +1,4 @@
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import type { TrainingRequest } from '@tributary/contracts';
 import { assertModelName } from '@tributary/model-registry';
 import { InvalidTrainingRequestError } from './errors.js';
@@ -95,8 +96,19 @@ function checkedRange(field: string, window: TrainingRequest['trainingWindow'], 
     if (required) throw new InvalidTrainingRequestError(field, 'is required');
     return undefined;
   }
+  for (const [end, time] of [['start_time', window.startTime], ['end_time', window.endTime]] as const) {
+    if (time && !isValidTimestamp(time)) throw new InvalidTrainingRequestError(`${field}.${end}`, `${time.seconds} s ${time.nanos} ns is not a time of years 1–9999`);
+  }
   const range = timeRangeOf(window);
   if (!range) throw new InvalidTrainingRequestError(field, 'needs both start_time and end_time');
   if (!(range.startMs < range.endMs)) throw new InvalidTrainingRequestError(field, `${formatTimeRange(range)} is empty`);
   return range;
+}
+
+/** The range google.protobuf.Timestamp allows, 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, in seconds. */
+const TIMESTAMP_SECONDS = { min: -62_135_596_800n, max: 253_402_300_799n } as const;
+
+/** Whether a timestamp is one the Timestamp type allows (and so one a Date can show, found by fuzzing). */
+function isValidTimestamp(time: Timestamp): boolean {
+  return time.seconds >= TIMESTAMP_SECONDS.min && time.seconds <= TIMESTAMP_SECONDS.max && time.nanos >= 0 && time.nanos <= 999_999_999;
 }
