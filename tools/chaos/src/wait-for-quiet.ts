@@ -27,10 +27,17 @@ export interface WaitForQuietOptions {
   readonly pollMs?: number;
 }
 
+/** The topic's partitions' offsets; a broker just back may answer with none, which must not read as "nothing to consume". */
+async function topicEnds(admin: Admin, topic: string): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  if (ends.length === 0) throw new Error(`no partitions of ${topic} known yet`);
+  return ends;
+}
+
 /** Records not yet committed by `groupId` on `topic`: end offsets minus commits (an uncommitted partition counts whole). */
 export async function groupLag(admin: Admin, group: WatchedGroup): Promise<{ lag: number; positions: string }> {
   const [ends, [committed]] = await Promise.all([
-    admin.fetchTopicOffsets(group.topic),
+    topicEnds(admin, group.topic),
     admin.fetchOffsets({ groupId: group.groupId, topics: [group.topic] }),
   ]);
   const commitOf = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
@@ -85,7 +92,7 @@ export async function waitForQuiet(options: WaitForQuietOptions): Promise<void> 
 }
 
 async function endOffsets(admin: Admin, topic: string): Promise<Map<number, number>> {
-  return new Map((await admin.fetchTopicOffsets(topic)).map((end) => [end.partition, Number(end.high)]));
+  return new Map((await topicEnds(admin, topic)).map((end) => [end.partition, Number(end.high)]));
 }
 
 async function committedThrough(admin: Admin, group: WatchedGroup, targets: ReadonlyMap<number, number>): Promise<boolean> {
