@@ -6,7 +6,7 @@ import { create } from '@bufbuild/protobuf';
 import { StringValueSchema } from '@bufbuild/protobuf/wkt';
 import { createLogger } from '@tributary/observability';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createBytesCodec, createConsumer, createKafkaClient, createProducer, createProtobufCodec, defineTopic } from './index.js';
+import { createBytesCodec, createConsumer, createKafkaClient, createProducer, createProtobufCodec, defineTopic, type TopicDefinition } from './index.js';
 import { createTestTopics, uniqueName } from './testing/index.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/blocking-consumer.fixture.ts', import.meta.url));
@@ -39,74 +39,65 @@ function runBlockingConsumer(env: Record<string, string>): { child: ChildProcess
   return { child, handled, blocked };
 }
 
+interface KilledMember {
+  readonly topic: TopicDefinition<{ value: string }>;
+  readonly deadLetterTopic: string;
+  readonly groupId: string;
+  /** What the member handled before it was killed. */
+  readonly handled: readonly string[];
+  readonly killedAt: number;
+}
+
+/** A topic holding `ids`, and the one member of a new group, killed with -9 while its handler blocked on `blockOn`. */
+async function killMemberBlockedOn(ids: readonly string[], blockOn: string, env: Record<string, string> = {}): Promise<KilledMember> {
+  const topic = await testTopics.create(defineTopic({ name: 'test.crash', keyDescription: 'id', codec: createProtobufCodec(StringValueSchema), partitions: 1 }));
+  const deadLetters = await testTopics.create(defineTopic({ name: 'test.crash-dlq', keyDescription: 'key', codec: createBytesCodec(), partitions: 1 }));
+  const producer = createProducer({ kafka, source: '/tests/crash', logger });
+  await producer.send(topic, ids.map((id) => ({ key: id, value: create(StringValueSchema, { value: id }) })));
+  await producer.close();
+  const groupId = uniqueName('test-crash');
+  const member = runBlockingConsumer({ ...env, TOPIC: topic.name, GROUP_ID: groupId, DEAD_LETTER_TOPIC: deadLetters.name, BLOCK_ON_ID: blockOn });
+  expect(await member.blocked).toBe(blockOn);
+  member.child.kill('SIGKILL');
+  await once(member.child, 'exit');
+  return { topic, deadLetterTopic: deadLetters.name, groupId, handled: member.handled, killedAt: performance.now() };
+}
+
+/** A new member of the killed one's group, run until `done` passes. */
+async function replaceUntil(killed: KilledMember, handler: (id: string) => void, done: () => void): Promise<void> {
+  const { topic, groupId, deadLetterTopic } = killed;
+  const replacement = createConsumer({ kafka, topic, groupId, deadLetterTopic, logger, maxWaitTimeMs: 100, handler: async ({ value }) => handler(value.value) });
+  try {
+    await replacement.start();
+    await vi.waitFor(done, { timeout: 30_000, interval: 100 });
+  } finally {
+    await replacement.close();
+  }
+}
+
 describe('createConsumer() in a process that is killed', () => {
   it('delivers the record whose handler was killed again to the next member of the group, losing none', async () => {
-    const topic = await testTopics.create(defineTopic({ name: 'test.crash', keyDescription: 'id', codec: createProtobufCodec(StringValueSchema), partitions: 1 }));
-    const deadLetters = await testTopics.create(defineTopic({ name: 'test.crash-dlq', keyDescription: 'key', codec: createBytesCodec(), partitions: 1 }));
-    const producer = createProducer({ kafka, source: '/tests/crash', logger });
     const all = Array.from({ length: 10 }, (_, i) => `id-${i}`);
-    await producer.send(topic, all.map((id) => ({ key: id, value: create(StringValueSchema, { value: id }) })));
-    await producer.close();
-    const groupId = uniqueName('test-crash');
-
-    const first = runBlockingConsumer({ TOPIC: topic.name, GROUP_ID: groupId, DEAD_LETTER_TOPIC: deadLetters.name, BLOCK_ON_ID: 'id-5', SESSION_TIMEOUT_MS: '6000' });
-    expect(await first.blocked).toBe('id-5');
-    first.child.kill('SIGKILL');
-    await once(first.child, 'exit');
-    expect(first.handled).toEqual(['id-0', 'id-1', 'id-2', 'id-3', 'id-4']);
+    const killed = await killMemberBlockedOn(all, 'id-5', { SESSION_TIMEOUT_MS: '6000' });
+    expect(killed.handled).toEqual(['id-0', 'id-1', 'id-2', 'id-3', 'id-4']);
 
     const second: string[] = [];
-    const restarted = createConsumer({
-      kafka,
-      topic,
-      groupId,
-      deadLetterTopic: deadLetters.name,
-      logger,
-      maxWaitTimeMs: 100,
-      handler: async ({ value }) => void second.push(value.value),
-    });
-    try {
-      await restarted.start();
-      await vi.waitFor(() => expect(second).toHaveLength(5), { timeout: 25_000, interval: 100 });
-    } finally {
-      await restarted.close();
-    }
+    await replaceUntil(killed, (id) => second.push(id), () => expect(second).toHaveLength(5));
     expect(second).toEqual(['id-5', 'id-6', 'id-7', 'id-8', 'id-9']);
-    expect(new Set([...first.handled, ...second])).toEqual(new Set(all));
+    expect(new Set([...killed.handled, ...second])).toEqual(new Set(all));
   }, 45_000);
 
   it("hands a killed member's partition to a replacement within the default session timeout (10 s), not 30 s", async () => {
-    const topic = await testTopics.create(defineTopic({ name: 'test.failover', keyDescription: 'id', codec: createProtobufCodec(StringValueSchema), partitions: 1 }));
-    const deadLetters = await testTopics.create(defineTopic({ name: 'test.failover-dlq', keyDescription: 'key', codec: createBytesCodec(), partitions: 1 }));
-    const producer = createProducer({ kafka, source: '/tests/failover', logger });
-    await producer.send(topic, ['id-0', 'id-1'].map((id) => ({ key: id, value: create(StringValueSchema, { value: id }) })));
-    await producer.close();
-    const groupId = uniqueName('test-failover');
-    const first = runBlockingConsumer({ TOPIC: topic.name, GROUP_ID: groupId, DEAD_LETTER_TOPIC: deadLetters.name, BLOCK_ON_ID: 'id-1' });
-    expect(await first.blocked).toBe('id-1');
-    first.child.kill('SIGKILL');
-    await once(first.child, 'exit');
-    const killedAt = performance.now();
-
+    const killed = await killMemberBlockedOn(['id-0', 'id-1'], 'id-1');
     let takenOverAt: number | undefined;
-    const replacement = createConsumer({
-      kafka,
-      topic,
-      groupId,
-      deadLetterTopic: deadLetters.name,
-      logger,
-      maxWaitTimeMs: 100,
-      handler: async ({ value }) => {
-        if (value.value === 'id-1') takenOverAt ??= performance.now();
+    await replaceUntil(
+      killed,
+      (id) => {
+        if (id === 'id-1') takenOverAt ??= performance.now();
       },
-    });
-    try {
-      await replacement.start();
-      await vi.waitFor(() => expect(takenOverAt).toBeDefined(), { timeout: 30_000, interval: 100 });
-    } finally {
-      await replacement.close();
-    }
+      () => expect(takenOverAt).toBeDefined(),
+    );
     // The group waits for the dead member's session to expire (10 s), then rebalances; a loaded machine adds a few seconds.
-    expect(takenOverAt! - killedAt).toBeLessThan(16_000);
+    expect(takenOverAt! - killed.killedAt).toBeLessThan(16_000);
   }, 60_000);
 });

@@ -164,7 +164,7 @@ export function createDeadLetterWriter(options: DeadLetterWriterOptions): DeadLe
       logger.warn({ err: reason, topic }, 'cannot read the dead-letter topic size limit; assuming the broker default');
       return undefined;
     } finally {
-      await admin.disconnect();
+      await admin.disconnect().catch(() => undefined);
     }
   }
 
