@@ -4,6 +4,7 @@
  */
 const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   features: () => import('./features.js'),
+  fuzz: () => import('./fuzz.js'),
   grpc: () => import('./grpc.js'),
   infra: () => import('./infra.js'),
   ingestion: () => import('./ingestion.js'),
