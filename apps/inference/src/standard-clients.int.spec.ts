@@ -4,21 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadConfig } from '@tributary/config';
-import { ensureGoTool, ensurePythonVenv } from '@tributary/infra/tooling';
 import { findWorkspaceRoot } from '@tributary/infra';
-import { uniqueName } from '@tributary/kafka/testing';
+import { ensureGoTool, ensurePythonVenv } from '@tributary/infra/tooling';
 import { createOnnxPredictor } from '@tributary/ml';
-import { createLogger } from '@tributary/observability';
-import { createLifecycle } from '@tributary/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inferenceConfigSchema } from './config.js';
-import { FEATURE_NAMES, MODEL, randomFlightRows, registerFlightModels, type RegisteredFlightModels } from './fixtures/flight-models.fixture.js';
-import { startInference, type RunningInference } from './start-inference.js';
+import { FEATURE_NAMES, MODEL, randomFlightRows, type RegisteredFlightModels } from './fixtures/flight-models.fixture.js';
+import { startTestInference, type TestInference } from './fixtures/start-test-inference.fixture.js';
 
 const run = promisify(execFile);
-const logger = createLogger({ name: 'inference-clients-spec', level: 'silent' });
-const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 const root = findWorkspaceRoot();
 const TRITONCLIENT = ['tritonclient[grpc,http]==2.73.0', 'numpy==2.2.6'];
 const GRPCURL = { pkg: 'github.com/fullstorydev/grpcurl/cmd/grpcurl', version: 'v1.9.3' };
@@ -36,7 +29,7 @@ interface ClientReport {
 
 describe('the inference service with standard clients', { timeout: 900_000 }, () => {
   let models: RegisteredFlightModels;
-  let service: RunningInference;
+  let service: TestInference;
   let rows: Float32Array;
   let ownProbabilities: Float64Array;
   let python: string;
@@ -57,25 +50,8 @@ describe('the inference service with standard clients', { timeout: 900_000 }, ()
   beforeAll(async () => {
     // The standard clients are installed once into the project's cache (minutes the first time).
     [python, grpcurl] = await Promise.all([ensurePythonVenv({ packages: TRITONCLIENT }), ensureGoTool(GRPCURL)]);
-    models = await registerFlightModels();
-    const suffix = uniqueName('inference-clients');
-    const config = loadConfig(inferenceConfigSchema, {
-      ...process.env,
-      GRPC_HOST: '127.0.0.1',
-      GRPC_PORT: '0',
-      OPS_HOST: '127.0.0.1',
-      OPS_PORT: '0',
-      REST_HOST: '127.0.0.1',
-      REST_PORT: '0',
-      SERVICE_AUTH_TOKEN: '',
-      INFERENCE_LIFECYCLE_TOPIC: `${suffix}.model.lifecycle`,
-      INFERENCE_PREDICTIONS_TOPIC: `${suffix}.predictions.logged`,
-      INFERENCE_CACHE: 'false',
-      FEATURES_REDIS_PREFIX: `test:${suffix}:features`,
-      INFERENCE_WORKERS: '2',
-    });
-    service = await startInference({ config, lifecycle, logger, registry: models.registry });
-    lifecycle.markReady();
+    service = await startTestInference({ INFERENCE_CACHE: 'false', INFERENCE_WORKERS: '2' });
+    models = service.models;
     rows = randomFlightRows(ROWS, 99).values;
     ownProbabilities = await modelProbabilities(rows);
 
@@ -92,7 +68,7 @@ describe('the inference service with standard clients', { timeout: 900_000 }, ()
   });
 
   afterAll(async () => {
-    await lifecycle.shutdown();
+    await service?.lifecycle.shutdown();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
