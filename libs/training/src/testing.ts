@@ -14,5 +14,5 @@ export {
   generateLabeledFlights,
   type GeneratedFlightsOptions,
 } from './testing/generated-flights.js';
-export { writeFlightFixtures, type FlightFixtures, type FlightFixturesOptions } from './testing/flight-fixtures.js';
+export { flightFeatureEvent, writeFlightFixtures, type FlightFixtures, type FlightFixturesOptions } from './testing/flight-fixtures.js';
 export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './testing/service-process.js';

@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   features: () => import('./features.js'),
   fuzz: () => import('./fuzz.js'),
   grpc: () => import('./grpc.js'),
+  inference: () => import('./inference.js'),
   infra: () => import('./infra.js'),
   ingestion: () => import('./ingestion.js'),
   kafka: () => import('./kafka.js'),

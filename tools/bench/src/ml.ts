@@ -11,7 +11,7 @@
  * environment the script installs under `.tributary/bench-venv`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createFeatureMatrix,
@@ -27,6 +27,7 @@ import {
   type FeatureMatrix,
 } from '@tributary/ml';
 import { createRandom } from '@tributary/seeded-random';
+import { benchPython } from './bench-venv.js';
 import { percentile, reportResults, type Measurement } from './results.js';
 import { writeCsv } from './write-csv.js';
 
@@ -192,7 +193,6 @@ export async function run(): Promise<void> {
 }
 
 const workDir = join('.tributary', 'bench-ml');
-const venvDir = join('.tributary', 'bench-venv');
 const pythonPackages = ['lightgbm==4.6.0', 'scikit-learn==1.5.2', 'numpy==2.2.6'];
 
 /** Same settings as ours: 31 leaves, learning rate 0.1, 255 bins, 20 rows per leaf, early stopping after 10 rounds; L2 λ = 1/(C·n). */
@@ -233,12 +233,7 @@ async function compareWithPython(
   test: { data: FeatureMatrix; labels: Float64Array },
 ): Promise<Measurement[]> {
   mkdirSync(workDir, { recursive: true });
-  const python = join(venvDir, 'bin', 'python');
-  if (!existsSync(python)) {
-    console.log(`installing ${pythonPackages.join(' ')} into ${venvDir}`);
-    execFileSync('python3', ['-m', 'venv', venvDir], { stdio: 'inherit' });
-    execFileSync(python, ['-m', 'pip', 'install', '--quiet', ...pythonPackages], { stdio: 'inherit' });
-  }
+  const python = benchPython(pythonPackages);
   await writeCsv(join(workDir, 'train.csv'), train.data, train.labels);
   await writeCsv(join(workDir, 'validation.csv'), validation.data, validation.labels);
   await writeCsv(join(workDir, 'test.csv'), test.data, test.labels);

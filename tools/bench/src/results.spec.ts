@@ -18,8 +18,16 @@ describe('reportResults()', () => {
   it('writes the measurements to <benchmark>.json', () => {
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
-    const file = reportResults('demo', [{ name: 'x', value: 1.5, unit: 'ms', target: '≤ 2' }], dir);
-    const written = JSON.parse(readFileSync(file, 'utf8')) as { measurements: unknown[] };
+    const file = reportResults('demo', [{ name: 'x', value: 1.5, unit: 'ms', target: '≤ 2' }], { outDir: dir });
+    const written = JSON.parse(readFileSync(file, 'utf8')) as { measurements: unknown[]; conditions?: unknown };
     expect(written.measurements).toEqual([{ name: 'x', value: 1.5, unit: 'ms', target: '≤ 2' }]);
+    expect(written.conditions).toBeUndefined();
+  });
+
+  it('writes the conditions the numbers were taken in beside them', () => {
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+    const file = reportResults('demo', [], { outDir: dir, conditions: { loadGenerator: 'ghz v0.120.0', loadAverage1mMax: 3.5 } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ conditions: { loadGenerator: 'ghz v0.120.0', loadAverage1mMax: 3.5 } });
   });
 });

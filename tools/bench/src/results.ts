@@ -18,11 +18,20 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[rank] as number;
 }
 
+/** Options of {@link reportResults}. */
+export interface ReportResultsOptions {
+  /** Directory of the JSON file. Default `bench-results` (at the workspace root). */
+  readonly outDir?: string;
+  /** How the numbers were taken, written beside them: the load generator, the machine's load average… Default: none. */
+  readonly conditions?: Readonly<Record<string, string | number>>;
+}
+
 /**
- * Prints a benchmark's numbers as a table and writes them, with the time and
- * machine they came from, to `bench-results/<benchmark>.json` at the workspace root.
+ * Prints a benchmark's numbers as a table and writes them, with the time,
+ * machine and conditions they came from, to `bench-results/<benchmark>.json`.
  */
-export function reportResults(benchmark: string, measurements: readonly Measurement[], outDir = 'bench-results'): string {
+export function reportResults(benchmark: string, measurements: readonly Measurement[], options: ReportResultsOptions = {}): string {
+  const { outDir = 'bench-results', conditions } = options;
   console.log(`\n${benchmark}`);
   for (const m of measurements) {
     const value = Number.isInteger(m.value) ? m.value.toString() : m.value.toFixed(3);
@@ -31,7 +40,8 @@ export function reportResults(benchmark: string, measurements: readonly Measurem
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${benchmark}.json`);
   const os = { node: process.version, platform: process.platform, arch: process.arch };
-  writeFileSync(file, JSON.stringify({ benchmark, at: new Date().toISOString(), os, measurements }, null, 2) + '\n');
+  if (conditions) console.log(`  ${Object.entries(conditions).map(([key, value]) => `${key}: ${value}`).join(', ')}`);
+  writeFileSync(file, JSON.stringify({ benchmark, at: new Date().toISOString(), os, ...(conditions ? { conditions } : {}), measurements }, null, 2) + '\n');
   console.log(`  → ${file}`);
   return file;
 }

@@ -15,13 +15,14 @@
  * environment the script installs under `.tributary/bench-venv`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
 import { trainGbdt, trainLogisticRegression } from '@tributary/ml';
 import { DEFAULT_MODEL_PARAMS, buildFlightDataset, createClickHouseLabelSource, evaluateModel, splitByTime, type LabeledDataset } from '@tributary/training';
 import { writeFlightFixtures } from '@tributary/training/testing';
+import { benchPython } from './bench-venv.js';
 import { reportResults, type Measurement } from './results.js';
 import { writeCsv } from './write-csv.js';
 
@@ -154,7 +155,6 @@ function mean(values: Float64Array): number {
 }
 
 const workDir = join('.tributary', 'bench-training');
-const venvDir = join('.tributary', 'bench-venv');
 const pythonPackages = ['lightgbm==4.6.0', 'scikit-learn==1.5.2', 'numpy==2.2.6', 'pandas==2.2.3'];
 
 /** LightGBM with our tree settings (leaves, rate, leaf size, λ, bins, categorical smoothing, patience); LR with the same L2 (C = 1/(λ·n)). */
@@ -197,10 +197,7 @@ print(json.dumps({"lightgbm": lightgbm.__version__, "sklearn": sklearn.__version
 /** Installs the Python side once, exports the split, runs LightGBM and scikit-learn on it. */
 async function compareWithPython(split: { train: LabeledDataset; validation: LabeledDataset; holdout: LabeledDataset }): Promise<Record<string, unknown>> {
   mkdirSync(workDir, { recursive: true });
-  const python = join(venvDir, 'bin', 'python');
-  if (!existsSync(python)) execFileSync('python3', ['-m', 'venv', venvDir], { stdio: 'inherit' });
-  // Idempotent: pip leaves what is installed at these versions alone.
-  execFileSync(python, ['-m', 'pip', 'install', '--quiet', ...pythonPackages], { stdio: 'inherit' });
+  const python = benchPython(pythonPackages);
   await writeCsv(join(workDir, 'train.csv'), split.train.matrix, split.train.labels);
   await writeCsv(join(workDir, 'validation.csv'), split.validation.matrix, split.validation.labels);
   await writeCsv(join(workDir, 'test.csv'), split.holdout.matrix, split.holdout.labels);

@@ -46,7 +46,7 @@ export async function writeFlightFixtures(options: FlightFixturesOptions): Promi
   let snapshots = 0;
   let batch: FlightEvent[] = [];
   const flush = async () => {
-    const records: FeatureRecord[] = batch.map((event, i) => ({ source: 'fixture', offset: BigInt(events + i), event: featureEvent(event) }));
+    const records: FeatureRecord[] = batch.map((event, i) => ({ source: 'fixture', offset: BigInt(events + i), event: flightFeatureEvent(event) }));
     const written = engine.apply(records).snapshots;
     // Both stores in parallel: the raw table and the offline store are independent.
     await Promise.all([raw.write(batch.map((event) => toEventMessage(event))), offlineStore.write(written)]);
@@ -75,7 +75,8 @@ async function* everyNthFlight(flights: AsyncIterable<Flight>, n: number, kept: 
   }
 }
 
-function featureEvent(event: FlightEvent): FeatureRecord['event'] {
+/** A flight event as the aggregation engine reads it (the fields the flight features use). */
+export function flightFeatureEvent(event: FlightEvent): FeatureRecord['event'] {
   const common = { origin: event.origin, destination: event.destination };
   return {
     id: event.eventId,

@@ -1,0 +1,201 @@
+/**
+ * The inference service measured as its users meet it: the registry and the
+ * inference service from their builds, in a namespace of their own
+ * (TRIBUTARY_NAMESPACE: topics, Redis keys, artifacts), the flights GBDT
+ * registered twice (the second to swap to under load), real online features
+ * in Redis, and ghz sending the requests. The prediction cache is off, so
+ * every request runs the model.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InferenceService, ModelRegistryService, ServingTier } from '@tributary/contracts';
+import { createGrpcChannel, createGrpcClient, type GrpcChannel } from '@tributary/grpc';
+import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
+import { sha256Hex, timeWindowOf } from '@tributary/training';
+import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from './bench-cleanup.js';
+import { TRAINING_WINDOW, type FlightsGbdt } from './flights-gbdt.js';
+import { freePort } from './free-port.js';
+import { runGhz, type GhzReport } from './ghz.js';
+import { KSERVE_MODEL_INFER, TRIBUTARY_PREDICT, TRIBUTARY_PREDICT_BATCH, modelInferMessages, predictMessages, saturating, sequential } from './inference-requests.js';
+import { flightsAfterReplay, loadOnlineFeatures } from './online-flights.js';
+import type { Measurement } from './results.js';
+import { peakRssMbOf, serviceEnv, startService, stopService } from './service-process.js';
+
+const MODEL = 'flight-delay';
+const registryMain = fileURLToPath(new URL('../../../apps/registry/dist/main.js', import.meta.url));
+const inferenceMain = fileURLToPath(new URL('../../../apps/inference/dist/main.js', import.meta.url));
+const batchRequests = 100;
+
+/** The floors the service is compared with, measured before it. */
+export interface Floors {
+  readonly bareGrpcP50Ms: number;
+  readonly bareOnnxP50Ms: number;
+  readonly bareWorkersRowsPerSecond: number;
+  readonly pythonPeerRequestsPerSecond: number;
+}
+
+interface RunningInference {
+  readonly process: ChildProcess;
+  readonly address: string;
+  readonly channel: GrpcChannel;
+}
+
+async function register(registry: RegistryClient, model: FlightsGbdt, note: string): Promise<number> {
+  const version = await registry.register(
+    {
+      modelName: MODEL,
+      modelType: 'gbdt',
+      featureNames: [...model.featureNames],
+      metrics: { holdout_auc: model.holdoutAuc },
+      lineage: { trainingWindow: timeWindowOf(TRAINING_WINDOW), featureDefinitionsHash: 'bench', codeVersion: 'bench' },
+      artifactSha256: sha256Hex(model.onnx),
+      artifactSizeBytes: BigInt(model.onnx.length),
+      artifactFormat: 'onnx',
+      tags: { bench: note },
+      description: `inference benchmark: ${note}`,
+      createdBy: 'bench',
+    },
+    model.onnx,
+  );
+  return version.version;
+}
+
+/** Asks until the primary model answers, so measuring starts on a loaded, warm model. */
+async function untilPrimaryServes(channel: GrpcChannel, model: FlightsGbdt, timeoutMs = 120_000): Promise<number> {
+  const client = createGrpcClient(InferenceService, channel);
+  const deadline = Date.now() + timeoutMs;
+  const featureVector = Array.from(model.rows.subarray(0, model.featureNames.length));
+  for (;;) {
+    const answer = await client.predict({ modelName: MODEL, featureVector }, { timeoutMs: 2_000 }).catch(() => undefined);
+    if (answer?.servedBy === ServingTier.PRIMARY) return answer.modelVersion;
+    if (Date.now() > deadline) throw new Error(`the inference service did not answer from its primary model within ${timeoutMs / 1000} s`);
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
+/**
+ * Measures the service (see the module comment) with ghz at `ghz`; the
+ * floors make the ratios. Leaves nothing behind in Redis.
+ */
+export async function measureService(ghz: string, model: FlightsGbdt, floors: Floors): Promise<Measurement[]> {
+  const namespace = `bench${randomBytes(4).toString('hex')}`;
+  const artifactDir = mkdtempSync(join(tmpdir(), 'bench-inference-'));
+  const featuresPrefix = `${namespace}:features`;
+  const redis = new Redis(process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379');
+  const registryPort = await freePort();
+  const registryAddress = `127.0.0.1:${registryPort}`;
+  const base = { TRIBUTARY_NAMESPACE: namespace };
+  let registryProcess: ChildProcess | undefined;
+  let inference: RunningInference | undefined;
+  const registryChannel = createGrpcChannel({ address: registryAddress, timeoutMs: 60_000 });
+  const measurements: Measurement[] = [];
+
+  const startInference = async (settings: Readonly<Record<string, string>>): Promise<RunningInference> => {
+    const port = await freePort();
+    const child = await startService(inferenceMain, 'ready', serviceEnv({
+      ...base,
+      GRPC_PORT: String(port),
+      REST_HOST: '127.0.0.1',
+      REST_PORT: '0',
+      REGISTRY_ADDRESS: registryAddress,
+      FEATURES_REDIS_PREFIX: featuresPrefix,
+      INFERENCE_CACHE: 'false',
+      ...settings,
+    }));
+    const channel = createGrpcChannel({ address: `127.0.0.1:${port}` });
+    await untilPrimaryServes(channel, model);
+    return { process: child, address: `127.0.0.1:${port}`, channel };
+  };
+  const stopInference = async () => {
+    if (!inference) return;
+    inference.channel.close();
+    await stopService(inference.process);
+    inference = undefined;
+  };
+  const ghzRun = (options: Parameters<typeof runGhz>[1]): Promise<GhzReport> => runGhz(ghz, options);
+
+  try {
+    registryProcess = await startService(registryMain, 'ready', serviceEnv({
+      ...base,
+      GRPC_PORT: String(registryPort),
+      REGISTRY_ARTIFACT_DIR: artifactDir,
+      REGISTRY_APPROVAL_EXEMPT_MODELS: MODEL,
+    }));
+    const registry = createGrpcRegistryClient(createGrpcClient(ModelRegistryService, registryChannel));
+    const first = await register(registry, model, 'served first');
+    const second = await register(registry, model, 'swapped to under load');
+    await registry.setAlias({ modelName: MODEL, alias: 'champion', version: first, expectedVersion: 0, actor: 'bench', reason: 'benchmark' });
+    const entities = await loadOnlineFeatures(redis, featuresPrefix);
+    console.log(`online store: ${entities} airports and routes under ${featuresPrefix}`);
+
+    inference = await startInference({});
+    const rows = predictMessages(model);
+    const latency = await ghzRun(sequential(inference.address, TRIBUTARY_PREDICT, rows));
+    const flights = (await flightsAfterReplay(model.rowCount)).map((f) => ({
+      model_name: MODEL,
+      flight: { origin: f.origin, destination: f.destination, departure_time: new Date(f.departureTimeMs).toISOString(), distance_miles: f.distanceMiles },
+    }));
+    const online = await ghzRun(sequential(inference.address, TRIBUTARY_PREDICT, flights));
+    const kserve = await ghzRun(sequential(inference.address, KSERVE_MODEL_INFER, modelInferMessages(model)));
+    const batchedOn = await ghzRun(saturating(inference.address, TRIBUTARY_PREDICT, rows));
+    const kserveThroughput = await ghzRun(saturating(inference.address, KSERVE_MODEL_INFER, modelInferMessages(model)));
+    const batches = Array.from({ length: 20 }, (_, b) => ({ requests: rows.slice((b * batchRequests) % rows.length, ((b * batchRequests) % rows.length) + batchRequests) }));
+    const batchRun = await ghzRun({ ...TRIBUTARY_PREDICT_BATCH, address: inference.address, messages: batches, concurrency: 4, total: 2_000, skipFirst: 100 });
+
+    // Overload: twice the rate it sustained, with enough in flight that the excess has to be shed.
+    const overload = await ghzRun({ ...saturating(inference.address, TRIBUTARY_PREDICT, rows), concurrency: 256, rps: Math.round(2 * batchedOn.rps), total: Math.round(2 * batchedOn.rps * 10), timeoutMs: 1_000 });
+
+    // Swap under load: champion moves to the second version while requests flow.
+    const swapLoad = ghzRun({ ...saturating(inference.address, TRIBUTARY_PREDICT, rows), concurrency: 8, rps: Math.round(batchedOn.rps / 2), total: Math.round(batchedOn.rps / 2) * 12 });
+    await new Promise((done) => setTimeout(done, 4_000));
+    await registry.setAlias({ modelName: MODEL, alias: 'champion', version: second, expectedVersion: first, actor: 'bench', reason: 'swap under load' });
+    const swap = await swapLoad;
+    const versionAfterSwap = await untilPrimaryServes(inference.channel, model, 5_000);
+    const peakRss = peakRssMbOf(inference.process.pid as number);
+    await stopInference();
+
+    inference = await startInference({ INFERENCE_MAX_BATCH_SIZE: '1', INFERENCE_MAX_QUEUE_DELAY_MS: '0' });
+    const batchedOff = await ghzRun(saturating(inference.address, TRIBUTARY_PREDICT, rows));
+    await stopInference();
+
+    const failed = (report: GhzReport) => report.count - (report.statuses['OK'] ?? 0);
+    const batchRowsPerSecond = batchRun.rps * batchRequests;
+    measurements.push(
+      { name: 'predict p50 ms', value: latency.p50Ms, unit: 'ms', target: '≤ 0.5' },
+      { name: 'predict p99 ms', value: latency.p99Ms, unit: 'ms', target: '≤ 1.5' },
+      { name: 'predict with online features p99 ms', value: online.p99Ms, unit: 'ms', target: '≤ 2' },
+      { name: 'predict with online features p50 ms', value: online.p50Ms, unit: 'ms' },
+      { name: 'predict overhead ratio', value: latency.p50Ms / (floors.bareGrpcP50Ms + floors.bareOnnxP50Ms), unit: '×', target: '≤ 1.5' },
+      { name: 'single-row throughput batching on /s', value: batchedOn.rps, unit: 'req/s' },
+      { name: 'single-row throughput batching off /s', value: batchedOff.rps, unit: 'req/s' },
+      { name: 'batching gain ratio', value: batchedOn.rps / batchedOff.rps, unit: '×', target: '≥ 2' },
+      { name: 'PredictBatch 100 rows/s', value: batchRowsPerSecond, unit: 'rows/s' },
+      { name: 'batch efficiency ratio', value: batchRowsPerSecond / floors.bareWorkersRowsPerSecond, unit: '×', target: '≥ 0.8' },
+      { name: 'kserve modelinfer p50 ms', value: kserve.p50Ms, unit: 'ms' },
+      { name: 'kserve modelinfer single-row /s', value: kserveThroughput.rps, unit: 'req/s' },
+      { name: 'overload offered rate /s', value: Math.round(2 * batchedOn.rps), unit: 'req/s' },
+      { name: 'overload accepted share', value: (overload.statuses['OK'] ?? 0) / overload.count, unit: '' },
+      { name: 'overload accepted p99 ms', value: overload.p99Ms, unit: 'ms' },
+      { name: 'overload shed p99 ms', value: overload.p99OfStatus('ResourceExhausted'), unit: 'ms' },
+      { name: 'overload failures other than shedding', value: overload.count - (overload.statuses['OK'] ?? 0) - (overload.statuses['ResourceExhausted'] ?? 0), unit: 'requests' },
+      { name: 'peak rss mb', value: peakRss, unit: 'MB' },
+      { name: 'failed requests during swap', value: failed(swap), unit: 'requests', target: '0' },
+      { name: 'version served after swap', value: versionAfterSwap, unit: `(expected ${second})` },
+      { name: 'throughput vs python peer ratio', value: kserveThroughput.rps / floors.pythonPeerRequestsPerSecond, unit: '×', target: '≥ 3' },
+      { name: 'failed requests in latency and throughput runs', value: [latency, online, kserve, batchedOn, kserveThroughput, batchRun, batchedOff].reduce((sum, r) => sum + failed(r), 0), unit: 'requests', target: '0' },
+    );
+    return measurements;
+  } finally {
+    await stopInference();
+    registryChannel.close();
+    if (registryProcess) await stopService(registryProcess);
+    await deleteKeysWithPrefix(redis, namespace);
+    redis.disconnect();
+    rmSync(artifactDir, { recursive: true, force: true });
+  }
+}
