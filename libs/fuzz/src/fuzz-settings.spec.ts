@@ -3,12 +3,12 @@ import { DEFAULT_FUZZ_RUNS, fuzzSettings, InvalidFuzzSettingError } from './inde
 
 describe('fuzzSettings()', () => {
   it('defaults to a CI-sized run count, a fresh seed and no report file', () => {
-    expect(fuzzSettings({})).toEqual({ runs: DEFAULT_FUZZ_RUNS, seed: undefined, reportFile: undefined });
+    expect(fuzzSettings({})).toEqual({ runs: DEFAULT_FUZZ_RUNS, seed: undefined, reportFile: undefined, timeLimitS: undefined });
   });
 
   it('reads FUZZ_RUNS, FUZZ_SEED and FUZZ_REPORT, treating blank as unset', () => {
-    expect(fuzzSettings({ FUZZ_RUNS: '100000', FUZZ_SEED: '-12', FUZZ_REPORT: '/tmp/r.jsonl' })).toEqual({ runs: 100_000, seed: -12, reportFile: '/tmp/r.jsonl' });
-    expect(fuzzSettings({ FUZZ_RUNS: ' ', FUZZ_REPORT: '' })).toEqual({ runs: DEFAULT_FUZZ_RUNS, seed: undefined, reportFile: undefined });
+    expect(fuzzSettings({ FUZZ_RUNS: '100000', FUZZ_SEED: '-12', FUZZ_REPORT: '/tmp/r.jsonl', FUZZ_TIME_LIMIT_S: '60' })).toEqual({ runs: 100_000, seed: -12, reportFile: '/tmp/r.jsonl', timeLimitS: 60 });
+    expect(fuzzSettings({ FUZZ_RUNS: ' ', FUZZ_REPORT: '' })).toEqual({ runs: DEFAULT_FUZZ_RUNS, seed: undefined, reportFile: undefined, timeLimitS: undefined });
   });
 
   it('refuses a run count that is not a whole number ≥ 1, naming the variable', () => {

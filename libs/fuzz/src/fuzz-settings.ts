@@ -14,6 +14,8 @@ export interface FuzzSettings {
   readonly seed: number | undefined;
   /** `FUZZ_REPORT`: a file each edge appends its report to, one JSON line (the fuzz benchmark reads it). Default: none. */
   readonly reportFile: string | undefined;
+  /** `FUZZ_TIME_LIMIT_S`: an edge stops after this long even if fewer than `runs` inputs were fed; its report says how many. Default: none. */
+  readonly timeLimitS: number | undefined;
 }
 
 /** The fuzzing settings of the environment; blank values count as unset. */
@@ -22,6 +24,7 @@ export function fuzzSettings(env: FuzzEnvironment = process.env): FuzzSettings {
     runs: wholeNumber(env, 'FUZZ_RUNS', 1) ?? DEFAULT_FUZZ_RUNS,
     seed: wholeNumber(env, 'FUZZ_SEED', -(2 ** 31)),
     reportFile: env['FUZZ_REPORT']?.trim() || undefined,
+    timeLimitS: wholeNumber(env, 'FUZZ_TIME_LIMIT_S', 1),
   };
 }
 

@@ -57,6 +57,16 @@ describe('runFuzzEdge()', () => {
       await rm(directory, { recursive: true, force: true });
     }
   });
+
+  it('stops an edge at its time limit and reports the inputs it fed', async () => {
+    const report = await runFuzzEdge(
+      { name: 'slow', input: fc.nat(), check: () => new Promise((resolve) => setTimeout(resolve, 20)) },
+      { runs: 100_000, timeLimitS: 1, reportFile: '' },
+    );
+    expect(report.crashes).toBe(0);
+    expect(report.inputs).toBeGreaterThan(5);
+    expect(report.inputs).toBeLessThan(100);
+  });
 });
 
 describe('assertEdgeHolds()', () => {

@@ -79,7 +79,11 @@ export async function runFuzzEdge<T>(edge: FuzzEdge<T>, options: RunFuzzEdgeOpti
         fail(cut(fc.stringify(input)), error);
       }
     });
-    const details = await fc.check(property, { numRuns: settings.runs, ...(settings.seed === undefined ? {} : { seed: settings.seed }) });
+    const details = await fc.check(property, {
+      numRuns: settings.runs,
+      ...(settings.seed === undefined ? {} : { seed: settings.seed }),
+      ...(settings.timeLimitS === undefined ? {} : { interruptAfterTimeLimit: settings.timeLimitS * 1000, markInterruptAsFailure: false }),
+    });
     // Unhandled rejections surface a tick after the input that caused them.
     await new Promise((resolve) => setImmediate(resolve));
     const report: FuzzReport = { edge: edge.name, inputs, crashes, seed: details.seed, seconds: (performance.now() - started) / 1000, failures };
