@@ -62,7 +62,7 @@ describe('createRedisConnection()', () => {
     const metrics = async () => {
       const before = lines.length;
       client.stdin!.write('metrics\n');
-      await vi.waitFor(() => expect(lines.slice(before).some((line) => 'metrics' in line)).toBe(true));
+      await vi.waitFor(() => expect(lines.slice(before).some((line) => 'metrics' in line)).toBe(true), { timeout: 10_000 });
       return lines.slice(before).find((line) => 'metrics' in line)?.['metrics'] as Record<string, number>;
     };
     const events = () => lines.map((line) => line['event']).filter((event) => event !== undefined);
@@ -87,7 +87,7 @@ describe('createRedisConnection()', () => {
     expect(rest.at(-1)).toMatchObject({ level: 'info', event: 'redis.up', client: 'fixture' });
     expect(Number(rest.at(-1)?.['downForMs'])).toBeGreaterThanOrEqual(4000);
     expect(rest.slice(0, -1).every((line) => line['event'] === 'redis.still_down')).toBe(true);
-    expect(rest.length - 1).toBeLessThanOrEqual(3);
+    expect(rest.length - 1).toBeLessThanOrEqual(Math.ceil(Number(rest.at(-1)?.['downForMs']) / 2000));
     expect(after['tributary_redis_connection_errors_total']).toBeGreaterThan(rest.length + 1);
     await kill(server);
   }, 40_000);

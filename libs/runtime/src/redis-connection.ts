@@ -17,6 +17,12 @@ export interface RedisConnectionOptions {
    * second with the backoff below when the server refuses connections).
    */
   readonly maxRetriesPerRequest?: number;
+  /**
+   * Whether a command issued while the connection is down waits for it (up to
+   * `maxRetriesPerRequest` reconnections). False fails it at once, for paths
+   * that answer around an outage (serving with defaults). Default true.
+   */
+  readonly offlineQueue?: boolean;
   /** While the server stays unreachable, at most one log line per this many ms. Default 30 000. */
   readonly logEveryMs?: number;
   /** Connect only on `connect()` or the first command. Default false. */
@@ -73,10 +79,16 @@ function redisConnectionMetrics(): RedisConnectionMetrics {
  * client (`quit()`), which is logged as no outage.
  */
 export function createRedisConnection(options: RedisConnectionOptions): Redis {
-  const { url, name, maxRetriesPerRequest = 3, logEveryMs = 30_000, lazyConnect = false, connectTimeoutMs = 5000 } = options;
+  const { url, name, maxRetriesPerRequest = 3, offlineQueue = true, logEveryMs = 30_000, lazyConnect = false, connectTimeoutMs = 5000 } = options;
   const logger = options.logger ?? createLogger({ name: 'redis' });
   const { up, errors } = redisConnectionMetrics();
-  const redis = new Redis(url, { lazyConnect, maxRetriesPerRequest, connectTimeout: connectTimeoutMs, retryStrategy: redisReconnectDelayMs });
+  const redis = new Redis(url, {
+    lazyConnect,
+    maxRetriesPerRequest,
+    enableOfflineQueue: offlineQueue,
+    connectTimeout: connectTimeoutMs,
+    retryStrategy: redisReconnectDelayMs,
+  });
   up.set({ client: name }, 0);
   let downSinceMs: number | undefined;
   let lastLineAtMs = 0;
