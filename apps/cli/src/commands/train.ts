@@ -210,7 +210,9 @@ export async function requestTraining(request: TrainingRequest, options: Trainin
       void consumer.run({
         eachMessage: async ({ topic, message }) => {
           if (topic === options.dlqTopic) {
-            if (message.headers?.['ce_id']?.toString() !== request.requestId) return;
+            // A dead letter has an id of its own; the request's id moved to dlq_source_ce_id.
+            const requestId = message.headers?.['dlq_source_ce_id'] ?? message.headers?.['ce_id'];
+            if (requestId?.toString() !== request.requestId) return;
             bar.stop();
             console.error(`✗ training failed: ${message.headers['dlq_error']?.toString() ?? 'no reason given'}`);
             resolve(1);
