@@ -214,7 +214,7 @@ export async function requestTraining(request: TrainingRequest, options: Trainin
             const requestId = message.headers?.['dlq_source_ce_id'] ?? message.headers?.['ce_id'];
             if (requestId?.toString() !== request.requestId) return;
             bar.stop();
-            console.error(`✗ training failed: ${message.headers['dlq_error']?.toString() ?? 'no reason given'}`);
+            console.error(`✗ training failed: ${message.headers?.['dlq_error']?.toString() ?? 'no reason given'}`);
             resolve(1);
           } else if (message.value) {
             onLifecycle(fromBinary(ModelLifecycleEventSchema, message.value));
