@@ -15,6 +15,8 @@ export interface LocalServiceDefinition {
   readonly name: string;
   readonly grpcPort: number;
   readonly opsPort: number;
+  /** Port of a REST server besides gRPC (`REST_PORT`), for the services that have one. */
+  readonly restPort?: number;
 }
 
 /** The services in start order (the registry before the trainer that registers with it), on their default ports. */
@@ -23,7 +25,7 @@ export const localServiceDefinitions: readonly LocalServiceDefinition[] = [
   { name: 'registry', grpcPort: 50_052, opsPort: 9465 },
   { name: 'feature-pipeline', grpcPort: 50_053, opsPort: 9466 },
   { name: 'trainer', grpcPort: 50_054, opsPort: 9467 },
-  { name: 'inference', grpcPort: 50_055, opsPort: 9468 },
+  { name: 'inference', grpcPort: 50_055, opsPort: 9468, restPort: 8055 },
   { name: 'drift-monitor', grpcPort: 50_056, opsPort: 9469 },
 ];
 
@@ -98,7 +100,9 @@ async function waitUntilReady(service: LocalServiceProcess, identity: ProcessIde
 
 async function assertPortsFree(services: readonly LocalServiceDefinition[]): Promise<void> {
   for (const service of services) {
-    for (const [port, setting] of [[service.grpcPort, 'GRPC_PORT'], [service.opsPort, 'OPS_PORT']] as const) {
+    const ports: [number, string][] = [[service.grpcPort, 'GRPC_PORT'], [service.opsPort, 'OPS_PORT']];
+    if (service.restPort !== undefined) ports.push([service.restPort, 'REST_PORT']);
+    for (const [port, setting] of ports) {
       if (!(await isPortFree(port))) throw new PortTakenError(service.name, port, setting, await describePortHolder(port));
     }
   }
@@ -149,6 +153,7 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
             GRPC_PORT: String(definition.grpcPort),
             OPS_HOST: loopbackHost,
             OPS_PORT: String(definition.opsPort),
+            ...(definition.restPort === undefined ? {} : { REST_HOST: loopbackHost, REST_PORT: String(definition.restPort) }),
           },
         },
         logFile,

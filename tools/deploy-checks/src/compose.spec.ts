@@ -144,7 +144,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds the six services from deploy/Dockerfile on the ports of the local stack', () => {
-    for (const { name, grpcPort, opsPort } of localServiceDefinitions) {
+    for (const { name, grpcPort, opsPort, restPort } of localServiceDefinitions) {
       const definition = service(name);
       expect(definition.build, name).toMatchObject({
         context: '.',
@@ -157,7 +157,9 @@ describe('docker-compose.yml', () => {
       expect(environment.get('OPS_PORT'), name).toBe(String(opsPort));
       const healthcheck = (definition.healthcheck?.test as readonly string[]).join(' ');
       expect(healthcheck, `${name} healthcheck asks its own ops port`).toContain(`http://127.0.0.1:${opsPort}/readyz`);
-      expect(definition.ports, name).toEqual([`127.0.0.1:${grpcPort}:${grpcPort}`, `127.0.0.1:${opsPort}:${opsPort}`]);
+      const rest = restPort === undefined ? [] : [`127.0.0.1:${restPort}:${restPort}`];
+      expect(definition.ports, name).toEqual([`127.0.0.1:${grpcPort}:${grpcPort}`, `127.0.0.1:${opsPort}:${opsPort}`, ...rest]);
+      if (restPort !== undefined) expect(environment.get('REST_PORT'), name).toBe(String(restPort));
     }
   });
 
