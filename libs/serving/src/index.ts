@@ -1,12 +1,13 @@
 /**
- * @tributary/serving — the inference pipeline behind every protocol of the
- * inference service: features from the request, the online store or the
- * model's declared defaults; ONNX Runtime sessions in worker threads with
- * dynamic micro-batching and bounded queues; model slots that follow the
- * registry's aliases with background load, warm-up and atomic swap; canary
- * and shadow routing; breakers and the fallback chain (primary → fallback
- * model → rules → default); a prediction cache and asynchronous logging to
- * `predictions.logged`.
+ * @tributary/serving — what answers a flight-delay prediction behind every
+ * protocol of the inference service. `createServingPipeline` reads features
+ * (request, online store, declared defaults), runs ONNX Runtime in worker
+ * threads with dynamic micro-batching and bounded queues, follows the
+ * registry's aliases with background load, warm-up and atomic swap, routes
+ * canary and shadow traffic, falls back through breakers (primary → fallback
+ * model → rules → default), caches predictions and logs each one to
+ * `predictions.logged`. The fault injector for tests is in
+ * `@tributary/serving/testing`.
  */
 export {
   DeadlineExceededError,

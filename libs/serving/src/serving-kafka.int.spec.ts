@@ -10,18 +10,10 @@ import { createTestTopics, readRecords, type TestTopics } from '@tributary/kafka
 import { getMetricsRegistry } from '@tributary/observability';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL, moveAlias, registerPair, registryWithChampion, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
-import { createServingPipeline, type ServingRequest } from './index.js';
+import { MODEL, ORD_LAX, moveAlias, registerPair, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { createServingPipeline } from './index.js';
 
-const FLIGHT = { origin: 'ORD', destination: 'LAX', departureTimeMs: Date.UTC(2001, 2, 5, 14, 30), distanceMiles: 1744 };
-let sequence = 0;
-const request = (fields: Partial<ServingRequest> = {}): ServingRequest => ({
-  model: MODEL,
-  requestId: `kafka-${++sequence}`,
-  deadlineAtMs: Date.now() + 2_000,
-  flight: FLIGHT,
-  ...fields,
-});
+const request = requestMaker('kafka', { flight: ORD_LAX });
 
 async function droppedLogs(): Promise<number> {
   const values = (await getMetricsRegistry().getSingleMetric('tributary_serving_prediction_logs_total')?.get())?.values ?? [];

@@ -12,20 +12,14 @@ import {
   type FlightStores,
   type PrivateRedis,
 } from './fixtures/flight-stores.fixture.js';
-import { MODEL, registryWithChampion, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
-import { createServingPipeline, type ServingRequest } from './index.js';
+import { DEADLINE_SLACK_MS, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { createServingPipeline } from './index.js';
 
 const T0 = Date.UTC(2001, 2, 5, 6, 0);
 const { records, lastEventMs } = flightRecords(300, T0);
 // No snapshot is stamped later than the last event: a departure then sees the latest values both ways.
 const departing = departingFlights(lastEventMs);
-let sequence = 0;
-const request = (fields: Partial<ServingRequest>, deadlineMs = 2_000): ServingRequest => ({
-  model: MODEL,
-  requestId: `online-${++sequence}`,
-  deadlineAtMs: Date.now() + deadlineMs,
-  ...fields,
-});
+const request = requestMaker('online');
 
 describe('serving with the online store', { timeout: 120_000 }, () => {
   let models: TrainedModels;
@@ -89,7 +83,7 @@ describe('serving with the online store', { timeout: 120_000 }, () => {
       for (let i = 0; i < 20; i++) {
         const r = request({ flight, features: { 'origin.out_late_share_1h': 0.4 } }, 100);
         const answer = await pipeline.predict(r);
-        expect(Date.now()).toBeLessThanOrEqual(r.deadlineAtMs + 5);
+        expect(Date.now()).toBeLessThanOrEqual(r.deadlineAtMs + DEADLINE_SLACK_MS);
         expect(answer).toMatchObject({ tier: 'primary', cached: false });
         expect(answer.defaultedFeatures).toContain('route.arrivals_7d');
         expect(answer.defaultedFeatures).not.toContain('origin.out_late_share_1h');

@@ -23,6 +23,8 @@ export interface RoutingOptions {
   readonly canaryShare?: number;
   /** Whether the `shadow` version (when one is loaded) scores a copy of each request, off the response path, only logged. Default true. */
   readonly shadow?: boolean;
+  /** Longest a shadow scoring may wait and run, in ms; it holds no caller up, and its queue sheds like any other. Default 1 000. */
+  readonly shadowBudgetMs?: number;
 }
 
 /** One threshold of the rules tier. */

@@ -1,16 +1,10 @@
 import { createOnnxPredictor } from '@tributary/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, MODEL, registryWithChampion, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { FEATURE_NAMES, MODEL, ORD_LAX, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
 import { createServingPipeline, InvalidInputError, ModelNotFoundError, type ServingPipeline, type ServingRequest } from './index.js';
 
-const FLIGHT = { origin: 'ORD', destination: 'LAX', departureTimeMs: Date.UTC(2001, 2, 5, 14, 30), distanceMiles: 1744 };
-let sequence = 0;
-const request = (fields: Partial<ServingRequest> = {}): ServingRequest => ({
-  model: MODEL,
-  requestId: `r-${++sequence}`,
-  deadlineAtMs: Date.now() + 2_000,
-  ...fields,
-});
+const FLIGHT = ORD_LAX;
+const request = requestMaker('r');
 
 describe('createServingPipeline()', { timeout: 60_000 }, () => {
   let models: TrainedModels;
@@ -21,7 +15,8 @@ describe('createServingPipeline()', { timeout: 60_000 }, () => {
     models = trainFlightModels();
     const { registry, primary } = await registryWithChampion(models);
     primaryVersion = primary;
-    pipeline = createServingPipeline({ registry, execution: { workers: 2 } });
+    // A generous primary budget: these specs are about answers and batches, not about a loaded machine's pauses.
+    pipeline = createServingPipeline({ registry, execution: { workers: 2 }, resilience: { primaryBudgetMs: 2_000 } });
     await pipeline.start();
   });
 

@@ -100,6 +100,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   const canaryShare = options.routing?.canaryShare ?? 0;
   if (!(canaryShare >= 0 && canaryShare <= 1)) throw new RangeError(`canaryShare must be in [0, 1], got ${canaryShare}`);
   const shadowOn = options.routing?.shadow ?? true;
+  const shadowBudgetMs = options.routing?.shadowBudgetMs ?? 1_000;
   const threshold = options.threshold ?? 0.5;
   const defaultProbability = options.defaultProbability ?? 0.2;
   const rules = createRulesTier(options.rules);
@@ -296,7 +297,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
         return;
       }
       shadow.batcher
-        .submit(row, Date.now() + budgets.primaryBudgetMs)
+        .submit(row, Date.now() + shadowBudgetMs)
         .then((probability) => {
           metrics.shadow.inc({ outcome: 'ok' });
           const latencyMs = performance.now() - startedAt;
