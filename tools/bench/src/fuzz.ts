@@ -1,6 +1,7 @@
 /**
- * Fuzz benchmark: every `*.fuzz.spec.ts` of the workspace (libs, apps,
- * tools) run by vitest with `FUZZ_RUNS` generated inputs per edge — 100 000
+ * Fuzz benchmark: every `*.fuzz.spec.ts` and `*.fuzz.int.spec.ts` (edges
+ * on real servers) of the workspace (libs, apps, tools) run by vitest with
+ * `FUZZ_RUNS` generated inputs per edge — 100 000
  * unless `BENCH_FUZZ_RUNS` says otherwise — each edge appending its report
  * (`@tributary/fuzz`) to a file this benchmark reads: `<edge> inputs` and
  * `<edge> crashes` (target 0) per edge, plus the seconds each took. The specs
@@ -27,7 +28,7 @@ import { reportResults, type Measurement } from './results.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const DEFAULT_RUNS = 100_000;
 
-/** The `*.fuzz.spec.ts` files under libs/, apps/ and tools/, skipping dependencies and builds. */
+/** The fuzz spec files under libs/, apps/ and tools/, skipping dependencies and builds. */
 async function fuzzSpecs(): Promise<string[]> {
   const found: string[] = [];
   async function walk(directory: string): Promise<void> {
@@ -35,7 +36,7 @@ async function fuzzSpecs(): Promise<string[]> {
       if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
       const path = join(directory, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.name.endsWith('.fuzz.spec.ts')) found.push(relative(root, path));
+      else if (/\.fuzz(\.int)?\.spec\.ts$/.test(entry.name)) found.push(relative(root, path));
     }
   }
   for (const group of ['libs', 'apps', 'tools']) await walk(join(root, group));
