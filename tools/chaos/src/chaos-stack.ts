@@ -19,7 +19,7 @@ import {
   type InfraPorts,
   type ServiceName,
 } from '@tributary/infra';
-import { SharedInfraRefusedError } from './errors.js';
+import { NotRunningError, SharedInfraRefusedError } from './errors.js';
 
 /** Options of {@link createChaosStack}. */
 export interface ChaosStackOptions {
@@ -116,7 +116,7 @@ export async function createChaosStack(options: ChaosStackOptions = {}): Promise
     },
     async kill(server) {
       const record = await readRunRecord(home, server);
-      if (!record || !isAlive(record)) throw new Error(`${server} of the chaos stack is not running`);
+      if (!record || !isAlive(record)) throw new NotRunningError(server);
       // The recorded process leads its own group (the servers are spawned detached): the group goes with it.
       process.kill(-record.pid, 'SIGKILL');
       // Gone once its ports can be bound again (a dying process's other threads may still hold them).

@@ -43,3 +43,19 @@ export class ChaosProcessError extends TributaryError {
     super(Code.Internal, `${processName}: ${detail} (log: ${logFile})`, { retryable: false });
   }
 }
+
+/** Slice bounds that are not `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`. */
+export class InvalidSliceError extends TributaryError {
+  override name = 'InvalidSliceError';
+  constructor(readonly bound: string) {
+    super(Code.InvalidArgument, `slice bounds are YYYY-MM-DD or YYYY-MM-DDTHH:MM, got ${JSON.stringify(bound)}`, { retryable: false });
+  }
+}
+
+/** A fault was aimed at a process the suite is not running (never started, or already killed). */
+export class NotRunningError extends TributaryError {
+  override name = 'NotRunningError';
+  constructor(readonly processName: string) {
+    super(Code.FailedPrecondition, `${processName} is not running in the chaos stack`, { retryable: false });
+  }
+}

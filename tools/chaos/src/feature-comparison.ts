@@ -30,13 +30,6 @@ export interface FeatureComparison {
   readonly online: Readonly<Record<string, RowDifferences>>;
 }
 
-/** A comparison with no difference anywhere. */
-export function isIdentical(comparison: FeatureComparison): boolean {
-  return [...Object.values(comparison.offline), ...Object.values(comparison.online)].every(
-    (d) => d.missing + d.extra + d.lower + d.higher + d.mixed === 0,
-  );
-}
-
 /** Sums the differences of every entity type. */
 export function totalDifferences(byEntity: Readonly<Record<string, RowDifferences>>): RowDifferences {
   const zero: RowDifferences = { rows: 0, referenceRows: 0, missing: 0, extra: 0, lower: 0, higher: 0, mixed: 0 };

@@ -1,5 +1,6 @@
 /** The slice of the flights dataset a scenario replays, and the events it holds. */
 import { readFlightEvents } from '@tributary/flights';
+import { InvalidSliceError } from './errors.js';
 
 /** Departures from `from` (inclusive) to `to` (exclusive), naive local times as `tributary publish` takes them. */
 export interface FlightSlice {
@@ -19,7 +20,7 @@ const SLICE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$/;
 /** Naive local time as if UTC, as the dataset and `tributary publish` read it. */
 export function sliceTimeMs(text: string): number {
   const ms = SLICE_TIME.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00Z` : `${text}Z`) : Number.NaN;
-  if (Number.isNaN(ms)) throw new Error(`slice bounds are YYYY-MM-DD or YYYY-MM-DDTHH:MM, got ${JSON.stringify(text)}`);
+  if (Number.isNaN(ms)) throw new InvalidSliceError(text);
   return ms;
 }
 

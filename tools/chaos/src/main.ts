@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { chaosMeasurements, writeChaosResults } from './chaos-measurements.js';
 import { defaultSlice, runChaosSuite } from './chaos-suite.js';
+import { sliceTimeMs } from './flight-slice.js';
 import { chaosScenarios, selectScenarios } from './scenarios.js';
 
 const { values } = parseArgs({
@@ -38,7 +39,15 @@ if (values.list) {
   process.exit(0);
 }
 
-const scenarios = selectScenarios(values.scenario.flatMap((names) => names.split(',')).filter(Boolean));
+let scenarios: ReturnType<typeof selectScenarios>;
+try {
+  scenarios = selectScenarios(values.scenario.flatMap((names) => names.split(',')).filter(Boolean));
+  sliceTimeMs(values.from);
+  sliceTimeMs(values.to);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 const seed = values.seed === undefined ? undefined : Math.trunc(positive('seed', values.seed));
 const suite = await runChaosSuite({
   scenarios,

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspaceRoot } from '@tributary/infra';
+import { ChaosProcessError } from './errors.js';
 
 /** How a script run ended. */
 export interface ScriptOutcome {
@@ -38,6 +39,6 @@ export function startNodeScript(script: string, args: readonly string[], env: No
     child.once('exit', finish);
     child.once('error', () => finish(null, null));
   });
-  if (child.pid === undefined) throw new Error(`could not start ${script} (log: ${logFile})`);
+  if (child.pid === undefined) throw new ChaosProcessError(script, 'could not be started', logFile);
   return { child, pid: child.pid, done, exited: () => hasExited };
 }

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { identifyProcess, isAlive, isPortFree, startLocalServices, type LocalServices, type ProcessIdentity } from '@tributary/infra';
 import { freePorts } from './chaos-stack.js';
+import { NotRunningError } from './errors.js';
 
 /** A service the fleet can run (a folder of apps/ with a built `dist/main.js`). */
 export type FleetServiceName = 'ingestion' | 'feature-pipeline' | 'registry' | 'trainer';
@@ -78,7 +79,7 @@ export function createServiceFleet(options: ServiceFleetOptions): ServiceFleet {
 
   function current(service: FleetServiceName): ProcessIdentity {
     const entry = running.get(service);
-    if (!entry) throw new Error(`${service} is not running in the chaos fleet`);
+    if (!entry) throw new NotRunningError(service);
     return entry.identity;
   }
 
@@ -93,7 +94,7 @@ export function createServiceFleet(options: ServiceFleetOptions): ServiceFleet {
       });
       const pid = handle.services[0]?.pid;
       const identity = pid === undefined ? undefined : identifyProcess(pid);
-      if (!identity) throw new Error(`${service} exited right after it was ready`);
+      if (!identity) throw new NotRunningError(service);
       running.set(service, { handle, identity });
     },
     async kill(service) {
@@ -114,7 +115,7 @@ export function createServiceFleet(options: ServiceFleetOptions): ServiceFleet {
     },
     portsOf(service) {
       const assigned = ports.get(service);
-      if (!assigned) throw new Error(`${service} was never started in the chaos fleet`);
+      if (!assigned) throw new NotRunningError(service);
       return assigned;
     },
     async stopAll() {
