@@ -2,6 +2,7 @@ import {
   booleanSchema,
   envVar,
   kafkaEnv,
+  keyPrefixEnv,
   portSchema,
   positiveIntSchema,
   redisEnv,
@@ -155,13 +156,7 @@ export const inferenceConfigSchema = {
       schema: textSchema,
       optional: true,
     }),
-    featuresPrefix: envVar({
-      name: 'FEATURES_REDIS_PREFIX',
-      description: "Prefix of the feature pipeline's online feature hashes in REDIS_URL.",
-      expected: 'non-blank text',
-      schema: textSchema,
-      default: 'features',
-    }),
+    featuresPrefix: keyPrefixEnv('FEATURES_REDIS_PREFIX', "Prefix of the feature pipeline's online feature hashes in REDIS_URL.", 'features'),
   },
   cache: {
     enabled: envVar({ name: 'INFERENCE_CACHE', description: 'Whether predictions are cached by model version and input.', expected: 'true or false', schema: booleanSchema, default: 'true' }),
@@ -172,7 +167,7 @@ export const inferenceConfigSchema = {
       schema: urlSchema(['redis:', 'rediss:']),
       optional: true,
     }),
-    prefix: envVar({ name: 'INFERENCE_CACHE_PREFIX', description: 'Key prefix of the prediction cache.', expected: 'non-blank text', schema: textSchema, default: 'tributary:predictions' }),
+    prefix: keyPrefixEnv('INFERENCE_CACHE_PREFIX', 'Key prefix of the prediction cache.', 'tributary:predictions'),
     ttlMs: ms('INFERENCE_CACHE_TTL_MS', 'How long a cached prediction lives, in ms.', '600000'),
   },
 };
