@@ -103,6 +103,8 @@ export async function runGhz(ghz: string, options: GhzOptions): Promise<GhzRepor
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ghz exited with ${code} (${options.call} on ${options.address})`))));
   });
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as GhzJson;
+  const statuses = Object.entries(report.statusCodeDistribution ?? {}).map(([status, n]) => `${status} ${n}`).join(', ');
+  console.log(`  ghz ${options.call.split('.').pop()} × ${options.concurrency} in flight${options.rps ? ` at ${options.rps}/s` : ''}: ${report.rps.toFixed(0)}/s, ${statuses}`);
   const latency = (percentage: number) => (report.latencyDistribution?.find((l) => l.percentage === percentage)?.latency ?? Number.NaN) / 1e6;
   return {
     count: report.count,

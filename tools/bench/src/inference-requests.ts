@@ -50,10 +50,10 @@ export function modelInferMessages(model: FlightsGbdt): Record<string, unknown>[
 
 /** A sequential ghz run: one request at a time. */
 export function sequential(address: string, target: GhzTarget, messages: readonly unknown[]): GhzOptions {
-  return { ...target, address, messages, concurrency: 1, total: SEQUENTIAL_REQUESTS, skipFirst: WARMUP_REQUESTS };
+  return { ...target, address, messages, concurrency: 1, total: SEQUENTIAL_REQUESTS, skipFirst: WARMUP_REQUESTS, timeoutMs: 2_000 };
 }
 
 /** A throughput ghz run: single-row requests, {@link throughputConcurrency} in flight over two connections. */
 export function saturating(address: string, target: GhzTarget, messages: readonly unknown[]): GhzOptions {
-  return { ...target, address, messages, concurrency: throughputConcurrency, total: throughputRequests, skipFirst: WARMUP_REQUESTS, connections: 2 };
+  return { ...target, address, messages, concurrency: throughputConcurrency, total: throughputRequests, skipFirst: WARMUP_REQUESTS, connections: 2, timeoutMs: 2_000 };
 }
