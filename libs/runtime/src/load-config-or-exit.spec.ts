@@ -33,7 +33,8 @@ describe('loadConfigOrExit()', () => {
     expect(() => loadConfigOrExit(schema, { service: 'spec', summary: 'a test service', argv: ['node', 'main.js', '--help'], env: {}, exit, output: output.stream })).toThrow(
       new Exit(0),
     );
-    expect(output.text()).toMatch(/^spec — a test service\n\nEnvironment:\n {2}KAFKA_BROKERS /);
+    // The namespace comes first: the client id's default depends on it.
+    expect(output.text()).toMatch(/^spec — a test service\n\nEnvironment:\n {2}TRIBUTARY_NAMESPACE .*\n {2}KAFKA_BROKERS /);
     expect(output.text()).toContain('OPS_PORT');
   });
 
