@@ -106,12 +106,17 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
     }
     const retiring = [...state.versions.values()].filter((version) => !inUse.has(version));
     for (const version of retiring) state.versions.delete(version.version);
-    await Promise.all(
-      retiring.map(async (version) => {
-        await version.retire(options.drainTimeoutMs);
-        logger.info({ model: modelName, version: version.version }, 'model version drained and unloaded');
-      }),
-    );
+    // Fallback models last: a request still holding its old primary may yet fall back to them.
+    const fallbacks = new Set(retiring.map((version) => version.fallback));
+    const retire = (versions: LoadedVersion[]) =>
+      Promise.all(
+        versions.map(async (version) => {
+          await version.retire(options.drainTimeoutMs);
+          logger.info({ model: modelName, version: version.version }, 'model version drained and unloaded');
+        }),
+      );
+    await retire(retiring.filter((version) => !fallbacks.has(version)));
+    await retire(retiring.filter((version) => fallbacks.has(version)));
   }
 
   const versionStatus = (state: ModelState, version: LoadedVersion): ServedVersionStatus => {
