@@ -332,19 +332,20 @@ export function createAggregationEngine(options: AggregationEngineOptions): Aggr
         ignored++;
         // Events no feature reads still show how far their source has come in event time.
         if (Number.isFinite(timeMs) && timeMs > position.maxEventTimeMs) position.maxEventTimeMs = timeMs;
-      } else if (countedIds.has(record.event.id)) {
-        // A second copy has no effect at all, not even on its source's watermark: the first one had it.
-        duplicates++;
       } else {
         const problem = invalidity(record);
         const closedBeforeMs = Math.max(position.maxEventTimeMs - allowedLatenessMs, emittedThroughTick * tickMs);
+        // A copy of a counted event (same id) has no effect at all, not even on its source's
+        // watermark: the first one had it. It is a duplicate, never too late, while remembered.
         if (problem !== undefined) {
           rejected.push({ record, reason: 'invalid', detail: problem });
         } else if (timeMs < closedBeforeMs) {
-          rejected.push({ record, reason: 'too_late', detail: `event time ${new Date(timeMs).toISOString()} is before the watermark ${new Date(closedBeforeMs).toISOString()}` });
+          if (countedIds.has(record.event.id)) duplicates++;
+          else rejected.push({ record, reason: 'too_late', detail: `event time ${new Date(timeMs).toISOString()} is before the watermark ${new Date(closedBeforeMs).toISOString()}` });
+        } else if (!countedIds.addIfNew(record.event.id, timeMs + (idHorizonMs.get(record.event.type) as number))) {
+          duplicates++;
         } else {
           count(record, windows);
-          countedIds.add(record.event.id, timeMs + (idHorizonMs.get(record.event.type) as number));
           accepted++;
           if (timeMs > position.maxEventTimeMs) position.maxEventTimeMs = timeMs;
         }

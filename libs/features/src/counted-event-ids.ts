@@ -22,8 +22,12 @@ export function isCountedIdGroupExpired(group: number, boundaryMs: number): bool
  */
 export interface CountedEventIds {
   has(id: string): boolean;
-  /** Remembers an id until the emitted boundary reaches `expiresAtMs` (rounded up to its group's end). */
-  add(id: string, expiresAtMs: number): void;
+  /**
+   * Remembers an id until the emitted boundary reaches `expiresAtMs` (rounded
+   * up to its group's end); false, changing nothing, if it is remembered
+   * already. One lookup: this runs for every event counted.
+   */
+  addIfNew(id: string, expiresAtMs: number): boolean;
   /** Forgets every group expired at the boundary `boundaryMs`. */
   forgetExpired(boundaryMs: number): void;
   /** The ids added since the last call, by group, and forgets them as changes. */
@@ -37,10 +41,13 @@ export function createCountedEventIds(saved: ReadonlyMap<number, readonly string
   const ids = new Set<string>();
   const byGroup = new Map<number, string[]>();
   let added = new Map<number, string[]>();
+  /** Start of the earliest live group: nothing expires before the boundary reaches it. */
+  let nextExpiryMs = Number.POSITIVE_INFINITY;
   for (const [group, groupIds] of saved ?? []) {
     if (isCountedIdGroupExpired(group, boundaryMs)) continue;
     byGroup.set(group, [...groupIds]);
     for (const id of groupIds) ids.add(id);
+    nextExpiryMs = Math.min(nextExpiryMs, group * COUNTED_ID_GROUP_MS);
   }
 
   function push(groups: Map<number, string[]>, group: number, id: string): void {
@@ -51,18 +58,27 @@ export function createCountedEventIds(saved: ReadonlyMap<number, readonly string
 
   return {
     has: (id) => ids.has(id),
-    add(id, expiresAtMs) {
-      const group = countedIdGroupOf(expiresAtMs);
+    addIfNew(id, expiresAtMs) {
+      const before = ids.size;
       ids.add(id);
+      if (ids.size === before) return false;
+      const group = countedIdGroupOf(expiresAtMs);
       push(byGroup, group, id);
       push(added, group, id);
+      if (group * COUNTED_ID_GROUP_MS < nextExpiryMs) nextExpiryMs = group * COUNTED_ID_GROUP_MS;
+      return true;
     },
     forgetExpired(boundaryMs) {
+      if (boundaryMs < nextExpiryMs) return;
+      nextExpiryMs = Number.POSITIVE_INFINITY;
       for (const [group, groupIds] of byGroup) {
-        if (!isCountedIdGroupExpired(group, boundaryMs)) continue;
-        for (const id of groupIds) ids.delete(id);
-        byGroup.delete(group);
-        added.delete(group);
+        if (isCountedIdGroupExpired(group, boundaryMs)) {
+          for (const id of groupIds) ids.delete(id);
+          byGroup.delete(group);
+          added.delete(group);
+        } else {
+          nextExpiryMs = Math.min(nextExpiryMs, group * COUNTED_ID_GROUP_MS);
+        }
       }
     },
     takeAdded() {
