@@ -96,7 +96,7 @@ describe('tributary demo', () => {
     let stdout = '';
     const exited = once(demo, 'exit');
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the demo did not finish its run in time:\n${stdout}`)), 400_000);
+      const timer = setTimeout(() => reject(new Error(`the demo did not finish its run in time:\n${stdout}`)), 460_000);
       demo.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
         if (stdout.includes('Services keep running; Ctrl-C stops them')) {
@@ -128,6 +128,11 @@ describe('tributary demo', () => {
     expect(stdout).toMatch(/^fallback v\d+ \(logistic_regression\) registered/m);
     expect(stdout).toMatch(/^champion → v2 \(gbdt, holdout AUC 0\.\d{4}\), approved by tributary-demo$/m);
     expect(stdout).toContain('The trainer trained, verified and registered flight-delay;');
+    // The flights after the window, served over gRPC by the new champion and judged against their outcomes.
+    expect(stdout).toMatch(/^answered [\d,]+ of 2,000 flights \(4 gRPC clients\)/m);
+    expect(stdout).toMatch(/^served by primary [\d,]+.*; versions v2 champion [\d,]+/m);
+    const auc = Number(/AUC of the served probabilities (0\.\d{4})/.exec(stdout)?.[1]);
+    expect(auc).toBeGreaterThan(0.55);
 
     // Everything it wrote is in its namespace…
     const ours = await holdings(namespace);
@@ -137,5 +142,5 @@ describe('tributary demo', () => {
     expect(ours.artifacts).toBeGreaterThan(0);
     // …and nothing in the user's: the same topic offsets, raw events, Redis keys and artifacts as before it ran.
     expect(await holdings(undefined)).toEqual(usersBefore);
-  }, 500_000);
+  }, 560_000);
 });

@@ -10,6 +10,7 @@ import { bringInfraUp } from './infra.js';
 import { formatSeconds } from './infra-output.js';
 import { describeFeatureStores, waitForFeaturePipeline, type EntityFeatures } from './demo-features.js';
 import { promoteFirstChampion } from './demo-promotion.js';
+import { formatServingReport, serveNextFlights, type ServingReport } from './demo-serving.js';
 import { replayFlights, waitForIngestion } from './demo-replay.js';
 import { requestTraining } from './train.js';
 import { runAction } from './run-action.js';
@@ -27,6 +28,9 @@ const listCounts = (counts: ReadonlyMap<string, number>) => [...counts].map(([ke
 /** The model the demo trains and promotes. */
 const DEMO_MODEL = 'flight-delay';
 const MINUTE_MS = 60_000;
+/** Flights after the replayed window the demo asks predictions for, and the gRPC clients asking. */
+const SERVED_FLIGHTS = 2_000;
+const SERVING_CLIENTS = 4;
 
 /** `airport ORD: 1,234 snapshots of 150 airports in tributary.features_airport; online now: departures_1h 38, …`. */
 export function formatEntityFeatures(features: EntityFeatures, shown = 6): string[] {
@@ -83,8 +87,8 @@ function untilInterrupted(): Promise<void> {
  * The main job: the local servers, the topics, every service from its build,
  * what each reports about itself, a slice of the flights dataset replayed
  * through ingestion, the features it becomes, a model trained on them,
- * registered and promoted. Later stages add predictions and drift to this
- * same run.
+ * registered and promoted, then predictions for the flights that follow,
+ * judged against their outcomes. Later stages add drift to this same run.
  */
 async function runDemo(options: DemoOptions): Promise<number> {
   const startedAt = performance.now();
@@ -141,19 +145,30 @@ async function runDemo(options: DemoOptions): Promise<number> {
     const promotion = trained && registry ? await promoteFirstChampion(`127.0.0.1:${registry.grpcPort}`, DEMO_MODEL) : ['skipped: training did not finish'];
     for (const line of promotion) console.log(line);
 
+    heading(`9. Serving: the ${count(SERVED_FLIGHTS)} flights after the replayed window, asked of the inference service over gRPC`);
+    const inference = service('inference');
+    let serving: ServingReport | undefined;
+    if (trained && inference) {
+      serving = await serveNextFlights({ address: `127.0.0.1:${inference.grpcPort}`, modelName: DEMO_MODEL, after: options.flights, flights: SERVED_FLIGHTS, clients: SERVING_CLIENTS });
+      for (const line of formatServingReport(serving, SERVING_CLIENTS)) console.log(line);
+    } else {
+      console.log('skipped: no model was trained');
+    }
+
     heading('What happened');
     const ready = readiness.filter((r) => r.ready).length;
     console.log(`Kafka, ClickHouse and Redis run on loopback; ${allTopics.length} topics exist; ${ready} of ${readiness.length} services are ready.`);
     if (outcome) console.log(`Ingestion accounted for ${count(outcome.handled)} of ${count(published)} replayed events.`);
     console.log(`The feature pipeline aggregated ${count(aggregated)} of ${count(accepted)} new events; the stores hold ${stores.map((e) => `${count(e.entities)} ${e.entityType}s`).join(' and ') || 'nothing yet'}.`);
     console.log(trained ? `The trainer trained, verified and registered ${DEMO_MODEL}; ${promotion[0]}.` : `Training ${DEMO_MODEL} did not finish (see above).`);
+    if (serving) console.log(`Inference answered ${count(serving.answered)} of ${count(serving.asked)} following flights (p99 ${serving.p99Ms.toFixed(1)} ms); their outcomes give the served answers an AUC of ${serving.auc.toFixed(3)}.`);
     console.log(`Service logs: ${logDir}/<service>.log. Metrics: http://127.0.0.1:<ops port>/metrics.`);
     console.log(`Took ${formatSeconds(performance.now() - startedAt)}.`);
     if (options.keepRunning) {
       console.log('\nServices keep running; Ctrl-C stops them (the local servers keep running: `npm run infra:down`).');
       await untilInterrupted();
     }
-    const complete = ready === readiness.length && outcome !== undefined && outcome.handled >= published && aggregated >= accepted && trained;
+    const complete = ready === readiness.length && outcome !== undefined && outcome.handled >= published && aggregated >= accepted && trained && (serving?.answered ?? 0) > 0;
     return complete ? 0 : 1;
   } finally {
     if (services) {
