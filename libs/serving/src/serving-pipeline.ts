@@ -68,6 +68,9 @@ interface TierInput {
   readonly row: Float32Array;
 }
 
+/** A breaker around runs of one tier's model: (version, row, deadline) → probability. */
+type ModelBreaker = Breaker<[LoadedVersion, Float32Array, number], number>;
+
 /** What a tier answers. */
 interface TierAnswer {
   readonly probability: number;
@@ -125,17 +128,19 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
         timeoutMs: false,
       })
     : undefined;
-  const modelBreaker = (tier: string) =>
+  const modelBreaker = (tier: string, modelName: string) =>
     createBreaker(
-      `serving-${tier}`,
+      `serving-${tier}:${modelName}`,
       async (version: LoadedVersion, row: Float32Array, deadlineAtMs: number) => {
         if (tier === 'primary' && faults) await injectFaults(faults, deadlineAtMs);
         return version.batcher.submit(row, deadlineAtMs);
       },
       { ...breakerOptions, timeoutMs: false, isFailure: isModelFailure },
     );
-  const primaryBreaker = modelBreaker('primary');
-  const fallbackBreaker = modelBreaker('fallback-model');
+  // One breaker per tier and served model: one model's trouble never sends another's requests down the chain.
+  const primaryBreakers = new Map(modelNames.map((name) => [name, modelBreaker('primary', name)]));
+  const fallbackBreakers = new Map(modelNames.map((name) => [name, modelBreaker('fallback-model', name)]));
+  const breakerOf = (breakers: typeof primaryBreakers, modelName: string) => breakers.get(modelName) as ModelBreaker;
 
   let pool: OnnxWorkerPool | undefined;
   let catalog: ModelCatalog | undefined;
@@ -149,7 +154,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   let running = false;
   let inFlight = 0;
 
-  const runModel = async (breaker: Breaker<[LoadedVersion, Float32Array, number], number>, version: LoadedVersion, row: Float32Array, deadlineAtMs: number) => {
+  const runModel = async (breaker: ModelBreaker, version: LoadedVersion, row: Float32Array, deadlineAtMs: number) => {
     const started = process.hrtime.bigint();
     try {
       const probability = await breaker.fire(version, row, deadlineAtMs);
@@ -181,7 +186,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
             }
             version.statistics.cacheMiss(ns);
           }
-          const probability = await runModel(primaryBreaker, version, row, deadline);
+          const probability = await runModel(breakerOf(primaryBreakers, version.modelName), version, row, deadline);
           cache?.set(version.modelName, version.version, row, probability);
           return { probability, modelVersion: version.version, cached: false };
         },
@@ -192,7 +197,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
           const fallback = version.fallback;
           if (!fallback) throw new TierUnavailableError('fallback_model', `no fallback model is registered with ${version.modelName} v${version.version}`);
           const deadline = Math.min(Date.now() + budgets.fallbackBudgetMs, request.deadlineAtMs);
-          const probability = await runModel(fallbackBreaker, fallback, row, deadline);
+          const probability = await runModel(breakerOf(fallbackBreakers, version.modelName), fallback, row, deadline);
           return { probability, modelVersion: fallback.version, cached: false };
         },
       },
@@ -421,7 +426,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     await catalog?.close();
     await pool?.close();
     cache?.close();
-    for (const breaker of [registryAlias, registryArtifacts, primaryBreaker, fallbackBreaker, onlineRead]) breaker?.shutdown();
+    for (const breaker of [registryAlias, registryArtifacts, ...primaryBreakers.values(), ...fallbackBreakers.values(), onlineRead]) breaker?.shutdown();
     logger.info('serving pipeline closed');
   }
 

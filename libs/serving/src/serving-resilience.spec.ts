@@ -52,14 +52,14 @@ describe('the fallback chain', { timeout: 60_000 }, () => {
   it('opens the primary breaker on failures, serves from the fallback meanwhile, and closes it after a half-open probe', async () => {
     faults.primaryFails = true;
     for (let i = 0; i < 12; i++) expect((await predictInTime(pipeline, request(500))).tier).toBe('fallback_model');
-    expect(await breakerState('serving-primary')).toBe(2);
+    expect(await breakerState(`serving-primary:${MODEL}`)).toBe(2);
     faults.primaryFails = false;
     // Open: the primary is not even tried.
     expect((await predictInTime(pipeline, request(500))).tier).toBe('fallback_model');
     await new Promise((resolve) => setTimeout(resolve, 500));
     const probe = await predictInTime(pipeline, request(500));
     expect(probe.tier).toBe('primary');
-    expect(await breakerState('serving-primary')).toBe(0);
+    expect(await breakerState(`serving-primary:${MODEL}`)).toBe(0);
     expect((await predictInTime(pipeline, request(500))).tier).toBe('primary');
   });
 });
