@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   encodeRestInferResponse,
   inferWithPipeline,
+  MalformedInferBodyError,
   modelConfig,
   modelConfigJson,
   modelMetadata,
@@ -12,7 +13,6 @@ import {
   type ModelBatching,
   type TabularModel,
 } from '@tributary/kserve';
-import { MalformedInferBodyError } from '@tributary/kserve';
 import { ModelNotFoundError, type ServingPipeline } from '@tributary/serving';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SERVER_EXTENSIONS } from './kserve-service.js';
