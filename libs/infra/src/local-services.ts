@@ -35,7 +35,11 @@ export interface StartLocalServicesOptions {
   readonly logDir: string;
   /** Which services. Default: all of {@link localServiceDefinitions}. */
   readonly services?: readonly LocalServiceDefinition[];
-  /** Environment of the services, on top of the endpoints of the local servers. Default: `process.env`. */
+  /**
+   * Environment of the services, on top of the endpoints of the local servers —
+   * `TRIBUTARY_NAMESPACE` among it, so the services write in the caller's
+   * namespace. Default: `process.env`.
+   */
   readonly env?: NodeJS.ProcessEnv;
   /** How long a service may take to answer `/readyz` with 200, in ms. Default: 60 000. */
   readonly readinessTimeoutMs?: number;
