@@ -4,7 +4,8 @@
  * (TRIBUTARY_NAMESPACE: topics, Redis keys, artifacts), the flights GBDT
  * registered twice (the second to swap to under load), real online features
  * in Redis, and ghz sending the requests. The prediction cache is off, so
- * every request runs the model.
+ * every request runs the model. Its topics, groups, keys and artifacts are
+ * removed at the end.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,10 +17,12 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { InferenceService, ModelRegistryService, ServingTier } from '@tributary/contracts';
 import { ModelProtoSchema } from '@tributary/contracts/onnx';
 import { createGrpcChannel, createGrpcClient, type GrpcChannel } from '@tributary/grpc';
+import { createKafkaClient } from '@tributary/kafka';
+import { createLogger } from '@tributary/observability';
 import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
 import { sha256Hex, timeWindowOf } from '@tributary/training';
 import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix } from './bench-cleanup.js';
+import { deleteKafkaNamespace, deleteKeysWithPrefix } from './bench-cleanup.js';
 import { TRAINING_WINDOW, type FlightsGbdt } from './flights-gbdt.js';
 import { freePort } from './free-port.js';
 import { runGhz, type GhzReport } from './ghz.js';
@@ -234,6 +237,7 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
     if (registryProcess) await stopService(registryProcess);
     await deleteKeysWithPrefix(redis, namespace);
     redis.disconnect();
+    await deleteKafkaNamespace(createKafkaClient({ clientId: 'bench-inference', logger: createLogger({ name: 'bench', level: 'warn' }) }), `${namespace}.`);
     rmSync(artifactDir, { recursive: true, force: true });
   }
 }
