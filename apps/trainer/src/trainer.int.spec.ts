@@ -127,6 +127,23 @@ describe('trainer service', () => {
     if (artifactDirectory) await rm(artifactDirectory, { recursive: true, force: true });
   }, 60_000);
 
+  /** The environment of a trainer run as its own process, on this test's database and registry. */
+  function trainerProcessEnv(topic: string, deadLetters: string, group: string): Record<string, string> {
+    return {
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: '0',
+      OPS_HOST: '127.0.0.1',
+      OPS_PORT: '0',
+      CLICKHOUSE_DATABASE: database,
+      TRAINER_REQUESTS_TOPIC: topic,
+      TRAINER_DLQ_TOPIC: deadLetters,
+      TRAINER_GROUP_ID: group,
+      REGISTRY_ADDRESS: registry.address,
+      SERVICE_AUTH_TOKEN: '',
+      LOG_LEVEL: 'info',
+    };
+  }
+
   async function requestTraining(fields: { modelName: string; params?: Record<string, string> }): Promise<string> {
     const channel = createGrpcChannel({ address: `127.0.0.1:${grpcPort}` });
     try {
@@ -289,23 +306,7 @@ describe('trainer service', () => {
     const deadLetters = (await testTopics.create(topics.eventsDlq)).name;
     const group = uniqueName('trainer-sigterm');
     const model = `${MODEL.slice(0, 56)}-stopped`;
-    const trainer = await startServiceProcess({
-      entry: new URL('./main.ts', import.meta.url),
-      env: {
-        GRPC_HOST: '127.0.0.1',
-        GRPC_PORT: '0',
-        OPS_HOST: '127.0.0.1',
-        OPS_PORT: '0',
-        CLICKHOUSE_DATABASE: database,
-        TRAINER_REQUESTS_TOPIC: topic,
-        TRAINER_DLQ_TOPIC: deadLetters,
-        TRAINER_GROUP_ID: group,
-        REGISTRY_ADDRESS: registry.address,
-        SERVICE_AUTH_TOKEN: '',
-        LOG_LEVEL: 'info',
-      },
-      readyMessage: 'trainer consuming',
-    });
+    const trainer = await startServiceProcess({ entry: new URL('./main.ts', import.meta.url), env: trainerProcessEnv(topic, deadLetters, group), readyMessage: 'trainer consuming' });
     try {
       const log = logLines(trainer.child);
       const producer = createProducer({ kafka, source: '/tributary/trainer-int-spec', logger });
@@ -353,19 +354,9 @@ describe('trainer service', () => {
   it('finishes the promotion of a request whose trainer was killed (-9) between registering and moving aliases, exactly once', async () => {
     const topic = (await testTopics.create(topics.trainingRequested)).name;
     const env = {
-      GRPC_HOST: '127.0.0.1',
-      GRPC_PORT: '0',
-      OPS_HOST: '127.0.0.1',
-      OPS_PORT: '0',
-      CLICKHOUSE_DATABASE: database,
-      TRAINER_REQUESTS_TOPIC: topic,
-      TRAINER_DLQ_TOPIC: (await testTopics.create(topics.eventsDlq)).name,
-      TRAINER_GROUP_ID: uniqueName('trainer-killed'),
+      ...trainerProcessEnv(topic, (await testTopics.create(topics.eventsDlq)).name, uniqueName('trainer-killed')),
       // The killed member never leaves the group: the next one takes over after this long.
       TRAINER_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
-      REGISTRY_ADDRESS: registry.address,
-      SERVICE_AUTH_TOKEN: '',
-      LOG_LEVEL: 'info',
     };
     const request = create(TrainingRequestSchema, { ...trainingRequest(KILLED_MODEL), requestId: `${KILLED_MODEL}-1` });
     const deliver = async () => {
