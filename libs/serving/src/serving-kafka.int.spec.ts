@@ -14,6 +14,8 @@ import { MODEL, ORD_LAX, moveAlias, registerPair, registryWithChampion, requestM
 import { createServingPipeline } from './index.js';
 
 const request = requestMaker('kafka', { flight: ORD_LAX });
+/** A generous primary budget: these specs are about Kafka, not about a loaded machine's pauses. */
+const BUDGET_MS = 2_000;
 
 async function droppedLogs(): Promise<number> {
   const values = (await getMetricsRegistry().getSingleMetric('tributary_serving_prediction_logs_total')?.get())?.values ?? [];
@@ -42,6 +44,7 @@ describe('serving with Kafka', { timeout: 120_000 }, () => {
     const pipeline = createServingPipeline({
       registry,
       kafka: { client: kafka, predictionsTopic: predictions.name, lifecycleTopic: lifecycle.name },
+      resilience: { primaryBudgetMs: BUDGET_MS },
     });
     await pipeline.start();
     try {
@@ -50,7 +53,7 @@ describe('serving with Kafka', { timeout: 120_000 }, () => {
       for (let i = 0; i < 3; i++) answers.push(await pipeline.predict(request({ eventId: `dep-${i}`, traceId })));
       expect(answers.every((a) => a.alias === 'champion' && a.modelVersion === primary)).toBe(true);
 
-      const logs = (await readRecords(kafka, predictions.name, 6)).map((record) => fromBinary(PredictionLogSchema, record.value as Buffer));
+      const logs = (await readRecords(kafka, predictions.name, 6, { timeoutMs: 30_000 })).map((record) => fromBinary(PredictionLogSchema, record.value as Buffer));
       const served = logs.filter((log) => !log.shadow);
       const shadowed = logs.filter((log) => log.shadow);
       expect(served.map((log) => log.eventId).sort()).toEqual(['dep-0', 'dep-1', 'dep-2']);
@@ -80,7 +83,12 @@ describe('serving with Kafka', { timeout: 120_000 }, () => {
     const { registry, primary } = await registryWithChampion(models);
     const next = await registerPair(registry, trainFlightModels({ seed: 9, rounds: 8 }));
     const lifecycle = await testTopics.create(topics.modelLifecycle);
-    const pipeline = createServingPipeline({ registry, pollIntervalMs: 600_000, kafka: { client: kafka, lifecycleTopic: lifecycle.name } });
+    const pipeline = createServingPipeline({
+      registry,
+      pollIntervalMs: 600_000,
+      kafka: { client: kafka, lifecycleTopic: lifecycle.name },
+      resilience: { primaryBudgetMs: BUDGET_MS },
+    });
     const producer = createProducer({ kafka, source: '/tributary/serving-spec' });
     await pipeline.start();
     try {
@@ -112,7 +120,12 @@ describe('serving with Kafka', { timeout: 120_000 }, () => {
   it('goes on predicting while Kafka is unreachable, buffering logs up to a bound and counting the drops', async () => {
     const { registry } = await registryWithChampion(models);
     const unreachable = createKafkaClient({ clientId: 'serving-spec-down', brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200 });
-    const pipeline = createServingPipeline({ registry, drainTimeoutMs: 500, kafka: { client: unreachable, maxBufferedLogs: 5 } });
+    const pipeline = createServingPipeline({
+      registry,
+      drainTimeoutMs: 500,
+      kafka: { client: unreachable, maxBufferedLogs: 5 },
+      resilience: { primaryBudgetMs: BUDGET_MS },
+    });
     await pipeline.start();
     try {
       const before = await droppedLogs();

