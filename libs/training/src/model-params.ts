@@ -53,8 +53,9 @@ export function parseModelParams(params: Readonly<Record<string, string>>, defau
   const gbdt: Record<string, number> = {};
   const logisticRegression: Record<string, number> = {};
   for (const [name, text] of Object.entries(params)) {
-    const gbdtParam = gbdtParams[name];
-    const logisticParam = logisticParams[name];
+    // Own properties only: a name like `constructor` must not find Object.prototype's (found by fuzzing).
+    const gbdtParam = Object.hasOwn(gbdtParams, name) ? gbdtParams[name] : undefined;
+    const logisticParam = Object.hasOwn(logisticParams, name) ? logisticParams[name] : undefined;
     const [option, kind] = gbdtParam ?? logisticParam ?? unknownParam(name);
     (gbdtParam ? gbdt : logisticRegression)[option] = parseValue(name, text, kind);
   }

@@ -72,4 +72,11 @@ describe('planTraining()', () => {
     expect(plan.models.logisticRegression).toEqual({ ...DEFAULT_MODEL_PARAMS.logisticRegression, l2: 0.01 });
     expect(plan.params).toEqual({ learning_rate: '0.05', max_rounds: '30', lr_l2: '0.01' });
   });
+
+  it("refuses parameters named like Object.prototype's members as unknown, not with a TypeError (found by fuzzing)", () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(() => planTraining(request({ params: { [name]: '1' } })), name).toThrow(InvalidTrainingRequestError);
+      expect(() => planTraining(request({ params: { [name]: '1' } })), name).toThrow(`params.${name}: unknown parameter`);
+    }
+  });
 });
