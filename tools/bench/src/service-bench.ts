@@ -183,7 +183,7 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
     const primaryShareBatchedOn = primaryShare(beforeThroughput, await inference.answersByTier());
     const kserveThroughput = await ghzRun(saturating(inference.address, KSERVE_MODEL_INFER, modelInferMessages(model)));
     const batches = Array.from({ length: 20 }, (_, b) => ({ requests: rows.slice((b * batchRequests) % rows.length, ((b * batchRequests) % rows.length) + batchRequests) }));
-    const batchRun = await ghzRun({ ...TRIBUTARY_PREDICT_BATCH, address: inference.address, messages: batches, concurrency: 4, total: 2_000, skipFirst: 100 });
+    const batchRun = await ghzRun({ ...TRIBUTARY_PREDICT_BATCH, address: inference.address, messages: batches, concurrency: 4, total: 500, skipFirst: 50 });
 
     // Overload: twice the rate it sustained, with enough in flight that the excess has to be shed.
     const overload = await ghzRun({ ...saturating(inference.address, TRIBUTARY_PREDICT, rows), concurrency: 256, rps: Math.round(2 * batchedOn.rps), total: Math.round(2 * batchedOn.rps * 10), timeoutMs: 1_000 });
