@@ -132,10 +132,9 @@ async function recordsOn(topic: string): Promise<number> {
 
 /**
  * Writes events to the partitions `partitionOf` picks, in order, as ingestion's
- * sink does (one request per thousand), and returns them as engine records
- * with the offsets they got; `next` carries each partition's next offset.
+ * sink does (one request per thousand); `next` counts each partition's records.
  */
-async function produceTo(topic: string, events: readonly Event[], partitionOf: (event: Event) => number, next: Map<number, bigint>): Promise<FeatureRecord[]> {
+async function produceTo(topic: string, events: readonly Event[], partitionOf: (event: Event) => number, next: Map<number, bigint>): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
@@ -146,12 +145,7 @@ async function produceTo(topic: string, events: readonly Event[], partitionOf: (
   } finally {
     await producer.disconnect();
   }
-  return events.map((event) => {
-    const partition = partitionOf(event);
-    const offset = next.get(partition) ?? 0n;
-    next.set(partition, offset + 1n);
-    return { source: `${topic}/${partition}`, offset, event: featureEventOf(event) };
-  });
+  for (const event of events) next.set(partitionOf(event), (next.get(partitionOf(event)) ?? 0n) + 1n);
 }
 
 /** Waits until the service's checkpoint has applied everything `next` says each partition holds. */
@@ -170,6 +164,71 @@ async function stopService(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   const [exitCode] = (await once(child, 'exit')) as [number | null];
   expect(exitCode).toBe(0);
+}
+
+/** What {@link replayWithPause} replays. */
+interface PausedReplay {
+  readonly stem: string;
+  /** Partitions of the topic; the events go to the first three. */
+  readonly partitions: number;
+  readonly flights: number;
+  /** Wall-clock pause between the two halves, once the first is applied. */
+  readonly pauseMs: number;
+  /** Events at the end of the first half sent again at the start of the second. */
+  readonly copies: number;
+}
+
+/**
+ * Replays flights through the service (idle timeout 1 s) in two halves with a
+ * pause between them, and the same events once each, uninterrupted, through a
+ * processor in this process that knows only the partitions with data. Returns
+ * both runs' features, their emitted boundaries and the records dead-lettered.
+ */
+async function replayWithPause(options: PausedReplay) {
+  const { stem, partitions, flights, pauseMs, copies } = options;
+  const validated = await testTopics.create({ ...topics.eventsValidated, partitions });
+  const deadLetters = await testTopics.create(topics.eventsDlq);
+  const events = await flightEvents(flights);
+  const half = Math.floor(events.length / 2);
+  const indexOf = new Map(events.map((event, i) => [event.eventId, i]));
+  const partitionOf = (event: Event) => (indexOf.get(event.eventId) as number) % 3;
+  const next = new Map<number, bigint>();
+
+  const service = { prefix: unique(`features_${stem}`), database: unique(`fp_${stem}`) };
+  const child = startService({
+    FEATURES_VALIDATED_TOPIC: validated.name,
+    FEATURES_DLQ_TOPIC: deadLetters.name,
+    FEATURES_GROUP_ID: unique('features_group'),
+    FEATURES_REDIS_PREFIX: service.prefix,
+    FEATURES_MAX_BATCH_SIZE: '100',
+    FEATURES_IDLE_SOURCE_TIMEOUT_MS: '1000',
+    CLICKHOUSE_DATABASE: service.database,
+  });
+  await produceTo(validated.name, events.slice(0, half), partitionOf, next);
+  await waitUntilApplied(service.prefix, validated.name, next);
+  // Every partition is caught up and quiet for longer than the idle timeout.
+  await sleep(pauseMs);
+  await produceTo(validated.name, [...events.slice(half - copies, half), ...events.slice(half)], partitionOf, next);
+  await waitUntilApplied(service.prefix, validated.name, next);
+  await stopService(child);
+
+  // Each event once, at the offsets an uninterrupted replay without copies gives it.
+  const reference = { prefix: unique(`features_${stem}_reference`), database: unique(`fp_${stem}_reference`) };
+  const offsets = new Map<number, bigint>();
+  const records: FeatureRecord[] = events.map((event) => {
+    const partition = partitionOf(event);
+    const offset = offsets.get(partition) ?? 0n;
+    offsets.set(partition, offset + 1n);
+    return { source: `${validated.name}/${partition}`, offset, event: featureEventOf(event) };
+  });
+  await processInProcess(records, reference.prefix, reference.database, { sources: [0, 1, 2].map((p) => `${validated.name}/${p}`) });
+  const emittedTick = async (prefix: string) => (await redis.hget(`${prefix}:_state:meta`, 'tick')) ?? '';
+  return {
+    deadLettered: await recordsOn(deadLetters.name),
+    service: await featuresOf(service.prefix, service.database),
+    reference: await featuresOf(reference.prefix, reference.database),
+    emittedTicks: [await emittedTick(service.prefix), await emittedTick(reference.prefix)],
+  };
 }
 
 beforeAll(async () => {
@@ -255,90 +314,21 @@ describe('feature-pipeline service', { timeout: 240_000 }, () => {
   });
 
   it('gives the stores of an uninterrupted run after a pause longer than every timeout between two replays, the second repeating part of the first', async () => {
-    const validated = await testTopics.create({ ...topics.eventsValidated, partitions: 3 });
-    const deadLetters = await testTopics.create(topics.eventsDlq);
-    const events = await flightEvents(3_000);
-    const half = Math.floor(events.length / 2);
-    const indexOf = new Map(events.map((event, i) => [event.eventId, i]));
-    const partitionOf = (event: Event) => (indexOf.get(event.eventId) as number) % 3;
-    const next = new Map<number, bigint>();
-
-    const service = { prefix: unique('features_pause'), database: unique('fp_pause') };
-    const env = {
-      FEATURES_VALIDATED_TOPIC: validated.name,
-      FEATURES_DLQ_TOPIC: deadLetters.name,
-      FEATURES_GROUP_ID: unique('features_group'),
-      FEATURES_REDIS_PREFIX: service.prefix,
-      FEATURES_MAX_BATCH_SIZE: '100',
-      FEATURES_IDLE_SOURCE_TIMEOUT_MS: '1000',
-      CLICKHOUSE_DATABASE: service.database,
-    };
-    const child = startService(env);
-    await produceTo(validated.name, events.slice(0, half), partitionOf, next);
-    await waitUntilApplied(service.prefix, validated.name, next);
-    // Every partition is caught up and quiet for longer than the idle timeout.
-    await sleep(3_000);
     // The second replay starts with the last 300 events of the first again, as ingestion retrying a batch whose Kafka write had succeeded.
-    const copies = await produceTo(validated.name, [...events.slice(half - 300, half), ...events.slice(half)], partitionOf, next);
-    expect(copies).toHaveLength(events.length - half + 300);
-    await waitUntilApplied(service.prefix, validated.name, next);
-    await stopService(child);
-
-    const reference = { prefix: unique('features_pause_reference'), database: unique('fp_pause_reference') };
-    // Each event once, at the offsets an uninterrupted replay without copies would give it.
-    const offsets = new Map<number, bigint>();
-    const records: FeatureRecord[] = events.map((event) => {
-      const partition = partitionOf(event);
-      const offset = offsets.get(partition) ?? 0n;
-      offsets.set(partition, offset + 1n);
-      return { source: `${validated.name}/${partition}`, offset, event: featureEventOf(event) };
-    });
-    await processInProcess(records, reference.prefix, reference.database, { sources: [0, 1, 2].map((p) => `${validated.name}/${p}`) });
-
-    expect(await recordsOn(deadLetters.name)).toBe(0);
-    const expected = await featuresOf(reference.prefix, reference.database);
-    expect(expected.tables['airport']?.length).toBeGreaterThan(1000);
-    expect(await featuresOf(service.prefix, service.database)).toEqual(expected);
+    const run = await replayWithPause({ stem: 'pause', partitions: 3, flights: 3_000, pauseMs: 3_000, copies: 300 });
+    expect(run.deadLettered).toBe(0);
+    expect(run.reference.tables['airport']?.length).toBeGreaterThan(1000);
+    expect(run.service).toEqual(run.reference);
   });
 
   it('lets windows advance past a partition that has no data at all once it has been quiet for the idle timeout', async () => {
-    const validated = await testTopics.create({ ...topics.eventsValidated, partitions: 4 });
-    const deadLetters = await testTopics.create(topics.eventsDlq);
-    const events = await flightEvents(2_000);
-    const half = Math.floor(events.length / 2);
-    const indexOf = new Map(events.map((event, i) => [event.eventId, i]));
-    // Partition 3 gets nothing.
-    const partitionOf = (event: Event) => (indexOf.get(event.eventId) as number) % 3;
-    const next = new Map<number, bigint>();
-
-    const service = { prefix: unique('features_idle'), database: unique('fp_idle') };
-    const child = startService({
-      FEATURES_VALIDATED_TOPIC: validated.name,
-      FEATURES_DLQ_TOPIC: deadLetters.name,
-      FEATURES_GROUP_ID: unique('features_group'),
-      FEATURES_REDIS_PREFIX: service.prefix,
-      FEATURES_MAX_BATCH_SIZE: '100',
-      FEATURES_IDLE_SOURCE_TIMEOUT_MS: '1000',
-      CLICKHOUSE_DATABASE: service.database,
-    });
-    const records = await produceTo(validated.name, events.slice(0, half), partitionOf, next);
-    await waitUntilApplied(service.prefix, validated.name, next);
-    // The second half comes once partition 3 has been quiet (and empty) for longer than the timeout.
-    await sleep(1_500);
-    records.push(...(await produceTo(validated.name, events.slice(half), partitionOf, next)));
-    await waitUntilApplied(service.prefix, validated.name, next);
-    await stopService(child);
-
-    // The reference knows only the three partitions with data; the service declared all four.
-    const reference = { prefix: unique('features_idle_reference'), database: unique('fp_idle_reference') };
-    await processInProcess(records, reference.prefix, reference.database, { sources: [0, 1, 2].map((p) => `${validated.name}/${p}`) });
-    expect(await recordsOn(deadLetters.name)).toBe(0);
-    const expected = await featuresOf(reference.prefix, reference.database);
-    expect(expected.tables['airport']?.length).toBeGreaterThan(1000);
-    expect(await featuresOf(service.prefix, service.database)).toEqual(expected);
+    // Partition 3 of 4 gets nothing; the reference knows only the three with data, the service declared all four.
+    const run = await replayWithPause({ stem: 'idle', partitions: 4, flights: 2_000, pauseMs: 1_500, copies: 0 });
+    expect(run.deadLettered).toBe(0);
+    expect(run.reference.tables['airport']?.length).toBeGreaterThan(1000);
+    expect(run.service).toEqual(run.reference);
     // Both emitted up to the same boundary: the empty partition held nothing back at the end.
-    const emittedTick = async (prefix: string) => (await redis.hget(`${prefix}:_state:meta`, 'tick')) ?? '';
-    expect(await emittedTick(service.prefix)).toBe(await emittedTick(reference.prefix));
+    expect(run.emittedTicks[0]).toBe(run.emittedTicks[1]);
   });
 
   it('backfill rebuilds both stores from the raw events table as streaming them would have', async () => {
