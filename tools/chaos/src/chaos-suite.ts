@@ -99,7 +99,8 @@ export async function runChaosSuite(options: ChaosSuiteOptions): Promise<ChaosSu
         results.push(result);
         log(summarize(result));
       } catch (error) {
-        failures.push({ scenario: scenario.name, error: (error as Error).message });
+        // Paths in the message (log files) are said relative to the workspace, as the results file is shared.
+        failures.push({ scenario: scenario.name, error: (error as Error).message.replaceAll(`${findWorkspaceRoot()}/`, '') });
         log(`${scenario.name}: did not finish: ${(error as Error).message}`);
         // A scenario that broke may leave a server down: bring the stack back for the next one.
         await stack.up();

@@ -1,8 +1,8 @@
 /**
  * `npm run chaos -- [--scenario <name>]… [--seed <n>] [--from <time>] [--to <time>]
- * [--rate <events/s>] [--pause-s <s>] [--down-s <s>] [--keep-data] [--list]`:
+ * [--rate <events/s>] [--pause-s <s>] [--down-s <s>] [--keep-data] [--out <dir>] [--list]`:
  * runs the chaos scenarios (all but the test-only sabotage by default) on a
- * private stack, prints each verdict and writes bench-results/chaos.json.
+ * private stack, prints each verdict and writes <out>/chaos.json (default bench-results).
  * Exits 1 when any invariant broke.
  */
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     'down-s': { type: 'string', default: '10' },
     'keep-data': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench-results' },
   },
 });
 
@@ -63,6 +64,6 @@ const measurements = chaosMeasurements(suite.results);
 console.log('\nchaos');
 for (const m of measurements) console.log(`  ${m.name.padEnd(56)} ${String(m.value).padStart(10)} ${m.unit.padEnd(8)} ${m.target ? `target ${m.target}` : ''}`);
 for (const failure of suite.failures) console.log(`  ${failure.scenario}: did not finish: ${failure.error}`);
-const file = writeChaosResults(measurements, { seed: suite.seed, slice: suite.slice, passed: suite.passed, failures: suite.failures });
+const file = writeChaosResults(measurements, { seed: suite.seed, slice: suite.slice, passed: suite.passed, failures: suite.failures }, values.out);
 console.log(`  → ${file}\n${suite.passed ? 'every invariant held' : 'invariants broken (see above)'}; seed ${suite.seed}`);
 process.exitCode = suite.passed ? 0 : 1;
