@@ -29,6 +29,13 @@ export interface ModelCatalog {
   byVersion(modelName: string, version: number): LoadedVersion | undefined;
   /** Whether `modelName` is one of the served models. */
   serves(modelName: string): boolean;
+  /**
+   * Whether `modelName` serves what the registry names as its champion: the
+   * champion is loaded, or the last refresh found that the registry has none
+   * yet (a new platform: nothing better can be loaded, so rules and the default
+   * answer). False until a refresh has reached the registry.
+   */
+  settled(modelName: string): boolean;
   status(): ServedModelStatus[];
   /**
    * Reads where the aliases point; loads and warms new targets (and their
@@ -43,6 +50,8 @@ export interface ModelCatalog {
 
 interface ModelState {
   aliases: ReadonlyMap<string, LoadedVersion>;
+  /** The last refresh that reached the registry found no champion. */
+  championAbsent: boolean;
   readonly versions: Map<number, LoadedVersion>;
   refreshing: Promise<void>;
 }
@@ -51,7 +60,7 @@ interface ModelState {
 export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
   const { registry, logger } = options;
   const states = new Map<string, ModelState>(
-    options.models.map((name) => [name, { aliases: new Map(), versions: new Map(), refreshing: Promise.resolve() }]),
+    options.models.map((name) => [name, { aliases: new Map(), championAbsent: false, versions: new Map(), refreshing: Promise.resolve() }]),
   );
   const metrics = servingMetrics();
 
@@ -69,6 +78,7 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
 
   async function refreshModel(modelName: string, state: ModelState): Promise<void> {
     const next = new Map<string, LoadedVersion>();
+    let championAbsent = false;
     for (const alias of SERVED_ALIASES) {
       const current = state.aliases.get(alias);
       let record;
@@ -78,7 +88,10 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
         logger.warn({ err: error, model: modelName, alias }, 'registry unreachable; serving the loaded versions');
         return;
       }
-      if (!record) continue;
+      if (!record) {
+        if (alias === 'champion') championAbsent = true;
+        continue;
+      }
       try {
         const primary = await ensureLoaded(state, modelName, record.version, record.featureNames);
         const fallbackVersion = Number(record.tags[FALLBACK_VERSION_TAG] ?? 0);
@@ -95,6 +108,7 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
       }
     }
     const before = state.aliases;
+    state.championAbsent = championAbsent;
     state.aliases = next; // the swap: requests routed from now on see only the new targets
     for (const [alias, version] of next) {
       if (before.get(alias) !== version) logger.info({ model: modelName, alias, version: version.version, previous: before.get(alias)?.version }, 'alias now served');
@@ -140,6 +154,10 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
     byAlias: (modelName, alias) => stateOf(modelName)?.aliases.get(alias),
     byVersion: (modelName, version) => stateOf(modelName)?.versions.get(version),
     serves: (modelName) => states.has(modelName),
+    settled: (modelName) => {
+      const state = stateOf(modelName);
+      return state !== undefined && (state.aliases.has('champion') || state.championAbsent);
+    },
     status: () =>
       [...states].map(([name, state]) => ({
         name,

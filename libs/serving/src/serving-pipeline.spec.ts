@@ -1,4 +1,5 @@
 import { createOnnxPredictor } from '@tributary/ml';
+import { createInMemoryTrainerRegistry } from '@tributary/training/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_NAMES, MODEL, ORD_LAX, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
 import { createServingPipeline, InvalidInputError, ModelNotFoundError, type ServingPipeline, type ServingRequest } from './index.js';
@@ -102,5 +103,34 @@ describe('createServingPipeline()', { timeout: 60_000 }, () => {
     expect(primary?.features.find((f) => f.name === 'origin_code')?.categorical).toBe(true);
     expect(model?.versions.find((v) => v.version !== primaryVersion)).toMatchObject({ role: 'fallback', modelType: 'logistic-regression' });
     expect(pipeline.ready()).toBe(true);
+  });
+});
+
+describe('ready()', { timeout: 60_000 }, () => {
+  it('is true on a platform whose registry has no champion yet, and a prediction says there is none', async () => {
+    const pipeline = createServingPipeline({ registry: createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] }) });
+    await pipeline.start();
+    try {
+      expect(pipeline.ready()).toBe(true);
+      const refused = await pipeline.predict(request({ flight: FLIGHT })).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ModelNotFoundError);
+      expect((refused as Error).message).toMatch(/has no alias champion served/);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('is false while the registry was never reached', async () => {
+    const unreachable = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+    const pipeline = createServingPipeline({
+      registry: { ...unreachable, getByAlias: () => Promise.reject(new Error('registry unreachable')) },
+      pollIntervalMs: 100,
+    });
+    await pipeline.start();
+    try {
+      expect(pipeline.ready()).toBe(false);
+    } finally {
+      await pipeline.close();
+    }
   });
 });

@@ -53,7 +53,7 @@ export interface ServingPipeline {
   predictMany(requests: readonly ServingRequest[]): Promise<readonly (ServingAnswer | Error)[]>;
   /** The served models and their loaded versions, for model metadata, readiness and statistics. */
   models(): readonly ServedModelStatus[];
-  /** Whether the pipeline runs and every served model has a loaded `champion`. */
+  /** Whether the pipeline runs and every served model serves its registry champion: loaded, or none registered yet (rules and the default answer). */
   ready(): boolean;
   /** Loads what the aliases point at, starts the workers, the lifecycle consumer, the poll and the log producer. Idempotent. */
   start(): Promise<void>;
@@ -409,7 +409,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   }
 
   function isReady(): boolean {
-    return running && modelNames.every((name) => catalog?.byAlias(name, CHAMPION) !== undefined);
+    return running && modelNames.every((name) => catalog?.settled(name) === true);
   }
 
   async function closePipeline(): Promise<void> {
