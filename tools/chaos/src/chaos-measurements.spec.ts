@@ -11,6 +11,7 @@ const result: ScenarioResult = {
   recoveryS: 12.34,
   publish: { exitCode: 0, signal: null, outputTail: '' },
   raw: { lost: 2, duplicated: 5, duplicatedFinal: 0, unexpected: 0, rows: 105, rowsFinal: 100 },
+  missingOnValidated: 0,
   deadLetters: { records: 7, goodRecords: 7, goodIds: 3, reasons: { 'features.too_late': 7 } },
   features: { throughMs: 0, offline: { airport: { ...clean, lower: 4 }, route: { ...clean, missing: 1 } }, online: { airport: { ...clean, higher: 2 } } },
   extra: [],

@@ -15,14 +15,19 @@ export interface RawEventsCheck {
   readonly rowsFinal: number;
 }
 
-/** Compares the raw events table of `database` with `expectedIds`. */
-export async function checkRawEvents(client: ClickHouseClient, database: string, expectedIds: ReadonlySet<string>): Promise<RawEventsCheck> {
+/** Rows of each event id in the raw events table of `database`, before merging. */
+export async function storedEventIds(client: ClickHouseClient, database: string): Promise<Map<string, number>> {
   const copies = await client.query({
     query: 'SELECT event_id, count() AS copies FROM {database:Identifier}.events_raw GROUP BY event_id',
     query_params: { database },
     format: 'JSONEachRow',
   });
-  const rowsById = new Map((await copies.json<{ event_id: string; copies: string }>()).map((row) => [row.event_id, Number(row.copies)]));
+  return new Map((await copies.json<{ event_id: string; copies: string }>()).map((row) => [row.event_id, Number(row.copies)]));
+}
+
+/** Compares the raw events table of `database` with `expectedIds`. */
+export async function checkRawEvents(client: ClickHouseClient, database: string, expectedIds: ReadonlySet<string>): Promise<RawEventsCheck> {
+  const rowsById = await storedEventIds(client, database);
   const totals = await client.query({
     query: 'SELECT (SELECT count() FROM {database:Identifier}.events_raw) AS rows, (SELECT count() FROM {database:Identifier}.events_raw FINAL) AS rows_final',
     query_params: { database },

@@ -10,12 +10,12 @@ import { createClient } from '@clickhouse/client';
 import { createKafkaClient, ensureTopics, topics } from '@tributary/kafka';
 import { Redis } from 'ioredis';
 import type { ChaosStack } from './chaos-stack.js';
-import { checkDeadLetters, type DeadLetterCheck } from './dead-letter-check.js';
+import { checkDeadLetters, checkValidatedIds, type DeadLetterCheck } from './dead-letter-check.js';
 import { compareOffline, compareOnline, latestSnapshotMs, type FeatureComparison } from './feature-comparison.js';
 import { sliceTimeMs, type FlightSlice, type SliceEvents } from './flight-slice.js';
 import type { ScriptOutcome } from './node-script.js';
 import { startPublisher, type Publisher } from './publisher.js';
-import { checkRawEvents, type RawEventsCheck } from './raw-events-check.js';
+import { checkRawEvents, storedEventIds, type RawEventsCheck } from './raw-events-check.js';
 import { buildReference } from './reference-backfill.js';
 import type { ChaosScenario, FaultContext, InjectedFault } from './scenarios.js';
 import { checkRegistry, requestTraining, type TrainingRequestRun } from './training-run.js';
@@ -64,6 +64,8 @@ export interface ScenarioResult {
   readonly recoveryS: number;
   readonly publish: ScriptOutcome;
   readonly raw: RawEventsCheck;
+  /** Ids stored in `events_raw` that never reached the validated topic (so no feature counts them). */
+  readonly missingOnValidated: number;
   readonly deadLetters: DeadLetterCheck;
   readonly features: FeatureComparison | undefined;
   readonly extra: readonly ExtraInvariant[];
@@ -85,6 +87,7 @@ function describeViolations(result: Omit<ScenarioResult, 'violations'>, sliceEnd
   if (raw.duplicated > 0) violations.push(`${raw.duplicated} extra rows of already stored ids in events_raw`);
   if (raw.duplicatedFinal > 0) violations.push(`${raw.duplicatedFinal} extra rows in events_raw FINAL`);
   if (raw.unexpected > 0) violations.push(`${raw.unexpected} ids in events_raw that were never published`);
+  if (result.missingOnValidated > 0) violations.push(`${result.missingOnValidated} ids in events_raw never reached the validated topic`);
   if (deadLetters.goodRecords > 0) {
     violations.push(`${deadLetters.goodRecords} dead letters of ${deadLetters.goodIds} good ids (reasons ${JSON.stringify(deadLetters.reasons)})`);
   }
@@ -209,6 +212,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const extra = training ? await checkRegistry(`127.0.0.1:${fleet.portsOf('registry').grpcPort}`, training, (await training.script.done).exitCode) : [];
     const raw = await checkRawEvents(clickhouse, names.database, sliceEvents.ids);
     const deadLetters = await checkDeadLetters(kafka, names.dlqTopic, sliceEvents.ids);
+    const { missing: missingOnValidated } = await checkValidatedIds(kafka, names.validatedTopic, (await storedEventIds(clickhouse, names.database)).keys());
     const throughMs = await latestSnapshotMs(clickhouse, names.database);
     let features: FeatureComparison | undefined;
     if (throughMs !== undefined) {
@@ -229,7 +233,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
         online: await compareOnline(redis, names.featuresPrefix, names.referencePrefix),
       };
     }
-    const partial = { scenario: scenario.name, fault: fault.description, faultAtS, recoveryS, publish, raw, deadLetters, features, extra };
+    const partial = { scenario: scenario.name, fault: fault.description, faultAtS, recoveryS, publish, raw, missingOnValidated, deadLetters, features, extra };
     return { ...partial, violations: describeViolations(partial, sliceTimeMs(slice.to)) };
   } finally {
     publisher?.kill();
