@@ -102,6 +102,8 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
   const deliveredAtMs = new Map<string, number>();
   /** The sources left out of the watermark at the last apply, to log when that changes. */
   let idleBefore: ReadonlySet<string> = new Set();
+  /** Quiet sources the end offsets say nothing about (e.g. an unfinished backfill's), warned about once each. */
+  const unknownEnds = new Set<string>();
   /** Applies run one at a time, in call order; the writes they start overlap. */
   let applying: Promise<unknown> = Promise.resolve();
 
@@ -182,6 +184,11 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     if (quiet.length > 0 && endOffsetsOf) {
       try {
         const ends = await endOffsetsOf(quiet);
+        for (const source of quiet) {
+          if (ends.has(source) || unknownEnds.has(source)) continue;
+          unknownEnds.add(source);
+          logger?.warn({ source }, 'a quiet source has no known end and holds the watermark until it delivers; if it never will (an unfinished backfill), finish or redo it');
+        }
         idle = new Set(quiet.filter((source) => {
           const end = ends.get(source);
           const applied = engine.positions.get(source)?.offset;
