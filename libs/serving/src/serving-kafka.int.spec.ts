@@ -83,10 +83,11 @@ describe('serving with Kafka', { timeout: 120_000 }, () => {
     const { registry, primary } = await registryWithChampion(models);
     const next = await registerPair(registry, trainFlightModels({ seed: 9, rounds: 8 }));
     const lifecycle = await testTopics.create(topics.modelLifecycle);
+    const predictions = await testTopics.create(topics.predictionsLogged);
     const pipeline = createServingPipeline({
       registry,
       pollIntervalMs: 600_000,
-      kafka: { client: kafka, lifecycleTopic: lifecycle.name },
+      kafka: { client: kafka, lifecycleTopic: lifecycle.name, predictionsTopic: predictions.name },
       resilience: { primaryBudgetMs: BUDGET_MS },
     });
     const producer = createProducer({ kafka, source: '/tributary/serving-spec' });
