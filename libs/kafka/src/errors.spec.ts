@@ -18,6 +18,13 @@ describe('isTransientKafkaError()', () => {
     expect([lost, tooLarge, leader, 'text'].map(isTransientKafkaError)).toEqual([true, false, true, false]);
   });
 
+  it('sees a lost connection behind the non-retriable error kafkajs wraps it in when its own retries give up', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError', retriable: false });
+    const gaveUp = Object.assign(new Error(refused.message, { cause: refused }), { name: 'KafkaJSNonRetriableError', retriable: false });
+    const invalid = Object.assign(new Error('Invalid topics array'), { name: 'KafkaJSNonRetriableError', retriable: false });
+    expect([gaveUp, invalid].map(isTransientKafkaError)).toEqual([true, false]);
+  });
+
   it('makes KafkaUnavailableError retryable', () => {
     expect(isRetryable(new KafkaUnavailableError('send', new Error('down')))).toBe(true);
   });

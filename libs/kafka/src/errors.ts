@@ -94,12 +94,16 @@ export class KafkaClosedError extends TributaryError {
 
 /**
  * Whether a kafkajs failure is transient: kafkajs marks its errors `retriable`;
- * connection loss and exhausted internal retries mean the broker is away.
+ * connection loss and exhausted internal retries mean the broker is away. The
+ * causes count too: when its own retries give up, kafkajs wraps a refused
+ * connection in a `KafkaJSNonRetriableError`, which says nothing about the
+ * broker coming back (a killed broker made `tributary publish` give up at once).
  */
 export function isTransientKafkaError(reason: unknown): boolean {
-  if (!(reason instanceof Error)) return false;
-  if (transientKafkaErrorNames.has(reason.name)) return true;
-  return (reason as { retriable?: unknown }).retriable === true;
+  for (let error = reason, depth = 0; error instanceof Error && depth < 8; error = error.cause, depth++) {
+    if (transientKafkaErrorNames.has(error.name) || (error as { retriable?: unknown }).retriable === true) return true;
+  }
+  return false;
 }
 
 const transientKafkaErrorNames: ReadonlySet<string> = new Set([
