@@ -172,15 +172,16 @@ interface PausedReplay {
   /** Partitions of the topic; the events go to the first three. */
   readonly partitions: number;
   readonly flights: number;
-  /** Wall-clock pause between the two halves, once the first is applied. */
+  /** Wall-clock pause between two replays, once the one before is applied. */
   readonly pauseMs: number;
-  /** Events at the end of the first half sent again at the start of the second. */
+  /** Events at the end of each replay sent again at the start of the next. */
   readonly copies: number;
 }
 
 /**
- * Replays flights through the service (idle timeout 1 s) in two halves with a
- * pause between them, and the same events once each, uninterrupted, through a
+ * Replays flights through the service (idle timeout 1 s) in three parts with a
+ * pause after each (an idle partition is seen caught up at one check, and idle
+ * at a check a timeout later), and the same events once each, uninterrupted, through a
  * processor in this process that knows only the partitions with data. Returns
  * both runs' features, their emitted boundaries and the records dead-lettered.
  */
@@ -189,7 +190,7 @@ async function replayWithPause(options: PausedReplay) {
   const validated = await testTopics.create({ ...topics.eventsValidated, partitions });
   const deadLetters = await testTopics.create(topics.eventsDlq);
   const events = await flightEvents(flights);
-  const half = Math.floor(events.length / 2);
+  const third = Math.floor(events.length / 3);
   const indexOf = new Map(events.map((event, i) => [event.eventId, i]));
   const partitionOf = (event: Event) => (indexOf.get(event.eventId) as number) % 3;
   const next = new Map<number, bigint>();
@@ -204,12 +205,12 @@ async function replayWithPause(options: PausedReplay) {
     FEATURES_IDLE_SOURCE_TIMEOUT_MS: '1000',
     CLICKHOUSE_DATABASE: service.database,
   });
-  await produceTo(validated.name, events.slice(0, half), partitionOf, next);
-  await waitUntilApplied(service.prefix, validated.name, next);
-  // Every partition is caught up and quiet for longer than the idle timeout.
-  await sleep(pauseMs);
-  await produceTo(validated.name, [...events.slice(half - copies, half), ...events.slice(half)], partitionOf, next);
-  await waitUntilApplied(service.prefix, validated.name, next);
+  for (const [from, to] of [[0, third], [third, 2 * third], [2 * third, events.length]] as const) {
+    await produceTo(validated.name, [...events.slice(Math.max(0, from - copies), from), ...events.slice(from, to)], partitionOf, next);
+    await waitUntilApplied(service.prefix, validated.name, next);
+    // Every partition is caught up and quiet for longer than the idle timeout.
+    await sleep(pauseMs);
+  }
   await stopService(child);
 
   // Each event once, at the offsets an uninterrupted replay without copies gives it.
@@ -313,8 +314,8 @@ describe('feature-pipeline service', { timeout: 240_000 }, () => {
     expect(await storesOf(service.prefix, service.database)).toEqual(await storesOf(reference.prefix, reference.database));
   });
 
-  it('gives the stores of an uninterrupted run after a pause longer than every timeout between two replays, the second repeating part of the first', async () => {
-    // The second replay starts with the last 300 events of the first again, as ingestion retrying a batch whose Kafka write had succeeded.
+  it('gives the stores of an uninterrupted run after pauses longer than every timeout between replays, each repeating the end of the one before', async () => {
+    // Each replay starts with the last 300 events of the one before again, as ingestion retrying a batch whose Kafka write had succeeded.
     const run = await replayWithPause({ stem: 'pause', partitions: 3, flights: 3_000, pauseMs: 3_000, copies: 300 });
     expect(run.deadLettered).toBe(0);
     expect(run.reference.tables['airport']?.length).toBeGreaterThan(1000);

@@ -42,7 +42,8 @@ export interface FeatureProcessorOptions<Definitions extends readonly FeatureDef
    * A source stops holding the watermark back only when it is idle: it has
    * delivered nothing for this long (wall clock, since the processor took
    * over the state or since its last record) AND `endOffsetsOf`, asked after
-   * the batch being applied was fetched, shows everything in it applied. A
+   * the batch being applied was fetched, shows everything in it applied — as
+   * it has at every check for at least this long, at the same end. A
    * source that is merely quiet — records waiting after a pause, a restart or
    * a rebalance — or whose end is unknown keeps holding it, so a consumer
    * catching up never makes good events too late. Default 30 000.
@@ -102,6 +103,11 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
   const deliveredAtMs = new Map<string, number>();
   /** The sources left out of the watermark at the last apply, to log when that changes. */
   let idleBefore: ReadonlySet<string> = new Set();
+  /**
+   * Per quiet source, since when consecutive checks have seen it caught up at
+   * the same end offset (a record written in between restarts the clock).
+   */
+  const caughtUpSince = new Map<string, { readonly end: bigint; readonly sinceMs: number }>();
   /** Quiet sources the end offsets say nothing about (e.g. an unfinished backfill's), warned about once each. */
   const unknownEnds = new Set<string>();
   /** Applies run one at a time, in call order; the writes they start overlap. */
@@ -163,7 +169,8 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
   /**
    * The sources idle now: quiet for the timeout and, by end offsets fetched
    * now — after the batch about to be applied was fetched, so no record
-   * fetched before it can be missed — with nothing left to apply. A cached
+   * fetched before it can be missed — with nothing left to apply, as every
+   * check for at least the timeout has seen them. A cached
    * answer would bring back the race this rules out: a partition seen caught
    * up just before the producer wrote to it. Quiet sources are rare while data
    * flows, so a busy stream never asks.
@@ -179,6 +186,7 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
     const quiet: string[] = [];
     for (const source of engine.positions.keys()) {
       if (nowMs - Math.max(startedAtMs, deliveredAtMs.get(source) ?? Number.NEGATIVE_INFINITY) >= idleSourceTimeoutMs) quiet.push(source);
+      else caughtUpSince.delete(source);
     }
     let idle: ReadonlySet<string> = new Set();
     if (quiet.length > 0 && endOffsetsOf) {
@@ -189,12 +197,25 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
           unknownEnds.add(source);
           logger?.warn({ source }, 'a quiet source has no known end and holds the watermark until it delivers; if it never will (an unfinished backfill), finish or redo it');
         }
+        // Caught up at one instant is not enough: after a broker restart the producer's retries
+        // reach the partitions one by one, and the first to get its records would run the
+        // watermark past the others'. Idle means seen caught up, at an unchanged end, for the timeout.
         idle = new Set(quiet.filter((source) => {
           const end = ends.get(source);
           const applied = engine.positions.get(source)?.offset;
-          return end !== undefined && applied !== undefined && applied + 1n >= end;
+          if (end === undefined || applied === undefined || applied + 1n < end) {
+            caughtUpSince.delete(source);
+            return false;
+          }
+          const seen = caughtUpSince.get(source);
+          if (seen?.end !== end) {
+            caughtUpSince.set(source, { end, sinceMs: nowMs });
+            return idleSourceTimeoutMs === 0;
+          }
+          return nowMs - seen.sinceMs >= idleSourceTimeoutMs;
         }));
       } catch (error) {
+        for (const source of quiet) caughtUpSince.delete(source);
         // Unknown ends hold the watermark: a window that waits is right later, an event made too late is lost.
         logger?.warn({ err: error, sources: quiet }, 'source end offsets unavailable; quiet sources keep holding the watermark');
       }
