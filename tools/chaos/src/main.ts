@@ -11,20 +11,39 @@ import { defaultSlice, runChaosSuite } from './chaos-suite.js';
 import { sliceTimeMs } from './flight-slice.js';
 import { chaosScenarios, selectScenarios } from './scenarios.js';
 
-const { values } = parseArgs({
-  options: {
-    scenario: { type: 'string', multiple: true, default: [] },
-    seed: { type: 'string' },
-    from: { type: 'string', default: defaultSlice.from },
-    to: { type: 'string', default: defaultSlice.to },
-    rate: { type: 'string', default: '2000' },
-    'pause-s': { type: 'string', default: '45' },
-    'down-s': { type: 'string', default: '10' },
-    'keep-data': { type: 'boolean', default: false },
-    list: { type: 'boolean', default: false },
-    out: { type: 'string', default: 'bench-results' },
-  },
-});
+const usage = `usage: npm run chaos -- [--scenario <name>[,<name>…]]… [--seed <n>] [--from <time>] [--to <time>]
+  [--rate <events/s>] [--pause-s <s>] [--down-s <s>] [--keep-data] [--out <dir>] [--list] [--help]
+(tools/chaos/README.md says what each scenario does and checks)`;
+
+const { values } = parseOptions();
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        scenario: { type: 'string', multiple: true, default: [] },
+        seed: { type: 'string' },
+        from: { type: 'string', default: defaultSlice.from },
+        to: { type: 'string', default: defaultSlice.to },
+        rate: { type: 'string', default: '2000' },
+        'pause-s': { type: 'string', default: '45' },
+        'down-s': { type: 'string', default: '10' },
+        'keep-data': { type: 'boolean', default: false },
+        list: { type: 'boolean', default: false },
+        out: { type: 'string', default: 'bench-results' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 
 function positive(name: string, text: string): number {
   const value = Number(text);
