@@ -45,9 +45,12 @@ export function checkRequest(request: ServingRequest): void {
   for (const [name, value] of Object.entries(request.categorical ?? {})) {
     if (typeof value !== 'string') fail(`categorical feature ${name} must be a string code, got ${typeof value}`);
   }
-  if (request.vector) {
-    const at = request.vector.findIndex((v) => v === Infinity || v === -Infinity);
-    if (at >= 0) fail(`feature vector value ${at} is ${request.vector[at]}; give a finite number, or NaN for a missing value`);
+  const { vector } = request;
+  if (vector) {
+    for (let at = 0; at < vector.length; at++) {
+      const value = vector[at] as number;
+      if (value === Infinity || value === -Infinity) fail(`feature vector value ${at} is ${value}; give a finite number, or NaN for a missing value`);
+    }
   }
   if (!Number.isFinite(request.deadlineAtMs)) fail('deadlineAtMs must be a finite time in ms');
 }
@@ -87,11 +90,12 @@ export function buildFeatureRow(
     values.set(request.vector);
   } else {
     for (const source of sources) {
-      source.names.forEach((name, i) => {
-        const at = index.get(name);
-        const value = source.values[i] as number;
+      const { names, values: sourceValues } = source;
+      for (let i = 0; i < names.length; i++) {
+        const at = index.get(names[i] as string);
+        const value = sourceValues[i] as number;
         if (at !== undefined && !Number.isNaN(value)) values[at] = value;
-      });
+      }
     }
     const at = (name: string): number => index.get(name) ?? fail(`unknown feature ${name}; the model reads ${listed(features.map((f) => f.name))}`);
     for (const [name, value] of Object.entries(request.features ?? {})) {
@@ -110,11 +114,12 @@ export function buildFeatureRow(
     }
   }
   const defaulted: string[] = [];
-  features.forEach((feature, i) => {
-    if (!Number.isNaN(values[i] as number)) return;
+  for (let i = 0; i < features.length; i++) {
+    if (!Number.isNaN(values[i] as number)) continue;
+    const feature = features[i] as ServedFeature;
     values[i] = feature.defaultValue;
     defaulted.push(feature.name);
-  });
+  }
   return { values, defaulted };
 }
 

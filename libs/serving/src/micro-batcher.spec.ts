@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DeadlineExceededError, InvalidInputError, OverloadedError } from './errors.js';
 import { createMicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 import type { BatchResult } from './onnx-worker-pool.js';
@@ -14,6 +14,22 @@ function echoModel(delayMs = 0) {
   };
   return { batches, run };
 }
+
+/** A model whose runs all wait until `open()`, recording the batch sizes it saw. */
+function gatedModel() {
+  const batches: number[] = [];
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const echo = echoModel();
+  const run = async (values: Float32Array, rowCount: number): Promise<BatchResult> => {
+    batches.push(rowCount);
+    await gate;
+    return echo.run(values, rowCount);
+  };
+  return { batches, run, open: () => open() };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const options = (run: MicroBatcherOptions['run'], overrides: Partial<MicroBatcherOptions> = {}): MicroBatcherOptions => ({
   name: 'm v1',
@@ -45,13 +61,67 @@ describe('createMicroBatcher()', () => {
     expect(model.batches).toEqual([1, 4, 4, 2]);
   });
 
-  it('waits up to maxQueueDelayMs for more rows before running a batch', async () => {
+  it('dispatches a lone row at once when a worker is idle, without waiting maxQueueDelayMs', async () => {
     const model = echoModel();
-    const batcher = createMicroBatcher(options(model.run, { maxQueueDelayMs: 30 }));
+    const batcher = createMicroBatcher(options(model.run, { maxQueueDelayMs: 60_000 }));
+    const answer = batcher.submit([0.5, 1], Date.now() + 5_000);
+    await nextTurn();
+    expect(model.batches).toEqual([1]);
+    expect(await answer).toBe(0.5);
+  });
+
+  it('while every worker is busy, accumulates rows into one batch that leaves as soon as a worker frees up', async () => {
+    const model = gatedModel();
+    const batcher = createMicroBatcher(options(model.run, { maxQueueDelayMs: 60_000 }));
     const first = batcher.submit([1, 1], Date.now() + 5_000);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    await Promise.all([first, batcher.submit([1, 1], Date.now() + 5_000)]);
-    expect(model.batches).toEqual([2]);
+    await nextTurn();
+    const rest = Array.from({ length: 5 }, () => batcher.submit([1, 1], Date.now() + 5_000));
+    await nextTurn();
+    expect(model.batches).toEqual([1]);
+    expect(batcher.queuedRows).toBe(5);
+    model.open();
+    await Promise.all([first, ...rest]);
+    expect(model.batches).toEqual([1, 5]);
+  });
+
+  it('hands one waiting batch per worker over once maxQueueDelayMs passed while every worker stays busy', async () => {
+    const model = gatedModel();
+    const batcher = createMicroBatcher(options(model.run, { maxQueueDelayMs: 5, maxBatchSize: 1 }));
+    const first = batcher.submit([1, 1], Date.now() + 5_000);
+    await nextTurn();
+    const rest = Array.from({ length: 3 }, () => batcher.submit([1, 1], Date.now() + 5_000));
+    await vi.waitFor(() => expect(model.batches).toEqual([1, 1]));
+    await new Promise((resolve) => setTimeout(resolve, 30)); // more delays pass: the rest stays queued, where shedding sees it
+    expect(model.batches).toEqual([1, 1]);
+    expect(batcher.queuedRows).toBe(2);
+    model.open();
+    await Promise.all([first, ...rest]);
+  });
+
+  it('never sheds a row with nothing queued ahead for its estimated wait, however slow the recent batches were', async () => {
+    let delayMs = 200;
+    const batcher = createMicroBatcher(
+      options(
+        async (values, rows) => {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return echoModel().run(values, rows);
+        },
+        { maxBatchSize: 2 },
+      ),
+    );
+    await Promise.all([batcher.submit([1, 1], Date.now() + 5_000), batcher.submit([1, 1], Date.now() + 5_000)]);
+    expect(batcher.batchMs).toBeGreaterThan(150); // a batch takes longer than the next row's whole budget
+    delayMs = 0;
+    expect(await batcher.submit([0.25, 1], Date.now() + 150)).toBe(0.25);
+  });
+
+  it('rejects an in-flight row at its deadline, without waiting for the run to end', async () => {
+    const model = gatedModel();
+    const batcher = createMicroBatcher(options(model.run));
+    const error = await batcher.submit([1, 1], Date.now() + 30).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect((error as Error).message).toMatch(/model run/);
+    model.open();
   });
 
   it('sheds at once when the queue holds maxQueuedRows', async () => {

@@ -1,7 +1,7 @@
 import { DeadlineExceededError, InvalidInputError, OverloadedError } from './errors.js';
 import type { BatchResult } from './onnx-worker-pool.js';
 
-/** Weight of the latest full batch in the running estimate of a full batch's wall time. */
+/** Weight of the latest batch in the running average of a batch's wall time. */
 const ESTIMATE_WEIGHT = 0.2;
 
 /** What one dispatched batch did, for statistics. */
@@ -21,7 +21,12 @@ export interface MicroBatcherOptions {
   readonly featureCount: number;
   /** Rows one run takes at most. */
   readonly maxBatchSize: number;
-  /** How long the first queued row may wait for others, in ms; 0: whatever was queued in the same event-loop turn. */
+  /**
+   * How long a row may wait for a free worker while every worker is busy, in ms;
+   * after that its batch is handed to the workers anyway (it then queues behind a
+   * run in a worker). 0: no such limit, rows wait for a free worker (their
+   * deadline still bounds the wait). Never applies while a worker is idle.
+   */
   readonly maxQueueDelayMs: number;
   /** Rows queued beyond which `submit` sheds with {@link OverloadedError}. */
   readonly maxQueuedRows: number;
@@ -37,122 +42,207 @@ export interface MicroBatcherOptions {
 export interface MicroBatcher {
   /**
    * P(class 1) of one row. Rejects at once with {@link OverloadedError} when
-   * the queue is full or the batches ahead would take past `deadlineAtMs` (by
-   * the recent wall time of a full batch), and with {@link DeadlineExceededError} at
-   * `deadlineAtMs`.
+   * the queue is full or the rows queued ahead would take past `deadlineAtMs`
+   * (by the recent wall time of a batch), and with {@link DeadlineExceededError}
+   * at `deadlineAtMs`.
    */
   submit(row: ArrayLike<number>, deadlineAtMs: number): Promise<number>;
   /** Rows queued, not yet dispatched. */
   readonly queuedRows: number;
   /** Rows queued or in flight. */
   readonly pendingRows: number;
+  /** Batches handed to the workers so far. */
+  readonly dispatchedBatches: number;
+  /** Recent wall time of a batch in ms (an exponentially weighted average; 0 until one ran). */
+  readonly batchMs: number;
 }
 
 interface Pending {
   readonly row: ArrayLike<number>;
-  readonly enqueuedAtNs: bigint;
+  readonly deadlineAtMs: number;
+  readonly enqueuedAtMs: number;
   settled: boolean;
   dispatched: boolean;
-  timer: NodeJS.Timeout | undefined;
   resolve(probability: number): void;
   reject(error: Error): void;
 }
 
 /**
- * Dynamic micro-batching of one model version: rows wait at most
- * `maxQueueDelayMs` (or while every worker is busy) and leave together, up to
- * `maxBatchSize`, packed into one float32 buffer that is transferred to the
- * worker. The queue is bounded — beyond `maxQueuedRows`, or when the rows
- * ahead would outlast its deadline, a request is shed at once — and every row
- * carries its deadline: one past it is rejected where it
- * is, queued or in flight, and never waits longer.
+ * Dynamic micro-batching of one model version. A row that finds a worker idle
+ * leaves at once (with whatever else was submitted in the same event-loop
+ * turn); while every worker is busy rows accumulate, and the next batch, up to
+ * `maxBatchSize`, leaves as soon as a worker frees up (or `maxQueueDelayMs`
+ * passes): low latency when quiet, large batches under load. A batch is packed
+ * into one float32 buffer that is transferred to the worker. The queue is
+ * bounded — beyond `maxQueuedRows`, or when the rows queued ahead would
+ * outlast its deadline, a request is shed at once — and every row carries its
+ * deadline: one past it is rejected where it is, queued or in flight, and
+ * never waits longer. One timer watches the earliest deadline of all rows, not
+ * one timer per row.
  */
 export function createMicroBatcher(options: MicroBatcherOptions): MicroBatcher {
   const { featureCount, maxBatchSize, maxQueueDelayMs, maxQueuedRows, maxInFlightBatches } = options;
-  const queue: Pending[] = [];
+  const queueStage = `${options.name} batch queue`;
+  const runStage = `${options.name} model run`;
+  let queue: Pending[] = [];
   let queued = 0; // live rows in `queue` (settled ones are skipped lazily)
-  let inFlightBatches = 0;
+  const inFlight = new Set<Pending[]>();
   let inFlightRows = 0;
-  // Recent wall time of a full batch, ms (0 until one ran): under overload batches fill up, and this says how long the
-  // batches ahead of a new row will take. Small batches are not counted: at low load nothing queues long anyway.
-  let fullBatchMs = 0;
-  const fullBatchRows = Math.max(1, Math.floor(maxBatchSize / 2));
-  let timer: NodeJS.Timeout | undefined;
-  let immediate: NodeJS.Immediate | undefined;
+  let dispatchedBatches = 0;
+  let batchMs = 0;
+  let dispatchQueued = false;
+  let delayTimer: NodeJS.Timeout | undefined;
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  let deadlineTimerAtMs = Number.POSITIVE_INFINITY;
 
   const settle = (pending: Pending) => {
     pending.settled = true;
-    if (pending.timer) clearTimeout(pending.timer);
     if (!pending.dispatched) queued--;
   };
 
   function takeBatch(): Pending[] {
     const batch: Pending[] = [];
-    while (batch.length < maxBatchSize && queue.length > 0) {
-      const pending = queue.shift() as Pending;
+    const now = Date.now();
+    let taken = 0;
+    while (batch.length < maxBatchSize && taken < queue.length) {
+      const pending = queue[taken++] as Pending;
       if (pending.settled) continue;
+      if (pending.deadlineAtMs <= now) {
+        // Past its deadline before the deadline timer ran: it is rejected here rather than run in vain.
+        settle(pending);
+        pending.reject(new DeadlineExceededError(queueStage, now - pending.deadlineAtMs));
+        continue;
+      }
       pending.dispatched = true;
       queued--;
       batch.push(pending);
     }
+    queue = taken === queue.length ? [] : queue.slice(taken);
     return batch;
   }
 
-  function dispatch(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    immediate = undefined;
-    while (inFlightBatches < maxInFlightBatches && queued > 0) {
+  /**
+   * Hands queued rows to the free workers. With `force` (the queue delay passed while every worker is busy) one batch
+   * goes anyway, to wait in a worker behind its run — at most one such batch per worker, so rows never pile up unseen
+   * by the bounded queue.
+   */
+  function dispatch(force = false): void {
+    dispatchQueued = false;
+    let taken = false;
+    while (queued > 0 && (inFlight.size < maxInFlightBatches || (force && inFlight.size < 2 * maxInFlightBatches))) {
+      force = false;
+      taken = true;
       const batch = takeBatch();
-      if (batch.length === 0) return;
-      void runBatch(batch);
+      if (batch.length > 0) void runBatch(batch);
+    }
+    if (taken && delayTimer) {
+      clearTimeout(delayTimer); // it timed a row that has left; the oldest still queued gets its own delay
+      delayTimer = undefined;
+    }
+    armDelay();
+  }
+
+  function armDelay(): void {
+    if (queued === 0 || maxQueueDelayMs <= 0) {
+      if (delayTimer) clearTimeout(delayTimer);
+      delayTimer = undefined;
+      return;
+    }
+    if (delayTimer) return;
+    const oldest = queue.find((pending) => !pending.settled) as Pending;
+    delayTimer = setTimeout(() => {
+      delayTimer = undefined;
+      dispatch(true);
+    }, Math.max(0, oldest.enqueuedAtMs + maxQueueDelayMs - performance.now()));
+  }
+
+  /** Dispatches at the end of this turn's synchronous code when a worker is idle, so rows submitted together leave together. */
+  function schedule(): void {
+    if (inFlight.size < maxInFlightBatches && queued >= maxBatchSize) return dispatch(); // a full batch waits for nothing
+    if (dispatchQueued) return;
+    if (inFlight.size < maxInFlightBatches) {
+      dispatchQueued = true;
+      queueMicrotask(dispatch);
+    } else {
+      armDelay();
     }
   }
 
   async function runBatch(batch: Pending[]): Promise<void> {
-    inFlightBatches++;
+    inFlight.add(batch);
     inFlightRows += batch.length;
+    dispatchedBatches++;
     const values = new Float32Array(batch.length * featureCount);
-    const now = process.hrtime.bigint();
-    let queueNs = 0;
-    batch.forEach((pending, r) => {
-      values.set(pending.row, r * featureCount);
-      queueNs += Number(now - pending.enqueuedAtNs);
-    });
     const started = performance.now();
+    let queueMs = 0;
+    for (let r = 0; r < batch.length; r++) {
+      const pending = batch[r] as Pending;
+      values.set(pending.row, r * featureCount);
+      queueMs += started - pending.enqueuedAtMs;
+    }
     try {
       const { probabilities, computeNs } = await options.run(values, batch.length);
-      if (batch.length >= fullBatchRows) {
-        const wallMs = performance.now() - started;
-        fullBatchMs = fullBatchMs === 0 ? wallMs : fullBatchMs * (1 - ESTIMATE_WEIGHT) + wallMs * ESTIMATE_WEIGHT;
-      }
-      batch.forEach((pending, r) => {
-        if (pending.settled) return;
-        settle(pending);
+      const wallMs = performance.now() - started;
+      batchMs = batchMs === 0 ? wallMs : batchMs * (1 - ESTIMATE_WEIGHT) + wallMs * ESTIMATE_WEIGHT;
+      for (let r = 0; r < batch.length; r++) {
+        const pending = batch[r] as Pending;
+        if (pending.settled) continue;
+        pending.settled = true;
         pending.resolve(probabilities[r] as number);
-      });
-      options.onBatch?.({ rowCount: batch.length, computeNs, queueNs });
+      }
+      options.onBatch?.({ rowCount: batch.length, computeNs, queueNs: Math.round(queueMs * 1e6) });
     } catch (error) {
       for (const pending of batch) {
         if (pending.settled) continue;
-        settle(pending);
+        pending.settled = true;
         pending.reject(error as Error);
       }
     } finally {
-      inFlightBatches--;
+      inFlight.delete(batch);
       inFlightRows -= batch.length;
-      if (queued > 0) schedule();
+      if (queued > 0) dispatch(); // a worker is free: what accumulated leaves now
     }
   }
 
-  function schedule(): void {
-    if (inFlightBatches >= maxInFlightBatches) return; // the batch in flight schedules the next when it ends
-    if (queued >= maxBatchSize) return dispatch();
-    if (maxQueueDelayMs <= 0) {
-      immediate ??= setImmediate(dispatch);
-      return;
-    }
-    timer ??= setTimeout(dispatch, maxQueueDelayMs);
+  /** Rejects every row past its deadline, queued or in flight, and watches the next earliest deadline. */
+  function expire(): void {
+    deadlineTimer = undefined;
+    deadlineTimerAtMs = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    const check = (pending: Pending) => {
+      if (pending.settled) return;
+      if (pending.deadlineAtMs <= now) {
+        const stage = pending.dispatched ? runStage : queueStage;
+        settle(pending);
+        pending.reject(new DeadlineExceededError(stage, now - pending.deadlineAtMs));
+      } else if (pending.deadlineAtMs < next) {
+        next = pending.deadlineAtMs;
+      }
+    };
+    for (const pending of queue) check(pending);
+    for (const batch of inFlight) for (const pending of batch) check(pending);
+    if (queued === 0 && queue.length > 0) queue = [];
+    if (next !== Number.POSITIVE_INFINITY) watchDeadline(next);
+    armDelay();
+  }
+
+  function watchDeadline(deadlineAtMs: number): void {
+    if (deadlineAtMs >= deadlineTimerAtMs) return; // the armed timer fires first and then watches this one
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+    deadlineTimerAtMs = deadlineAtMs;
+    deadlineTimer = setTimeout(expire, Math.max(0, deadlineAtMs - Date.now()));
+  }
+
+  /**
+   * Expected wait before a new row's batch runs: the batches ahead of it (full ones queued here, ones waiting in a
+   * worker, and the runs it waits out when every worker is busy), shared by the workers, at the recent batch time.
+   */
+  function estimatedWaitMs(): number {
+    const waitingInWorkers = Math.max(0, inFlight.size - maxInFlightBatches);
+    if (queued === 0 && waitingInWorkers === 0) return 0; // nothing ahead: it leaves with the next free worker
+    const batchesAhead = Math.floor(queued / maxBatchSize) + waitingInWorkers + (inFlight.size >= maxInFlightBatches ? 1 : 0);
+    return (batchesAhead * batchMs) / maxInFlightBatches;
   }
 
   return {
@@ -162,36 +252,28 @@ export function createMicroBatcher(options: MicroBatcherOptions): MicroBatcher {
     get pendingRows() {
       return queued + inFlightRows;
     },
+    get dispatchedBatches() {
+      return dispatchedBatches;
+    },
+    get batchMs() {
+      return batchMs;
+    },
     submit(row, deadlineAtMs) {
       if (row.length !== featureCount) {
         return Promise.reject(new InvalidInputError(`${options.name} reads ${featureCount} features per row, got ${row.length}`));
       }
-      if (queued >= maxQueuedRows) return Promise.reject(new OverloadedError(`${options.name} batch queue`, `${queued} rows queued, the most it holds`));
+      if (queued >= maxQueuedRows) return Promise.reject(new OverloadedError(queueStage, `${queued} rows queued, the most it holds`));
       const remainingMs = deadlineAtMs - Date.now();
-      if (remainingMs <= 0) return Promise.reject(new DeadlineExceededError(`${options.name} batch queue`, -remainingMs));
-      // Shed now rather than after waiting in vain: the rows ahead would outlast the deadline.
-      const batchesAhead = Math.ceil((queued + inFlightRows + 1) / maxBatchSize);
-      if ((batchesAhead * fullBatchMs) / maxInFlightBatches > remainingMs) {
-        return Promise.reject(new OverloadedError(`${options.name} batch queue`, `the ${queued + inFlightRows} rows ahead would outlast the deadline`));
+      if (remainingMs <= 0) return Promise.reject(new DeadlineExceededError(queueStage, -remainingMs));
+      // Shed now rather than after waiting in vain: the rows queued ahead would outlast the deadline.
+      const waitMs = estimatedWaitMs();
+      if (waitMs > 0 && waitMs + batchMs > remainingMs) {
+        return Promise.reject(new OverloadedError(queueStage, `the ${queued + inFlightRows} rows ahead would outlast the deadline`));
       }
       return new Promise<number>((resolve, reject) => {
-        const pending: Pending = {
-          row,
-          enqueuedAtNs: process.hrtime.bigint(),
-          settled: false,
-          dispatched: false,
-          timer: undefined,
-          resolve,
-          reject,
-        };
-        pending.timer = setTimeout(() => {
-          if (pending.settled) return;
-          const stage = pending.dispatched ? `${options.name} model run` : `${options.name} batch queue`;
-          settle(pending);
-          reject(new DeadlineExceededError(stage, Math.max(0, Date.now() - deadlineAtMs)));
-        }, remainingMs);
-        queue.push(pending);
+        queue.push({ row, deadlineAtMs, enqueuedAtMs: performance.now(), settled: false, dispatched: false, resolve, reject });
         queued++;
+        watchDeadline(deadlineAtMs);
         schedule();
       });
     },
