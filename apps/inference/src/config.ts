@@ -100,7 +100,7 @@ export const inferenceConfigSchema = {
     maxBatchSize: envVar({ name: 'INFERENCE_MAX_BATCH_SIZE', description: 'Rows one model run takes at most (micro-batching).', expected: 'a whole number ≥ 1', schema: positiveIntSchema, default: '64' }),
     maxQueueDelayMs: envVar({
       name: 'INFERENCE_MAX_QUEUE_DELAY_MS',
-      description: 'How long the first row of a micro-batch may wait for others, in ms; 0 runs whatever is queued at once.',
+      description: 'While every worker is busy, how long queued rows wait for one to free up before a batch is handed to a worker anyway (behind its current run), in ms; 0 waits for a free worker. A row that finds a worker idle runs at once.',
       expected: 'a number of milliseconds ≥ 0',
       schema: nonNegativeNumberSchema,
       default: '1',
