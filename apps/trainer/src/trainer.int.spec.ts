@@ -57,7 +57,7 @@ function trainingRequest(modelName: string, params: Record<string, string> = { m
 }
 
 /** The registry service as its own process (apps do not import each other), on a free port and a key prefix of this test's. */
-async function startRegistryProcess(artifactDirectory: string): Promise<ServiceProcess & { address: string }> {
+async function startRegistryProcess(artifactDirectory: string, lifecycleTopic: string): Promise<ServiceProcess & { address: string }> {
   const registry = await startServiceProcess({
     entry: new URL('../../registry/src/main.ts', import.meta.url),
     env: {
@@ -67,6 +67,7 @@ async function startRegistryProcess(artifactDirectory: string): Promise<ServiceP
       OPS_PORT: '0',
       REGISTRY_KEY_PREFIX: registryPrefix,
       REGISTRY_ARTIFACT_DIR: artifactDirectory,
+      REGISTRY_LIFECYCLE_TOPIC: lifecycleTopic,
       REGISTRY_APPROVAL_EXEMPT_MODELS: `${MODEL},${KILLED_MODEL}`,
       LOG_LEVEL: 'info',
     },
@@ -80,6 +81,8 @@ describe('trainer service', () => {
   let artifactDirectory: string;
   let requestsTopic: string;
   let dlqTopic: string;
+  /** The registry's own lifecycle topic, never the user's (or another test's) `model.lifecycle`. */
+  let lifecycleTopic: string;
   let grpcPort: number;
   let opsPort: number;
   const groupId = uniqueName('trainer-test');
@@ -88,8 +91,9 @@ describe('trainer service', () => {
   beforeAll(async () => {
     artifactDirectory = await mkdtemp(join(tmpdir(), 'trainer-int-'));
     // Three days of real flights, every 8th: about 5k flights, enough to learn from and to split in time.
+    lifecycleTopic = (await testTopics.create(topics.modelLifecycle)).name;
     const [started] = await Promise.all([
-      startRegistryProcess(artifactDirectory),
+      startRegistryProcess(artifactDirectory, lifecycleTopic),
       writeFlightFixtures({ client: clickhouse, database, fromMs: day(8), toMs: day(11), everyNth: 8 }),
     ]);
     registry = started;
@@ -201,7 +205,7 @@ describe('trainer service', () => {
     }
 
     const isChampionMove = (e: ModelLifecycleEvent) => e.type === ModelLifecycleEventType.ALIAS_SET && e.alias === 'champion' && e.version === run.primary.version;
-    const events = await lifecycleEvents((seen) => seen.some(isChampionMove));
+    const events = await lifecycleEvents(lifecycleTopic, (seen) => seen.some(isChampionMove));
     expect(events.filter((e) => e.type === ModelLifecycleEventType.REGISTERED).map((e) => e.version)).toEqual([run.fallback.version, run.primary.version]);
     expect(events.find((e) => e.type === ModelLifecycleEventType.REGISTERED && e.version === run.primary.version)?.modelVersion?.tags[TRAINER_TAGS.requestId]).toBe(requestId);
   });
@@ -289,14 +293,14 @@ describe('trainer service', () => {
       channel.close();
     }
     const [dead] = await readRecords(kafka, dlqTopic, 1, { timeoutMs: 60_000 });
-    expect(dead?.headers['ce_id']).toBe(requestId);
+    expect(dead?.headers['dlq_source_ce_id']).toBe(requestId);
     expect(dead?.headers['dlq_error']).toMatch(/training failed at building-training-set: train split: 0 rows/);
   });
 
   it('dead-letters a request whose training worker fails, with the error it threw', async () => {
     // The request is well-formed; the GBDT in the worker refuses a single bin.
     const requestId = await requestTraining({ modelName: MODEL, params: { max_bins: '1' } });
-    const dead = (await readRecords(kafka, dlqTopic, 2, { timeoutMs: 60_000 })).find((record) => record.headers['ce_id'] === requestId);
+    const dead = (await readRecords(kafka, dlqTopic, 2, { timeoutMs: 60_000 })).find((record) => record.headers['dlq_source_ce_id'] === requestId);
     expect(dead?.headers['dlq_error']).toMatch(/training failed at training-primary: .*maxBins/);
     expect(runs.some((r) => r.requestId === requestId)).toBe(false);
   });
@@ -421,12 +425,12 @@ describe('trainer service', () => {
 });
 
 /** This test's model's events on the shared `model.lifecycle` topic (the registry process publishes there), once `enough` says so. */
-async function lifecycleEvents(enough: (events: ModelLifecycleEvent[]) => boolean, timeoutMs = 30_000): Promise<ModelLifecycleEvent[]> {
+async function lifecycleEvents(topic: string, enough: (events: ModelLifecycleEvent[]) => boolean, timeoutMs = 30_000): Promise<ModelLifecycleEvent[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('trainer-int-lifecycle'), maxWaitTimeInMs: 100 });
   const events: ModelLifecycleEvent[] = [];
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [topics.modelLifecycle.name], fromBeginning: true });
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`saw ${events.length} lifecycle events of ${MODEL} in ${timeoutMs} ms`)), timeoutMs);
       consumer

@@ -24,15 +24,16 @@ async function definition(name: string): Promise<LocalServiceDefinition> {
 
 describe('startLocalServices()', () => {
   it('starts services until each is ready, reports their readiness and stops them gracefully', async () => {
-    const services = [await definition('inference'), await definition('drift-monitor')];
+    // Services that are ready on the local servers alone (inference waits for a registry to tell it what to serve).
+    const services = [await definition('registry'), await definition('drift-monitor')];
     const logDir = mkdtempSync(join(tmpdir(), 'local-services-'));
     const ready: string[] = [];
     const running = await startLocalServices({ services, logDir, onReady: (s) => ready.push(s.name) });
     try {
-      expect(ready).toEqual(['inference', 'drift-monitor']);
+      expect(ready).toEqual(['registry', 'drift-monitor']);
       const readiness = await running.readiness();
       expect(readiness.map((r) => [r.name, r.ready, r.checks['lifecycle']])).toEqual([
-        ['inference', true, 'up'],
+        ['registry', true, 'up'],
         ['drift-monitor', true, 'up'],
       ]);
     } finally {
@@ -43,7 +44,7 @@ describe('startLocalServices()', () => {
   }, 90_000);
 
   it('stops what it started and says why when a service cannot start', async () => {
-    const good = await definition('inference');
+    const good = await definition('registry');
     const logDir = mkdtempSync(join(tmpdir(), 'local-services-'));
     const attempt = startLocalServices({ services: [good, await definition('no-such-service')], logDir });
     await expect(attempt).rejects.toBeInstanceOf(ServerExitedError);

@@ -114,15 +114,19 @@ const sabotageCommitBeforeWrite: ChaosScenario = {
 };
 
 /**
- * Moves `groupId`'s commit on partition 0 of `topic` `count` records ahead,
- * once that many have arrived past it and the group has no live member.
+ * Moves `groupId`'s commit on partition 0 of `topic` past `count` records
+ * that arrived after the consumer was killed (so it certainly never processed
+ * them; its commit may lag what it checkpointed, so records just past the
+ * commit may well be counted already), once they are there and the group has
+ * no live member.
  */
 async function skipCommittedOffsets(admin: Admin, groupId: string, topic: string, count: number, timeoutMs = 120_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
+  const endOfPartition0 = async () => Number((await admin.fetchTopicOffsets(topic)).find((e) => e.partition === 0)?.high ?? 0);
+  const endAtKill = await endOfPartition0();
   while (Date.now() < deadline) {
-    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-    const high = Number(ends.find((e) => e.partition === 0)?.high ?? 0);
-    const from = Math.max(0, Number(committed?.partitions.find((p) => p.partition === 0)?.offset ?? 0));
+    const [high, [committed]] = await Promise.all([endOfPartition0(), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const from = Math.max(endAtKill, Number(committed?.partitions.find((p) => p.partition === 0)?.offset ?? 0));
     if (high >= from + count) {
       try {
         // Kafka refuses while the killed member still holds the group (until its session times out).
