@@ -7,7 +7,7 @@ describe('fuzzSettings()', () => {
   });
 
   it('reads FUZZ_RUNS, FUZZ_SEED and FUZZ_REPORT, treating blank as unset', () => {
-    expect(fuzzSettings({ FUZZ_RUNS: '100000', FUZZ_SEED: '-12', FUZZ_REPORT: '/tmp/r.jsonl', FUZZ_TIME_LIMIT_S: '60' })).toEqual({ runs: 100_000, seed: -12, reportFile: '/tmp/r.jsonl', timeLimitS: 60 });
+    expect(fuzzSettings({ FUZZ_RUNS: '100000', FUZZ_SEED: '-12', FUZZ_REPORT: 'fuzz-report.jsonl', FUZZ_TIME_LIMIT_S: '60' })).toEqual({ runs: 100_000, seed: -12, reportFile: 'fuzz-report.jsonl', timeLimitS: 60 });
     expect(fuzzSettings({ FUZZ_RUNS: ' ', FUZZ_REPORT: '' })).toEqual({ runs: DEFAULT_FUZZ_RUNS, seed: undefined, reportFile: undefined, timeLimitS: undefined });
   });
 
