@@ -108,6 +108,8 @@ export {
   InferenceService,
 } from './gen/tributary/v1/inference_pb.js';
 
+export { type ScoredEvent, ScoredEventSchema } from './gen/tributary/v1/scoring_pb.js';
+
 export {
   type TrainingRequest,
   TrainingRequestSchema,
@@ -135,6 +137,10 @@ export {
   FeatureDriftSchema,
   type DriftReport,
   DriftReportSchema,
+  type DriftReason,
+  DriftReasonSchema,
+  type PerformanceEvidence,
+  PerformanceEvidenceSchema,
   FeatureKind,
   FeatureKindSchema,
 } from './gen/tributary/v1/drift_pb.js';

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/v1/drift.proto.
  */
 export const file_tributary_v1_drift: GenFile = /*@__PURE__*/
-  fileDesc("Chh0cmlidXRhcnkvdjEvZHJpZnQucHJvdG8SDHRyaWJ1dGFyeS52MSKxAQoQUmVmZXJlbmNlUHJvZmlsZRIoCgZ3aW5kb3cYASABKAsyGC50cmlidXRhcnkudjEuVGltZVdpbmRvdxIRCglyb3dfY291bnQYAiABKA0SLgoIZmVhdHVyZXMYAyADKAsyHC50cmlidXRhcnkudjEuRmVhdHVyZVByb2ZpbGUSMAoKcHJlZGljdGlvbhgEIAEoCzIcLnRyaWJ1dGFyeS52MS5GZWF0dXJlUHJvZmlsZSLvAQoORmVhdHVyZVByb2ZpbGUSFAoMZmVhdHVyZV9uYW1lGAEgASgJEicKBGtpbmQYAiABKA4yGS50cmlidXRhcnkudjEuRmVhdHVyZUtpbmQSDQoFY291bnQYAyABKA0SFQoNbWlzc2luZ19jb3VudBgEIAEoDRIvCgdudW1lcmljGAUgASgLMhwudHJpYnV0YXJ5LnYxLk51bWVyaWNQcm9maWxlSAASNwoLY2F0ZWdvcmljYWwYBiABKAsyIC50cmlidXRhcnkudjEuQ2F0ZWdvcmljYWxQcm9maWxlSABCDgoMZGlzdHJpYnV0aW9uIp4BCg5OdW1lcmljUHJvZmlsZRIRCgliaW5fZWRnZXMYASADKAESEgoKYmluX2NvdW50cxgCIAMoDRIMCgRtZWFuGAMgASgBEhoKEnN0YW5kYXJkX2RldmlhdGlvbhgEIAEoARILCgNtaW4YBSABKAESCwoDbWF4GAYgASgBEhEKCXF1YW50aWxlcxgHIAMoARIOCgZzYW1wbGUYCCADKAEiWgoSQ2F0ZWdvcmljYWxQcm9maWxlEi8KCmNhdGVnb3JpZXMYASADKAsyGy50cmlidXRhcnkudjEuQ2F0ZWdvcnlDb3VudBITCgtvdGhlcl9jb3VudBgCIAEoDSIwCg1DYXRlZ29yeUNvdW50EhAKCGNhdGVnb3J5GAEgASgJEg0KBWNvdW50GAIgASgNIoAECgxGZWF0dXJlRHJpZnQSFAoMZmVhdHVyZV9uYW1lGAEgASgJEicKBGtpbmQYAiABKA4yGS50cmlidXRhcnkudjEuRmVhdHVyZUtpbmQSEAoDcHNpGAMgASgBSACIAQESGQoMa3Nfc3RhdGlzdGljGAQgASgBSAGIAQESFwoKa3NfcF92YWx1ZRgFIAEoAUgCiAEBEiEKFHdhc3NlcnN0ZWluX2Rpc3RhbmNlGAYgASgBSAOIAQESJAoXamVuc2VuX3NoYW5ub25fZGlzdGFuY2UYByABKAFIBIgBARIiChVjaGlfc3F1YXJlZF9zdGF0aXN0aWMYCCABKAFIBYgBARIgChNjaGlfc3F1YXJlZF9wX3ZhbHVlGAkgASgBSAaIAQESDwoHZHJpZnRlZBgKIAEoCBISCgpkZWNpZGVkX2J5GAsgASgJEhEKCXRocmVzaG9sZBgMIAEoARIVCg1jdXJyZW50X2NvdW50GA0gASgNQgYKBF9wc2lCDwoNX2tzX3N0YXRpc3RpY0INCgtfa3NfcF92YWx1ZUIXChVfd2Fzc2Vyc3RlaW5fZGlzdGFuY2VCGgoYX2plbnNlbl9zaGFubm9uX2Rpc3RhbmNlQhgKFl9jaGlfc3F1YXJlZF9zdGF0aXN0aWNCFgoUX2NoaV9zcXVhcmVkX3BfdmFsdWUi4AIKC0RyaWZ0UmVwb3J0EhEKCXJlcG9ydF9pZBgBIAEoCRISCgptb2RlbF9uYW1lGAIgASgJEhUKDW1vZGVsX3ZlcnNpb24YAyABKA0SKAoGd2luZG93GAQgASgLMhgudHJpYnV0YXJ5LnYxLlRpbWVXaW5kb3cSFAoMc2FtcGxlX2NvdW50GAUgASgNEiwKCGZlYXR1cmVzGAYgAygLMhoudHJpYnV0YXJ5LnYxLkZlYXR1cmVEcmlmdBIuCgpwcmVkaWN0aW9uGAcgASgLMhoudHJpYnV0YXJ5LnYxLkZlYXR1cmVEcmlmdBITCgtkcmlmdF9zaGFyZRgIIAEoARIdChVkcmlmdF9zaGFyZV90aHJlc2hvbGQYCSABKAESDwoHZHJpZnRlZBgKIAEoCBIwCgxjcmVhdGVkX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKmMKC0ZlYXR1cmVLaW5kEhwKGEZFQVRVUkVfS0lORF9VTlNQRUNJRklFRBAAEhgKFEZFQVRVUkVfS0lORF9OVU1FUklDEAESHAoYRkVBVFVSRV9LSU5EX0NBVEVHT1JJQ0FMEAJiBnByb3RvMw", [file_google_protobuf_timestamp, file_tributary_v1_common]);
+  fileDesc("Chh0cmlidXRhcnkvdjEvZHJpZnQucHJvdG8SDHRyaWJ1dGFyeS52MSKxAQoQUmVmZXJlbmNlUHJvZmlsZRIoCgZ3aW5kb3cYASABKAsyGC50cmlidXRhcnkudjEuVGltZVdpbmRvdxIRCglyb3dfY291bnQYAiABKA0SLgoIZmVhdHVyZXMYAyADKAsyHC50cmlidXRhcnkudjEuRmVhdHVyZVByb2ZpbGUSMAoKcHJlZGljdGlvbhgEIAEoCzIcLnRyaWJ1dGFyeS52MS5GZWF0dXJlUHJvZmlsZSLvAQoORmVhdHVyZVByb2ZpbGUSFAoMZmVhdHVyZV9uYW1lGAEgASgJEicKBGtpbmQYAiABKA4yGS50cmlidXRhcnkudjEuRmVhdHVyZUtpbmQSDQoFY291bnQYAyABKA0SFQoNbWlzc2luZ19jb3VudBgEIAEoDRIvCgdudW1lcmljGAUgASgLMhwudHJpYnV0YXJ5LnYxLk51bWVyaWNQcm9maWxlSAASNwoLY2F0ZWdvcmljYWwYBiABKAsyIC50cmlidXRhcnkudjEuQ2F0ZWdvcmljYWxQcm9maWxlSABCDgoMZGlzdHJpYnV0aW9uIp4BCg5OdW1lcmljUHJvZmlsZRIRCgliaW5fZWRnZXMYASADKAESEgoKYmluX2NvdW50cxgCIAMoDRIMCgRtZWFuGAMgASgBEhoKEnN0YW5kYXJkX2RldmlhdGlvbhgEIAEoARILCgNtaW4YBSABKAESCwoDbWF4GAYgASgBEhEKCXF1YW50aWxlcxgHIAMoARIOCgZzYW1wbGUYCCADKAEiWgoSQ2F0ZWdvcmljYWxQcm9maWxlEi8KCmNhdGVnb3JpZXMYASADKAsyGy50cmlidXRhcnkudjEuQ2F0ZWdvcnlDb3VudBITCgtvdGhlcl9jb3VudBgCIAEoDSIwCg1DYXRlZ29yeUNvdW50EhAKCGNhdGVnb3J5GAEgASgJEg0KBWNvdW50GAIgASgNIsoECgxGZWF0dXJlRHJpZnQSFAoMZmVhdHVyZV9uYW1lGAEgASgJEicKBGtpbmQYAiABKA4yGS50cmlidXRhcnkudjEuRmVhdHVyZUtpbmQSEAoDcHNpGAMgASgBSACIAQESGQoMa3Nfc3RhdGlzdGljGAQgASgBSAGIAQESFwoKa3NfcF92YWx1ZRgFIAEoAUgCiAEBEiEKFHdhc3NlcnN0ZWluX2Rpc3RhbmNlGAYgASgBSAOIAQESJAoXamVuc2VuX3NoYW5ub25fZGlzdGFuY2UYByABKAFIBIgBARIiChVjaGlfc3F1YXJlZF9zdGF0aXN0aWMYCCABKAFIBYgBARIgChNjaGlfc3F1YXJlZF9wX3ZhbHVlGAkgASgBSAaIAQESDwoHZHJpZnRlZBgKIAEoCBISCgpkZWNpZGVkX2J5GAsgASgJEhEKCXRocmVzaG9sZBgMIAEoARIVCg1jdXJyZW50X2NvdW50GA0gASgNEigKG3dhc3NlcnN0ZWluX2Rpc3RhbmNlX25vcm1lZBgOIAEoAUgHiAEBQgYKBF9wc2lCDwoNX2tzX3N0YXRpc3RpY0INCgtfa3NfcF92YWx1ZUIXChVfd2Fzc2Vyc3RlaW5fZGlzdGFuY2VCGgoYX2plbnNlbl9zaGFubm9uX2Rpc3RhbmNlQhgKFl9jaGlfc3F1YXJlZF9zdGF0aXN0aWNCFgoUX2NoaV9zcXVhcmVkX3BfdmFsdWVCHgocX3dhc3NlcnN0ZWluX2Rpc3RhbmNlX25vcm1lZCKrAgoTUGVyZm9ybWFuY2VFdmlkZW5jZRIWCg5sYWJlbGxlZF9jb3VudBgBIAEoDRIQCgNhdWMYAiABKAFIAIgBARIQCghsb2dfbG9zcxgDIAEoARIgChhwcmVkaWN0ZWRfcG9zaXRpdmVfc2hhcmUYBCABKAESHwoXb2JzZXJ2ZWRfcG9zaXRpdmVfc2hhcmUYBSABKAESFwoPY2FsaWJyYXRpb25fZ2FwGAYgASgBEiIKGmV4cGVjdGVkX2NhbGlicmF0aW9uX2Vycm9yGAcgASgBEhoKDXJlZmVyZW5jZV9hdWMYCCABKAFIAYgBARIVCghhdWNfZHJvcBgJIAEoAUgCiAEBQgYKBF9hdWNCEAoOX3JlZmVyZW5jZV9hdWNCCwoJX2F1Y19kcm9wIk0KC0RyaWZ0UmVhc29uEgwKBHJ1bGUYASABKAkSDQoFdmFsdWUYAiABKAESEQoJdGhyZXNob2xkGAMgASgBEg4KBmRldGFpbBgEIAEoCSKVBAoLRHJpZnRSZXBvcnQSEQoJcmVwb3J0X2lkGAEgASgJEhIKCm1vZGVsX25hbWUYAiABKAkSFQoNbW9kZWxfdmVyc2lvbhgDIAEoDRIoCgZ3aW5kb3cYBCABKAsyGC50cmlidXRhcnkudjEuVGltZVdpbmRvdxIUCgxzYW1wbGVfY291bnQYBSABKA0SLAoIZmVhdHVyZXMYBiADKAsyGi50cmlidXRhcnkudjEuRmVhdHVyZURyaWZ0Ei4KCnByZWRpY3Rpb24YByABKAsyGi50cmlidXRhcnkudjEuRmVhdHVyZURyaWZ0EhMKC2RyaWZ0X3NoYXJlGAggASgBEh0KFWRyaWZ0X3NoYXJlX3RocmVzaG9sZBgJIAEoARIPCgdkcmlmdGVkGAogASgIEjAKDGNyZWF0ZWRfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNgoLcGVyZm9ybWFuY2UYDCABKAsyIS50cmlidXRhcnkudjEuUGVyZm9ybWFuY2VFdmlkZW5jZRIqCgdyZWFzb25zGA0gAygLMhkudHJpYnV0YXJ5LnYxLkRyaWZ0UmVhc29uEg0KBWFsZXJ0GA4gASgIEhAKCHJldmlzaW9uGA8gASgNEhYKDndpbmRvd19zaXplX21zGBAgASgEEhYKDndpbmRvd19zdGVwX21zGBEgASgEKmMKC0ZlYXR1cmVLaW5kEhwKGEZFQVRVUkVfS0lORF9VTlNQRUNJRklFRBAAEhgKFEZFQVRVUkVfS0lORF9OVU1FUklDEAESHAoYRkVBVFVSRV9LSU5EX0NBVEVHT1JJQ0FMEAJiBnByb3RvMw", [file_google_protobuf_timestamp, file_tributary_v1_common]);
 
 /**
  * The distribution of a model's inputs (and output) on its training data,
@@ -323,6 +323,14 @@ export type FeatureDrift = Message<"tributary.v1.FeatureDrift"> & {
    * @generated from field: uint32 current_count = 13;
    */
   currentCount: number;
+
+  /**
+   * Wasserstein distance divided by the reference's standard deviation
+   * (numeric only): an effect size comparable across features.
+   *
+   * @generated from field: optional double wasserstein_distance_normed = 14;
+   */
+  wassersteinDistanceNormed?: number | undefined;
 };
 
 /**
@@ -331,6 +339,125 @@ export type FeatureDrift = Message<"tributary.v1.FeatureDrift"> & {
  */
 export const FeatureDriftSchema: GenMessage<FeatureDrift> = /*@__PURE__*/
   messageDesc(file_tributary_v1_drift, 5);
+
+/**
+ * How the served model did on the window's rows whose outcome is known.
+ *
+ * @generated from message tributary.v1.PerformanceEvidence
+ */
+export type PerformanceEvidence = Message<"tributary.v1.PerformanceEvidence"> & {
+  /**
+   * Rows of the window with a known outcome.
+   *
+   * @generated from field: uint32 labelled_count = 1;
+   */
+  labelledCount: number;
+
+  /**
+   * Realised ROC AUC; unset when the labelled rows hold one class only.
+   *
+   * @generated from field: optional double auc = 2;
+   */
+  auc?: number | undefined;
+
+  /**
+   * Realised log loss (natural log).
+   *
+   * @generated from field: double log_loss = 3;
+   */
+  logLoss: number;
+
+  /**
+   * Mean predicted probability of the labelled rows.
+   *
+   * @generated from field: double predicted_positive_share = 4;
+   */
+  predictedPositiveShare: number;
+
+  /**
+   * Share of the labelled rows whose outcome was positive (e.g. late).
+   *
+   * @generated from field: double observed_positive_share = 5;
+   */
+  observedPositiveShare: number;
+
+  /**
+   * observed_positive_share - predicted_positive_share.
+   *
+   * @generated from field: double calibration_gap = 6;
+   */
+  calibrationGap: number;
+
+  /**
+   * Expected calibration error over equal-width probability bins.
+   *
+   * @generated from field: double expected_calibration_error = 7;
+   */
+  expectedCalibrationError: number;
+
+  /**
+   * The model version's holdout AUC it is compared with; unset when unknown.
+   *
+   * @generated from field: optional double reference_auc = 8;
+   */
+  referenceAuc?: number | undefined;
+
+  /**
+   * reference_auc - auc, when both are known.
+   *
+   * @generated from field: optional double auc_drop = 9;
+   */
+  aucDrop?: number | undefined;
+};
+
+/**
+ * Describes the message tributary.v1.PerformanceEvidence.
+ * Use `create(PerformanceEvidenceSchema)` to create a new message.
+ */
+export const PerformanceEvidenceSchema: GenMessage<PerformanceEvidence> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_drift, 6);
+
+/**
+ * A rule of the monitor that fired on a window, with the value that fired it.
+ *
+ * @generated from message tributary.v1.DriftReason
+ */
+export type DriftReason = Message<"tributary.v1.DriftReason"> & {
+  /**
+   * E.g. "calibration_gap", "auc_drop", "feature_drift", "dataset_drift", "prediction_drift".
+   *
+   * @generated from field: string rule = 1;
+   */
+  rule: string;
+
+  /**
+   * The value the rule looked at (an absolute gap, an AUC drop, a drift share …).
+   *
+   * @generated from field: double value = 2;
+   */
+  value: number;
+
+  /**
+   * The threshold it reached.
+   *
+   * @generated from field: double threshold = 3;
+   */
+  threshold: number;
+
+  /**
+   * Human-readable, e.g. "observed late share 0.223 vs predicted 0.169".
+   *
+   * @generated from field: string detail = 4;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message tributary.v1.DriftReason.
+ * Use `create(DriftReasonSchema)` to create a new message.
+ */
+export const DriftReasonSchema: GenMessage<DriftReason> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_drift, 7);
 
 /**
  * A drift measurement of one model version over one window of
@@ -411,6 +538,46 @@ export type DriftReport = Message<"tributary.v1.DriftReport"> & {
    * @generated from field: google.protobuf.Timestamp created_time = 11;
    */
   createdTime?: Timestamp | undefined;
+
+  /**
+   * Realised performance and calibration; unset until enough outcomes arrived.
+   *
+   * @generated from field: tributary.v1.PerformanceEvidence performance = 12;
+   */
+  performance?: PerformanceEvidence | undefined;
+
+  /**
+   * The rules that fired; empty when the window raised no alarm.
+   *
+   * @generated from field: repeated tributary.v1.DriftReason reasons = 13;
+   */
+  reasons: DriftReason[];
+
+  /**
+   * Whether the window raised an alarm (some rule fired).
+   *
+   * @generated from field: bool alert = 14;
+   */
+  alert: boolean;
+
+  /**
+   * Increases each time late outcomes or predictions changed the window's report.
+   *
+   * @generated from field: uint32 revision = 15;
+   */
+  revision: number;
+
+  /**
+   * Window length and step, in ms (equal for tumbling windows).
+   *
+   * @generated from field: uint64 window_size_ms = 16;
+   */
+  windowSizeMs: bigint;
+
+  /**
+   * @generated from field: uint64 window_step_ms = 17;
+   */
+  windowStepMs: bigint;
 };
 
 /**
@@ -418,7 +585,7 @@ export type DriftReport = Message<"tributary.v1.DriftReport"> & {
  * Use `create(DriftReportSchema)` to create a new message.
  */
 export const DriftReportSchema: GenMessage<DriftReport> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_drift, 6);
+  messageDesc(file_tributary_v1_drift, 8);
 
 /**
  * How a feature's values are compared.
