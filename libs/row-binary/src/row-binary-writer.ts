@@ -1,6 +1,6 @@
 /**
  * ClickHouse's RowBinary input format, as far as the tables here need it:
- * String, Int64 (DateTime64(3) as ms), UInt32 and Float64. Binary rows skip
+ * String, Int64 (DateTime64(3) as ms), UInt8, UInt32 and Float64. Binary rows skip
  * JSON on this side and text parsing on the server's, and keep NaN as NaN
  * (JSON would turn it into null, then 0).
  */
@@ -39,6 +39,11 @@ export class RowBinaryWriter {
     this.#buffer.writeUInt32LE(value - high * 0x1_0000_0000, this.#length);
     this.#buffer.writeInt32LE(high, this.#length + 4);
     this.#length += 8;
+  }
+
+  uint8(value: number): void {
+    this.#reserve(1);
+    this.#buffer[this.#length++] = value;
   }
 
   uint32(value: number): void {

@@ -6,7 +6,8 @@
  * registry's aliases with background load, warm-up and atomic swap, routes
  * canary and shadow traffic, falls back through breakers (primary → fallback
  * model → rules → default), caches predictions and logs each one to
- * `predictions.logged`. The fault injector for tests is in
+ * `predictions.logged`. Its ONNX worker pool is shared with batch scoring
+ * (`createOnnxWorkerPool`). The fault injector for tests is in
  * `@tributary/serving/testing`.
  */
 export {
@@ -19,6 +20,7 @@ export {
   TierUnavailableError,
 } from './errors.js';
 export type { FaultInjector } from './fault-injector.js';
+export { createOnnxWorkerPool, type BatchResult, type OnnxWorkerPool, type OnnxWorkerPoolOptions } from './onnx-worker-pool.js';
 export type {
   ServedFeature,
   ServedModelStatus,

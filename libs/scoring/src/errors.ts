@@ -1,0 +1,91 @@
+import { Code, TributaryError } from '@tributary/errors';
+
+/** The window asked for is empty or reversed: its start must come before its end. */
+export class InvalidScoringWindowError extends TributaryError {
+  override name = 'InvalidScoringWindowError';
+
+  constructor(
+    readonly fromMs: number,
+    readonly toMs: number,
+  ) {
+    super(Code.InvalidArgument, `the window must start before it ends: --from ${iso(fromMs)} is not before --to ${iso(toMs)}`, { retryable: false });
+  }
+}
+
+/** `--model` names no model, alias or version the registry knows, or a model that is not an ONNX file. */
+export class ModelVersionNotFoundError extends TributaryError {
+  override name = 'ModelVersionNotFoundError';
+
+  constructor(
+    /** What was asked for, e.g. `flight-delay@7` or `flight-delay@champion`. */
+    readonly model: string,
+    readonly reason: string,
+  ) {
+    super(Code.NotFound, `${model}: ${reason}`, { retryable: false });
+  }
+}
+
+/** The model reads other features, or another order, than the flight features batch scoring builds. */
+export class ModelFeatureMismatchError extends TributaryError {
+  override name = 'ModelFeatureMismatchError';
+
+  constructor(
+    readonly model: string,
+    readonly detail: string,
+  ) {
+    super(Code.FailedPrecondition, `${model} cannot score flights: ${detail}`, { retryable: false });
+  }
+}
+
+/** The source holds no departure in the window: nothing to score, and no job is recorded. */
+export class EmptyScoringWindowError extends TributaryError {
+  override name = 'EmptyScoringWindowError';
+
+  constructor(
+    /** What was read, e.g. `tributary.events_raw [2001-06-01, 2001-07-01)`. */
+    readonly source: string,
+  ) {
+    super(Code.FailedPrecondition, `no departed flights in ${source}: nothing to score`, { retryable: false });
+  }
+}
+
+/** A Parquet file of flights that cannot be read: not Parquet, truncated, or missing a column batch scoring needs. */
+export class InvalidFlightsFileError extends TributaryError {
+  override name = 'InvalidFlightsFileError';
+
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    cause?: unknown,
+  ) {
+    super(Code.InvalidArgument, `${path}: ${reason}`, { cause, retryable: false });
+  }
+}
+
+/** `--job` names a job recorded for another model version or source: resuming it would mix two jobs' rows. */
+export class ScoringJobMismatchError extends TributaryError {
+  override name = 'ScoringJobMismatchError';
+
+  constructor(
+    readonly jobId: string,
+    readonly detail: string,
+  ) {
+    super(Code.FailedPrecondition, `job ${jobId} ${detail}; choose another --job or none`, { retryable: false });
+  }
+}
+
+/** A read or write of the scoring tables failed; the job is resumable where it stopped. */
+export class ScoringStoreError extends TributaryError {
+  override name = 'ScoringStoreError';
+
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(Code.Unavailable, `${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, retryable: true });
+  }
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace(':00.000Z', '') : String(ms);
+}

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { flightTrainingSet, type OfflineStore, type flightFeatureSet } from '@tributary/features';
+import type { OnnxWorkerPool } from '@tributary/serving';
+import type { Departure, DepartureSource } from './departure-source.js';
+import { EmptyScoringWindowError, ScoringJobMismatchError } from './errors.js';
+import type { ScoringModel } from './scoring-model.js';
+import type { ScoredRow, ScoringJob, ScoringStore } from './scoring-store.js';
+
+/** The offline feature store of the flight features: where the point-in-time rows come from. */
+export type FlightFeatureStore = OfflineStore<typeof flightFeatureSet.features>;
+
+/** Options of {@link scoreFlights}. */
+export interface ScoreFlightsOptions {
+  readonly source: DepartureSource;
+  /** The version to score with (see `resolveScoringModel`). */
+  readonly model: ScoringModel;
+  /** What was asked for, recorded with the job. Default `<model>@<version>`. */
+  readonly modelSpec?: string;
+  readonly features: FlightFeatureStore;
+  readonly store: ScoringStore;
+  /** Where the model runs: the serving plane's worker pool (`createOnnxWorkerPool`). The caller closes it. */
+  readonly pool: OnnxWorkerPool;
+  /** Resume or start this job. Default {@link defaultJobId}: the same model version and source resume the same job. */
+  readonly jobId?: string;
+  /** Rows per chunk: one feature query, one INSERT, the unit a resumed job picks up from. Default 20 000. */
+  readonly chunkRows?: number;
+  /** Rows per model run in a worker. Default 1 000. */
+  readonly batchRows?: number;
+  /** Probability at or above which `prediction` is 1, as the inference service. Default 0.5. */
+  readonly threshold?: number;
+  /** After each chunk is written. */
+  readonly onProgress?: (progress: ScoringProgress) => void;
+  /** Stops after the chunk in flight; the job stays resumable. */
+  readonly signal?: AbortSignal;
+  /** Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Where a job stands. */
+export interface ScoringProgress {
+  readonly jobId: string;
+  /** Departures in the source. */
+  readonly totalRows: number;
+  /** Rows in the result table: written by earlier runs and this one. */
+  readonly doneRows: number;
+  /** Of those, written by this run. */
+  readonly scoredRows: number;
+  readonly elapsedMs: number;
+}
+
+/** What a run did. */
+export interface ScoringResult extends ScoringProgress {
+  readonly modelName: string;
+  readonly modelVersion: number;
+  /** `complete`, or `stopped` when the signal ended the run early (resumable). */
+  readonly status: 'complete' | 'stopped';
+  /** The job had completed before this run: nothing was scored. */
+  readonly alreadyComplete: boolean;
+  /** Rows earlier runs had written. */
+  readonly resumedRows: number;
+  /** Rows of chunks an earlier run left incomplete, removed and scored again. */
+  readonly repairedRows: number;
+  /** Rows this run scored per second of its wall time. */
+  readonly rowsPerSecond: number;
+}
+
+/** `flight-delay-v7-<12 hex>`: a job per model version and source identity, so the same command resumes the same job. */
+export function defaultJobId(model: Pick<ScoringModel, 'modelName' | 'version'>, sourceIdentity: string): string {
+  return `${model.modelName}-v${model.version}-${createHash('sha256').update(sourceIdentity).digest('hex').slice(0, 12)}`;
+}
+
+interface PreparedChunk {
+  readonly departures: readonly Departure[];
+  /** Row-major float32, the model's feature order. */
+  readonly rows: Float32Array;
+}
+
+/**
+ * Scores every departure of a source with one model version and writes the
+ * scores to the scoring store, as a job that survives being killed.
+ *
+ * Each chunk's features are the trainer's point-in-time rows
+ * (`flightTrainingSet` of @tributary/features: the airports' and the route's
+ * snapshots as of each departure, and the flight's attributes); its rows run
+ * in the serving plane's ONNX worker pool, split across the workers; and it
+ * is written in one INSERT. The next chunk's features are read while one is
+ * scored, and a chunk is written while the next is scored.
+ *
+ * A job is recorded `running` before its first chunk and `complete` after its
+ * last. Run again after a crash (same job id), it removes a chunk whose write
+ * was cut short, skips every event id already written, and numbers its chunks
+ * after the last one used: each departure ends up exactly once in the table.
+ *
+ * @throws EmptyScoringWindowError when the source has no departure (no job is recorded).
+ * @throws ScoringJobMismatchError when `jobId` names a job of another model version or source.
+ */
+export async function scoreFlights(options: ScoreFlightsOptions): Promise<ScoringResult> {
+  const { source, model, features, store, pool, chunkRows = 20_000, batchRows = 1_000, threshold = 0.5, onProgress, signal, now = Date.now } = options;
+  const started = now();
+  const sourceIdentity = await source.identity();
+  const jobId = options.jobId ?? defaultJobId(model, sourceIdentity);
+  const modelSpec = options.modelSpec ?? `${model.modelName}@${model.version}`;
+  await store.ensureSchema();
+  const existing = await store.getJob(jobId);
+  if (existing) checkSameJob(existing, model, sourceIdentity);
+  const summary = (fields: Pick<ScoringResult, 'status' | 'alreadyComplete' | 'doneRows' | 'scoredRows' | 'resumedRows' | 'repairedRows' | 'totalRows'>): ScoringResult => {
+    const elapsedMs = now() - started;
+    return { jobId, modelName: model.modelName, modelVersion: model.version, elapsedMs, rowsPerSecond: fields.scoredRows / Math.max(elapsedMs / 1000, 1e-3), ...fields };
+  };
+  if (existing?.status === 'complete') {
+    return summary({ status: 'complete', alreadyComplete: true, totalRows: existing.rows, doneRows: existing.rows, scoredRows: 0, resumedRows: existing.rows, repairedRows: 0 });
+  }
+
+  const totalRows = await source.count();
+  if (totalRows === 0) throw new EmptyScoringWindowError(source.description);
+  const job: ScoringJob = existing ?? {
+    jobId,
+    modelName: model.modelName,
+    modelVersion: model.version,
+    modelSpec,
+    source: source.description,
+    sourceIdentity,
+    status: 'running',
+    rows: 0,
+    startedAtMs: started,
+    updatedAtMs: started,
+  };
+  if (!existing) await store.putJob(job);
+  const resumed = await store.resume(jobId);
+  const done = resumed.scoredEventIds;
+  const resumedRows = done.size;
+  let nextChunk = resumed.nextChunk;
+  let scoredRows = 0;
+
+  const key = `${model.modelName}@${model.version}`;
+  await pool.load(key, model.artifact);
+  try {
+    const prepare = async (departures: readonly Departure[]): Promise<PreparedChunk> => {
+      const flights = departures.map((d) => d.flight);
+      const set = await flightTrainingSet(features, flights, new Float64Array(flights.length));
+      const width = set.columns.length;
+      const rows = new Float32Array(departures.length * width);
+      set.columns.forEach((column, f) => {
+        for (let r = 0; r < departures.length; r++) rows[r * width + f] = column[r] as number;
+      });
+      return { departures, rows };
+    };
+    const score = async ({ departures, rows }: PreparedChunk): Promise<ScoredRow[]> => {
+      const width = rows.length / departures.length;
+      const runs: Promise<Float64Array>[] = [];
+      for (let start = 0; start < departures.length; start += batchRows) {
+        const count = Math.min(batchRows, departures.length - start);
+        // slice(): the pool transfers each run's buffer to its worker.
+        runs.push(pool.run(key, rows.slice(start * width, (start + count) * width), count).then((result) => result.probabilities));
+      }
+      const probabilities = (await Promise.all(runs)).flatMap((run) => Array.from(run));
+      return departures.map((d, r) => {
+        const probability = probabilities[r] as number;
+        return { eventId: d.eventId, probability, prediction: probability >= threshold ? 1 : 0 };
+      });
+    };
+    const write = async (rows: ScoredRow[]): Promise<void> => {
+      await store.insertChunk({ jobId, chunk: nextChunk++, modelName: model.modelName, modelVersion: model.version, scoredAtMs: now(), rows });
+      scoredRows += rows.length;
+      onProgress?.({ jobId, totalRows, doneRows: resumedRows + scoredRows, scoredRows, elapsedMs: now() - started });
+    };
+
+    onProgress?.({ jobId, totalRows, doneRows: resumedRows, scoredRows: 0, elapsedMs: now() - started });
+    let writing: Promise<void> = Promise.resolve();
+    let preparing: Promise<PreparedChunk> | undefined;
+    for await (const chunk of unscoredChunks(source, done, chunkRows)) {
+      if (signal?.aborted) break;
+      const next = prepare(chunk);
+      next.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
+      if (preparing) {
+        const scored = await score(await preparing);
+        await writing;
+        writing = write(scored);
+        writing.catch(() => undefined);
+      }
+      preparing = next;
+    }
+    if (preparing && !signal?.aborted) {
+      const scored = await score(await preparing);
+      await writing;
+      writing = write(scored);
+    }
+    await writing;
+  } finally {
+    await pool.unload(key);
+  }
+
+  if (signal?.aborted) {
+    return summary({ status: 'stopped', alreadyComplete: false, totalRows, doneRows: resumedRows + scoredRows, scoredRows, resumedRows, repairedRows: resumed.removedRows });
+  }
+  const { rows } = await store.countRows(jobId);
+  await store.putJob({ ...job, status: 'complete', rows, updatedAtMs: Math.max(now(), job.updatedAtMs + 1) });
+  return summary({ status: 'complete', alreadyComplete: false, totalRows: rows, doneRows: rows, scoredRows, resumedRows, repairedRows: resumed.removedRows });
+}
+
+function checkSameJob(job: ScoringJob, model: ScoringModel, sourceIdentity: string): void {
+  if (job.modelName !== model.modelName || job.modelVersion !== model.version) {
+    throw new ScoringJobMismatchError(job.jobId, `scores with ${job.modelName} v${job.modelVersion}, not ${model.modelName} v${model.version}`);
+  }
+  if (job.sourceIdentity !== sourceIdentity) throw new ScoringJobMismatchError(job.jobId, `reads ${job.source}, not this source`);
+}
+
+/** The source's departures not in `done`, each event id once, in chunks of `chunkRows`. */
+async function* unscoredChunks(source: DepartureSource, done: Set<string>, chunkRows: number): AsyncGenerator<Departure[]> {
+  let chunk: Departure[] = [];
+  for await (const page of source.departures()) {
+    for (const departure of page) {
+      if (done.has(departure.eventId)) continue;
+      done.add(departure.eventId);
+      chunk.push(departure);
+      if (chunk.length >= chunkRows) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
