@@ -91,3 +91,12 @@ export class TrainingWorkerError extends TributaryError {
     super(Code.Internal, message, { retryable: true });
   }
 }
+
+/** A model cannot be explained: it lacks what the explanation needs (tree covers, the training row count), e.g. one trained before they were kept. */
+export class ExplanationUnavailableError extends TributaryError {
+  override name = 'ExplanationUnavailableError';
+
+  constructor(message: string) {
+    super(Code.FailedPrecondition, message, { retryable: false });
+  }
+}

@@ -5,6 +5,7 @@
  * export to ONNX with a check that ONNX Runtime reproduces them.
  */
 export {
+  ExplanationUnavailableError,
   FeatureMismatchError,
   InvalidDatasetError,
   InvalidOptionsError,
@@ -14,6 +15,7 @@ export {
   TrainingWorkerError,
   UnsupportedModelOperationError,
 } from './errors.js';
+export { createExplainer, createLinearShap, createTreeShap, explainerFromOnnx, type Explainer, type Explanation } from './explain/index.js';
 export { createFeatureMatrix, selectRows, MAX_CATEGORY_CODE, type FeatureMatrix, type FeatureMatrixOptions } from './feature-matrix.js';
 export type { BinaryClassifier, FeatureImportance } from './model.js';
 export { modelFromJson, type ModelJson } from './model-json.js';

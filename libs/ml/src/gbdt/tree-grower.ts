@@ -146,17 +146,19 @@ export function growTree(
   }
 
   const leafValue = new Float64Array(leaves.length);
+  const leafCover = new Float64Array(leaves.length);
   const leafStart = new Int32Array(leaves.length);
   const leafEnd = new Int32Array(leaves.length);
   leaves.forEach((leaf, l) => {
     if (leaf.histogram) workspace.pool.release(leaf.histogram);
     leafValue[l] = (-leaf.stats.grad / (leaf.stats.hess + options.lambda)) * options.learningRate;
+    leafCover[l] = leaf.stats.count;
     leafStart[l] = leaf.start;
     leafEnd[l] = leaf.end;
     if (leaf.parent >= 0) (leaf.isLeft ? leftChild : rightChild)[leaf.parent] = ~l;
   });
   return {
-    tree: toTree(nodes, data.binnings, leftChild, rightChild, leafValue),
+    tree: toTree(nodes, data.binnings, leftChild, rightChild, leafValue, leafCover),
     leafStart,
     leafEnd,
     binGoesLeft: nodes.map((split) => split.binGoesLeft),
@@ -180,6 +182,7 @@ function toTree(
   leftChild: number[],
   rightChild: number[],
   leafValue: Float64Array,
+  leafCover: Float64Array,
 ): Tree {
   const threshold = new Float64Array(nodes.length);
   const categories = nodes.map((split, i) => {
@@ -201,6 +204,8 @@ function toTree(
     rightChild: Int32Array.from(rightChild),
     splitGain: Float64Array.from(nodes, (split) => split.gain),
     leafValue,
+    nodeCover: Float64Array.from(nodes, (split) => split.left.count + split.right.count),
+    leafCover,
   };
 }
 

@@ -21,6 +21,13 @@ export interface Tree {
   /** Loss reduction of each split, for feature importance. */
   readonly splitGain: Float64Array;
   readonly leafValue: Float64Array;
+  /**
+   * Training rows (of the tree's bagged sample) that reached each internal
+   * node and each leaf: the covers TreeSHAP weighs paths by. Absent in models
+   * trained before covers were kept.
+   */
+  readonly nodeCover?: Float64Array;
+  readonly leafCover?: Float64Array;
 }
 
 /** A tree prepared for fast prediction: categorical sets as hash sets. */
@@ -64,6 +71,8 @@ export interface TreeJson {
   readonly rightChild: number[];
   readonly splitGain: number[];
   readonly leafValue: number[];
+  readonly nodeCover?: number[];
+  readonly leafCover?: number[];
 }
 
 export function treeToJson(tree: Tree): TreeJson {
@@ -76,6 +85,7 @@ export function treeToJson(tree: Tree): TreeJson {
     rightChild: Array.from(tree.rightChild),
     splitGain: Array.from(tree.splitGain),
     leafValue: Array.from(tree.leafValue),
+    ...(tree.nodeCover && tree.leafCover ? { nodeCover: Array.from(tree.nodeCover), leafCover: Array.from(tree.leafCover) } : {}),
   };
 }
 
@@ -89,5 +99,6 @@ export function treeFromJson(json: TreeJson): Tree {
     rightChild: Int32Array.from(json.rightChild),
     splitGain: Float64Array.from(json.splitGain),
     leafValue: Float64Array.from(json.leafValue),
+    ...(json.nodeCover && json.leafCover ? { nodeCover: Float64Array.from(json.nodeCover), leafCover: Float64Array.from(json.leafCover) } : {}),
   };
 }

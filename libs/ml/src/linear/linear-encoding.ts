@@ -31,6 +31,12 @@ export interface LinearEncoding {
   readonly categorical: readonly CategoricalEncoding[];
   /** Number of design columns (= coefficients). */
   readonly width: number;
+  /**
+   * Rows the encoding was fitted on: with the category counts, the training
+   * mean of each indicator, which linear explanations measure against.
+   * Absent in models trained before it was kept.
+   */
+  readonly trainingRows?: number;
 }
 
 /** The design matrix in compact form: standardised numeric columns and, per categorical feature, the active design column. */
@@ -60,7 +66,7 @@ export function fitLinearEncoding(matrix: FeatureMatrix, maxCategoriesPerFeature
     });
   });
   const width = numeric.length + categorical.reduce((sum, c) => sum + c.categories.length, 0);
-  return { numeric, categorical, width };
+  return { numeric, categorical, width, trainingRows: matrix.rowCount };
 }
 
 function meanAndScale(column: Float64Array): { mean: number; scale: number } {

@@ -14,6 +14,8 @@ export interface LogisticRegressionModelJson {
   readonly categoricalEncodings: { feature: number; categories: number[]; counts: number[] }[];
   readonly coefficients: number[];
   readonly intercept: number;
+  /** Rows the model was trained on (absent in models trained before it was kept). */
+  readonly trainingRows?: number;
 }
 
 /** What {@link LogisticRegressionModel} is made of. */
@@ -87,6 +89,7 @@ export class LogisticRegressionModel implements BinaryClassifier {
       })),
       coefficients: Array.from(this.coefficients),
       intercept: this.intercept,
+      ...(this.encoding.trainingRows === undefined ? {} : { trainingRows: this.encoding.trainingRows }),
     };
   }
 
@@ -107,7 +110,7 @@ export class LogisticRegressionModel implements BinaryClassifier {
     return new LogisticRegressionModel({
       featureNames: json.featureNames,
       categorical: json.categorical,
-      encoding: { numeric: json.numeric, categorical, width },
+      encoding: { numeric: json.numeric, categorical, width, ...(json.trainingRows === undefined ? {} : { trainingRows: json.trainingRows }) },
       coefficients: Float64Array.from(json.coefficients),
       intercept: json.intercept,
     });

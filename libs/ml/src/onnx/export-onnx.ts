@@ -29,6 +29,12 @@ export const ONNX_METADATA_KEYS = {
   trainingWindow: 'training_window',
   createdAt: 'created_at',
   modelKind: 'model_kind',
+  /**
+   * The model's own JSON (`toJSON()`), tree covers included: what exact
+   * explanations need and the ONNX graph cannot hold (TreeEnsemble has no
+   * node covers). It travels inside the artifact, so its digest covers it.
+   */
+  modelJson: 'model_json',
 } as const;
 
 /** Options of {@link exportOnnx}: what the model is, for the metadata props. */
@@ -96,6 +102,7 @@ export function exportOnnx(model: GbdtModel | LogisticRegressionModel, options: 
     [ONNX_METADATA_KEYS.trainingWindow]: JSON.stringify(options.trainingWindow),
     [ONNX_METADATA_KEYS.createdAt]: (options.createdAt ?? new Date()).toISOString(),
     [ONNX_METADATA_KEYS.modelKind]: model.kind,
+    [ONNX_METADATA_KEYS.modelJson]: JSON.stringify(model),
   };
   const metadata = { ...options.extraMetadata, ...standard };
   const onnxModel = create(ModelProtoSchema, {
