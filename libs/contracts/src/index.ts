@@ -110,6 +110,8 @@ export {
 
 export { type ScoredEvent, ScoredEventSchema } from './gen/tributary/v1/scoring_pb.js';
 
+export { type ScoredEvent, ScoredEventSchema } from './gen/tributary/v1/scoring_pb.js';
+
 export {
   type TrainingRequest,
   TrainingRequestSchema,
