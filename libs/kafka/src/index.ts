@@ -30,5 +30,11 @@ export { createPartitionEndOffsets, type PartitionEndOffsets, type PartitionEndO
 export { createProducer, type Compression, type OutgoingRecord, type ProducerOptions, type TypedProducer } from './producer.js';
 export type { BatchHandler, ConsumedRecord, HandlerContext, RecordDeadLetter } from './record-processor.js';
 export { allTopics, topics } from './topics.js';
+export {
+  createTransactionalConsumer,
+  transactionalIdOf,
+  type TransactionalConsumerOptions,
+  type TransformHandler,
+} from './transactional-consumer.js';
 export { defineTopic, type CleanupPolicy, type TopicDefinition, type TopicOptions } from './topic.js';
 export { createBytesCodec, createProtobufCodec, type BytesCodecOptions, type ValueCodec } from './value-codec.js';

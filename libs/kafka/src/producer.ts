@@ -134,7 +134,7 @@ export function createProducer(options: ProducerOptions): TypedProducer {
 }
 
 /** Kafka messages of the records, each with CloudEvents headers and the active trace context. */
-function toMessages<T>(topic: TopicDefinition<T>, records: readonly OutgoingRecord<T>[], source: Buffer): Message[] {
+export function toMessages<T>(topic: TopicDefinition<T>, records: readonly OutgoingRecord<T>[], source: Buffer): Message[] {
   // Header values shared by the records of one send are encoded once, not once per record.
   const shared: IHeaders = { [CloudEventHeader.specVersion]: specVersionBytes, [CloudEventHeader.source]: source };
   propagation.inject(context.active(), shared);

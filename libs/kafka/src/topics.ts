@@ -3,6 +3,7 @@ import {
   EventSchema,
   ModelLifecycleEventSchema,
   PredictionLogSchema,
+  ScoredEventSchema,
   TrainingRequestSchema,
 } from '@tributary/contracts';
 import { defineTopic, type TopicDefinition } from './topic.js';
@@ -29,6 +30,8 @@ export const topics = {
     retentionMs: thirtyDaysMs,
   }),
   predictionsLogged: defineTopic({ name: 'predictions.logged', keyDescription: 'model name', codec: createProtobufCodec(PredictionLogSchema) }),
+  /** The streaming scorer's answer to each `flight.departed`, written in Kafka transactions: read it read_committed. */
+  predictionsScored: defineTopic({ name: 'predictions.scored', keyDescription: 'event id', codec: createProtobufCodec(ScoredEventSchema) }),
   driftDetected: defineTopic({
     name: 'drift.detected',
     keyDescription: 'model name',

@@ -1,0 +1,336 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '@tributary/observability';
+import { backoffDelayMs } from '@tributary/resilience';
+import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { ConsumerBaseOptions, TypedConsumer } from './consumer.js';
+import { createDeadLetterWriter } from './dead-letter.js';
+import { KafkaClosedError, KafkaUnavailableError } from './errors.js';
+import { kafkaMetrics } from './metrics.js';
+import { toMessages, type OutgoingRecord } from './producer.js';
+import { createRecordProcessor, type ConsumedRecord, type HandlerContext } from './record-processor.js';
+import type { TopicDefinition } from './topic.js';
+import { topics } from './topics.js';
+
+/** Turns consumed records into the records to write for them; throwing fails them (retried, dead-lettered or held as by `createConsumer`). */
+export type TransformHandler<T, U> = (records: readonly ConsumedRecord<T>[], context: HandlerContext) => Promise<readonly OutgoingRecord<U>[]>;
+
+/** Options of {@link createTransactionalConsumer}. */
+export type TransactionalConsumerOptions<T, U> = Omit<ConsumerBaseOptions<T>, 'commitIntervalMs' | 'commitEveryRecords'> & {
+  /** Where the handler's records go, in the same transaction as the consumed offsets. */
+  readonly output: TopicDefinition<U>;
+  /** CloudEvents `ce_source` of the written records, e.g. `/tributary/inference`. */
+  readonly source: string;
+  readonly handler: TransformHandler<T, U>;
+  /** Most consumed records per handler call, and per transaction. Default 100. */
+  readonly maxBatchSize?: number;
+  /**
+   * Transactional ids are `<prefix>.<topic>.<partition>`: one producer per input
+   * partition, so whoever owns a partition next fences the one before (see the
+   * README on exactly-once). Default the group id.
+   */
+  readonly transactionalIdPrefix?: string;
+  /** The broker aborts a transaction left open this long (a crashed owner), in ms. Default 60 000. */
+  readonly transactionTimeoutMs?: number;
+};
+
+/** A partition taken over by this member: see `claim` in {@link createTransactionalConsumer}. */
+interface Claim {
+  readonly producer: Producer;
+  /** The group generation it was claimed in. */
+  readonly generation: number;
+  /** The group's committed offset once older owners were fenced; -1 when none. */
+  readonly committed: bigint;
+}
+
+/** Transactional ids, one per input partition: `<prefix>.<topic>.<partition>`. */
+export function transactionalIdOf(prefix: string, topic: string, partition: number): string {
+  return `${prefix}.${topic}.${partition}`;
+}
+
+/** kafkajs reports a newer producer of the same transactional id by these protocol error types. */
+const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
+function isFenced(reason: unknown): boolean {
+  for (let error = reason as { type?: unknown; cause?: unknown } | undefined; error; error = error.cause as typeof error) {
+    if (typeof error.type === 'string' && FENCED.has(error.type)) return true;
+  }
+  return false;
+}
+
+/**
+ * A consume-transform-produce member with exactly-once output: the records a
+ * handler returns for a chunk of one partition and that chunk's next offset are
+ * committed in one Kafka transaction (transactional producer, `sendOffsets`,
+ * commit), so a reader with isolation level read_committed sees each chunk's
+ * output once or not at all, whatever crashes. The group's offsets are only
+ * ever committed by those transactions. Retries, dead letters (written outside
+ * the transaction: a crash may repeat one, under the same `dlq_id`) and outage
+ * holds are those of `createConsumer`.
+ */
+export function createTransactionalConsumer<T, U>(options: TransactionalConsumerOptions<T, U>): TypedConsumer {
+  const { kafka, groupId, topic, output, partitionsConcurrency = 1, fromBeginning = true } = options;
+  const logger = options.logger ?? createLogger({ name: 'kafka-transactional-consumer' });
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
+  const retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;
+  const prefix = options.transactionalIdPrefix ?? groupId;
+  const maxBatchSize = options.maxBatchSize ?? 100;
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+    heartbeatInterval: heartbeatIntervalMs,
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+    readUncommitted: false,
+  });
+  const deadLetters = createDeadLetterWriter({ kafka, topic: options.deadLetterTopic ?? topics.eventsDlq.name, consumerGroup: groupId, logger });
+  const closed = new AbortController();
+  const sourceBytes = Buffer.from(options.source);
+  const metrics = kafkaMetrics();
+  const consumed = metrics.consumed.labels(topic.name, groupId);
+  /**
+   * Per input partition owned: its transactional producer and the committed offset read once it had fenced the
+   * partition's previous owners, claimed at the first batch of each group generation (see `claim`).
+   */
+  const claims = new Map<number, Promise<Claim>>();
+  const admin: Admin = kafka.admin();
+  let generation = 0;
+  /** Per partition: what the handler calls of the chunk in hand returned. */
+  const outputs = new Map<number, OutgoingRecord<U>[]>();
+  const stalledPartitions = new Set<number>();
+  const inFlight = new Set<Promise<void>>();
+  let paused = false;
+  let running = false;
+  let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+
+  const processRecords = createRecordProcessor<T>({
+    topic,
+    groupId,
+    handler: async (records, context) => {
+      const produced = await options.handler(records, context);
+      const partition = records[0]?.partition;
+      if (partition !== undefined) outputs.get(partition)?.push(...produced);
+    },
+    retry: { retries: options.retries ?? 3, baseDelayMs: options.retryBaseDelayMs ?? 100, maxDelayMs: retryMaxDelayMs },
+    deadLetters,
+    waitForRecovery: async (error, partition) => {
+      if (!stalledPartitions.has(partition)) {
+        stalledPartitions.add(partition);
+        metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
+        logger.error({ err: error, topic: topic.name, partition, groupId }, 'a dependency is unavailable; holding the partition until it recovers');
+      }
+      return pauseFor(retryMaxDelayMs);
+    },
+    closing: closed.signal,
+    logger,
+  });
+
+  /** Waits; false when the consumer closes meanwhile. */
+  async function pauseFor(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: closed.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function endStall(partition: number): void {
+    if (stalledPartitions.delete(partition)) metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
+  }
+
+  /**
+   * Takes a partition over. An empty transaction makes the broker register this producer's transactional id
+   * (kafkajs does it at the first transaction, not at connect): any older producer of the partition — a crashed
+   * or stalled previous owner — is fenced, its open transaction aborted or its commit finished. Only then is
+   * the group's committed offset read: records below it were committed by that owner after this member's
+   * fetch position was set, and are skipped instead of written twice.
+   */
+  async function claim(partition: number): Promise<Claim> {
+    const producer = kafka.producer({
+      transactionalId: transactionalIdOf(prefix, topic.name, partition),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: options.transactionTimeoutMs ?? 60_000,
+    });
+    try {
+      await producer.connect();
+      await (await producer.transaction()).abort();
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic.name] });
+      const committed = offsets?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
+      return { producer, generation, committed: BigInt(committed) };
+    } catch (reason) {
+      await producer.disconnect().catch(() => undefined);
+      throw new KafkaUnavailableError(`claim of ${topic.name}[${partition}]`, reason);
+    }
+  }
+
+  /** The partition's claim of this generation, made on first use. */
+  function claimOf(partition: number): Promise<Claim> {
+    const current = generation;
+    let claimed = claims.get(partition);
+    if (!claimed) {
+      claimed = claim(partition);
+      claims.set(partition, claimed);
+      claimed.catch(() => claims.delete(partition));
+      return claimed;
+    }
+    return claimed.then((held) => {
+      if (held.generation === current) return held;
+      return dropClaim(partition).then(() => claimOf(partition));
+    });
+  }
+
+  /** Drops a partition's claim (fenced, broken mid-transaction, or of an older generation); the next use claims it again. */
+  async function dropClaim(partition: number): Promise<void> {
+    const claimed = claims.get(partition);
+    claims.delete(partition);
+    await claimed?.then((held) => held.producer.disconnect()).catch(() => undefined);
+  }
+
+  /**
+   * Writes the chunk's records and its next offset in one transaction, trying
+   * again through outages. False when the partition is gone (fenced by its next
+   * owner, or the consumer closing): nothing of the chunk was committed.
+   */
+  async function commitChunk(partition: number, records: readonly OutgoingRecord<U>[], nextOffset: string): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+      try {
+        transaction = await (await claimOf(partition)).producer.transaction();
+        if (records.length > 0) await transaction.send({ topic: output.name, messages: toMessages(output, records, sourceBytes), acks: -1 });
+        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: topic.name, partitions: [{ partition, offset: nextOffset }] }] });
+        await transaction.commit();
+        metrics.produced.inc({ topic: output.name }, records.length);
+        return true;
+      } catch (reason) {
+        await transaction?.abort().catch(() => undefined);
+        await dropClaim(partition);
+        if (isFenced(reason)) {
+          logger.warn({ err: reason, topic: topic.name, partition, groupId }, 'fenced by a newer owner of the partition; its chunk is left to it');
+          return false;
+        }
+        const delayMs = backoffDelayMs(attempt, { baseDelayMs: 100, maxDelayMs: retryMaxDelayMs });
+        logger.warn({ err: new KafkaUnavailableError(`transaction on ${output.name}`, reason), partition, delayMs }, 'transaction failed; trying again');
+        if (!(await pauseFor(delayMs))) return false;
+      }
+    }
+  }
+
+  async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { messages, partition } = batch;
+    // kafkajs heartbeats only between handler calls: keep the member alive through long handlers and outages.
+    const heartbeating = setInterval(() => void heartbeat().catch(() => undefined), heartbeatIntervalMs / 3);
+    try {
+      for (let start = 0; start < messages.length; start += maxBatchSize) {
+        if (paused || !isRunning() || isStale()) return;
+        const claimed = await claimOf(partition).catch((reason: unknown) => reason as Error);
+        if (claimed instanceof Error) {
+          // The batch is not resolved: the partition's records are fetched again after the wait.
+          logger.warn({ err: claimed, partition, groupId }, 'cannot take the partition over yet; trying again');
+          await pauseFor(retryMaxDelayMs);
+          return;
+        }
+        const { committed } = claimed;
+        const chunk = messages.slice(start, start + maxBatchSize).filter((message) => BigInt(message.offset) >= committed);
+        const last = chunk[chunk.length - 1];
+        if (!last) {
+          // A previous owner committed this stretch after our position was set: nothing of it is written again.
+          const skipped = messages[Math.min(start + maxBatchSize, messages.length) - 1];
+          if (skipped) resolveOffset(skipped.offset);
+          continue;
+        }
+        outputs.set(partition, []);
+        const done = await processRecords(partition, chunk);
+        endStall(partition);
+        const nextOffset = (BigInt(last.offset) + 1n).toString();
+        if (!done || !(await commitChunk(partition, outputs.get(partition) ?? [], nextOffset))) return;
+        deadLetters.forgetBefore(topic.name, partition, nextOffset);
+        resolveOffset(last.offset);
+        consumed.inc(chunk.length);
+        metrics.lag.set({ topic: topic.name, partition: String(partition), group: groupId }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))));
+        await heartbeat();
+      }
+    } finally {
+      clearInterval(heartbeating);
+      outputs.delete(partition);
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const done = handleBatch(payload);
+    inFlight.add(done);
+    try {
+      await done;
+    } finally {
+      inFlight.delete(done);
+    }
+  }
+
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    // Partitions may have changed hands: each is claimed again before its next transaction.
+    generation++;
+    if (paused) consumer.pause([{ topic: topic.name }]);
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    const log = payload.restart ? logger.warn.bind(logger) : logger.error.bind(logger);
+    log({ err: payload.error, groupId, restart: payload.restart }, payload.restart ? 'consumer crashed; restarting' : 'consumer crashed and stopped');
+  });
+
+  async function connectAndRun(): Promise<void> {
+    try {
+      await deadLetters.start();
+      await admin.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic.name], fromBeginning });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: partitionsConcurrency, eachBatch });
+    } catch (reason) {
+      await Promise.allSettled([consumer.disconnect(), admin.disconnect(), deadLetters.close()]);
+      throw new KafkaUnavailableError(`transactional consumer start (group ${groupId})`, reason);
+    }
+    running = true;
+    if (paused) consumer.pause([{ topic: topic.name }]);
+    logger.info({ groupId, topic: topic.name, output: output.name }, 'transactional consumer started');
+  }
+
+  return {
+    start() {
+      if (closing) return Promise.reject(new KafkaClosedError('consumer'));
+      starting ??= connectAndRun().catch((reason: unknown) => {
+        starting = undefined;
+        throw reason;
+      });
+      return starting;
+    },
+    pause() {
+      paused = true;
+      if (running) consumer.pause([{ topic: topic.name }]);
+    },
+    resume() {
+      paused = false;
+      if (running && !closing) consumer.resume([{ topic: topic.name }]);
+    },
+    get paused() {
+      return paused;
+    },
+    get stalled() {
+      return stalledPartitions.size > 0;
+    },
+    close() {
+      closing ??= (async () => {
+        paused = true;
+        // Ends the waits of outages and commit retries; a handler call in progress finishes and its transaction is tried once.
+        closed.abort();
+        if (!(await starting?.then(() => true, () => false))) return;
+        consumer.pause([{ topic: topic.name }]);
+        await Promise.allSettled([...inFlight]);
+        running = false;
+        await consumer.disconnect();
+        await Promise.allSettled([...claims.keys()].map(dropClaim));
+        await admin.disconnect();
+        await deadLetters.close();
+        logger.info({ groupId, topic: topic.name }, 'transactional consumer closed');
+      })();
+      return closing;
+    },
+  };
+}
