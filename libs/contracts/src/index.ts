@@ -91,6 +91,10 @@ export {
 } from './gen/tributary/v1/registry_pb.js';
 
 export {
+  type Explanation,
+  ExplanationSchema,
+  type FeatureContribution,
+  FeatureContributionSchema,
   type Flight,
   FlightSchema,
   type PredictRequest,
@@ -107,8 +111,6 @@ export {
   ServingTierSchema,
   InferenceService,
 } from './gen/tributary/v1/inference_pb.js';
-
-export { type ScoredEvent, ScoredEventSchema } from './gen/tributary/v1/scoring_pb.js';
 
 export { type ScoredEvent, ScoredEventSchema } from './gen/tributary/v1/scoring_pb.js';
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/v1/inference.proto.
  */
 export const file_tributary_v1_inference: GenFile = /*@__PURE__*/
-  fileDesc("Chx0cmlidXRhcnkvdjEvaW5mZXJlbmNlLnByb3RvEgx0cmlidXRhcnkudjEieQoGRmxpZ2h0Eg4KBm9yaWdpbhgBIAEoCRITCgtkZXN0aW5hdGlvbhgCIAEoCRIyCg5kZXBhcnR1cmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGlzdGFuY2VfbWlsZXMYBCABKAEiigQKDlByZWRpY3RSZXF1ZXN0EhIKCm1vZGVsX25hbWUYASABKAkSPwoKZW50aXR5X2lkcxgCIAMoCzIrLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdC5FbnRpdHlJZHNFbnRyeRI8CghmZWF0dXJlcxgDIAMoCzIqLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdC5GZWF0dXJlc0VudHJ5ElMKFGNhdGVnb3JpY2FsX2ZlYXR1cmVzGAQgAygLMjUudHJpYnV0YXJ5LnYxLlByZWRpY3RSZXF1ZXN0LkNhdGVnb3JpY2FsRmVhdHVyZXNFbnRyeRINCgVhbGlhcxgFIAEoCRISCgpyZXF1ZXN0X2lkGAYgASgJEiQKBmZsaWdodBgHIAEoCzIULnRyaWJ1dGFyeS52MS5GbGlnaHQSEAoIZXZlbnRfaWQYCCABKAkSFgoOZmVhdHVyZV92ZWN0b3IYCSADKAEaMAoORW50aXR5SWRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARovCg1GZWF0dXJlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAToCOAEaOgoYQ2F0ZWdvcmljYWxGZWF0dXJlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi9gEKD1ByZWRpY3RSZXNwb25zZRISCgpwcmVkaWN0aW9uGAEgASgBEhMKC3Byb2JhYmlsaXR5GAIgASgBEhIKCm1vZGVsX25hbWUYAyABKAkSFQoNbW9kZWxfdmVyc2lvbhgEIAEoDRIsCglzZXJ2ZWRfYnkYBSABKA4yGS50cmlidXRhcnkudjEuU2VydmluZ1RpZXISEgoKbGF0ZW5jeV9tcxgGIAEoARISCgpyZXF1ZXN0X2lkGAcgASgJEg4KBmNhY2hlZBgIIAEoCBINCgVhbGlhcxgJIAEoCRIaChJkZWZhdWx0ZWRfZmVhdHVyZXMYCiADKAkiRQoTUHJlZGljdEJhdGNoUmVxdWVzdBIuCghyZXF1ZXN0cxgBIAMoCzIcLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdCJcChRQcmVkaWN0QmF0Y2hSZXNwb25zZRIwCglyZXNwb25zZXMYASADKAsyHS50cmlidXRhcnkudjEuUHJlZGljdFJlc3BvbnNlEhIKCmxhdGVuY3lfbXMYAiABKAEivQUKDVByZWRpY3Rpb25Mb2cSEgoKcmVxdWVzdF9pZBgBIAEoCRISCgptb2RlbF9uYW1lGAIgASgJEhUKDW1vZGVsX3ZlcnNpb24YAyABKA0SDQoFYWxpYXMYBCABKAkSLAoJc2VydmVkX2J5GAUgASgOMhkudHJpYnV0YXJ5LnYxLlNlcnZpbmdUaWVyEg4KBnNoYWRvdxgGIAEoCBIzCg9wcmVkaWN0aW9uX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KCmVudGl0eV9pZHMYCCADKAsyKi50cmlidXRhcnkudjEuUHJlZGljdGlvbkxvZy5FbnRpdHlJZHNFbnRyeRI7CghmZWF0dXJlcxgJIAMoCzIpLnRyaWJ1dGFyeS52MS5QcmVkaWN0aW9uTG9nLkZlYXR1cmVzRW50cnkSUgoUY2F0ZWdvcmljYWxfZmVhdHVyZXMYCiADKAsyNC50cmlidXRhcnkudjEuUHJlZGljdGlvbkxvZy5DYXRlZ29yaWNhbEZlYXR1cmVzRW50cnkSEgoKcHJlZGljdGlvbhgLIAEoARITCgtwcm9iYWJpbGl0eRgMIAEoARISCgpsYXRlbmN5X21zGA0gASgBEhAKCGV2ZW50X2lkGA4gASgJEhoKEmRlZmF1bHRlZF9mZWF0dXJlcxgPIAMoCRIQCgh0cmFjZV9pZBgQIAEoCRowCg5FbnRpdHlJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi8KDUZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ARo6ChhDYXRlZ29yaWNhbEZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASqYAQoLU2VydmluZ1RpZXISHAoYU0VSVklOR19USUVSX1VOU1BFQ0lGSUVEEAASGAoUU0VSVklOR19USUVSX1BSSU1BUlkQARIfChtTRVJWSU5HX1RJRVJfRkFMTEJBQ0tfTU9ERUwQAhIWChJTRVJWSU5HX1RJRVJfUlVMRVMQAxIYChRTRVJWSU5HX1RJRVJfREVGQVVMVBAEMrEBChBJbmZlcmVuY2VTZXJ2aWNlEkYKB1ByZWRpY3QSHC50cmlidXRhcnkudjEuUHJlZGljdFJlcXVlc3QaHS50cmlidXRhcnkudjEuUHJlZGljdFJlc3BvbnNlElUKDFByZWRpY3RCYXRjaBIhLnRyaWJ1dGFyeS52MS5QcmVkaWN0QmF0Y2hSZXF1ZXN0GiIudHJpYnV0YXJ5LnYxLlByZWRpY3RCYXRjaFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chx0cmlidXRhcnkvdjEvaW5mZXJlbmNlLnByb3RvEgx0cmlidXRhcnkudjEieQoGRmxpZ2h0Eg4KBm9yaWdpbhgBIAEoCRITCgtkZXN0aW5hdGlvbhgCIAEoCRIyCg5kZXBhcnR1cmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGlzdGFuY2VfbWlsZXMYBCABKAEimwQKDlByZWRpY3RSZXF1ZXN0EhIKCm1vZGVsX25hbWUYASABKAkSPwoKZW50aXR5X2lkcxgCIAMoCzIrLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdC5FbnRpdHlJZHNFbnRyeRI8CghmZWF0dXJlcxgDIAMoCzIqLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdC5GZWF0dXJlc0VudHJ5ElMKFGNhdGVnb3JpY2FsX2ZlYXR1cmVzGAQgAygLMjUudHJpYnV0YXJ5LnYxLlByZWRpY3RSZXF1ZXN0LkNhdGVnb3JpY2FsRmVhdHVyZXNFbnRyeRINCgVhbGlhcxgFIAEoCRISCgpyZXF1ZXN0X2lkGAYgASgJEiQKBmZsaWdodBgHIAEoCzIULnRyaWJ1dGFyeS52MS5GbGlnaHQSEAoIZXZlbnRfaWQYCCABKAkSFgoOZmVhdHVyZV92ZWN0b3IYCSADKAESDwoHZXhwbGFpbhgKIAEoCBowCg5FbnRpdHlJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi8KDUZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ARo6ChhDYXRlZ29yaWNhbEZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI8ChNGZWF0dXJlQ29udHJpYnV0aW9uEg8KB2ZlYXR1cmUYASABKAkSFAoMY29udHJpYnV0aW9uGAIgASgBInsKC0V4cGxhbmF0aW9uEhIKCmJhc2VfdmFsdWUYASABKAESOAoNY29udHJpYnV0aW9ucxgCIAMoCzIhLnRyaWJ1dGFyeS52MS5GZWF0dXJlQ29udHJpYnV0aW9uEg4KBm1hcmdpbhgDIAEoARIOCgZtZXRob2QYBCABKAkixwIKD1ByZWRpY3RSZXNwb25zZRISCgpwcmVkaWN0aW9uGAEgASgBEhMKC3Byb2JhYmlsaXR5GAIgASgBEhIKCm1vZGVsX25hbWUYAyABKAkSFQoNbW9kZWxfdmVyc2lvbhgEIAEoDRIsCglzZXJ2ZWRfYnkYBSABKA4yGS50cmlidXRhcnkudjEuU2VydmluZ1RpZXISEgoKbGF0ZW5jeV9tcxgGIAEoARISCgpyZXF1ZXN0X2lkGAcgASgJEg4KBmNhY2hlZBgIIAEoCBINCgVhbGlhcxgJIAEoCRIaChJkZWZhdWx0ZWRfZmVhdHVyZXMYCiADKAkSLgoLZXhwbGFuYXRpb24YCyABKAsyGS50cmlidXRhcnkudjEuRXhwbGFuYXRpb24SHwoXZXhwbGFuYXRpb25fdW5hdmFpbGFibGUYDCABKAkiRQoTUHJlZGljdEJhdGNoUmVxdWVzdBIuCghyZXF1ZXN0cxgBIAMoCzIcLnRyaWJ1dGFyeS52MS5QcmVkaWN0UmVxdWVzdCJcChRQcmVkaWN0QmF0Y2hSZXNwb25zZRIwCglyZXNwb25zZXMYASADKAsyHS50cmlidXRhcnkudjEuUHJlZGljdFJlc3BvbnNlEhIKCmxhdGVuY3lfbXMYAiABKAEivQUKDVByZWRpY3Rpb25Mb2cSEgoKcmVxdWVzdF9pZBgBIAEoCRISCgptb2RlbF9uYW1lGAIgASgJEhUKDW1vZGVsX3ZlcnNpb24YAyABKA0SDQoFYWxpYXMYBCABKAkSLAoJc2VydmVkX2J5GAUgASgOMhkudHJpYnV0YXJ5LnYxLlNlcnZpbmdUaWVyEg4KBnNoYWRvdxgGIAEoCBIzCg9wcmVkaWN0aW9uX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KCmVudGl0eV9pZHMYCCADKAsyKi50cmlidXRhcnkudjEuUHJlZGljdGlvbkxvZy5FbnRpdHlJZHNFbnRyeRI7CghmZWF0dXJlcxgJIAMoCzIpLnRyaWJ1dGFyeS52MS5QcmVkaWN0aW9uTG9nLkZlYXR1cmVzRW50cnkSUgoUY2F0ZWdvcmljYWxfZmVhdHVyZXMYCiADKAsyNC50cmlidXRhcnkudjEuUHJlZGljdGlvbkxvZy5DYXRlZ29yaWNhbEZlYXR1cmVzRW50cnkSEgoKcHJlZGljdGlvbhgLIAEoARITCgtwcm9iYWJpbGl0eRgMIAEoARISCgpsYXRlbmN5X21zGA0gASgBEhAKCGV2ZW50X2lkGA4gASgJEhoKEmRlZmF1bHRlZF9mZWF0dXJlcxgPIAMoCRIQCgh0cmFjZV9pZBgQIAEoCRowCg5FbnRpdHlJZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi8KDUZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ARo6ChhDYXRlZ29yaWNhbEZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASqYAQoLU2VydmluZ1RpZXISHAoYU0VSVklOR19USUVSX1VOU1BFQ0lGSUVEEAASGAoUU0VSVklOR19USUVSX1BSSU1BUlkQARIfChtTRVJWSU5HX1RJRVJfRkFMTEJBQ0tfTU9ERUwQAhIWChJTRVJWSU5HX1RJRVJfUlVMRVMQAxIYChRTRVJWSU5HX1RJRVJfREVGQVVMVBAEMrEBChBJbmZlcmVuY2VTZXJ2aWNlEkYKB1ByZWRpY3QSHC50cmlidXRhcnkudjEuUHJlZGljdFJlcXVlc3QaHS50cmlidXRhcnkudjEuUHJlZGljdFJlc3BvbnNlElUKDFByZWRpY3RCYXRjaBIhLnRyaWJ1dGFyeS52MS5QcmVkaWN0QmF0Y2hSZXF1ZXN0GiIudHJpYnV0YXJ5LnYxLlByZWRpY3RCYXRjaFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A departing flight whose airport and route features the service reads
@@ -127,6 +127,15 @@ export type PredictRequest = Message<"tributary.v1.PredictRequest"> & {
    * @generated from field: repeated double feature_vector = 9;
    */
   featureVector: number[];
+
+  /**
+   * Also return the answer's per-feature contributions (`explanation`):
+   * exact TreeSHAP for a GBDT, linear Shapley values for the fallback
+   * logistic regression. Off by default: it costs far more than the prediction.
+   *
+   * @generated from field: bool explain = 10;
+   */
+  explain: boolean;
 };
 
 /**
@@ -135,6 +144,73 @@ export type PredictRequest = Message<"tributary.v1.PredictRequest"> & {
  */
 export const PredictRequestSchema: GenMessage<PredictRequest> = /*@__PURE__*/
   messageDesc(file_tributary_v1_inference, 1);
+
+/**
+ * One feature's contribution to an explained answer, in margin (log-odds) space.
+ *
+ * @generated from message tributary.v1.FeatureContribution
+ */
+export type FeatureContribution = Message<"tributary.v1.FeatureContribution"> & {
+  /**
+   * @generated from field: string feature = 1;
+   */
+  feature: string;
+
+  /**
+   * @generated from field: double contribution = 2;
+   */
+  contribution: number;
+};
+
+/**
+ * Describes the message tributary.v1.FeatureContribution.
+ * Use `create(FeatureContributionSchema)` to create a new message.
+ */
+export const FeatureContributionSchema: GenMessage<FeatureContribution> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_inference, 2);
+
+/**
+ * Why a model answered as it did: `base_value` + Σ contributions = `margin`,
+ * and the answer's probability is the logistic function of `margin`.
+ *
+ * @generated from message tributary.v1.Explanation
+ */
+export type Explanation = Message<"tributary.v1.Explanation"> & {
+  /**
+   * The expected margin every explanation of this model starts from.
+   *
+   * @generated from field: double base_value = 1;
+   */
+  baseValue: number;
+
+  /**
+   * One per model feature, in the model's feature order.
+   *
+   * @generated from field: repeated tributary.v1.FeatureContribution contributions = 2;
+   */
+  contributions: FeatureContribution[];
+
+  /**
+   * The model's margin (log-odds) for this row.
+   *
+   * @generated from field: double margin = 3;
+   */
+  margin: number;
+
+  /**
+   * "tree_shap" (path-dependent TreeSHAP) or "linear" (coefficient × (value − training mean)).
+   *
+   * @generated from field: string method = 4;
+   */
+  method: string;
+};
+
+/**
+ * Describes the message tributary.v1.Explanation.
+ * Use `create(ExplanationSchema)` to create a new message.
+ */
+export const ExplanationSchema: GenMessage<Explanation> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_inference, 3);
 
 /**
  * @generated from message tributary.v1.PredictResponse
@@ -201,11 +277,27 @@ export type PredictResponse = Message<"tributary.v1.PredictResponse"> & {
    * Features that had no value (in the request or online) and took the
    * model's declared default.
    *
-   * Field numbers 11 to 15 are kept for per-feature explanations.
-   *
    * @generated from field: repeated string defaulted_features = 10;
    */
   defaultedFeatures: string[];
+
+  /**
+   * The answer's contributions, when the request asked (`explain`) and a
+   * model answered; computed for the version and tier that answered.
+   *
+   * @generated from field: tributary.v1.Explanation explanation = 11;
+   */
+  explanation?: Explanation | undefined;
+
+  /**
+   * Why an answer asked to explain itself has no `explanation`, e.g. the
+   * rules or the default answered (they have no features to credit).
+   *
+   * Field numbers 13 to 15 are kept for per-feature explanations.
+   *
+   * @generated from field: string explanation_unavailable = 12;
+   */
+  explanationUnavailable: string;
 };
 
 /**
@@ -213,7 +305,7 @@ export type PredictResponse = Message<"tributary.v1.PredictResponse"> & {
  * Use `create(PredictResponseSchema)` to create a new message.
  */
 export const PredictResponseSchema: GenMessage<PredictResponse> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 2);
+  messageDesc(file_tributary_v1_inference, 4);
 
 /**
  * @generated from message tributary.v1.PredictBatchRequest
@@ -230,7 +322,7 @@ export type PredictBatchRequest = Message<"tributary.v1.PredictBatchRequest"> & 
  * Use `create(PredictBatchRequestSchema)` to create a new message.
  */
 export const PredictBatchRequestSchema: GenMessage<PredictBatchRequest> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 3);
+  messageDesc(file_tributary_v1_inference, 5);
 
 /**
  * @generated from message tributary.v1.PredictBatchResponse
@@ -256,7 +348,7 @@ export type PredictBatchResponse = Message<"tributary.v1.PredictBatchResponse"> 
  * Use `create(PredictBatchResponseSchema)` to create a new message.
  */
 export const PredictBatchResponseSchema: GenMessage<PredictBatchResponse> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 4);
+  messageDesc(file_tributary_v1_inference, 6);
 
 /**
  * One served prediction: the value of `predictions.logged`, read by the
@@ -365,7 +457,7 @@ export type PredictionLog = Message<"tributary.v1.PredictionLog"> & {
  * Use `create(PredictionLogSchema)` to create a new message.
  */
 export const PredictionLogSchema: GenMessage<PredictionLog> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_inference, 5);
+  messageDesc(file_tributary_v1_inference, 7);
 
 /**
  * Which tier of the fallback chain produced a prediction.
