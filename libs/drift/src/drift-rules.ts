@@ -6,6 +6,7 @@ export type DriftStatistic =
   | 'ks_statistic'
   | 'ks_p_value'
   | 'wasserstein_distance'
+  | 'wasserstein_distance_normed'
   | 'jensen_shannon_distance'
   | 'chi_squared_statistic'
   | 'chi_squared_p_value';
@@ -46,7 +47,7 @@ export const DEFAULT_DRIFT_RULES: DriftRules = {
 };
 
 const applicable: Record<keyof DriftRules, ReadonlySet<DriftStatistic>> = {
-  numeric: new Set(['psi', 'ks_statistic', 'ks_p_value', 'wasserstein_distance', 'jensen_shannon_distance']),
+  numeric: new Set(['psi', 'ks_statistic', 'ks_p_value', 'wasserstein_distance', 'wasserstein_distance_normed', 'jensen_shannon_distance']),
   categorical: new Set(['psi', 'jensen_shannon_distance', 'chi_squared_statistic', 'chi_squared_p_value']),
 };
 

@@ -59,3 +59,15 @@ export class InvalidOptionsError extends TributaryError {
     this.option = option;
   }
 }
+
+/** The drift monitor's ClickHouse tables could not be read or written (server down, timeout); retrying may succeed. */
+export class DriftStoreError extends TributaryError {
+  override name = 'DriftStoreError';
+  /** What was being done, e.g. "insert predictions". */
+  readonly operation: string;
+
+  constructor(operation: string, cause: unknown) {
+    super(Code.Unavailable, `drift store: ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { retryable: true, cause });
+    this.operation = operation;
+  }
+}

@@ -46,6 +46,7 @@ export function measureFeatureDrift(profile: FeatureProfile, column: FeatureColu
     ksStatistic: s.ks_statistic,
     ksPValue: s.ks_p_value,
     wassersteinDistance: s.wasserstein_distance,
+    wassersteinDistanceNormed: s.wasserstein_distance_normed,
     jensenShannonDistance: s.jensen_shannon_distance,
     chiSquaredStatistic: s.chi_squared_statistic,
     chiSquaredPValue: s.chi_squared_p_value,
@@ -99,6 +100,8 @@ function numericStatistics(
     statistics.ks_statistic = ks.statistic;
     statistics.ks_p_value = ks.pValue;
     statistics.wasserstein_distance = wassersteinDistanceOfSorted(sample, sorted);
+    // Evidently's effect size: the distance in reference standard deviations; undefined for a constant feature.
+    if (reference.standardDeviation > 0) statistics.wasserstein_distance_normed = statistics.wasserstein_distance / reference.standardDeviation;
   }
   return { statistics, currentCount: sorted.length };
 }

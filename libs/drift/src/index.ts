@@ -4,8 +4,16 @@
  * the predicted probability; the drift monitor compares windows of live values
  * with it ({@link compareToReference}) into a `DriftReport`. The
  * statistics are written here, each a small pure function matching SciPy.
+ *
+ * The monitor's logic is here too ({@link createDriftMonitor}): event-time
+ * windows of served predictions joined with their outcomes, each judged for
+ * feature, dataset and prediction drift (method by sample size, thresholds
+ * on effect size) and realised performance and calibration; a retraining
+ * policy with a cooldown and one request in flight per model; and the
+ * ClickHouse tables that hold its state and reports.
  */
 export {
+  DriftStoreError,
   FeatureMismatchError,
   InvalidColumnsError,
   InvalidDistributionError,
@@ -37,3 +45,36 @@ export {
 } from './statistics/kolmogorov-smirnov-test.js';
 export { populationStabilityIndex, type PopulationStabilityIndexOptions } from './statistics/population-stability-index.js';
 export { wassersteinDistance } from './statistics/wasserstein-distance.js';
+export { chooseDriftRules, type ChooseDriftRulesOptions } from './choose-drift-rules.js';
+export {
+  createDriftMonitor,
+  type DriftMonitor,
+  type DriftMonitorOptions,
+  type DriftMonitorOutputs,
+  type ReferenceSource,
+  type VersionReference,
+} from './drift-monitor.js';
+export {
+  createDriftMonitorStore,
+  type DriftMonitorStore,
+  type DriftMonitorStoreOptions,
+  type FlightObservation,
+  type ReportQuery,
+  type TrainingLineage,
+  type TrainingRequestRow,
+  type TrainingResultRow,
+  type VersionWindowRows,
+  type WindowCount,
+} from './drift-monitor-store.js';
+export { driftReportId } from './drift-report-id.js';
+export { evaluateWindow, type EvaluateWindowOptions, type WindowRows } from './evaluate-window.js';
+export { createEventTimeWindows, type EventTimeWindow, type EventTimeWindows, type EventTimeWindowsOptions } from './event-time-windows.js';
+export { judgeWindow, resolveAlarmThresholds, type AlarmRule, type AlarmThresholds, type ResolvedAlarmThresholds } from './judge-window.js';
+export { measureRealisedPerformance, type RealisedPerformanceOptions } from './realised-performance.js';
+export {
+  createRetrainingPolicy,
+  type LastTrainingRequest,
+  type RetrainingDecision,
+  type RetrainingPolicy,
+  type RetrainingPolicyOptions,
+} from './retraining-policy.js';
