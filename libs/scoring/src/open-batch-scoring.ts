@@ -44,7 +44,9 @@ export function openBatchScoring(options: BatchScoringOptions): BatchScoring {
   const { clickhouse: ch, registry } = options;
   const client = createClient({
     url: ch.url,
-    request_timeout: 300_000,
+    // A chunk's feature join can take minutes on a busy server: progress headers keep the connection alive meanwhile.
+    request_timeout: 600_000,
+    clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
     ...(ch.user === undefined ? {} : { username: ch.user }),
     ...(ch.password === undefined ? {} : { password: ch.password }),
   });

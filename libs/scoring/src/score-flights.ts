@@ -185,6 +185,8 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
       await writing;
       writing = write(scored);
     }
+    // Stopped: the chunk read ahead is dropped, but its query is let finish so nothing outlives the run.
+    if (signal?.aborted) await preparing?.catch(() => undefined);
     await writing;
   } finally {
     await pool.unload(key);
