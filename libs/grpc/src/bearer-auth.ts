@@ -30,10 +30,15 @@ export function createStaticTokenVerifier(tokens: readonly string[]): TokenVerif
   };
 }
 
+/** Whether `path` is a grpc.health.v1 method, which probes call without credentials. */
+export function isHealthMethod(path: string): boolean {
+  return path.slice(1, path.lastIndexOf('/')) === HEALTH_SERVICE;
+}
+
 /** Whether calls of `path` (`/<service>/<method>`) skip authentication. */
 export function isExempt(options: ServerAuthOptions, path: string): boolean {
   const service = path.slice(1, path.lastIndexOf('/'));
-  return service === HEALTH_SERVICE || (options.exempt ?? []).some((entry) => entry === service || entry === path);
+  return isHealthMethod(path) || (options.exempt ?? []).some((entry) => entry === service || entry === path);
 }
 
 /**

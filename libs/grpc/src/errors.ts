@@ -19,17 +19,49 @@ export class RemoteCallError extends TributaryError {
   }
 }
 
-/** A call arrived without a valid `authorization: Bearer …` token. */
+/** Why a call was not authenticated. */
+export type UnauthenticatedReason = 'missing-token' | 'invalid-token' | 'no-peer-identity' | 'foreign-identity';
+
+const unauthenticatedMessages: Record<UnauthenticatedReason, string> = {
+  'missing-token': 'missing bearer token',
+  'invalid-token': 'invalid bearer token',
+  'no-peer-identity': 'the client certificate carries no SPIFFE identity of the platform',
+  'foreign-identity': 'the client identity belongs to another trust domain or namespace',
+};
+
+/**
+ * A call arrived without a valid `authorization: Bearer …` token, or (with
+ * mutual TLS) without a certificate naming an identity of this platform.
+ * Not retryable: the same credentials fail the same way.
+ */
 export class UnauthenticatedError extends TributaryError {
   override name = 'UnauthenticatedError';
 
   constructor(
     /** Full method path of the refused call. */
     readonly method: string,
-    /** Why it was refused: no token, or a token that did not verify. */
-    readonly reason: 'missing-token' | 'invalid-token',
+    /** Why it was refused. */
+    readonly reason: UnauthenticatedReason,
+    /** The identity the peer presented, when it presented one. */
+    readonly peer?: string,
   ) {
-    super(Code.Unauthenticated, reason === 'missing-token' ? 'missing bearer token' : 'invalid bearer token');
+    super(Code.Unauthenticated, peer === undefined ? unauthenticatedMessages[reason] : `${unauthenticatedMessages[reason]}: ${peer}`, { retryable: false });
+  }
+}
+
+/** An authenticated identity called a method the access policy does not allow it. Not retryable. */
+export class PermissionDeniedError extends TributaryError {
+  override name = 'PermissionDeniedError';
+
+  constructor(
+    /** Full method path of the refused call. */
+    readonly method: string,
+    /** The caller's SPIFFE id. */
+    readonly peer: string,
+    /** The policy's reason, e.g. `inference may not call …; allowed: trainer`. */
+    readonly reason: string,
+  ) {
+    super(Code.PermissionDenied, `permission denied: ${reason}`, { retryable: false });
   }
 }
 
@@ -55,5 +87,31 @@ export class ServerShutdownError extends TributaryError {
 
   constructor() {
     super(Code.Unavailable, 'server is shutting down');
+  }
+}
+
+/** A server was asked to authorize calls by identity without what that needs (mutual TLS, its own SPIFFE id). */
+export class MissingServerIdentityError extends TributaryError {
+  override name = 'MissingServerIdentityError';
+
+  constructor(
+    /** What is missing. */
+    readonly detail: string,
+  ) {
+    super(Code.FailedPrecondition, `cannot authorize calls: ${detail}`, { retryable: false });
+  }
+}
+
+/** openssl failed to make a CA, key or certificate. */
+export class CertificateIssueError extends TributaryError {
+  override name = 'CertificateIssueError';
+
+  constructor(
+    /** The command that failed, e.g. `openssl x509`. */
+    readonly command: string,
+    cause: unknown,
+  ) {
+    const detail = (cause as { stderr?: unknown }).stderr;
+    super(Code.FailedPrecondition, `${command} failed: ${typeof detail === 'string' && detail.trim() ? detail.trim() : String(cause)}`, { cause, retryable: false });
   }
 }

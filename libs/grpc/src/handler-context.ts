@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { Code, TributaryError } from '@tributary/errors';
+import type { PeerIdentity } from './peer-identity.js';
 
 /**
  * A client cancels at its own deadline, which the server sees a network
@@ -10,7 +11,7 @@ import { Code, TributaryError } from '@tributary/errors';
 const DEADLINE_CANCEL_TOLERANCE_MS = 20;
 
 /** What every kind of server call has: metadata, deadline, cancellation. */
-export type ServerCallSurface = Pick<ServerUnaryCall<unknown, unknown>, 'cancelled' | 'getDeadline' | 'metadata'> & EventEmitter;
+export type ServerCallSurface = Pick<ServerUnaryCall<unknown, unknown>, 'cancelled' | 'getDeadline' | 'metadata' | 'getAuthContext' | 'getPeer'> & EventEmitter;
 
 /** What a handler knows about the call it serves. */
 export interface HandlerContext {
@@ -18,6 +19,8 @@ export interface HandlerContext {
   readonly method: string;
   /** Metadata the client sent (lower-case keys). */
   readonly requestMetadata: Metadata;
+  /** The caller's certificate identity, when the server authorizes calls by identity (mutual TLS). */
+  readonly peer: PeerIdentity | undefined;
   /** Trailing metadata sent back with the status; handlers may add to it. */
   readonly responseTrailer: Metadata;
   /** When the client stops waiting; undefined if it set no deadline. */
@@ -40,6 +43,7 @@ export interface HandlerContext {
 export class CallContext implements HandlerContext {
   readonly responseTrailer: Metadata;
   readonly deadline: Date | undefined;
+  peer: PeerIdentity | undefined;
   private controller: AbortController | undefined;
   private reason: TributaryError | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;

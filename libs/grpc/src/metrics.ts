@@ -66,3 +66,25 @@ export function createCallRecorder(side: 'server' | 'client', service: string, m
     latencyChild.observe(durationSeconds);
   };
 }
+
+/** Records one refused call: its method, status code and a short reason label. */
+export type RefusalRecorder = (service: string, method: string, code: string, reason: string) => void;
+
+/**
+ * Counts refused calls in `grpc_server_refused_total` (by service, method,
+ * code and reason: `missing-token`, `no-peer-identity`, `policy`…), so an
+ * alert sees an identity probing what it may not call.
+ */
+export function createRefusalRecorder(): RefusalRecorder {
+  const registry = getMetricsRegistry();
+  const name = 'grpc_server_refused_total';
+  const counter = registerOnce(registry, name, () =>
+    new Counter({
+      name,
+      help: 'gRPC calls refused before their handler ran (UNAUTHENTICATED or PERMISSION_DENIED), by method, code and reason.',
+      labelNames: ['grpc_service', 'grpc_method', 'grpc_code', 'reason'] as const,
+      registers: [registry],
+    }),
+  );
+  return (service, method, code, reason) => counter.labels(service, method, code, reason).inc();
+}

@@ -14,10 +14,13 @@ import {
 } from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Logger } from '@tributary/observability';
-import { authenticate, isExempt, type ServerAuthOptions } from './bearer-auth.js';
+import { authorizeCall, type AccessScope } from './access-control.js';
+import type { AuditLog } from './audit-log.js';
+import { authenticate, isExempt, isHealthMethod, type ServerAuthOptions } from './bearer-auth.js';
+import { PermissionDeniedError, UnauthenticatedError } from './errors.js';
 import { toGrpcStatus } from './grpc-status.js';
 import { CallContext, type ServerCallSurface } from './handler-context.js';
-import { createCallRecorder, type CallRecorder } from './metrics.js';
+import { createCallRecorder, type CallRecorder, type RefusalRecorder } from './metrics.js';
 import { methodPath } from './service-definition.js';
 import { extractTraceContext } from './trace-context.js';
 
@@ -26,6 +29,12 @@ const tracer = trace.getTracer('@tributary/grpc');
 /** What every call of one server shares. */
 export interface ServerCallEnvironment {
   readonly auth: ServerAuthOptions | undefined;
+  /** Per-call authorization by certificate identity; undefined when the server does not authorize. */
+  readonly access: AccessScope | undefined;
+  /** Where refused calls are written. */
+  readonly audit: AuditLog;
+  /** Counts refused calls. */
+  readonly refused: RefusalRecorder;
   readonly logger: Logger;
   /** Calls being served, so that a forced shutdown can abort them. */
   readonly inFlight: Set<CallContext>;
@@ -40,8 +49,27 @@ interface MethodRuntime {
   readonly path: string;
   readonly spanName: string;
   readonly attributes: Record<string, string>;
+  readonly service: string;
+  readonly name: string;
   readonly authRequired: boolean;
+  readonly authorizationRequired: boolean;
   readonly record: CallRecorder;
+}
+
+/** Counts and audits a refused call; other errors pass untouched. */
+function noteRefusal(method: MethodRuntime, env: ServerCallEnvironment, call: ServerCallSurface, error: unknown): void {
+  if (!(error instanceof UnauthenticatedError) && !(error instanceof PermissionDeniedError)) return;
+  const code = error instanceof PermissionDeniedError ? 'PERMISSION_DENIED' : 'UNAUTHENTICATED';
+  env.refused(method.service, method.name, code, error instanceof PermissionDeniedError ? 'policy' : error.reason);
+  env.audit.record({
+    time: new Date().toISOString(),
+    event: 'grpc.refused',
+    method: method.path,
+    code,
+    reason: error.message,
+    ...(error.peer === undefined ? {} : { peer: error.peer }),
+    address: call.getPeer(),
+  });
 }
 
 /**
@@ -53,6 +81,7 @@ async function serve(
   method: MethodRuntime,
   env: ServerCallEnvironment,
   call: ServerCallSurface,
+  request: unknown,
   body: (context: CallContext) => unknown,
   respond: Responder,
 ): Promise<void> {
@@ -65,8 +94,10 @@ async function serve(
   let value: unknown;
   try {
     if (method.authRequired && env.auth) await authenticate(env.auth, method.path, call.metadata);
+    if (method.authorizationRequired && env.access) callContext.peer = authorizeCall(env.access, method.path, call, request);
     value = await context.with(trace.setSpan(parent, span), body, undefined, callContext);
   } catch (error) {
+    noteRefusal(method, env, call, error);
     result = toGrpcStatus(callContext.abortReason ?? error);
     if (result.code === status.INTERNAL && callContext.abortReason === undefined) {
       env.logger.error({ err: error, method: method.path }, 'gRPC handler failed');
@@ -125,12 +156,12 @@ function handleCall(method: DescMethod, runtime: MethodRuntime, env: ServerCallE
   switch (method.methodKind) {
     case 'unary':
       return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
-        void serve(runtime, env, call, (ctx) => handler(call.request, ctx), (error, value, trailer) =>
+        void serve(runtime, env, call, call.request, (ctx) => handler(call.request, ctx), (error, value, trailer) =>
           error ? callback(error) : callback(null, value, trailer),
         );
     case 'client_streaming':
       return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) =>
-        void serve(runtime, env, call, (ctx) => handler(readRequests(call), ctx), (error, value, trailer) =>
+        void serve(runtime, env, call, undefined, (ctx) => handler(readRequests(call), ctx), (error, value, trailer) =>
           error ? callback(error) : callback(null, value, trailer),
         );
     case 'server_streaming':
@@ -139,6 +170,7 @@ function handleCall(method: DescMethod, runtime: MethodRuntime, env: ServerCallE
           runtime,
           env,
           call,
+          call.request,
           (ctx) => writeResponses(call, handler(call.request, ctx) as AsyncIterable<unknown>, ctx),
           endStream(call),
         );
@@ -148,6 +180,7 @@ function handleCall(method: DescMethod, runtime: MethodRuntime, env: ServerCallE
           runtime,
           env,
           call,
+          undefined,
           (ctx) => writeResponses(call, handler(readRequests(call), ctx) as AsyncIterable<unknown>, ctx),
           endStream(call),
         );
@@ -172,7 +205,10 @@ export function createServiceHandlers(
       path,
       spanName: `${service.typeName}/${method.name}`,
       attributes: { 'rpc.system': 'grpc', 'rpc.service': service.typeName, 'rpc.method': method.name },
+      service: service.typeName,
+      name: method.name,
       authRequired: env.auth !== undefined && !isExempt(env.auth, path),
+      authorizationRequired: env.access !== undefined && !isHealthMethod(path),
       record: createCallRecorder('server', service.typeName, method.name),
     };
     handlers[method.name] = handleCall(method, runtime, env, handler.bind(impl));

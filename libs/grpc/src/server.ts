@@ -3,11 +3,14 @@ import type { DescService } from '@bufbuild/protobuf';
 import { Server, type ServerOptions } from '@grpc/grpc-js';
 import { Health } from '@tributary/contracts';
 import { createLogger, type Logger } from '@tributary/observability';
+import { identityOfPem, type AccessScope, type ServerAccessOptions } from './access-control.js';
+import { createAuditLog } from './audit-log.js';
 import type { ServerAuthOptions } from './bearer-auth.js';
-import { ServerShutdownError, ServerStartError } from './errors.js';
+import { MissingServerIdentityError, ServerShutdownError, ServerStartError } from './errors.js';
 import type { CallContext } from './handler-context.js';
 import { HealthRegistry, type HealthReporter } from './health-registry.js';
 import { createHealthService } from './health-service.js';
+import { createRefusalRecorder } from './metrics.js';
 import { createServiceDefinition } from './service-definition.js';
 import type { ServiceImpl } from './service-impl.js';
 import { createServiceHandlers, type ServerCallEnvironment } from './server-handlers.js';
@@ -24,6 +27,13 @@ export interface GrpcServerOptions {
   readonly tls?: ServerTlsOptions;
   /** Bearer-token check on every call except health and `exempt`. Default: no authentication. */
   readonly auth?: ServerAuthOptions;
+  /**
+   * Authorization of every call except health by the caller's certificate
+   * identity (SPIFFE id in its SAN); needs `tls` with `requireClientCert`.
+   * Refusals are counted in `grpc_server_refused_total` and written to the
+   * audit log. Default: none (any caller the transport accepts may call anything).
+   */
+  readonly access?: ServerAccessOptions;
   /** How long `shutdown()` lets in-flight calls finish before aborting them. Default: 10 000 ms. */
   readonly shutdownTimeoutMs?: number;
   /** Where the server logs. Default: a logger named `grpc-server`. */
@@ -67,7 +77,15 @@ class TributaryGrpcServer implements GrpcServer {
   constructor(private readonly options: GrpcServerOptions) {
     this.server = new Server(options.grpcOptions);
     this.address = options.address ?? '0.0.0.0:50051';
-    this.env = { auth: options.auth, logger: options.logger ?? createLogger({ name: 'grpc-server' }), inFlight: new Set<CallContext>() };
+    const logger = options.logger ?? createLogger({ name: 'grpc-server' });
+    this.env = {
+      auth: options.auth,
+      access: accessScope(options),
+      audit: createAuditLog({ logger, ...(options.access?.auditLogFile === undefined ? {} : { file: options.access.auditLogFile }) }),
+      refused: createRefusalRecorder(),
+      logger,
+      inFlight: new Set<CallContext>(),
+    };
     this.register(Health, createHealthService(this.health));
   }
 
@@ -97,13 +115,23 @@ class TributaryGrpcServer implements GrpcServer {
       ),
     );
     for (const service of ['', ...this.serviceNames]) this.health.setStatus(service, 'SERVING');
-    this.env.logger.info({ address: this.address, port, tls: this.options.tls !== undefined, services: this.serviceNames }, 'gRPC server listening');
+    const access = this.env.access;
+    this.env.logger.info(
+      {
+        address: this.address,
+        port,
+        tls: this.options.tls !== undefined,
+        authorization: access ? `spiffe://${access.trustDomain}/ns/${access.namespace}` : 'none',
+        services: this.serviceNames,
+      },
+      'gRPC server listening',
+    );
     return port;
   }
 
   private async drain(): Promise<void> {
     this.health.close();
-    if (!this.starting) return;
+    if (!this.starting) return this.env.audit.close();
     await this.starting.catch(() => undefined);
     const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
     const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
@@ -115,8 +143,24 @@ class TributaryGrpcServer implements GrpcServer {
       await settlesWithin(drained, ABORTED_CALLS_GRACE_MS);
       this.server.forceShutdown();
     }
+    await this.env.audit.close();
     this.env.logger.info({ graceful }, 'gRPC server stopped');
   }
+}
+
+/**
+ * What calls are checked against: the policy, and the trust domain and
+ * namespace of the server's own certificate unless given. Authorization
+ * without verified client certificates would trust nobody's identity, so it
+ * needs mutual TLS.
+ */
+function accessScope(options: GrpcServerOptions): AccessScope | undefined {
+  const { access, tls } = options;
+  if (!access) return undefined;
+  if (!tls?.requireClientCert || !tls.clientCa) throw new MissingServerIdentityError('authorization by identity needs mutual TLS (a client CA and requireClientCert)');
+  const scope = access.scope ?? identityOfPem(tls.cert);
+  if (!scope) throw new MissingServerIdentityError('the server certificate has no SPIFFE id to take the trust domain and namespace from');
+  return { policy: access.policy, trustDomain: scope.trustDomain, namespace: scope.namespace };
 }
 
 /** Whether `promise` settles within `ms`; the timer is cleared either way. */

@@ -28,7 +28,8 @@ export interface ClientTlsOptions {
   readonly serverName?: string;
 }
 
-function readPem(source: PemSource): Buffer {
+/** The bytes of PEM material, read from its file if it names one. */
+export function readPem(source: PemSource): Buffer {
   return 'path' in source ? readFileSync(source.path) : Buffer.from(source.pem);
 }
 
