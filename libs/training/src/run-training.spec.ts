@@ -95,6 +95,8 @@ describe('runTraining()', () => {
         expect(version.referenceProfile?.prediction?.count).toBe(version.lineage?.trainingRowCount);
       }
       expect(registry.versions(MODEL)[1]?.params['maxRounds']).toBe('25');
+      // Not asked for by a drift report: no tag.
+      expect(registry.versions(MODEL)[1]?.tags[TRAINER_TAGS.driftReportId]).toBeUndefined();
     });
 
     it('registers ONNX artifacts that score new flights as a model should', async () => {
@@ -155,6 +157,15 @@ describe('runTraining()', () => {
       expect(registry.alias(MODEL, 'challenger')).toBe(next.primary.version);
       expect(registry.versions(MODEL).find((v) => v.version === next.primary.version)?.lineage?.parentVersion).toBe(2);
     });
+  });
+
+  it('records the drift report that caused the request on both versions', async () => {
+    const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+    await runTraining(request('after-drift', { driftReportId: 'report-42', requestedBy: 'drift-monitor' }), dependencies(registry));
+    for (const version of registry.versions(MODEL)) {
+      expect(version.tags[TRAINER_TAGS.driftReportId]).toBe('report-42');
+      expect(version.lineage?.trainingRequestId).toBe('after-drift');
+    }
   });
 
   it('leaves a model that needs an approval at challenger, saying why', async () => {

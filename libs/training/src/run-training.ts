@@ -203,6 +203,7 @@ async function train(
       trainingRowCount,
       actor,
       requestedBy: request.requestedBy,
+      driftReportId: request.driftReportId,
     };
     const upload = (c: FittedModel, tags: Record<string, string> = {}) => versionUpload({ ...common, ...c, tags });
     const fallbackVersion = earlierFallback ?? (await registry.register(upload(fitted.fallback), fitted.fallback.artifact));

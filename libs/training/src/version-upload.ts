@@ -16,6 +16,8 @@ export const TRAINER_TAGS = {
   role: 'role',
   /** On a primary: the version number of its fallback model. */
   fallbackVersion: 'fallback_version',
+  /** The drift report that caused the request (`drift_report_id`), when one did: the way back from a version to the window it was trained for. */
+  driftReportId: 'drift_report_id',
 } as const;
 
 /** What registration needs of a trained model: the model, its verified ONNX file, metrics, parameters and reference profile. */
@@ -43,6 +45,8 @@ export interface VersionUploadInput extends RegistrableModel {
   readonly actor: string;
   /** Who asked for the run, e.g. `drift-monitor`. */
   readonly requestedBy: string;
+  /** The drift report that caused the request; empty or absent when none did. */
+  readonly driftReportId?: string;
   /** More tags, e.g. the fallback's version on a primary. */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -80,8 +84,9 @@ export function versionUpload(input: VersionUploadInput): VersionUpload {
       validation_window: formatTimeRange(plan.validation),
       holdout_window: formatTimeRange(plan.holdout),
       requested_by: input.requestedBy,
+      ...(input.driftReportId ? { [TRAINER_TAGS.driftReportId]: input.driftReportId } : {}),
     },
-    description: `${role} ${model.kind} model of ${plan.modelName}, trained on ${formatTimeRange(plan.train)} for request ${plan.requestId}`,
+    description: `${role} ${model.kind} model of ${plan.modelName}, trained on ${formatTimeRange(plan.train)} for request ${plan.requestId}${input.driftReportId ? ` (drift report ${input.driftReportId})` : ''}`,
     createdBy: input.actor,
   };
 }
