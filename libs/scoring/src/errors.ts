@@ -1,14 +1,20 @@
 import { Code, TributaryError } from '@tributary/errors';
 
-/** The window asked for is empty or reversed: its start must come before its end. */
+/** The window asked for lacks a bound, or is empty or reversed: its start must come before its end. */
 export class InvalidScoringWindowError extends TributaryError {
   override name = 'InvalidScoringWindowError';
 
   constructor(
-    readonly fromMs: number,
-    readonly toMs: number,
+    readonly fromMs: number | undefined,
+    readonly toMs: number | undefined,
   ) {
-    super(Code.InvalidArgument, `the window must start before it ends: --from ${iso(fromMs)} is not before --to ${iso(toMs)}`, { retryable: false });
+    super(
+      Code.InvalidArgument,
+      fromMs === undefined || toMs === undefined
+        ? 'a window needs both --from and --to (only a --parquet file may be scored whole)'
+        : `the window must start before it ends: --from ${iso(fromMs)} is not before --to ${iso(toMs)}`,
+      { retryable: false },
+    );
   }
 }
 

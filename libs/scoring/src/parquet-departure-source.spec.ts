@@ -2,33 +2,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { departedEvent, readFlights, type Flight } from '@tributary/flights';
-import type { SchemaElement } from 'hyparquet';
 import { parquetWriteFile, type ColumnSource } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLIGHTS_SCHEMA, flightColumns, writeFlightsParquet } from './fixtures/flights-parquet.fixture.js';
 import { InvalidFlightsFileError, InvalidScoringWindowError, createParquetDepartureSource, type Departure } from './index.js';
 
 const FROM = Date.UTC(2001, 3, 2, 6);
 const TO = Date.UTC(2001, 3, 2, 7);
-
-/** The flights-3m schema: naive timestamps in µs, INT64 delay and distance, UTF-8 airports. */
-const SCHEMA: SchemaElement[] = [
-  { name: 'root', num_children: 5 },
-  { name: 'date', type: 'INT64', repetition_type: 'OPTIONAL', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' } },
-  { name: 'delay', type: 'INT64', repetition_type: 'OPTIONAL' },
-  { name: 'distance', type: 'INT64', repetition_type: 'OPTIONAL' },
-  { name: 'origin', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', converted_type: 'UTF8', logical_type: { type: 'STRING' } },
-  { name: 'destination', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', converted_type: 'UTF8', logical_type: { type: 'STRING' } },
-];
-
-function columnsOf(flights: readonly Flight[]): ColumnSource[] {
-  return [
-    { name: 'date', data: flights.map((f) => BigInt(f.departureTimeMs) * 1000n) },
-    { name: 'delay', data: flights.map((f) => BigInt(f.arrivalDelayMinutes)) },
-    { name: 'distance', data: flights.map((f) => BigInt(f.distanceMiles)) },
-    { name: 'origin', data: flights.map((f) => f.origin) },
-    { name: 'destination', data: flights.map((f) => f.destination) },
-  ];
-}
 
 async function collect(departures: AsyncIterable<readonly Departure[]>): Promise<Departure[]> {
   const all: Departure[] = [];
@@ -47,7 +27,7 @@ describe('createParquetDepartureSource()', () => {
     flights = [];
     for await (const flight of readFlights({ fromMs: FROM - 3_600_000, toMs: TO + 3_600_000 })) flights.push(flight);
     valid = join(directory, 'flights.parquet');
-    parquetWriteFile({ filename: valid, columnData: columnsOf(flights), schema: SCHEMA, rowGroupSize: 500 });
+    writeFlightsParquet(valid, flights);
   });
 
   afterAll(() => rm(directory, { recursive: true, force: true }));
@@ -84,14 +64,14 @@ describe('createParquetDepartureSource()', () => {
 
   it('says which column is missing or of the wrong type', async () => {
     const path = join(directory, 'wrong-schema.parquet');
-    const columns = columnsOf(flights.slice(0, 10)).filter((c) => c.name !== 'delay');
+    const columns = flightColumns(flights.slice(0, 10)).filter((c) => c.name !== 'delay');
     const distance = columns.find((c) => c.name === 'distance') as ColumnSource;
     parquetWriteFile({
       filename: path,
       columnData: columns.map((c) => (c === distance ? { name: 'distance', data: Float64Array.from(c.data as bigint[], Number) } : c)),
       schema: [
         { name: 'root', num_children: 4 },
-        ...SCHEMA.filter((e) => e.name === 'date' || e.name === 'origin' || e.name === 'destination'),
+        ...FLIGHTS_SCHEMA.filter((e) => e.name === 'date' || e.name === 'origin' || e.name === 'destination'),
         { name: 'distance', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
       ],
     });

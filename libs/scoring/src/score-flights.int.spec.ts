@@ -1,11 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { flightFeatureNames, flightFeatureSet, flightTrainingSet } from '@tributary/features';
+import { departedEvent, readFlights, type Flight } from '@tributary/flights';
 import { createOnnxWorkerPool, createServingPipeline, type OnnxWorkerPool } from '@tributary/serving';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFlightsParquet } from './fixtures/flights-parquet.fixture.js';
 import { MODEL, createScoringStack, registryWith, uniqueName, type ScoringStack } from './fixtures/scoring-stack.fixture.js';
 import {
   EmptyScoringWindowError,
   ScoringJobMismatchError,
   createClickHouseDepartureSource,
+  createParquetDepartureSource,
   createScoringStore,
   parseModelSpec,
   resolveScoringModel,
@@ -126,6 +132,26 @@ describe('scoreFlights() on the local ClickHouse', { timeout: 300_000 }, () => {
     const third = await run(jobId);
     expect(third).toMatchObject({ status: 'complete', alreadyComplete: true, scoredRows: 0 });
     expect(await store.countRows(jobId)).toEqual({ rows: first.totalRows, distinctEventIds: first.totalRows });
+  });
+
+  it('scores the flights of a Parquet file, each once under the id of its departure event', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scoring-int-'));
+    try {
+      const flights: Flight[] = [];
+      const hour = { fromMs: stack.scoreWindow.fromMs + 8 * 3_600_000, toMs: stack.scoreWindow.fromMs + 9 * 3_600_000 };
+      for await (const flight of readFlights(hour)) flights.push(flight);
+      const path = join(directory, 'flights.parquet');
+      writeFlightsParquet(path, flights);
+      const jobId = uniqueName('job');
+      const parquet = createParquetDepartureSource({ path, pageSize: 250 });
+      const result = await scoreFlights({ source: parquet, model, features: stack.features, store, pool, jobId, chunkRows: 400 });
+      expect(result).toMatchObject({ status: 'complete', totalRows: flights.length, scoredRows: flights.length });
+      expect(await store.countRows(jobId)).toEqual({ rows: flights.length, distinctEventIds: flights.length });
+      const ids = (await rowsOf('batch_scores', jobId)).map((row) => row.event_id).sort();
+      expect(ids).toEqual(flights.map((f) => departedEvent(f).eventId).sort());
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('refuses a window without departures and records no job', async () => {
