@@ -13,3 +13,11 @@ export function nonNegativeInteger(text: string): number {
   if (text.trim() === '' || !Number.isInteger(value) || value < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
   return value;
 }
+
+/** `2001-02-01` or `2001-02-01T06:30`: a naive local time, read as if UTC like the dataset's. */
+export function windowBound(text: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$/.test(text)) throw new InvalidArgumentError('expected YYYY-MM-DD or YYYY-MM-DDTHH:MM');
+  const ms = Date.parse(text.length === 10 ? `${text}T00:00Z` : `${text}Z`);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError('not a valid date');
+  return ms;
+}

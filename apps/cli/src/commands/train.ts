@@ -15,6 +15,7 @@ import {
   type TrainingProgress,
   type TrainingRunResult,
 } from '@tributary/training';
+import { windowBound } from './arguments.js';
 import { platformNames, type PlatformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
 
@@ -35,14 +36,6 @@ export interface TrainCommandOptions {
   readonly topic?: string;
   /** Default: `events.dlq` in the namespace of TRIBUTARY_NAMESPACE. */
   readonly dlqTopic?: string;
-}
-
-/** `2001-02-01` or `2001-02-01T06:30`: a naive local time, read as if UTC like the dataset's. */
-function windowBound(text: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$/.test(text)) throw new InvalidArgumentError('expected YYYY-MM-DD or YYYY-MM-DDTHH:MM');
-  const ms = Date.parse(text.length === 10 ? `${text}T00:00Z` : `${text}Z`);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError('not a valid date');
-  return ms;
 }
 
 /** `--param learning_rate=0.05`, repeatable. */
