@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerInfraCommand } from './commands/infra.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerPublishCommand } from './commands/publish.js';
+import { registerScoreCommand } from './commands/score.js';
 import { registerTrainCommand } from './commands/train.js';
 
 const program = new Command('tributary').description('Tributary: an event-driven ML platform, from the command line.');
@@ -15,5 +16,6 @@ registerDemoCommand(program);
 registerInfraCommand(program);
 registerPredictCommand(program);
 registerPublishCommand(program);
+registerScoreCommand(program);
 registerTrainCommand(program);
 await program.parseAsync();
