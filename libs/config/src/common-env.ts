@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import { envVar } from './env-var.js';
 import { withGroupCheck } from './load-config.js';
 import {
   hostPortListSchema,
   logLevelSchema,
+  nameListSchema,
   portSchema,
   positiveIntSchema,
   readableFileSchema,
@@ -22,7 +24,11 @@ export interface KafkaEnvOptions {
   readonly clientId: string;
 }
 
-/** `KAFKA_BROKERS` (default `127.0.0.1:9092`) and `KAFKA_CLIENT_ID` (namespaced). */
+/**
+ * `KAFKA_BROKERS` (default `127.0.0.1:9092`) and `KAFKA_CLIENT_ID` (namespaced).
+ * A principal's SASL credentials (`KAFKA_SASL_*`) are read by
+ * `createKafkaClient` of `@tributary/kafka` itself, so every client has them.
+ */
 export function kafkaEnv(options: KafkaEnvOptions) {
   return {
     brokers: envVar({
@@ -192,7 +198,10 @@ export function logEnv() {
 /**
  * `SERVICE_AUTH_TOKEN` and `TLS_CERT_FILE`/`TLS_KEY_FILE`/`TLS_CA_FILE`, all
  * unset by default (no authentication, plaintext). Certificate and key go
- * together; a CA alone is enough for a client to verify servers.
+ * together; a CA alone is enough for a client to verify servers. With all
+ * three (mutual TLS), `GRPC_AUTHORIZATION` (unset means `identity`) authorizes
+ * every call by the caller's SPIFFE id, `GRPC_PREDICT_CLIENTS` narrows who
+ * may predict, and `AUDIT_LOG_FILE` also writes refusals to a file.
  */
 export function serviceAuthEnv() {
   const file = (name: string, description: string) =>
@@ -219,6 +228,27 @@ export function serviceAuthEnv() {
       secret: true,
     }),
     tls,
+    authorization: envVar({
+      name: 'GRPC_AUTHORIZATION',
+      description: "With mutual TLS: 'identity' (also when unset) authorizes every call by the caller's certificate identity (SPIFFE id) against the platform's policy; 'off' lets any verified peer call anything.",
+      expected: 'identity or off',
+      schema: z.enum(['identity', 'off']),
+      optional: true,
+    }),
+    predictClients: envVar({
+      name: 'GRPC_PREDICT_CLIENTS',
+      description: 'Identities (service names of client certificates) allowed to ask inference for predictions; unset: any authenticated identity.',
+      expected: 'comma-separated names',
+      schema: nameListSchema,
+      optional: true,
+    }),
+    auditLogFile: envVar({
+      name: 'AUDIT_LOG_FILE',
+      description: 'File that refused calls are appended to as JSON lines, besides the log; unset: the log only.',
+      expected: 'a file path',
+      schema: textSchema,
+      optional: true,
+    }),
   };
 }
 

@@ -41,6 +41,12 @@ export const namespaceSchema: z.ZodType<string, string> = z
 /** Non-blank text. */
 export const textSchema: z.ZodType<string, string> = z.string().min(1, 'blank');
 
+/** A comma-separated list of names (blanks between commas dropped), at least one. */
+export const nameListSchema: z.ZodType<string[], string> = z
+  .string()
+  .transform((text) => text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+  .pipe(z.array(z.string()).min(1, 'no name given'));
+
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})$/;
 
 /** A comma-separated list of `host:port` (IPv6 hosts in brackets), e.g. Kafka bootstrap brokers. */

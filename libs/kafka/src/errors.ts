@@ -116,3 +116,12 @@ const transientKafkaErrorNames: ReadonlySet<string> = new Set([
   'KafkaJSGroupCoordinatorNotFound',
   'KafkaJSTimeout',
 ]);
+
+/** The environment names a Kafka SASL user without a usable password or mechanism. Not retryable: the configuration must change. */
+export class KafkaCredentialsError extends TributaryError {
+  override name = 'KafkaCredentialsError';
+
+  constructor(message: string) {
+    super(Code.FailedPrecondition, message, { retryable: false });
+  }
+}

@@ -1,5 +1,7 @@
 import { createLogger, type Logger } from '@tributary/observability';
-import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type LogEntry, type SASLOptions, type logCreator } from 'kafkajs';
+import { KafkaCredentialsError } from './errors.js';
 
 /** Options of {@link createKafkaClient}. */
 export interface KafkaClientOptions {
@@ -13,6 +15,30 @@ export interface KafkaClientOptions {
   readonly connectionTimeoutMs?: number;
   /** Timeout of one broker request, in ms. Default 30 000. */
   readonly requestTimeoutMs?: number;
+  /** SASL credentials of this client's principal. Default {@link kafkaSaslFromEnv}: none unless the environment sets them. */
+  readonly sasl?: SASLOptions;
+}
+
+const saslMechanisms = ['scram-sha-256', 'scram-sha-512', 'plain'] as const;
+
+/**
+ * SASL credentials from `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` or
+ * `KAFKA_SASL_PASSWORD_FILE` (a file holding only the password, e.g. a
+ * mounted Kubernetes Secret), with `KAFKA_SASL_MECHANISM` (default
+ * `scram-sha-256`); undefined when no user name is set (a broker without
+ * SASL). Blank counts as unset. Throws {@link KafkaCredentialsError} on a
+ * user without a password or an unknown mechanism.
+ */
+export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv = process.env): SASLOptions | undefined {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const username = value('KAFKA_SASL_USERNAME');
+  if (username === undefined) return undefined;
+  const passwordFile = value('KAFKA_SASL_PASSWORD_FILE');
+  const password = value('KAFKA_SASL_PASSWORD') ?? (passwordFile === undefined ? undefined : readFileSync(passwordFile, 'utf8').trim());
+  if (!password) throw new KafkaCredentialsError(`KAFKA_SASL_USERNAME is set (${username}) but neither KAFKA_SASL_PASSWORD nor KAFKA_SASL_PASSWORD_FILE gives a password`);
+  const mechanism = value('KAFKA_SASL_MECHANISM') ?? 'scram-sha-256';
+  if (mechanism === 'scram-sha-256' || mechanism === 'scram-sha-512' || mechanism === 'plain') return { mechanism, username, password };
+  throw new KafkaCredentialsError(`KAFKA_SASL_MECHANISM is ${mechanism}; expected one of ${saslMechanisms.join(', ')}`);
 }
 
 /** Brokers from `KAFKA_BROKERS` (comma-separated); blank or unset means `127.0.0.1:9092`. */
@@ -36,9 +62,14 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
     brokers: [...(options.brokers ?? kafkaBrokersFromEnv())],
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
+    ...withSasl(options.sasl ?? kafkaSaslFromEnv()),
     logLevel: logLevel.WARN,
     logCreator: toPino(logger),
   });
+}
+
+function withSasl(sasl: SASLOptions | undefined): { sasl?: SASLOptions } {
+  return sasl === undefined ? {} : { sasl };
 }
 
 function toPino(logger: Logger): logCreator {
