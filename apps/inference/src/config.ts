@@ -1,6 +1,8 @@
 import {
   booleanSchema,
+  consumerGroupEnv,
   envVar,
+  kafkaConsumerEnv,
   kafkaEnv,
   keyPrefixEnv,
   portSchema,
@@ -74,7 +76,7 @@ export const inferenceConfigSchema = {
       default: String(4 * 1024 * 1024),
     }),
   },
-  kafka: kafkaEnv({ clientId: 'inference' }),
+  kafka: { ...kafkaEnv({ clientId: 'inference' }), ...kafkaConsumerEnv() },
   redis: redisEnv(),
   registry: {
     address: envVar({ name: 'REGISTRY_ADDRESS', description: 'host:port of the model registry gRPC server.', expected: 'host:port', schema: textSchema, default: '127.0.0.1:50052' }),
@@ -157,6 +159,31 @@ export const inferenceConfigSchema = {
       optional: true,
     }),
     featuresPrefix: keyPrefixEnv('FEATURES_REDIS_PREFIX', "Prefix of the feature pipeline's online feature hashes in REDIS_URL.", 'features'),
+  },
+  streaming: {
+    enabled: envVar({
+      name: 'INFERENCE_STREAMING',
+      description: 'Whether this instance also scores every flight.departed of events.validated to predictions.scored, exactly once, through the same pipeline.',
+      expected: 'true or false',
+      schema: booleanSchema,
+      default: 'false',
+    }),
+    eventsTopic: topicNameEnv('INFERENCE_STREAMING_EVENTS_TOPIC', 'Topic the streaming scorer reads flight.departed events from.', topics.eventsValidated.name),
+    scoredTopic: topicNameEnv('INFERENCE_STREAMING_SCORED_TOPIC', 'Topic the streaming scorer writes its answers to, in Kafka transactions (read it read_committed).', topics.predictionsScored.name),
+    dlqTopic: topicNameEnv('INFERENCE_STREAMING_DLQ_TOPIC', 'Dead-letter topic of events the pipeline refuses as invalid.', topics.eventsDlq.name),
+    groupId: consumerGroupEnv(
+      'INFERENCE_STREAMING_GROUP_ID',
+      'Consumer group of the streaming scorer, shared by every replica; also the prefix of its transactional ids.',
+      'streaming-scorer',
+    ),
+    deadlineMs: ms('INFERENCE_STREAMING_DEADLINE_MS', 'Deadline of each streaming scoring attempt, as a Predict call\'s, in ms.', '1000'),
+    maxBatchSize: envVar({
+      name: 'INFERENCE_STREAMING_MAX_BATCH_SIZE',
+      description: 'Events scored together and committed in one Kafka transaction, at most.',
+      expected: 'a whole number ≥ 1',
+      schema: positiveIntSchema,
+      default: '256',
+    }),
   },
   cache: {
     enabled: envVar({ name: 'INFERENCE_CACHE', description: 'Whether predictions are cached by model version and input.', expected: 'true or false', schema: booleanSchema, default: 'true' }),

@@ -1,9 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { PredictRequestSchema, ServingTier } from '@tributary/contracts';
+import { PredictRequestSchema } from '@tributary/contracts';
 import { InvalidInputError } from '@tributary/serving';
 import { describe, expect, it } from 'vitest';
-import { toPredictResponse, toServingRequest } from './predict-service.js';
+import { toServingRequest } from './predict-service.js';
 
 describe('toServingRequest() of a tributary.v1 PredictRequest', () => {
   it('maps the flight, the features, the event id and the route as canary key', () => {
@@ -39,26 +39,5 @@ describe('toServingRequest() of a tributary.v1 PredictRequest', () => {
   it('refuses a request without a model or a flight without its departure', () => {
     expect(() => toServingRequest(create(PredictRequestSchema, {}), 0)).toThrow(InvalidInputError);
     expect(() => toServingRequest(create(PredictRequestSchema, { modelName: 'm', flight: { origin: 'ORD' } }), 0)).toThrow('flight.departure_time is missing');
-  });
-});
-
-describe('toPredictResponse()', () => {
-  it('says version, tier, alias and defaulted features', () => {
-    const response = toPredictResponse(
-      { probability: 0.7, prediction: 1, modelName: 'm', modelVersion: 0, alias: 'champion', tier: 'rules', defaultedFeatures: ['a'], cached: false, latencyMs: 1.5 },
-      'r-9',
-    );
-    expect(response).toEqual({
-      prediction: 1,
-      probability: 0.7,
-      modelName: 'm',
-      modelVersion: 0,
-      servedBy: ServingTier.RULES,
-      latencyMs: 1.5,
-      requestId: 'r-9',
-      cached: false,
-      alias: 'champion',
-      defaultedFeatures: ['a'],
-    });
   });
 });

@@ -1,10 +1,8 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { randomUUID } from 'node:crypto';
-import type { InferenceService} from '@tributary/contracts';
-import { ServingTier, type PredictRequest, type PredictResponseSchema } from '@tributary/contracts';
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { InferenceService, PredictRequest } from '@tributary/contracts';
 import type { ServiceImpl } from '@tributary/grpc';
-import { InvalidInputError, type ServingAnswer, type ServingPipeline, type ServingRequest, type ServingTier as Tier } from '@tributary/serving';
+import { InvalidInputError, toPredictResponse, type ServingPipeline, type ServingRequest } from '@tributary/serving';
 import { grpcDeadlineAtMs } from './request-deadline.js';
 
 /** Options of {@link createPredictServiceImpl}. */
@@ -15,13 +13,6 @@ export interface PredictServiceOptions {
   /** Most requests one PredictBatch may carry. */
   readonly maxBatchRequests: number;
 }
-
-const TIERS: Readonly<Record<Tier, ServingTier>> = {
-  primary: ServingTier.PRIMARY,
-  fallback_model: ServingTier.FALLBACK_MODEL,
-  rules: ServingTier.RULES,
-  default: ServingTier.DEFAULT,
-};
 
 /**
  * `tributary.v1.InferenceService` over the serving pipeline. A call's gRPC
@@ -86,22 +77,6 @@ export function toServingRequest(request: PredictRequest, deadlineAtMs: number):
     ...(request.eventId ? { eventId: request.eventId } : {}),
     requestId,
     deadlineAtMs,
-  };
-}
-
-/** A pipeline answer as a PredictResponse: version, tier and alias always said. */
-export function toPredictResponse(answer: ServingAnswer, requestId: string): MessageInitShape<typeof PredictResponseSchema> {
-  return {
-    prediction: answer.prediction,
-    probability: answer.probability,
-    modelName: answer.modelName,
-    modelVersion: answer.modelVersion,
-    servedBy: TIERS[answer.tier],
-    latencyMs: answer.latencyMs,
-    requestId,
-    cached: answer.cached,
-    alias: answer.alias,
-    defaultedFeatures: [...answer.defaultedFeatures],
   };
 }
 

@@ -6,7 +6,7 @@ import { createKafkaClient } from '@tributary/kafka';
 import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
 import type { Logger } from '@tributary/observability';
 import { startServiceHost, type Lifecycle } from '@tributary/runtime';
-import { createServingPipeline, type FaultInjector, type ServingPipeline } from '@tributary/serving';
+import { createServingPipeline, createStreamingScorer, type FaultInjector, type ServingPipeline, type StreamingScorer } from '@tributary/serving';
 import { Redis } from 'ioredis';
 import type { InferenceConfig } from './config.js';
 import { createKserveServiceImpl } from './kserve-service.js';
@@ -31,6 +31,8 @@ export interface RunningInference {
   readonly opsPort: number;
   readonly restPort: number;
   readonly pipeline: ServingPipeline;
+  /** The streaming scorer, when INFERENCE_STREAMING is on. */
+  readonly scorer?: StreamingScorer;
 }
 
 const SERVER_NAME = 'tributary-inference';
@@ -62,6 +64,7 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
     lifecycle.register('cache redis', () => cacheRedis.quit().then(() => undefined, () => cacheRedis.disconnect()));
   }
 
+  const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
   const channel = createGrpcChannel({ address: config.registry.address, ...clientSecurityOptions(config.auth, { tls: config.registry.tls }) });
   lifecycle.register('registry channel', () => channel.close());
 
@@ -71,7 +74,7 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
     onlineStore: createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: serving.featuresPrefix, timeoutMs: serving.onlineStoreBudgetMs }),
     ...(config.cache.enabled ? { cache: { redis: cacheRedis, prefix: config.cache.prefix, ttlMs: config.cache.ttlMs } } : {}),
     kafka: {
-      client: createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger }),
+      client: kafka,
       lifecycleTopic: serving.lifecycleTopic,
       predictionsTopic: serving.predictionsTopic,
       ...(serving.lifecycleGroupId === undefined ? {} : { groupId: serving.lifecycleGroupId }),
@@ -95,6 +98,29 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
   await pipeline.start();
   lifecycle.register('serving pipeline', () => pipeline.close());
 
+  // Opt-in: the scorer shares this pipeline's model slots, workers and breakers; it closes before the pipeline (commits what it scored).
+  const streaming = config.streaming;
+  const scorer = streaming.enabled
+    ? createStreamingScorer({
+        pipeline,
+        kafka,
+        model: serving.models[0] as string,
+        eventsTopic: streaming.eventsTopic,
+        scoredTopic: streaming.scoredTopic,
+        deadLetterTopic: streaming.dlqTopic,
+        groupId: streaming.groupId,
+        deadlineMs: streaming.deadlineMs,
+        maxBatchSize: streaming.maxBatchSize,
+        sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+        heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+        logger,
+      })
+    : undefined;
+  if (scorer) {
+    await scorer.start();
+    lifecycle.register('streaming scorer', () => scorer.close());
+  }
+
   const server = { name: SERVER_NAME, version: packageVersion };
   const batching = { maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs };
   const host = await startServiceHost({
@@ -103,7 +129,7 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
     config,
     lifecycle,
     logger,
-    checks: { models: () => pipeline.ready() },
+    checks: { models: () => pipeline.ready(), ...(scorer ? { streaming: () => scorer.running } : {}) },
     registerServices: (grpc) => {
       grpc.register(InferenceService, createPredictServiceImpl({ pipeline, defaultDeadlineMs: serving.defaultDeadlineMs, maxBatchRequests: serving.maxRowsPerRequest }));
       grpc.register(
@@ -129,6 +155,6 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
   const restPort = await rest.start();
   lifecycle.register('rest server', () => rest.close());
 
-  logger.info({ grpcPort: host.grpcPort, restPort, opsPort: host.opsPort, models: serving.models }, 'inference serving');
-  return { grpcPort: host.grpcPort, opsPort: host.opsPort, restPort, pipeline };
+  logger.info({ grpcPort: host.grpcPort, restPort, opsPort: host.opsPort, models: serving.models, streaming: streaming.enabled }, 'inference serving');
+  return { grpcPort: host.grpcPort, opsPort: host.opsPort, restPort, pipeline, ...(scorer ? { scorer } : {}) };
 }

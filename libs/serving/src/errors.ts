@@ -93,3 +93,21 @@ export class TierUnavailableError extends TributaryError {
     super(Code.Unavailable, `${tier} cannot answer: ${reason}`, { retryable: false });
   }
 }
+
+/**
+ * The streaming scorer cannot score an event yet: the model has no champion
+ * loaded (a new platform), or the pipeline is not running. Not the event's
+ * fault: its partition holds the events and tries again until it can.
+ */
+export class ScoringUnavailableError extends TributaryError {
+  override name = 'ScoringUnavailableError';
+
+  constructor(
+    /** The event that could not be scored. */
+    readonly eventId: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(Code.Unavailable, `cannot score event ${eventId} yet: ${reason}`, { cause, retryable: true });
+  }
+}

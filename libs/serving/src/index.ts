@@ -7,7 +7,9 @@
  * canary and shadow traffic, falls back through breakers (primary → fallback
  * model → rules → default), caches predictions and logs each one to
  * `predictions.logged`. Its ONNX worker pool is shared with batch scoring
- * (`createOnnxWorkerPool`). The fault injector for tests is in
+ * (`createOnnxWorkerPool`). `createStreamingScorer` answers every
+ * `flight.departed` through the same pipeline, exactly once, to
+ * `predictions.scored`. The fault injector for tests is in
  * `@tributary/serving/testing`.
  */
 export {
@@ -17,9 +19,11 @@ export {
   ModelNotFoundError,
   OverloadedError,
   PipelineClosedError,
+  ScoringUnavailableError,
   TierUnavailableError,
 } from './errors.js';
 export type { FaultInjector } from './fault-injector.js';
+export { toPredictResponse } from './predict-response.js';
 export { createOnnxWorkerPool, type BatchResult, type OnnxWorkerPool, type OnnxWorkerPoolOptions } from './onnx-worker-pool.js';
 export type {
   ServedFeature,
@@ -41,3 +45,4 @@ export type {
   ServingPipelineOptions,
 } from './serving-pipeline-options.js';
 export type { FlightQuery, ServingRequest } from './serving-request.js';
+export { createStreamingScorer, type StreamingScorer, type StreamingScorerOptions } from './streaming-scorer.js';

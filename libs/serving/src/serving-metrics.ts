@@ -21,6 +21,14 @@ export interface ServingMetrics {
   readonly predictionLogBuffer: Gauge;
   /** Versions loaded and warmed. */
   readonly versionLoads: Counter<'model'>;
+  /** Events the streaming scorer answered, by tier (committed or not: a chunk scored again after a crash counts twice). */
+  readonly streamingScored: Counter<'model' | 'tier'>;
+  /** From an event's append to the input topic to its answer, per event. */
+  readonly streamingDelaySeconds: Histogram<'model'>;
+  /** Waits of the streaming scorer for a primary queue that shed its rows. */
+  readonly streamingBackPressureWaits: Counter<'model'>;
+  /** 1 while the streaming scorer's consumer is paused by back-pressure. */
+  readonly streamingBackPressured: Gauge<'model'>;
 }
 
 let metrics: ServingMetrics | undefined;
@@ -63,6 +71,24 @@ export function servingMetrics(): ServingMetrics {
     ),
     versionLoads: reuse(registry, 'tributary_serving_version_loads_total', (name) =>
       new Counter({ name, help: 'Model versions loaded and warmed.', labelNames: ['model'], registers }),
+    ),
+    streamingScored: reuse(registry, 'tributary_streaming_scored_total', (name) =>
+      new Counter({ name, help: 'flight.departed events the streaming scorer answered, by tier.', labelNames: ['model', 'tier'], registers }),
+    ),
+    streamingDelaySeconds: reuse(registry, 'tributary_streaming_delay_seconds', (name) =>
+      new Histogram({
+        name,
+        help: 'From an event appended to the input topic to its answer by the streaming scorer.',
+        labelNames: ['model'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      }),
+    ),
+    streamingBackPressureWaits: reuse(registry, 'tributary_streaming_back_pressure_waits_total', (name) =>
+      new Counter({ name, help: 'Waits of the streaming scorer for a primary queue that shed its rows (never dropped).', labelNames: ['model'], registers }),
+    ),
+    streamingBackPressured: reuse(registry, 'tributary_streaming_back_pressured', (name) =>
+      new Gauge({ name, help: '1 while the streaming scorer pauses its consumer because the serving queue sheds.', labelNames: ['model'], registers }),
     ),
   };
   return metrics;

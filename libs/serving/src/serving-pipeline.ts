@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { trace } from '@opentelemetry/api';
-import { PredictionLogSchema, ServingTier as ProtoServingTier, type PredictionLog } from '@tributary/contracts';
+import { PredictionLogSchema, type PredictionLog } from '@tributary/contracts';
 import {
   FLIGHT_ATTRIBUTE_NAMES,
   entityId,
@@ -28,6 +28,7 @@ import type { LoadedVersion } from './loaded-version.js';
 import { createModelCatalog, type ModelCatalog } from './model-catalog.js';
 import { createOnnxWorkerPool, type OnnxWorkerPool } from './onnx-worker-pool.js';
 import { createPredictionCache, type PredictionCache } from './prediction-cache.js';
+import { PROTO_SERVING_TIERS } from './predict-response.js';
 import { createPredictionLogger, type PredictionLogger } from './prediction-logger.js';
 import { createRulesTier } from './rules-tier.js';
 import type { ServedModelStatus } from './served-model-status.js';
@@ -79,12 +80,6 @@ interface TierAnswer {
 }
 
 const ONLINE_FEATURE_NAMES = flightFeatureNames(flightFeatureSet);
-const PROTO_TIER: Readonly<Record<ServingTier, ProtoServingTier>> = {
-  primary: ProtoServingTier.PRIMARY,
-  fallback_model: ProtoServingTier.FALLBACK_MODEL,
-  rules: ProtoServingTier.RULES,
-  default: ProtoServingTier.DEFAULT,
-};
 const CHAMPION = 'champion';
 
 /** The serving pipeline of {@link ServingPipelineOptions}; call `start()` before the first request. */
@@ -339,7 +334,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
       modelName: request.model,
       modelVersion: served.modelVersion,
       alias: served.alias,
-      servedBy: PROTO_TIER[served.tier],
+      servedBy: PROTO_SERVING_TIERS[served.tier],
       shadow,
       predictionTime: timestampFromMs(Date.now()),
       entityIds: flight ? { origin: flight.origin, destination: flight.destination, route: entityId(flight.origin, flight.destination) } : {},
