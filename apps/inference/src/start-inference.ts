@@ -42,11 +42,13 @@ const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', impor
  * Opens the service in dependency order, registering each close as it opens:
  * Redis (online features; the cache's own when CACHE_REDIS_URL is set), the
  * registry channel, the serving pipeline (loads what the aliases point at,
- * starts workers, the lifecycle consumer and the log producer), then the ops
- * and gRPC servers (tributary.v1 and KServe v2) and the REST server. Ready
- * once the pipeline has a ready champion of every served model. On SIGTERM:
- * REST and gRPC stop taking requests and drain, then the pipeline drains and
- * flushes its logs, then the clients close.
+ * starts workers, the lifecycle consumer and the log producer), the
+ * streaming scorer when INFERENCE_STREAMING is on, then the ops and gRPC
+ * servers (tributary.v1 and KServe v2) and the REST server. Ready once the
+ * pipeline has a ready champion of every served model (and the scorer has
+ * started). On SIGTERM: REST and gRPC stop taking requests and drain, the
+ * scorer commits what it scored and leaves its group, then the pipeline
+ * drains and flushes its logs, then the clients close.
  */
 export async function startInference(options: StartInferenceOptions): Promise<RunningInference> {
   const { config, lifecycle, logger } = options;
