@@ -14,27 +14,20 @@
  * `npm run bench -- inference` writes bench-results/inference.json with the
  * load generator and the machine's load average; `--retrain` rebuilds the model.
  */
-import { availableParallelism, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { createOnnxPredictor } from '@tributary/ml';
+import { bareOnnxWorkers } from './bare-onnx-workers.js';
 import { startBarePredictServer } from './bare-predict-server.js';
 import { flightsGbdt, type FlightsGbdt } from './flights-gbdt.js';
 import { GHZ_VERSION, installGhz, runGhz } from './ghz.js';
+import { watchLoad } from './load-watch.js';
 import { KSERVE_MODEL_INFER, SEQUENTIAL_REQUESTS, TRIBUTARY_PREDICT, WARMUP_REQUESTS, modelInferMessages, predictMessages, saturating, sequential } from './inference-requests.js';
-import type { OnnxThroughputWork } from './onnx-throughput-worker.js';
 import { startPythonPeer } from './python-peer.js';
 import { measureService } from './service-bench.js';
 import { percentile, reportResults, type Measurement } from './results.js';
 
 const MODEL = 'flight-delay';
 const batchRows = 100;
-
-/** Samples the 1-minute load average while a benchmark runs. */
-function watchLoad(): { readonly samples: number[]; stop(): void } {
-  const samples = [loadavg()[0] as number];
-  const timer = setInterval(() => samples.push(loadavg()[0] as number), 5_000);
-  return { samples, stop: () => clearInterval(timer) };
-}
 
 /** p50 and p99 of single-row ONNX Runtime calls on the event loop's thread, ms. */
 async function bareOnnxSingleRow(model: FlightsGbdt): Promise<{ p50: number; p99: number }> {
@@ -54,20 +47,6 @@ async function bareOnnxSingleRow(model: FlightsGbdt): Promise<{ p50: number; p99
   }
 }
 
-/** Rows/s of two worker threads, each with its own session, scoring `batchRows`-row batches back to back. */
-async function bareOnnxWorkers(model: FlightsGbdt, workers = 2, durationMs = 10_000): Promise<number> {
-  const url = new URL(import.meta.url.endsWith('.ts') ? './onnx-throughput-worker.ts' : './onnx-throughput-worker.js', import.meta.url);
-  const work: OnnxThroughputWork = { onnx: model.onnx, rows: model.rows, featureCount: model.featureNames.length, batchRows, warmupMs: 2_000, durationMs };
-  const rows = await Promise.all(
-    Array.from({ length: workers }, () => new Promise<number>((done, fail) => {
-      const worker = new Worker(url, { workerData: work });
-      worker.once('message', (scored: number) => done(scored));
-      worker.once('error', fail);
-    })),
-  );
-  return rows.reduce((a, b) => a + b, 0) / (durationMs / 1000);
-}
-
 export async function run(): Promise<void> {
   const ghz = installGhz();
   const model = await flightsGbdt();
@@ -85,7 +64,7 @@ export async function run(): Promise<void> {
       { name: 'bare onnxruntime 1 row p99 ms', value: onnx.p99, unit: 'ms' },
     );
     console.log(`bare onnxruntime, 1 row: p50 ${onnx.p50.toFixed(3)} ms`);
-    const bareWorkers = await bareOnnxWorkers(model);
+    const bareWorkers = await bareOnnxWorkers(model, { batchRows });
     console.log(`bare onnxruntime, 2 workers: ${bareWorkers.toFixed(0)} rows/s`);
     measurements.push({ name: 'bare onnxruntime 2 workers rows/s', value: bareWorkers, unit: 'rows/s' });
 

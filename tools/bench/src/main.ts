@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   lag: () => import('./lag.js'),
   ml: () => import('./ml.js'),
   registry: () => import('./registry.js'),
+  scoring: () => import('./scoring.js'),
   training: () => import('./training.js'),
 };
 

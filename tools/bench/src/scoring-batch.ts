@@ -1,0 +1,75 @@
+/**
+ * The batch part of the scoring benchmark: a `tributary score` job — the
+ * trainer's point-in-time rows read from ClickHouse a chunk at a time, the
+ * flights GBDT in the serving plane's two ONNX workers, the scores written
+ * back a chunk per INSERT — beside ONNX Runtime alone in two workers on the
+ * same model and the same rows per call, the floor of any batch scorer here.
+ *
+ * The job scores 19–22 January 2001 (every departure, ≈ 48 000) of a database
+ * of its own holding the raw events and offline features of 15–22 January,
+ * written first and dropped at the end; the model is the inference
+ * benchmark's (see flights-gbdt.ts), trained on 1–14 January.
+ */
+import { createClient } from '@clickhouse/client';
+import { flightFeatureNames, flightFeatureSet, createOfflineStore } from '@tributary/features';
+import { createClickHouseDepartureSource, createScoringStore, scoreFlights } from '@tributary/scoring';
+import { createOnnxWorkerPool } from '@tributary/serving';
+import { writeFlightFixtures } from '@tributary/training/testing';
+import { bareOnnxWorkers } from './bare-onnx-workers.js';
+import { flightsGbdt } from './flights-gbdt.js';
+import type { Measurement } from './results.js';
+import type { ScoringBenchPart } from './scoring-bench-part.js';
+
+const day = (d: number) => Date.UTC(2001, 0, d);
+const database = 'bench_scoring';
+/** Rows per model run, in the job and in the floor alike. */
+const batchRows = 1_000;
+const chunkRows = 10_000;
+
+/** Measures a batch job and its floor; see the module comment. */
+export async function measureBatchScoring(): Promise<Measurement[]> {
+  const model = await flightsGbdt();
+  const client = createClient({
+    url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123',
+    request_timeout: 600_000,
+    clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
+  });
+  const pool = createOnnxWorkerPool({ workers: 2 });
+  try {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    console.log(`writing 15–22 January 2001 into ${database} (raw events and offline features)`);
+    await writeFlightFixtures({ client, database, fromMs: day(15), toMs: day(22) });
+    // The floor right before the job, so both see the same machine (the load of a shared one moves by the minute).
+    const bare = await bareOnnxWorkers(model, { workers: 2, batchRows });
+    console.log(`bare onnxruntime, 2 workers, ${batchRows} rows per call: ${bare.toFixed(0)} rows/s`);
+    const source = createClickHouseDepartureSource({ client, database, window: { fromMs: day(19), toMs: day(22) } });
+    const store = createScoringStore({ client, database });
+    const result = await scoreFlights({
+      source,
+      model: { modelName: 'flight-delay', version: 1, modelType: 'gbdt', artifact: model.onnx, featureNames: flightFeatureNames(flightFeatureSet) },
+      features: createOfflineStore({ client, featureSet: flightFeatureSet, database }),
+      store,
+      pool,
+      chunkRows,
+      batchRows,
+      jobId: 'bench',
+      onProgress: (p) => console.log(`  ${p.doneRows} / ${p.totalRows} rows`),
+    });
+    const written = await store.countRows('bench');
+    console.log(`batch: ${result.scoredRows} rows in ${(result.elapsedMs / 1000).toFixed(1)} s, ${result.rowsPerSecond.toFixed(0)} rows/s`);
+    return [
+      { name: 'batch rows', value: result.scoredRows, unit: 'rows' },
+      { name: 'batch rows/s', value: result.rowsPerSecond, unit: 'rows/s' },
+      { name: 'bare onnxruntime 2 workers rows/s', value: bare, unit: 'rows/s' },
+      { name: 'batch vs bare onnxruntime ratio', value: result.rowsPerSecond / bare, unit: '', target: '≥ 0.7' },
+      { name: 'batch duplicate rows', value: written.rows - written.distinctEventIds, unit: 'rows', target: '0' },
+    ];
+  } finally {
+    await pool.close();
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    await client.close();
+  }
+}
+
+/** The batch part, for scoring.ts. */
+export const batchScoringPart: ScoringBenchPart = { name: 'batch', run: measureBatchScoring };
