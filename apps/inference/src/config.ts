@@ -114,6 +114,14 @@ export const inferenceConfigSchema = {
       schema: positiveIntSchema,
       default: '1024',
     }),
+    maxInFlightRequests: envVar({
+      name: 'INFERENCE_MAX_IN_FLIGHT',
+      description:
+        'Requests the service works on at once (every protocol, each PredictBatch item counted); beyond it a request is shed at once with RESOURCE_EXHAUSTED (HTTP 429), so an overloaded service answers what it accepted within its deadlines instead of letting every request time out.',
+      expected: 'a whole number ≥ 1',
+      schema: positiveIntSchema,
+      default: '256',
+    }),
     canaryShare: envVar({
       name: 'INFERENCE_CANARY_SHARE',
       description: 'Share of champion traffic routed to challenger (when loaded), sticky per entity.',

@@ -81,7 +81,7 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
       predictionsTopic: serving.predictionsTopic,
       ...(serving.lifecycleGroupId === undefined ? {} : { groupId: serving.lifecycleGroupId }),
     },
-    execution: { workers: serving.workers, maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs, maxQueuedRows: serving.maxQueuedRows },
+    execution: { workers: serving.workers, maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs, maxQueuedRows: serving.maxQueuedRows, maxInFlightRequests: serving.maxInFlightRequests },
     routing: { canaryShare: serving.canaryShare, shadow: serving.shadow },
     resilience: {
       onlineStoreBudgetMs: serving.onlineStoreBudgetMs,

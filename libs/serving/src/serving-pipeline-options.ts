@@ -11,10 +11,16 @@ export interface ExecutionOptions {
   readonly workers?: number;
   /** Rows one model run takes at most. Default 64. */
   readonly maxBatchSize?: number;
-  /** How long the first row of a batch may wait for others, in ms; 0 runs whatever is queued at once. Default 1. */
+  /** How long the first row of a batch may wait for others, in ms; 0 runs whatever is queued at once. Default 0. */
   readonly maxQueueDelayMs?: number;
   /** Rows queued per version beyond which requests are shed with `OverloadedError`. Default 1 024. */
   readonly maxQueuedRows?: number;
+  /**
+   * Requests answered at once, over every model (each of `predictMany`'s counted); beyond it `predict` sheds with
+   * `OverloadedError` before any work. It bounds memory and what a saturated event loop owes, which the per-version
+   * row queues cannot see. Default 256.
+   */
+  readonly maxInFlightRequests?: number;
 }
 
 /** Canary and shadow traffic. */

@@ -86,7 +86,7 @@ const CHAMPION = 'champion';
 export function createServingPipeline(options: ServingPipelineOptions): ServingPipeline {
   const modelNames = options.models ?? ['flight-delay'];
   const logger = options.logger ?? createLogger({ name: 'serving' });
-  const execution = { workers: 2, maxBatchSize: 64, maxQueueDelayMs: 0, maxQueuedRows: 1_024, ...options.execution };
+  const execution = { workers: 2, maxBatchSize: 64, maxQueueDelayMs: 0, maxQueuedRows: 1_024, maxInFlightRequests: 256, ...options.execution };
   const budgets = { onlineStoreBudgetMs: 25, primaryBudgetMs: 50, fallbackBudgetMs: 25, ...options.resilience };
   const breakerOptions = {
     errorThresholdPercentage: options.resilience?.errorThresholdPercentage ?? 50,
@@ -355,6 +355,10 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     if (!running) {
       metrics.refused.inc({ model: request.model, reason: 'closed' });
       throw new PipelineClosedError(closing ? 'closed' : 'not started');
+    }
+    if (inFlight >= execution.maxInFlightRequests) {
+      metrics.refused.inc({ model: request.model, reason: 'overloaded' });
+      throw new OverloadedError('admission', `${inFlight} requests in flight, the most the service takes at once`);
     }
     inFlight++;
     try {

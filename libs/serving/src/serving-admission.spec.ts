@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORD_LAX, registryWithChampion, requestMaker, trainFlightModels } from './fixtures/served-models.fixture.js';
+import { createServingPipeline, OverloadedError, type ServingPipeline } from './index.js';
+import { createFaultInjector } from './testing.js';
+
+const request = requestMaker('adm');
+
+describe('admission: the most requests a pipeline works on at once', { timeout: 60_000 }, () => {
+  const faults = createFaultInjector();
+  let pipeline: ServingPipeline;
+
+  beforeAll(async () => {
+    const { registry } = await registryWithChampion(trainFlightModels());
+    pipeline = createServingPipeline({
+      registry,
+      faults,
+      execution: { maxInFlightRequests: 4 },
+      resilience: { primaryBudgetMs: 5_000, fallbackBudgetMs: 5_000 },
+    });
+    await pipeline.start();
+  });
+
+  afterAll(() => pipeline.close());
+
+  it('sheds what is beyond the limit at once, answers what it accepted, and takes requests again once they are done', async () => {
+    faults.primaryDelayMs = 400;
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        pipeline.predict(request({ flight: { ...ORD_LAX, distanceMiles: 100 + i } }, 10_000)).then(
+          (answer) => ({ answer, ms: performance.now() - started }),
+          (error: unknown) => ({ error, ms: performance.now() - started }),
+        ),
+      ),
+    );
+    faults.primaryDelayMs = 0;
+    const answered = outcomes.filter((o) => 'answer' in o);
+    const shed = outcomes.filter((o) => 'error' in o);
+    expect(answered).toHaveLength(4);
+    expect(answered.every((o) => 'answer' in o && o.answer.tier === 'primary')).toBe(true);
+    expect(shed).toHaveLength(6);
+    for (const o of shed) {
+      expect((o as { error: unknown }).error).toBeInstanceOf(OverloadedError);
+      expect(((o as { error: Error }).error).message).toMatch(/4 requests in flight/);
+      // Shed before any work: long before the accepted ones, held up by the injected delay, could answer.
+      expect(o.ms).toBeLessThan(300);
+    }
+    const after = await pipeline.predict(request({ flight: ORD_LAX }));
+    expect(after.tier).toBe('primary');
+  });
+});
