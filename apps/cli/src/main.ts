@@ -9,6 +9,7 @@ import { registerInfraCommand } from './commands/infra.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerPublishCommand } from './commands/publish.js';
 import { registerScoreCommand } from './commands/score.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerTrainCommand } from './commands/train.js';
 
 const program = new Command('tributary').description('Tributary: an event-driven ML platform, from the command line.');
@@ -17,5 +18,6 @@ registerInfraCommand(program);
 registerPredictCommand(program);
 registerPublishCommand(program);
 registerScoreCommand(program);
+registerStatusCommand(program);
 registerTrainCommand(program);
 await program.parseAsync();

@@ -5,6 +5,7 @@
  * retries with jittered backoff and moves records that keep failing to a
  * dead-letter topic. Test helpers live in `@tributary/kafka/testing`.
  */
+export { fetchConsumerLag, type ConsumerGroupLag, type ConsumerLagOptions, type PartitionLag } from './consumer-lag.js';
 export { createConsumer, type ConsumerBaseOptions, type ConsumerOptions, type RecordHandler, type TypedConsumer } from './consumer.js';
 export {
   createDeadLetterWriter,

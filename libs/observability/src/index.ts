@@ -1,10 +1,12 @@
 /**
  * @tributary/observability — structured JSON logs joined to traces, OpenTelemetry
- * tracing with W3C propagation, and the Prometheus registry every library shares.
+ * tracing with W3C propagation, the Prometheus registry every library shares,
+ * and a reader of the Prometheus text its `/metrics` pages are written in.
  * Test doubles live under `@tributary/observability/testing`.
  */
 export { TracingAlreadyStartedError } from './errors.js';
 export { createLogger, type Logger, type LoggerCreateOptions } from './logger.js';
 export { getMetricsRegistry } from './metrics.js';
+export { exportedMetricNames, metricSamples, sumByLabel, type MetricSample } from './prometheus-text.js';
 export { startTracing, type Tracing, type TracingOptions } from './tracing.js';
 export { withSpan } from './with-span.js';

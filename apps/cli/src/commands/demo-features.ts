@@ -3,8 +3,8 @@ import { createClient } from '@clickhouse/client';
 import { createOfflineStore, createOnlineStore, flightFeatureSet } from '@tributary/features';
 import { localEndpoints } from '@tributary/infra';
 import { Redis } from 'ioredis';
+import { metricSamples } from '@tributary/observability';
 import type { PlatformNames } from './platform-names.js';
-import { metricSamples } from './prometheus-text.js';
 
 /** Records of the validated events topic the feature pipeline has handled, from its metrics. */
 async function consumedByPipeline(opsPort: number, topic: string): Promise<number> {

@@ -2,9 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readFlights } from '@tributary/flights';
 import { localEndpoints } from '@tributary/infra';
 import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
-import { createLogger } from '@tributary/observability';
+import { createLogger, metricSamples, sumByLabel } from '@tributary/observability';
 import type { PlatformNames } from './platform-names.js';
-import { metricSamples, sumByLabel } from './prometheus-text.js';
 import { publishFlights } from './publish.js';
 
 /** What the ingestion service reports having done with the replayed events. */

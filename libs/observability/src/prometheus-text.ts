@@ -28,3 +28,34 @@ export function sumByLabel(samples: readonly MetricSample[], label: string): Map
   }
   return sums;
 }
+
+const TYPE = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)\s*$/;
+
+/** Series names a metric of each type exposes besides (or instead of) its own name. */
+const seriesSuffixes: Readonly<Record<string, readonly string[]>> = {
+  counter: [''],
+  gauge: [''],
+  untyped: [''],
+  histogram: ['_bucket', '_sum', '_count'],
+  summary: ['', '_sum', '_count'],
+};
+
+/**
+ * Every series name a `/metrics` page exposes, from its `# TYPE` lines (a
+ * histogram `x` gives `x_bucket`, `x_sum`, `x_count`) and its samples: what a
+ * PromQL expression may name. A metric registered with no sample yet (a
+ * labelled counter nothing incremented) is there by its `# TYPE` line.
+ */
+export function exportedMetricNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const type = TYPE.exec(line);
+    if (type) {
+      for (const suffix of seriesSuffixes[type[2] as string] ?? ['']) names.add(`${type[1] as string}${suffix}`);
+      continue;
+    }
+    const sample = line.startsWith('#') ? null : SAMPLE.exec(line);
+    if (sample) names.add(sample[1] as string);
+  }
+  return names;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricSamples, sumByLabel } from './prometheus-text.js';
+import { exportedMetricNames, metricSamples, sumByLabel } from './prometheus-text.js';
 
 const page = `# HELP tributary_ingest_events_rejected_total Events rejected.
 # TYPE tributary_ingest_events_rejected_total counter
@@ -28,6 +28,32 @@ describe('sumByLabel()', () => {
     expect([...accepted]).toEqual([
       ['flight.departed', 10],
       ['flight.arrived', 9.5],
+    ]);
+  });
+});
+
+describe('exportedMetricNames()', () => {
+  it('lists the series each declared metric exposes, with or without samples', () => {
+    const text = [
+      '# HELP grpc_server_handling_seconds Duration.',
+      '# TYPE grpc_server_handling_seconds histogram',
+      '# HELP tributary_breaker_state State.',
+      '# TYPE tributary_breaker_state gauge',
+      'tributary_breaker_state{breaker="serving-registry"} 0',
+      '# TYPE rpc_latency summary',
+      '# TYPE tributary_serving_answers_total counter',
+      'undeclared_metric 1',
+    ].join('\n');
+    expect([...exportedMetricNames(text)].sort()).toEqual([
+      'grpc_server_handling_seconds_bucket',
+      'grpc_server_handling_seconds_count',
+      'grpc_server_handling_seconds_sum',
+      'rpc_latency',
+      'rpc_latency_count',
+      'rpc_latency_sum',
+      'tributary_breaker_state',
+      'tributary_serving_answers_total',
+      'undeclared_metric',
     ]);
   });
 });
