@@ -1,9 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cachedInstall } from './cached-install.js';
 import { loopbackHost, type InfraPorts } from './infra-config.js';
+import { adminPassword, clickhouseUsersXml } from './infra-security.js';
 import { runCommand } from './run-command.js';
 import type { ServerContext, ServerDefinition } from './server-definition.js';
 
@@ -55,14 +56,21 @@ export const clickhouseServer: ServerDefinition = {
   listen: (ports) => `http://${loopbackHost}:${ports.clickhouseHttp} (native ${ports.clickhouseTcp})`,
   async prepare(context) {
     const python = await installChdb(context);
-    const dataDir = join(context.config.home, 'clickhouse');
+    const { security } = context;
+    const dataDir = join(context.config.home, security ? 'clickhouse-secure' : 'clickhouse');
     await mkdir(dataDir, { recursive: true });
     const { clickhouseHttp, clickhouseTcp } = context.config.ports;
+    if (security) {
+      const usersFile = join(dataDir, 'users.xml');
+      await writeFile(usersFile, clickhouseUsersXml(security), { mode: 0o600 });
+      await chmod(usersFile, 0o600);
+    }
     return {
       command: python,
       args: [launcherAsset, dataDir, String(clickhouseHttp), String(clickhouseTcp)],
       cwd: dataDir,
-      env: { PYTHONUNBUFFERED: '1' },
+      // The launcher's secure mode: users.xml in the data dir, and the admin to stop its blocking query.
+      env: { PYTHONUNBUFFERED: '1', ...(security ? { TRIBUTARY_CLICKHOUSE_ADMIN_PASSWORD: adminPassword(security) } : {}) },
     };
   },
   probe: probeClickhouse,

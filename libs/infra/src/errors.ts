@@ -122,3 +122,19 @@ export class InfraUpError extends TributaryError {
     });
   }
 }
+
+/** A server already runs in the other mode (plain or secure) than the one asked for. */
+export class InfraModeMismatchError extends TributaryError {
+  override name = 'InfraModeMismatchError';
+  constructor(
+    readonly service: string,
+    /** Whether the running server is the secure one. */
+    readonly runningSecure: boolean,
+  ) {
+    super(
+      Code.FailedPrecondition,
+      `${service} already runs ${runningSecure ? 'with' : 'without'} security; run \`tributary infra down\` first to switch to ${runningSecure ? 'plain' : 'secure'} servers`,
+      { retryable: false },
+    );
+  }
+}

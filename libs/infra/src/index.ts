@@ -5,10 +5,13 @@
  * starts each on loopback with its data under one home directory; `down()`
  * stops them by the PID it recorded. `localEndpoints()` tells clients where
  * to connect. `startLocalServices()` runs the six services from their builds
- * against those servers, for the demo.
+ * against those servers, for the demo. With `secure`, the servers require
+ * credentials and enforce per-service ACLs and grants (`platformPrincipals`);
+ * `writeSecureClientEnvFiles()` gives each service its credentials.
  */
 export {
   CommandFailedError,
+  InfraModeMismatchError,
   InfraUpError,
   InvalidPortError,
   LockTimeoutError,
@@ -31,6 +34,10 @@ export {
   type ServiceName,
 } from './infra-config.js';
 export type { InfraEvent, InfraEventListener, ServiceDownResult, ServiceStatus, ServiceUpResult } from './infra-reports.js';
+export { ensureInfraSecrets, secretsDir, type InfraSecrets } from './infra-secrets.js';
+export type { InfraSecurityOptions, PlatformNameKind } from './infra-security.js';
+export { adminPrincipal, platformPrincipals, principalNames, type PrincipalGrants } from './platform-principals.js';
+export { secureClientEnv, writeSecureClientEnvFiles } from './secure-client-env.js';
 export { localEndpoints, type LocalEndpoints } from './local-endpoints.js';
 export {
   fetchReadiness,

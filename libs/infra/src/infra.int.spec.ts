@@ -4,21 +4,19 @@
  * download cache (TRIBUTARY_CACHE_DIR, default the workspace's .tributary/cache)
  * so only the first run ever installs.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isolatedInfraEnv } from './testing/isolated-infra-env.js';
 import {
   InfraUpError,
   PortTakenError,
   createInfra,
-  findWorkspaceRoot,
   localEndpoints,
-  portSettings,
   type Infra,
   type InfraPorts,
   type ServiceUpResult,
@@ -26,29 +24,7 @@ import {
 
 const coldInstallMs = 15 * 60_000;
 
-function listenOnFreePort(): Promise<Server> {
-  const server = createServer();
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-const portOf = (server: Server) => (server.address() as { port: number }).port;
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
-
-/** An environment with its own home, five free ports and the shared cache. */
-async function isolatedEnv(): Promise<{ env: NodeJS.ProcessEnv; home: string; ports: InfraPorts }> {
-  const servers = await Promise.all([1, 2, 3, 4, 5].map(listenOnFreePort));
-  const [kafka, kafkaController, clickhouseHttp, clickhouseTcp, redis] = servers.map(portOf) as [number, number, number, number, number];
-  await Promise.all(servers.map(close));
-  const ports: InfraPorts = { kafka, kafkaController, clickhouseHttp, clickhouseTcp, redis };
-  const home = mkdtempSync(join(tmpdir(), 'tributary-infra-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TRIBUTARY_HOME: home,
-    TRIBUTARY_CACHE_DIR: process.env['TRIBUTARY_CACHE_DIR'] ?? join(findWorkspaceRoot(), '.tributary', 'cache'),
-  };
-  for (const [key, { envVar }] of Object.entries(portSettings)) env[envVar] = String(ports[key as keyof InfraPorts]);
-  return { env, home, ports };
-}
 
 const byService = <T extends { service: string }>(items: readonly T[]) => Object.fromEntries(items.map((item) => [item.service, item]));
 
@@ -67,7 +43,7 @@ describe('createInfra() with real servers', () => {
   let firstUp: ServiceUpResult[];
 
   beforeAll(async () => {
-    ({ env, home, ports } = await isolatedEnv());
+    ({ env, home, ports } = await isolatedInfraEnv());
     infra = createInfra({ env });
   });
 
@@ -195,7 +171,7 @@ describe('createInfra() with real servers', () => {
 
 describe('up() with a port held by a foreign listener', () => {
   it('names the port and the variable to change, and starts nothing', async () => {
-    const { env, home, ports } = await isolatedEnv();
+    const { env, home, ports } = await isolatedInfraEnv();
     const foreign = createServer();
     await new Promise<void>((resolve) => foreign.listen(ports.redis, '127.0.0.1', resolve));
     try {

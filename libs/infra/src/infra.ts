@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { TributaryError } from '@tributary/errors';
 import { retry } from '@tributary/resilience';
 import { clickhouseServer } from './clickhouse-server.js';
-import { InfraUpError, PortTakenError, ReadinessTimeoutError, ServerExitedError, type ServiceFailure } from './errors.js';
+import { InfraModeMismatchError, InfraUpError, PortTakenError, ReadinessTimeoutError, ServerExitedError, type ServiceFailure } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { portSettings, resolveInfraConfig, type InfraConfig, type InfraPorts, type ServiceName } from './infra-config.js';
 import type { InfraEventListener, ServiceDownResult, ServiceStatus, ServiceUpResult } from './infra-reports.js';
+import { ensureInfraSecrets } from './infra-secrets.js';
+import type { InfraSecurity, InfraSecurityOptions } from './infra-security.js';
 import { kafkaServer } from './kafka-server.js';
 import { describePortHolder, isPortFree } from './port-check.js';
 import { identifyProcess, isAlive, spawnDetached, stopProcessGroup, type ProcessIdentity } from './process-group.js';
@@ -22,6 +24,14 @@ export interface InfraOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Told about installs and starts as they happen. Default: nothing. */
   readonly onEvent?: InfraEventListener;
+  /**
+   * Start the servers secure (`tributary infra up --secure`): Kafka with
+   * SASL/SCRAM and ACLs per service principal, Redis with ACL users per
+   * service, ClickHouse with users granted per table — passwords in
+   * `<home>/secrets/passwords.json`, data apart from the plain servers'.
+   * Default: plain, open servers.
+   */
+  readonly secure?: InfraSecurityOptions;
 }
 
 /** Kafka, ClickHouse and Redis on loopback, installed and started on demand, stopped by PID. */
@@ -60,9 +70,9 @@ async function logTail(logFile: string): Promise<string> {
 }
 
 /** Polls the probe until it passes; gives up when the process exits or the timeout passes. */
-async function waitUntilReady(server: ServerDefinition, ports: InfraPorts, target: ProcessIdentity, logFile: string): Promise<void> {
+async function waitUntilReady(server: ServerDefinition, ports: InfraPorts, target: ProcessIdentity, logFile: string, security: InfraSecurity | undefined): Promise<void> {
   try {
-    await retry(() => server.probe(ports), {
+    await retry(() => server.probe(ports, security), {
       retries: Number.POSITIVE_INFINITY,
       baseDelayMs: 50,
       maxDelayMs: 250,
@@ -90,6 +100,11 @@ async function takenPorts(server: ServerDefinition, ports: InfraPorts): Promise<
 export function createInfra(options: InfraOptions = {}): Infra {
   const { env = process.env, onEvent = () => undefined } = options;
   const config = resolveInfraConfig(env);
+  const secure = options.secure !== undefined;
+  const securityOf = async (): Promise<InfraSecurity> => ({
+    secrets: await ensureInfraSecrets(config.home),
+    name: options.secure?.name ?? ((_kind, name) => name),
+  });
   const logFileOf = (service: ServiceName) => join(config.home, 'logs', `${service}.log`);
   const lockPath = join(config.home, 'infra.lock');
 
@@ -110,9 +125,10 @@ export function createInfra(options: InfraOptions = {}): Infra {
     const identity = child.pid === undefined ? undefined : identifyProcess(child.pid);
     if (!identity) throw new ServerExitedError(server.service, logFile, await logTail(logFile));
     const ports = Object.fromEntries(server.portKeys.map((key) => [key, config.ports[key]]));
-    await writeRunRecord(config.home, { ...identity, service: server.service, startedAt: new Date().toISOString(), ports, logFile });
+    await writeRunRecord(config.home, { ...identity, service: server.service, startedAt: new Date().toISOString(), ports, logFile, ...(secure ? { secure } : {}) });
     try {
-      await waitUntilReady(server, config.ports, identity, logFile);
+      await waitUntilReady(server, config.ports, identity, logFile, context.security);
+      if (context.security) await server.configure?.(config.ports, context.security);
     } catch (reason) {
       await stopProcessGroup(identity, server.stopGraceMs);
       await removeRunRecord(config.home, server.service);
@@ -124,9 +140,10 @@ export function createInfra(options: InfraOptions = {}): Infra {
   async function bringUp(inspection: Inspection, context: ServerContext): Promise<ServiceUpResult> {
     const { server, record, alive } = inspection;
     if (record && alive) {
+      if ((record.secure ?? false) !== secure) throw new InfraModeMismatchError(server.service, record.secure ?? false);
       const checkedAt = performance.now();
       const ports = recordedPorts(config, record);
-      await waitUntilReady(server, ports, record, record.logFile);
+      await waitUntilReady(server, ports, record, record.logFile, context.security);
       return { service: server.service, outcome: 'already-running', pid: record.pid, listen: server.listen(ports), durationMs: performance.now() - checkedAt, logFile: record.logFile };
     }
     if (record) {
@@ -144,7 +161,7 @@ export function createInfra(options: InfraOptions = {}): Infra {
       const portFailures: ServiceFailure[] = conflicts.flat().map((error) => ({ service: error.service, error }));
       if (portFailures.length > 0) throw new InfraUpError(portFailures, []);
 
-      const context: ServerContext = { config, tools: createSystemTools({ env, onEvent }), onEvent };
+      const context: ServerContext = { config, tools: createSystemTools({ env, onEvent }), onEvent, ...(secure ? { security: await securityOf() } : {}) };
       const settled = await Promise.all(
         inspections.map((inspection) =>
           bringUp(inspection, context).then(
@@ -185,7 +202,8 @@ export function createInfra(options: InfraOptions = {}): Infra {
         const ports = recordedPorts(config, record);
         const base = { service: server.service, listen: server.listen(ports), logFile: record?.logFile ?? logFileOf(server.service) };
         if (record && alive) {
-          const answering = await server.probe(ports).then(() => true, () => false);
+          const security = record.secure ? await securityOf() : undefined;
+          const answering = await server.probe(ports, security).then(() => true, () => false);
           return { ...base, state: answering ? 'running' : 'unresponsive', pid: record.pid, portsTaken: [] };
         }
         const portsTaken = (await takenPorts(server, ports)).map((e) => `port ${e.port}${e.holder ? ` (${e.holder})` : ''}`);

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { cachedInstall } from './cached-install.js';
 import { loopbackHost, type InfraPorts } from './infra-config.js';
+import { kafkaAclEntries } from './kafka-acls.js';
+import { adminPassword, type InfraSecurity } from './infra-security.js';
+import { adminPrincipal } from './platform-principals.js';
 import { runCommand } from './run-command.js';
 import type { ServerContext, ServerDefinition } from './server-definition.js';
 
@@ -26,18 +29,15 @@ const pomAsset = fileURLToPath(new URL('../assets/kafka-runtime.pom.xml', import
  * cannot be created), no initial rebalance delay, a 16 MiB cleaner buffer so
  * a 256 MiB heap suffices, and a 3 s broker session so a restart after
  * SIGKILL waits ~6 s, not ~13 s, for the old registration to expire.
+ * With `adminPassword`, the secure variant of {@link secureListenerLines}.
  */
-export function kafkaServerProperties(ports: InfraPorts, dataDir: string): string {
-  const listeners = `PLAINTEXT://${loopbackHost}:${ports.kafka},CONTROLLER://${loopbackHost}:${ports.kafkaController}`;
+export function kafkaServerProperties(ports: InfraPorts, dataDir: string, adminPassword?: string): string {
+  const listenerLines = adminPassword === undefined ? plainListenerLines(ports) : secureListenerLines(ports, adminPassword);
   return `${[
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.bootstrap.servers=${loopbackHost}:${ports.kafkaController}`,
-    `listeners=${listeners}`,
-    `advertised.listeners=${listeners}`,
-    'inter.broker.listener.name=PLAINTEXT',
-    'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ...listenerLines,
     `log.dirs=${dataDir}`,
     'num.partitions=3',
     'offsets.topic.replication.factor=1',
@@ -53,6 +53,44 @@ export function kafkaServerProperties(ports: InfraPorts, dataDir: string): strin
     'broker.session.timeout.ms=3000',
     'broker.heartbeat.interval.ms=1000',
   ].join('\n')}\n`;
+}
+
+function plainListenerLines(ports: InfraPorts): string[] {
+  const listeners = `PLAINTEXT://${loopbackHost}:${ports.kafka},CONTROLLER://${loopbackHost}:${ports.kafkaController}`;
+  return [
+    `listeners=${listeners}`,
+    `advertised.listeners=${listeners}`,
+    'inter.broker.listener.name=PLAINTEXT',
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+  ];
+}
+
+/**
+ * Clients authenticate with SASL/SCRAM-SHA-256 (users created at format
+ * time) and are authorized by ACLs (StandardAuthorizer, nothing allowed
+ * without an ACL, the admin a super user). KRaft controllers cannot check
+ * SCRAM (the credentials live in the metadata they serve), so the controller
+ * listener takes SASL/PLAIN with the admin alone.
+ */
+function secureListenerLines(ports: InfraPorts, password: string): string[] {
+  const listeners = `SASL_PLAINTEXT://${loopbackHost}:${ports.kafka},CONTROLLER://${loopbackHost}:${ports.kafkaController}`;
+  return [
+    `listeners=${listeners}`,
+    `advertised.listeners=${listeners}`,
+    'inter.broker.listener.name=SASL_PLAINTEXT',
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-256',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256',
+    'sasl.mechanism.controller.protocol=PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${adminPrincipal}" password="${password}" user_${adminPrincipal}="${password}";`,
+    `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${adminPrincipal}" password="${password}";`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    `super.users=User:${adminPrincipal}`,
+    'allow.everyone.if.no.acl.found=false',
+  ];
 }
 
 /** WARN keeps a clean start to two lines (INFO dumps ~2,400); no shutdown hook, so the shutdown log survives. */
@@ -111,11 +149,12 @@ function tcpConnect(port: number, timeoutMs: number): Promise<void> {
  * right after a start: metadata, the group coordinator loaded, producer-id
  * allocation warm. A new client per try, so no state leaks between tries.
  */
-async function probeKafka(ports: InfraPorts): Promise<void> {
+async function probeKafka(ports: InfraPorts, security?: InfraSecurity): Promise<void> {
   await tcpConnect(ports.kafka, 1_000);
   const kafka = new Kafka({
     clientId: 'tributary-infra-readiness',
     brokers: [`${loopbackHost}:${ports.kafka}`],
+    ...adminSasl(security),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 5_000,
@@ -136,6 +175,22 @@ async function probeKafka(ports: InfraPorts): Promise<void> {
   }
 }
 
+function adminSasl(security: InfraSecurity | undefined): { sasl?: { mechanism: 'scram-sha-256'; username: string; password: string } } {
+  return security === undefined ? {} : { sasl: { mechanism: 'scram-sha-256', username: adminPrincipal, password: adminPassword(security) } };
+}
+
+/** Creates the ACLs of every service principal as the admin; creating an existing ACL changes nothing. */
+async function applyKafkaAcls(ports: InfraPorts, security: InfraSecurity): Promise<void> {
+  const kafka = new Kafka({ clientId: 'tributary-infra-acls', brokers: [`${loopbackHost}:${ports.kafka}`], logLevel: logLevel.NOTHING, ...adminSasl(security) });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.createAcls({ acl: kafkaAclEntries(security) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Apache Kafka in KRaft mode (broker and controller in one JVM) from Maven Central jars on Java 17+. */
 export const kafkaServer: ServerDefinition = {
   service: 'kafka',
@@ -146,16 +201,20 @@ export const kafkaServer: ServerDefinition = {
   listen: (ports) => `${loopbackHost}:${ports.kafka} (controller ${ports.kafkaController})`,
   async prepare(context) {
     const [lib, java] = await Promise.all([installKafkaJars(context), context.tools.java()]);
-    const dir = join(context.config.home, 'kafka');
+    const { security } = context;
+    // Secure data apart: its SCRAM users exist only in a log formatted with them.
+    const dir = join(context.config.home, security ? 'kafka-secure' : 'kafka');
     const dataDir = join(dir, 'data');
     await mkdir(dataDir, { recursive: true });
     const serverProperties = join(dir, 'server.properties');
     const log4jConfig = join(dir, 'log4j2.properties');
-    await writeFile(serverProperties, kafkaServerProperties(context.config.ports, dataDir));
+    await writeFile(serverProperties, kafkaServerProperties(context.config.ports, dataDir, security && adminPassword(security)), { mode: 0o600 });
+    await chmod(serverProperties, 0o600);
     await writeFile(log4jConfig, log4jProperties);
     const classpath = join(lib, '*');
     if (!existsSync(join(dataDir, 'meta.properties'))) {
-      await runCommand(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', serverProperties, '--ignore-formatted']);
+      const scramUsers = Object.entries(security?.secrets ?? {}).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-256=[name=${name},password=${password}]`]);
+      await runCommand(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', serverProperties, '--ignore-formatted', ...scramUsers]);
     }
     return {
       command: java,
@@ -164,4 +223,5 @@ export const kafkaServer: ServerDefinition = {
     };
   },
   probe: probeKafka,
+  configure: applyKafkaAcls,
 };

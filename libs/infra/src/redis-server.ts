@@ -1,11 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loopbackHost, type InfraPorts } from './infra-config.js';
+import { adminPassword, redisAclLines, type InfraSecurity } from './infra-security.js';
+import { adminPrincipal } from './platform-principals.js';
 import type { ServerDefinition } from './server-definition.js';
 
-/** Loopback only, in the foreground (we hold its PID), every write in the AOF, fsynced each second. */
-export function redisConfig(port: number, dataDir: string): string {
+/**
+ * Loopback only, in the foreground (we hold its PID), every write in the AOF,
+ * fsynced each second; with `aclLines`, those users instead of the open default one.
+ */
+export function redisConfig(port: number, dataDir: string, aclLines: readonly string[] = []): string {
   return `${[
     `bind ${loopbackHost}`,
     `port ${port}`,
@@ -15,13 +20,15 @@ export function redisConfig(port: number, dataDir: string): string {
     'appendonly yes',
     'appendfsync everysec',
     'logfile ""',
+    ...aclLines,
   ].join('\n')}\n`;
 }
 
-async function probeRedis(ports: InfraPorts): Promise<void> {
+async function probeRedis(ports: InfraPorts, security?: InfraSecurity): Promise<void> {
   const client = new Redis({
     host: loopbackHost,
     port: ports.redis,
+    ...(security === undefined ? {} : { username: adminPrincipal, password: adminPassword(security) }),
     lazyConnect: true,
     connectTimeout: 1_000,
     maxRetriesPerRequest: 0,
@@ -49,10 +56,12 @@ export const redisServer: ServerDefinition = {
   listen: (ports) => `${loopbackHost}:${ports.redis}`,
   async prepare(context) {
     const program = await context.tools.redisServer();
-    const dir = join(context.config.home, 'redis');
+    const { security } = context;
+    const dir = join(context.config.home, security ? 'redis-secure' : 'redis');
     await mkdir(dir, { recursive: true });
     const configFile = join(dir, 'redis.conf');
-    await writeFile(configFile, redisConfig(context.config.ports.redis, dir));
+    await writeFile(configFile, redisConfig(context.config.ports.redis, dir, security ? redisAclLines(security) : []), { mode: 0o600 });
+    await chmod(configFile, 0o600);
     return { command: program, args: [configFile], cwd: dir };
   },
   probe: probeRedis,

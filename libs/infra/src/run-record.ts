@@ -11,6 +11,8 @@ export interface RunRecord extends ProcessIdentity {
   /** The ports it was started with, by name (`kafka`, `kafkaController`, …). */
   readonly ports: Readonly<Record<string, number>>;
   readonly logFile: string;
+  /** Started in secure mode (users, ACLs); absent for the plain servers. */
+  readonly secure?: boolean;
 }
 
 /** `<home>/run/<service>.json`. */

@@ -1,5 +1,6 @@
 import type { InfraConfig, InfraPorts, ServiceName } from './infra-config.js';
 import type { InfraEventListener } from './infra-reports.js';
+import type { InfraSecurity } from './infra-security.js';
 import type { LaunchSpec } from './process-group.js';
 import type { SystemTools } from './system-tools.js';
 
@@ -8,6 +9,8 @@ export interface ServerContext {
   readonly config: InfraConfig;
   readonly tools: SystemTools;
   readonly onEvent: InfraEventListener;
+  /** Passwords and names of the secure mode; undefined for the plain, open servers. */
+  readonly security?: InfraSecurity;
 }
 
 /** How to install, configure, launch and probe one kind of server. */
@@ -23,6 +26,8 @@ export interface ServerDefinition {
   listen(ports: InfraPorts): string;
   /** Installs what is missing (cached), writes its configuration and says how to launch it. */
   prepare(context: ServerContext): Promise<LaunchSpec>;
-  /** One readiness check; throws while the server is not ready. */
-  probe(ports: InfraPorts): Promise<void>;
+  /** One readiness check (as the admin, when secure); throws while the server is not ready. */
+  probe(ports: InfraPorts, security?: InfraSecurity): Promise<void>;
+  /** In secure mode, once ready: users, ACLs or grants that need a running server. Default: none. */
+  configure?(ports: InfraPorts, security: InfraSecurity): Promise<void>;
 }

@@ -1,0 +1,39 @@
+import kafkajs, { type AclEntry } from 'kafkajs';
+import type { InfraSecurity } from './infra-security.js';
+import { platformPrincipals } from './platform-principals.js';
+
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+
+/**
+ * The ACLs of every service principal, from {@link platformPrincipals}:
+ * READ on the topics it consumes, WRITE on those it produces to, DESCRIBE and
+ * CREATE on both (services create their topics at start), READ on consumer
+ * groups starting with its prefixes. Nothing else: a producer cannot write a
+ * topic it does not own, a consumer group reads only its topics. Idempotent
+ * producers need no cluster ACL (WRITE on a topic implies IDEMPOTENT_WRITE).
+ */
+export function kafkaAclEntries(security: InfraSecurity): AclEntry[] {
+  const entries: AclEntry[] = [];
+  const allow = (principal: string, resourceType: AclEntry['resourceType'], resourceName: string, operation: AclEntry['operation'], prefixed = false) =>
+    entries.push({
+      principal: `User:${principal}`,
+      host: '*',
+      resourceType,
+      resourceName,
+      resourcePatternType: prefixed ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+      operation,
+      permissionType: AclPermissionTypes.ALLOW,
+    });
+  for (const [principal, grants] of Object.entries(platformPrincipals)) {
+    if (security.secrets[principal] === undefined) continue;
+    const topic = (name: string) => security.name('topic', name);
+    for (const name of grants.readsTopics) allow(principal, AclResourceTypes.TOPIC, topic(name), AclOperationTypes.READ);
+    for (const name of grants.writesTopics) allow(principal, AclResourceTypes.TOPIC, topic(name), AclOperationTypes.WRITE);
+    for (const name of new Set([...grants.readsTopics, ...grants.writesTopics])) {
+      allow(principal, AclResourceTypes.TOPIC, topic(name), AclOperationTypes.DESCRIBE);
+      allow(principal, AclResourceTypes.TOPIC, topic(name), AclOperationTypes.CREATE);
+    }
+    for (const prefix of grants.groupPrefixes) allow(principal, AclResourceTypes.GROUP, security.name('consumer-group', prefix), AclOperationTypes.READ, true);
+  }
+  return entries;
+}
