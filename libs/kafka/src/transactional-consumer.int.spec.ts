@@ -142,6 +142,38 @@ describe('createTransactionalConsumer()', { timeout: 120_000 }, () => {
     expect(transactionalIdOf(groupId, input.name, 1)).toBe(`${groupId}.${input.name}.1`);
   });
 
+  it('fences a previous owner of a partition when it claims it: the zombie\'s open transaction never shows and its commit is refused', async () => {
+    const ids = ['z1', 'z2', 'z3'];
+    const input = await filledInput(ids, 1);
+    const output = await stringTopic('test.tx-consumer-out', 1);
+    const groupId = uniqueName('tx-consumer');
+    const zombie = kafka.producer({ transactionalId: transactionalIdOf(groupId, input.name, 0), idempotent: true, maxInFlightRequests: 1 });
+    await zombie.connect();
+    const open = await zombie.transaction();
+    await open.send({ topic: output.name, messages: [{ key: 'zombie', value: Buffer.from(toBytes('zombie')) }] });
+    await open.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input.name, partitions: [{ partition: 0, offset: '3' }] }] });
+    const consumer = createTransactionalConsumer({
+      kafka,
+      groupId,
+      topic: input,
+      output,
+      source: '/tests/transactions',
+      logger,
+      handler: async (records) => records.map((record) => ({ key: record.value.value, value: text(record.value.value) })),
+    });
+    await consumer.start();
+    try {
+      const read = await readRecords(kafka, output.name, ids.length, { timeoutMs: 60_000 });
+      expect(read.map((record) => record.key).sort()).toEqual(ids);
+      const late = await open.commit().then(() => 'committed', (error: { type?: string; cause?: { type?: string } }) => error.cause?.type ?? error.type ?? 'failed');
+      expect(late).toMatch(/PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/);
+    } finally {
+      await consumer.close();
+      await zombie.disconnect();
+    }
+    expect((await readAll(kafka, output.name, false, 1_000)).sort()).toEqual(ids);
+  });
+
   it('leaves nothing visible of a chunk whose handler keeps failing retryably until it succeeds, and writes it once', async () => {
     const ids = ['x1', 'x2', 'x3'];
     const input = await filledInput(ids, 1);

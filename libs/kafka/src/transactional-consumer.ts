@@ -151,6 +151,9 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: options.transactionTimeoutMs ?? 60_000,
+      // The broker answers CONCURRENT_TRANSACTIONS to a transaction begun right after a commit until the commit's markers
+      // are written (a few ms); kafkajs's default first retry after 300 ms made every chunk of a busy partition wait that long.
+      retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: Number.MAX_SAFE_INTEGER },
     });
     try {
       await producer.connect();

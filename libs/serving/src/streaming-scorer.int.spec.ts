@@ -68,7 +68,10 @@ describe('createStreamingScorer()', { timeout: 180_000 }, () => {
   });
 
   async function streamTopics(): Promise<{ events: TopicDefinition<Event>; scored: TopicDefinition<ScoredEvent>; dlq: TopicDefinition<Uint8Array> }> {
-    const [events, scored, dlq] = await Promise.all([testTopics.create(topics.eventsValidated), testTopics.create(topics.predictionsScored), testTopics.create(topics.eventsDlq)]);
+    // One after the other: creating several at once sometimes made the broker answer a describe before it hosted the partition.
+    const events = await testTopics.create(topics.eventsValidated);
+    const scored = await testTopics.create(topics.predictionsScored);
+    const dlq = await testTopics.create(topics.eventsDlq);
     return { events, scored, dlq };
   }
 
@@ -76,6 +79,23 @@ describe('createStreamingScorer()', { timeout: 180_000 }, () => {
     const producer = createProducer({ kafka, source: '/tests/streaming', logger });
     await producer.send(topic, events.map((event) => ({ key: event.entityId, id: event.eventId, value: event, type: event.type })));
     await producer.close();
+  }
+
+  /** A started scorer of the pipeline on the test's topics, in a group of its own, each attempt with a generous deadline. */
+  async function startScorer(pipeline: ServingPipeline, { events, scored, dlq }: Awaited<ReturnType<typeof streamTopics>>, maxBatchSize: number) {
+    const scorer = createStreamingScorer({
+      pipeline,
+      kafka,
+      eventsTopic: events.name,
+      scoredTopic: scored.name,
+      deadLetterTopic: dlq.name,
+      groupId: uniqueName('streaming-spec'),
+      deadlineMs: 5_000,
+      maxBatchSize,
+      logger,
+    });
+    await scorer.start();
+    return scorer;
   }
 
   const readScored = async (topic: string, count: number) =>
@@ -96,18 +116,7 @@ describe('createStreamingScorer()', { timeout: 180_000 }, () => {
     const departures = flights.map((flight, i) => departedEvent(`dep-${i}`, flight));
     const invalid = departedEvent('dep-invalid', { origin: 'ord', destination: 'LAX', distanceMiles: 1744, departureTimeMs: lastEventMs });
     await publish(events, [...departures.slice(0, 30), arrivedEvent('arr-1', flights[0] as FlightAtDeparture), invalid, ...departures.slice(30)]);
-    const scorer = createStreamingScorer({
-      pipeline,
-      kafka,
-      eventsTopic: events.name,
-      scoredTopic: scored.name,
-      deadLetterTopic: dlq.name,
-      groupId: uniqueName('streaming-spec'),
-      deadlineMs: 5_000,
-      maxBatchSize: 16,
-      logger,
-    });
-    await scorer.start();
+    const scorer = await startScorer(pipeline, { events, scored, dlq }, 16);
     try {
       const answers = await readScored(scored.name, departures.length);
       expect(new Set(answers.map((answer) => answer.eventId)).size).toBe(departures.length);
@@ -141,18 +150,7 @@ describe('createStreamingScorer()', { timeout: 180_000 }, () => {
     const departures = Array.from({ length: 300 }, (_, i) => departedEvent(`bp-${i}`, departingFlights(T0 + i * MINUTE_MS)[i % 6] as FlightAtDeparture));
     await publish(events, departures);
     const waitsBefore = await metricValue('tributary_streaming_back_pressure_waits_total');
-    const scorer = createStreamingScorer({
-      pipeline,
-      kafka,
-      eventsTopic: events.name,
-      scoredTopic: scored.name,
-      deadLetterTopic: dlq.name,
-      groupId: uniqueName('streaming-spec'),
-      deadlineMs: 5_000,
-      maxBatchSize: 100,
-      logger,
-    });
-    await scorer.start();
+    const scorer = await startScorer(pipeline, { events, scored, dlq }, 100);
     try {
       const answers = await readScored(scored.name, departures.length);
       expect(new Set(answers.map((answer) => answer.eventId)).size).toBe(departures.length);
