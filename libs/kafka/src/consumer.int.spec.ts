@@ -17,6 +17,7 @@ import {
   createProtobufCodec,
   deadLetterId,
   defineTopic,
+  recordTraceContext,
   type ConsumedRecord,
   type ConsumerOptions,
   type TopicDefinition,
@@ -146,6 +147,48 @@ describe('createConsumer()', () => {
     const batchSpan = spans().find((span) => span.name === `process ${topic.name}`)!;
     expect(producerSpanIds).toHaveLength(3);
     expect(batchSpan.links.map((link) => link.context.spanId).sort()).toEqual([...producerSpanIds].sort());
+  });
+
+  it("continues each record's own trace through a batch handler that forwards it with recordTraceContext", async () => {
+    const forwarding = (name: string) => defineTopic({ name, keyDescription: 'entity id', codec: createProtobufCodec(StringValueSchema), partitions: 1 });
+    const [input, output] = await Promise.all([testTopics.create(forwarding('test.batch-in')), testTopics.create(forwarding('test.batch-out'))]);
+    const traceIds = new Map<string, string>();
+    for (const id of ['a', 'b', 'c']) {
+      await trace.getTracer('test').startActiveSpan(`request ${id}`, async (span) => {
+        traceIds.set(id, span.spanContext().traceId);
+        await producer.send(input, [{ key: id, value: create(StringValueSchema, { value: id }) }]);
+        span.end();
+      });
+    }
+    const batches: number[] = [];
+    await startConsumer({
+      kafka,
+      topic: input,
+      groupId: uniqueName('test-forward'),
+      batchHandler: async (records) => {
+        batches.push(records.length);
+        await producer.send(output, records.map((record) => ({ key: record.value.value, value: record.value, traceContext: recordTraceContext(record) })));
+      },
+    });
+    const forwarded = await readRecords(kafka, output.name, 3);
+
+    expect(batches).toEqual([3]);
+    const spans = exporter.getFinishedSpans();
+    const sendOut = spans.find((span) => span.name === `send ${output.name}`)!;
+    const creates = spans.filter((span) => span.name === `create ${output.name}`);
+    expect(creates).toHaveLength(3);
+    for (const record of forwarded) {
+      const id = record.key!.toString();
+      const [, traceId, spanId] = record.headers!['traceparent']!.toString().split('-');
+      const create = creates.find((span) => span.spanContext().spanId === spanId)!;
+      // Each forwarded record names its own create span, in the trace its input record came in.
+      expect(traceId).toBe(traceIds.get(id));
+      expect(create.spanContext().traceId).toBe(traceIds.get(id));
+      expect(create.kind).toBe(SpanKind.PRODUCER);
+      const inputSend = spans.find((span) => span.name === `send ${input.name}` && span.spanContext().traceId === traceIds.get(id))!;
+      expect(create.parentSpanContext?.spanId).toBe(inputSend.spanContext().spanId);
+    }
+    expect(sendOut.links.map((link) => link.context.spanId).sort()).toEqual(creates.map((span) => span.spanContext().spanId).sort());
   });
 
   it('retries a failing record, sends it to the DLQ with the reason and source offset, and handles the records after it', async () => {

@@ -30,6 +30,7 @@ export { createKafkaClient, kafkaBrokersFromEnv, type KafkaClientOptions } from 
 export { createPartitionEndOffsets, type PartitionEndOffsets, type PartitionEndOffsetsOptions } from './partition-end-offsets.js';
 export { createProducer, type Compression, type OutgoingRecord, type ProducerOptions, type TypedProducer } from './producer.js';
 export type { BatchHandler, ConsumedRecord, HandlerContext, RecordDeadLetter } from './record-processor.js';
+export { recordTraceContext } from './record-trace.js';
 export { allTopics, topics } from './topics.js';
 export {
   createTransactionalConsumer,

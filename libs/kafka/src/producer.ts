@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, propagation, trace, type Context } from '@opentelemetry/api';
 import { createLogger, type Logger } from '@tributary/observability';
 import { CompressionTypes, Partitioners, type IHeaders, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import { KafkaClosedError, KafkaProduceError, KafkaUnavailableError, isTransientKafkaError } from './errors.js';
 import { CloudEventHeader, cloudEventsSpecVersion } from './headers.js';
 import { kafkaMetrics } from './metrics.js';
+import { startCreateSpans } from './record-trace.js';
 import type { TopicDefinition } from './topic.js';
 
 /** One record to write: its value is typed by the topic it goes to. */
@@ -22,6 +23,15 @@ export interface OutgoingRecord<T> {
   readonly contentType?: string;
   /** More headers; the CloudEvents and trace headers above take precedence. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The trace this record continues, for a record written apart from the work
+   * of its own trace: one of a batch (`recordTraceContext` of the consumed
+   * record it came from), or sent later from a buffer (the context active when
+   * it was queued). It gets a `create <topic>` span in that trace, which its
+   * `traceparent` names, linked from the send span. Default: the active
+   * context, whose send span the record's `traceparent` names.
+   */
+  readonly traceContext?: Context;
 }
 
 /** Compression of record batches on the wire. */
@@ -47,7 +57,8 @@ export interface TypedProducer {
   /**
    * Writes the records in one request per broker, all or nothing, waiting for
    * every in-sync replica (acks = all). One producer span covers the send and
-   * is the parent of the trace context every record carries.
+   * is the parent of the trace context every record carries, except records
+   * with their own {@link OutgoingRecord.traceContext}.
    */
   send<T>(topic: TopicDefinition<T>, records: readonly OutgoingRecord<T>[]): Promise<RecordMetadata[]>;
   /** Waits for sends in flight, then disconnects; idempotent. */
@@ -91,15 +102,19 @@ export function createProducer(options: ProducerOptions): TypedProducer {
       'messaging.batch.message_count': records.length,
     };
     return tracer.startActiveSpan(`send ${topic.name}`, { kind: SpanKind.PRODUCER, attributes }, async (span) => {
+      const created = startCreateSpans(topic, records);
+      if (created.links.length > 0) span.addLinks([...created.links]);
       try {
-        const messages = toMessages(topic, records, sourceBytes);
+        const messages = toMessages(topic, created.records, sourceBytes);
         const metadata = await producer.send({ topic: topic.name, messages, acks: -1, timeout: ackTimeoutMs, compression });
         kafkaMetrics().produced.inc({ topic: topic.name }, records.length);
+        created.end();
         return metadata;
       } catch (reason) {
         const error = isTransientKafkaError(reason)
           ? new KafkaUnavailableError(`send to ${topic.name}`, reason)
           : new KafkaProduceError(topic.name, records.length, reason);
+        created.end(error);
         span.recordException(error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
         logger.error({ err: error, topic: topic.name, records: records.length }, 'send failed');
@@ -133,7 +148,10 @@ export function createProducer(options: ProducerOptions): TypedProducer {
   };
 }
 
-/** Kafka messages of the records, each with CloudEvents headers and the active trace context. */
+/**
+ * Kafka messages of the records, each with CloudEvents headers and the trace
+ * context of its own `traceContext`, or else the active one.
+ */
 export function toMessages<T>(topic: TopicDefinition<T>, records: readonly OutgoingRecord<T>[], source: Buffer): Message[] {
   // Header values shared by the records of one send are encoded once, not once per record.
   const shared: IHeaders = { [CloudEventHeader.specVersion]: specVersionBytes, [CloudEventHeader.source]: source };
@@ -144,6 +162,11 @@ export function toMessages<T>(topic: TopicDefinition<T>, records: readonly Outgo
   return records.map((record) => {
     const bytes = topic.codec.encode(record.value);
     const headers: IHeaders = { ...record.headers, ...shared };
+    if (record.traceContext !== undefined) {
+      // Its own trace replaces the shared one (a context without a span leaves none).
+      for (const field of propagation.fields()) delete headers[field];
+      propagation.inject(record.traceContext, headers);
+    }
     headers[CloudEventHeader.id] = record.id ?? randomUUID();
     headers[CloudEventHeader.type] = record.type ?? type;
     headers[CloudEventHeader.time] = record.time?.toISOString() ?? time;
