@@ -8,3 +8,12 @@ export class TracingAlreadyStartedError extends TributaryError {
     super(Code.FailedPrecondition, 'tracing already started; shut it down before starting test tracing', { retryable: false });
   }
 }
+
+/** A body sent to the test OTLP receiver is not an OTLP/JSON trace export request. */
+export class OtlpPayloadError extends TributaryError {
+  override name = 'OtlpPayloadError';
+
+  constructor(message: string) {
+    super(Code.InvalidArgument, `not an OTLP trace request: ${message}`, { retryable: false });
+  }
+}

@@ -4,7 +4,7 @@
  * and a reader of the Prometheus text its `/metrics` pages are written in.
  * Test doubles live under `@tributary/observability/testing`.
  */
-export { TracingAlreadyStartedError } from './errors.js';
+export { OtlpPayloadError, TracingAlreadyStartedError } from './errors.js';
 export { createLogger, type Logger, type LoggerCreateOptions } from './logger.js';
 export { getMetricsRegistry } from './metrics.js';
 export { exportedMetricNames, metricSamples, sumByLabel, type MetricSample } from './prometheus-text.js';
