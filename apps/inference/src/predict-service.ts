@@ -2,6 +2,7 @@ import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { randomUUID } from 'node:crypto';
 import type { InferenceService, PredictRequest } from '@tributary/contracts';
 import type { ServiceImpl } from '@tributary/grpc';
+import { explanationFields } from '@tributary/serving';
 import { InvalidInputError, toPredictResponse, type ServingPipeline, type ServingRequest } from '@tributary/serving';
 import { grpcDeadlineAtMs } from './request-deadline.js';
 
@@ -25,7 +26,8 @@ export function createPredictServiceImpl(options: PredictServiceOptions): Servic
   return {
     async predict(request, context) {
       const serving = toServingRequest(request, grpcDeadlineAtMs(context, options.defaultDeadlineMs));
-      return toPredictResponse(await pipeline.predict(serving), serving.requestId);
+      const answer = await pipeline.predict(serving);
+      return { ...toPredictResponse(answer, serving.requestId), ...explanationFields(answer) };
     },
     async predictBatch(request, context) {
       const started = performance.now();
@@ -42,7 +44,7 @@ export function createPredictServiceImpl(options: PredictServiceOptions): Servic
             throw result;
           });
         }
-        return toPredictResponse(result, (servings[index] as ServingRequest).requestId);
+        return { ...toPredictResponse(result, (servings[index] as ServingRequest).requestId), ...explanationFields(result) };
       });
       return { responses, latencyMs: performance.now() - started };
     },
@@ -75,6 +77,7 @@ export function toServingRequest(request: PredictRequest, deadlineAtMs: number):
     ...(vector ? { vector } : {}),
     ...(entityKey ? { entityKey } : {}),
     ...(request.eventId ? { eventId: request.eventId } : {}),
+    ...(request.explain ? { explain: true } : {}),
     requestId,
     deadlineAtMs,
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInputError, type ServingPipeline, type ServingRequest } from '@tributary/serving';
+import { InvalidInputError, type ServingAnswer, type ServingPipeline, type ServingRequest } from '@tributary/serving';
 import type { FastifyInstance } from 'fastify';
 import { restDeadlineAtMs } from './request-deadline.js';
 
@@ -14,8 +14,11 @@ export interface PredictionsRouteOptions {
  * The seeds' REST shape: `POST /v1/predictions {model_id, features}` →
  * `{prediction, probability, model_version, latency_ms}`, plus the tier,
  * alias and defaulted features every Tributary answer says. Optional:
- * `alias`, `version`, `event_id`, `request_id` and `flight {origin,
- * destination, departure_time (ISO-8601), distance_miles}`.
+ * `alias`, `version`, `event_id`, `request_id`, `flight {origin,
+ * destination, departure_time (ISO-8601), distance_miles}` and `explain:
+ * true`, which adds `explanation {method, base_value, margin, contributions
+ * {feature: log-odds}}` or, when the rules or the default answered,
+ * `explanation_unavailable` with the reason.
  */
 export function registerPredictionsRoute(fastify: FastifyInstance, options: PredictionsRouteOptions): void {
   fastify.post('/v1/predictions', async (request) => {
@@ -31,8 +34,17 @@ export function registerPredictionsRoute(fastify: FastifyInstance, options: Pred
       defaulted_features: answer.defaultedFeatures,
       cached: answer.cached,
       request_id: serving.requestId,
+      ...explanationBody(answer),
     };
   });
+}
+
+function explanationBody({ explanation, explanationUnavailable }: ServingAnswer): Record<string, unknown> {
+  if (explanation) {
+    const contributions = Object.fromEntries(explanation.featureNames.map((name, i) => [name, explanation.contributions[i] as number]));
+    return { explanation: { method: explanation.method, base_value: explanation.baseValue, margin: explanation.margin, contributions } };
+  }
+  return explanationUnavailable === undefined ? {} : { explanation_unavailable: explanationUnavailable };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -43,13 +55,14 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  */
 export function toServingRequest(body: unknown, deadlineAtMs: number): ServingRequest {
   if (!isObject(body)) throw new InvalidInputError('send a JSON object {"model_id": "...", "features": {...}}');
-  const { model_id: model, features, alias, version, event_id: eventId, request_id: requestIdIn, flight } = body;
+  const { model_id: model, features, alias, version, event_id: eventId, request_id: requestIdIn, flight, explain } = body;
   if (typeof model !== 'string' || model === '') throw new InvalidInputError('model_id is missing; name the model, e.g. "flight-delay"');
   if (features !== undefined && !isObject(features)) throw new InvalidInputError('features must be an object of feature name → number or string');
   if (alias !== undefined && typeof alias !== 'string') throw new InvalidInputError('alias must be a string');
   if (version !== undefined && !(typeof version === 'number' && Number.isSafeInteger(version) && version > 0)) throw new InvalidInputError('version must be a whole number ≥ 1');
   if (eventId !== undefined && typeof eventId !== 'string') throw new InvalidInputError('event_id must be a string');
   if (requestIdIn !== undefined && typeof requestIdIn !== 'string') throw new InvalidInputError('request_id must be a string');
+  if (explain !== undefined && typeof explain !== 'boolean') throw new InvalidInputError('explain must be true or false');
   const numeric: Record<string, number> = {};
   const categorical: Record<string, string> = {};
   for (const [name, value] of Object.entries(features ?? {})) {
@@ -66,6 +79,7 @@ export function toServingRequest(body: unknown, deadlineAtMs: number): ServingRe
     ...(Object.keys(numeric).length > 0 ? { features: numeric } : {}),
     ...(Object.keys(categorical).length > 0 ? { categorical } : {}),
     ...(eventId ? { eventId } : {}),
+    ...(explain ? { explain } : {}),
     requestId,
     deadlineAtMs,
   };

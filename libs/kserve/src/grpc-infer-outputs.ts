@@ -24,6 +24,7 @@ export function grpcInferOutputs(
   };
 }
 
-function typedContents(tensor: InferOutputTensor): { int64Contents: bigint[] } | { fp32Contents: number[] } {
-  return tensor.data instanceof BigInt64Array ? { int64Contents: Array.from(tensor.data) } : { fp32Contents: Array.from(tensor.data) };
+function typedContents(tensor: InferOutputTensor): { int64Contents: bigint[] } | { fp32Contents: number[] } | { fp64Contents: number[] } {
+  if (tensor.data instanceof BigInt64Array) return { int64Contents: Array.from(tensor.data) };
+  return tensor.data instanceof Float64Array ? { fp64Contents: Array.from(tensor.data) } : { fp32Contents: Array.from(tensor.data) };
 }

@@ -3,7 +3,7 @@
  * extensions for Tributary's models, as logic without a server: input tensors
  * from gRPC (typed or raw contents) and REST (JSON or Triton's binary data)
  * decoded and validated into feature rows, answers encoded as `label` and
- * `probabilities` outputs, and the metadata, config and statistics the
+ * `probabilities` outputs (and, when asked for, per-feature `contributions`), and the metadata, config and statistics the
  * protocol's clients ask for. The inference service puts it behind its gRPC
  * and REST servers.
  */
@@ -26,8 +26,10 @@ export { modelStatistics, modelStatisticsJson } from './model-statistics.js';
 export { parseRestInferRequest, type RestInferRequest } from './rest-infer-request.js';
 export { encodeRestInferResponse, type RestInferResponse, type RestInferResponseOptions } from './rest-infer-response.js';
 export {
+  CONTRIBUTIONS_OUTPUT,
   FEATURES_INPUT,
   LABEL_OUTPUT,
+  ON_REQUEST_OUTPUT_NAMES,
   OUTPUT_NAMES,
   PLATFORM,
   PROBABILITIES_OUTPUT,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildInferOutputs, encodeRestInferResponse, grpcInferOutputs, resolveOutputNames, UnknownOutputError } from './index.js';
+import { buildInferOutputs, encodeRestInferResponse, grpcInferOutputs, resolveOutputNames, UnknownOutputError, type RowAnswer } from './index.js';
 
 const answers = [
   { prediction: 1, probability: 0.75 },
@@ -13,6 +13,16 @@ describe('buildInferOutputs()', () => {
     expect(label?.data).toEqual(BigInt64Array.from([1n, 0n]));
     expect(probabilities).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [2, 2] });
     expect(probabilities?.data).toEqual(Float32Array.from([0.25, 0.75, 0.875, 0.125]));
+  });
+
+  it('answers contributions float64 [rows, features + 1] only when named: features in order, then the base value; NaN for a row not explained', () => {
+    expect(resolveOutputNames([])).not.toContain('contributions');
+    const explained: RowAnswer[] = [{ prediction: 1, probability: 0.75, explanation: { baseValue: -1.5, contributions: Float64Array.from([0.25, 0.5]) } }, { prediction: 0, probability: 0.125 }];
+    const [contributions] = buildInferOutputs(explained, resolveOutputNames(['contributions']), 2);
+    expect(contributions).toMatchObject({ name: 'contributions', datatype: 'FP64', shape: [2, 3] });
+    expect(contributions?.data).toEqual(Float64Array.from([0.25, 0.5, -1.5, Number.NaN, Number.NaN, Number.NaN]));
+    const typed = grpcInferOutputs([contributions as NonNullable<typeof contributions>], false);
+    expect(typed.outputs[0]).toMatchObject({ datatype: 'FP64', contents: { fp64Contents: [0.25, 0.5, -1.5, Number.NaN, Number.NaN, Number.NaN] } });
   });
 
   it('refuses an output the model does not have, before any work', () => {

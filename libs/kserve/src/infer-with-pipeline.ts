@@ -3,7 +3,7 @@ import { ModelNotFoundError } from '@tributary/serving';
 import { decodeFeatureRows } from './decode-feature-rows.js';
 import type { InferInputTensor } from './infer-input-tensor.js';
 import { buildInferOutputs, resolveOutputNames, type InferOutputTensor } from './infer-outputs.js';
-import { tabularModel } from './tabular-model.js';
+import { CONTRIBUTIONS_OUTPUT, tabularModel } from './tabular-model.js';
 
 /** One inference request, whichever protocol brought it. */
 export interface TensorInferRequest {
@@ -23,7 +23,7 @@ export interface TensorInferResult {
   readonly outputs: readonly InferOutputTensor[];
   /** The version that answered: one number, or several comma-separated when rows differ (e.g. a fallback answered some). */
   readonly modelVersion: string;
-  /** Response parameters: `served_by` tiers, `alias`, `model_version` per row when they differ. */
+  /** Response parameters: `served_by` tiers, `alias`, `model_version` per row when they differ; `explanation_unavailable` (row: reason) when a row asked for contributions has none. */
   readonly parameters: Readonly<Record<string, string>>;
   readonly answers: readonly ServingAnswer[];
 }
@@ -50,12 +50,14 @@ export async function inferWithPipeline(pipeline: ServingPipeline, request: Tens
   if (!model) throw new ModelNotFoundError(request.modelName, request.modelVersion === '' ? 'ready champion' : `ready version ${request.modelVersion}`);
   const rows = decodeFeatureRows(request.inputs, model, { maxRows: options.maxRows ?? 10_000 });
   const version = request.modelVersion === '' ? {} : { version: Number(request.modelVersion) };
+  const explain = outputNames.includes(CONTRIBUTIONS_OUTPUT);
   const requests: ServingRequest[] = Array.from({ length: rows.rowCount }, (_, row) => ({
     model: request.modelName,
     ...version,
     vector: rows.values.subarray(row * rows.featureCount, (row + 1) * rows.featureCount),
     requestId: rows.rowCount === 1 ? request.requestId : `${request.requestId}/${row}`,
     deadlineAtMs: request.deadlineAtMs,
+    ...(explain ? { explain } : {}),
   }));
   const results = await pipeline.predictMany(requests);
   const failed = results.find((result): result is Error => result instanceof Error);
@@ -66,10 +68,16 @@ export async function inferWithPipeline(pipeline: ServingPipeline, request: Tens
     return values.every((value) => value === values[0]) ? (values[0] as string) : values.join(',');
   };
   const modelVersion = perRow((a) => String(a.modelVersion));
+  const unexplained = answers.flatMap((a, row) => (a.explanationUnavailable === undefined ? [] : [`${row}: ${a.explanationUnavailable}`]));
   return {
-    outputs: buildInferOutputs(answers, outputNames),
+    outputs: buildInferOutputs(answers, outputNames, rows.featureCount),
     modelVersion,
-    parameters: { served_by: perRow((a) => a.tier), alias: perRow((a) => a.alias), model_version: modelVersion },
+    parameters: {
+      served_by: perRow((a) => a.tier),
+      alias: perRow((a) => a.alias),
+      model_version: modelVersion,
+      ...(unexplained.length > 0 ? { explanation_unavailable: unexplained.join('; ') } : {}),
+    },
     answers,
   };
 }

@@ -1,6 +1,6 @@
 import { create, toJson, type JsonObject } from '@bufbuild/protobuf';
 import { DataType, ModelConfigSchema, type ModelConfig } from '@tributary/contracts';
-import { FEATURES_INPUT, LABEL_OUTPUT, PLATFORM, PROBABILITIES_OUTPUT, type TabularModel } from './tabular-model.js';
+import { CONTRIBUTIONS_OUTPUT, FEATURES_INPUT, LABEL_OUTPUT, PLATFORM, PROBABILITIES_OUTPUT, type TabularModel } from './tabular-model.js';
 
 /** How the server batches single requests, for the config it reports. */
 export interface ModelBatching {
@@ -27,6 +27,7 @@ export function modelConfig(model: TabularModel, batching: ModelBatching): Model
     output: [
       { name: LABEL_OUTPUT, dataType: DataType.TYPE_INT64, dims: [-1n] },
       { name: PROBABILITIES_OUTPUT, dataType: DataType.TYPE_FP32, dims: [-1n, 2n] },
+      { name: CONTRIBUTIONS_OUTPUT, dataType: DataType.TYPE_FP64, dims: [-1n, BigInt(model.featureNames.length + 1)] },
     ],
     schedulingChoice: {
       case: 'dynamicBatching',

@@ -54,7 +54,7 @@ const served: readonly ServedModelStatus[] = [
 ];
 
 describe('modelMetadata()', () => {
-  it('describes one FP32 input of [rows, features] and the two outputs of the ONNX export', () => {
+  it('describes one FP32 input of [rows, features], the two outputs of the ONNX export and the contributions asked for by name', () => {
     expect(modelMetadata(model)).toEqual({
       name: 'flight-delay',
       versions: ['4', '3'],
@@ -63,6 +63,7 @@ describe('modelMetadata()', () => {
       outputs: [
         { name: 'label', datatype: 'INT64', shape: [-1] },
         { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+        { name: 'contributions', datatype: 'FP64', shape: [-1, 3] },
       ],
     });
     expect(grpcModelMetadata(model).inputs?.[0]?.shape).toEqual([-1n, 2n]);
@@ -87,6 +88,7 @@ describe('modelConfig()', () => {
       output: [
         { name: 'label', data_type: 'TYPE_INT64', dims: [-1] },
         { name: 'probabilities', data_type: 'TYPE_FP32', dims: [-1, 2] },
+        { name: 'contributions', data_type: 'TYPE_FP64', dims: [-1, 3] },
       ],
       dynamic_batching: { preferred_batch_size: [64], max_queue_delay_microseconds: '500' },
     });

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ModelMetadataResponseSchema } from '@tributary/contracts';
-import { FEATURES_INPUT, LABEL_OUTPUT, PLATFORM, PROBABILITIES_OUTPUT, type TabularModel } from './tabular-model.js';
+import { CONTRIBUTIONS_OUTPUT, FEATURES_INPUT, LABEL_OUTPUT, PLATFORM, PROBABILITIES_OUTPUT, type TabularModel } from './tabular-model.js';
 
 /** A model's KServe v2 metadata as plain data: the REST body, and (with bigint shapes) the gRPC response. */
 export interface ModelMetadata {
@@ -18,7 +18,7 @@ export interface TensorMetadata {
   readonly shape: readonly number[];
 }
 
-/** The KServe v2 metadata of a model: one FP32 input [-1, features], `label` and `probabilities` outputs. */
+/** The KServe v2 metadata of a model: one FP32 input [-1, features], `label` and `probabilities` outputs, and `contributions` (on request). */
 export function modelMetadata(model: TabularModel): ModelMetadata {
   return {
     name: model.name,
@@ -28,6 +28,7 @@ export function modelMetadata(model: TabularModel): ModelMetadata {
     outputs: [
       { name: LABEL_OUTPUT, datatype: 'INT64', shape: [-1] },
       { name: PROBABILITIES_OUTPUT, datatype: 'FP32', shape: [-1, 2] },
+      { name: CONTRIBUTIONS_OUTPUT, datatype: 'FP64', shape: [-1, model.featureNames.length + 1] },
     ],
   };
 }

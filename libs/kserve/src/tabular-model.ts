@@ -20,8 +20,18 @@ export const FEATURES_INPUT = ONNX_INPUT;
 export const LABEL_OUTPUT = ONNX_LABEL_OUTPUT;
 /** [P(class 0), P(class 1)] per row, float32 [rows, 2]. */
 export const PROBABILITIES_OUTPUT = ONNX_PROBABILITIES_OUTPUT;
+/**
+ * Per-row contributions to the margin (log-odds), FP64 [rows, features + 1]:
+ * one column per feature in input order, then the base value (the bias
+ * column of LightGBM's `pred_contrib` and XGBoost's `pred_contribs`), so each
+ * row sums to the margin. Computed only when a request names it in `outputs`:
+ * an exact explanation costs far more than the prediction.
+ */
+export const CONTRIBUTIONS_OUTPUT = 'contributions';
 /** Every output, in the order they are answered when none is asked for. */
 export const OUTPUT_NAMES: readonly string[] = [LABEL_OUTPUT, PROBABILITIES_OUTPUT];
+/** Outputs answered only when asked for by name. */
+export const ON_REQUEST_OUTPUT_NAMES: readonly string[] = [CONTRIBUTIONS_OUTPUT];
 /** What a served ONNX model runs on, in KServe and Triton terms. */
 export const PLATFORM = 'onnxruntime_onnx';
 

@@ -22,9 +22,10 @@ export {
   ScoringUnavailableError,
   TierUnavailableError,
 } from './errors.js';
+export { explanationFields, type ExplanationFields } from './explanation-fields.js';
 export type { FaultInjector } from './fault-injector.js';
 export { toPredictResponse } from './predict-response.js';
-export { createOnnxWorkerPool, type BatchResult, type OnnxWorkerPool, type OnnxWorkerPoolOptions } from './onnx-worker-pool.js';
+export { createOnnxWorkerPool, type BatchResult, type ExplainResult, type OnnxWorkerPool, type OnnxWorkerPoolOptions } from './onnx-worker-pool.js';
 export type {
   ServedFeature,
   ServedModelStatus,
@@ -32,7 +33,7 @@ export type {
   StatisticDuration,
   VersionStatistics,
 } from './served-model-status.js';
-export { SERVING_TIERS, type ServingAnswer, type ServingTier } from './serving-answer.js';
+export { SERVING_TIERS, type ServedExplanation, type ServingAnswer, type ServingTier } from './serving-answer.js';
 export { createServingPipeline, type ServingPipeline } from './serving-pipeline.js';
 export type {
   ExecutionOptions,

@@ -1,7 +1,7 @@
 import { readOnnxMetadata } from '@tributary/ml';
 import { ModelExecutionError } from './errors.js';
 import { createMicroBatcher, type MicroBatcher } from './micro-batcher.js';
-import type { OnnxWorkerPool } from './onnx-worker-pool.js';
+import type { ExplainResult, OnnxWorkerPool } from './onnx-worker-pool.js';
 import type { ServedFeature } from './served-model-status.js';
 import { createVersionStatistics, type VersionStatisticsRecorder } from './version-statistics.js';
 
@@ -17,6 +17,8 @@ export interface LoadedVersion {
   readonly statistics: VersionStatisticsRecorder;
   /** The version registered as this one's fallback model, when loaded. */
   fallback: LoadedVersion | undefined;
+  /** Contributions of one row (in this version's feature order) to its margin, computed in a worker; off the micro-batches. */
+  explain(row: Float32Array): Promise<ExplainResult>;
   /** Marks a request as using this version until the returned release is called; draining waits for it. */
   acquire(): () => void;
   /** Waits until no request uses it (or `timeoutMs` passed), then releases its sessions. */
@@ -91,6 +93,7 @@ export async function loadVersion(
     batcher,
     statistics,
     fallback: undefined,
+    explain: (row) => loader.pool.explain(key, row.slice(), 1),
     acquire() {
       active++;
       let released = false;

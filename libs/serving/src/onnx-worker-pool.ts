@@ -11,6 +11,17 @@ export interface BatchResult {
   readonly computeNs: number;
 }
 
+/** Contributions of rows to one model's margins, computed in a worker. */
+export interface ExplainResult {
+  readonly method: 'tree_shap' | 'linear';
+  readonly baseValue: number;
+  /** Row-major, one value per feature, in margin (log-odds) space. */
+  readonly contributions: Float64Array;
+  /** The model's margin per row: `baseValue + Σ contributions`. */
+  readonly margins: Float64Array;
+  readonly computeNs: number;
+}
+
 /** Options of {@link createOnnxWorkerPool}. */
 export interface OnnxWorkerPoolOptions {
   /** Worker threads. Default 2. */
@@ -26,6 +37,13 @@ export interface OnnxWorkerPool {
   load(key: string, bytes: Uint8Array): Promise<void>;
   /** Runs `rowCount` rows (row-major float32) of the model under `key`; `values` is transferred, not copied. */
   run(key: string, values: Float32Array, rowCount: number): Promise<BatchResult>;
+  /**
+   * Explains `rowCount` rows of the model under `key` (exact TreeSHAP or
+   * linear Shapley values, from the model JSON in its artifact) in the least
+   * busy worker; `values` is transferred. Fails with ModelExecutionError when
+   * the artifact cannot be explained (e.g. exported before it carried covers).
+   */
+  explain(key: string, values: Float32Array, rowCount: number): Promise<ExplainResult>;
   /** Releases the sessions of `key` in every worker. */
   unload(key: string): Promise<void>;
   /** Terminates the workers; runs in flight fail. Idempotent. */
@@ -134,6 +152,13 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
       const reply = await expect(leastBusy(), { type: 'run', id: nextId++, key, values, rowCount }, [values.buffer as ArrayBuffer]);
       if (reply.type !== 'ran') throw new ModelExecutionError(`model ${key}: the worker answered a run with ${reply.type}`);
       return { probabilities: reply.probabilities, computeNs: reply.computeNs };
+    },
+    async explain(key, values, rowCount) {
+      if (closed) throw new ModelExecutionError('the ONNX worker pool is closed');
+      const reply = await expect(leastBusy(), { type: 'explain', id: nextId++, key, values, rowCount }, [values.buffer as ArrayBuffer]);
+      if (reply.type !== 'explained') throw new ModelExecutionError(`model ${key}: the worker answered an explanation with ${reply.type}`);
+      const { method, baseValue, contributions, margins, computeNs } = reply;
+      return { method, baseValue, contributions, margins, computeNs };
     },
     async unload(key) {
       models.delete(key);

@@ -2,15 +2,30 @@
  * The entry of an ONNX worker thread: it holds one ONNX Runtime session per
  * loaded model version and runs batches the pool sends, so no model ever runs
  * on the main thread's event loop. Inputs arrive transferred; probabilities go
- * back transferred.
+ * back transferred. Explanations run here too: the explainer of a version is
+ * built from its artifact on the first request that asks for one.
  */
 import { parentPort } from 'node:worker_threads';
-import { InvalidDatasetError, createOnnxPredictor, type OnnxPredictor } from '@tributary/ml';
+import { InvalidDatasetError, createOnnxPredictor, explainerFromOnnx, type Explainer, type OnnxPredictor } from '@tributary/ml';
 import type { WorkerReply, WorkerRequest } from './onnx-worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('onnx-worker runs only as a worker thread');
 const sessions = new Map<string, OnnxPredictor>();
+/** Artifacts of the loaded versions, kept until an explanation needs them, then their explainers. */
+const artifacts = new Map<string, Uint8Array>();
+const explainers = new Map<string, Explainer>();
+
+function explainerOf(key: string): Explainer {
+  let explainer = explainers.get(key);
+  if (explainer) return explainer;
+  const bytes = artifacts.get(key);
+  if (!bytes) throw new Error(`model ${key} is not loaded in this worker`);
+  explainer = explainerFromOnnx(bytes);
+  explainers.set(key, explainer);
+  artifacts.delete(key);
+  return explainer;
+}
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -20,6 +35,8 @@ async function handle(request: WorkerRequest): Promise<void> {
       case 'load': {
         const previous = sessions.get(request.key);
         sessions.set(request.key, await createOnnxPredictor(request.bytes));
+        artifacts.set(request.key, request.bytes);
+        explainers.delete(request.key);
         await previous?.close();
         reply({ type: 'done', id: request.id });
         return;
@@ -33,9 +50,20 @@ async function handle(request: WorkerRequest): Promise<void> {
         reply({ type: 'ran', id: request.id, probabilities, computeNs }, [probabilities.buffer as ArrayBuffer]);
         return;
       }
+      case 'explain': {
+        const explainer = explainerOf(request.key);
+        const started = process.hrtime.bigint();
+        const { contributions, margins, baseValue } = explainer.explain({ values: request.values, rowCount: request.rowCount });
+        const computeNs = Number(process.hrtime.bigint() - started);
+        const { method } = explainer;
+        reply({ type: 'explained', id: request.id, method, baseValue, contributions, margins, computeNs }, [contributions.buffer as ArrayBuffer, margins.buffer as ArrayBuffer]);
+        return;
+      }
       case 'unload': {
         await sessions.get(request.key)?.close();
         sessions.delete(request.key);
+        artifacts.delete(request.key);
+        explainers.delete(request.key);
         reply({ type: 'done', id: request.id });
         return;
       }

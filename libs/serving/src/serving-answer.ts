@@ -4,6 +4,21 @@ export type ServingTier = 'primary' | 'fallback_model' | 'rules' | 'default';
 /** Every tier, best first: the order the chain tries them. */
 export const SERVING_TIERS: readonly ServingTier[] = ['primary', 'fallback_model', 'rules', 'default'];
 
+/**
+ * Why a model answered as it did, in margin (log-odds) space:
+ * `baseValue + Σ contributions = margin`, and the answer's probability is
+ * σ(margin) (to the float32 precision of the ONNX output).
+ */
+export interface ServedExplanation {
+  /** `tree_shap` (exact path-dependent TreeSHAP, GBDT) or `linear` (logistic regression). */
+  readonly method: 'tree_shap' | 'linear';
+  readonly baseValue: number;
+  readonly featureNames: readonly string[];
+  /** One per feature, in `featureNames` order. */
+  readonly contributions: Float64Array;
+  readonly margin: number;
+}
+
 /** The pipeline's answer to one {@link ServingRequest}. */
 export interface ServingAnswer {
   /** P(late arrival), in [0, 1]. */
@@ -22,4 +37,8 @@ export interface ServingAnswer {
   readonly cached: boolean;
   /** Time spent in the pipeline for this request, in ms. */
   readonly latencyMs: number;
+  /** The answer's contributions, when the request asked and the model of the answering tier could explain it. */
+  readonly explanation?: ServedExplanation;
+  /** Why a request that asked for an explanation has none (the rules or the default answered, a model that cannot be explained…). */
+  readonly explanationUnavailable?: string;
 }

@@ -23,6 +23,7 @@ import {
   PipelineClosedError,
   TierUnavailableError,
 } from './errors.js';
+import { explainAnswer } from './explain-answer.js';
 import { buildFeatureRow, checkRequest, type FeatureSource } from './feature-row.js';
 import type { LoadedVersion } from './loaded-version.js';
 import { createModelCatalog, type ModelCatalog } from './model-catalog.js';
@@ -261,6 +262,8 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
       const result = await chain.run({ request, version, row: row.values });
       const tier = result.tier as ServingTier;
       const { probability, modelVersion, cached } = result.value;
+      // Asked for only: the plain prediction path never waits for an explanation.
+      const explained = request.explain ? await explainAnswer(version, tier, row.values, request.deadlineAtMs) : undefined;
       const served: ServingAnswer = {
         probability,
         prediction: probability >= threshold ? 1 : 0,
@@ -271,6 +274,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
         defaultedFeatures: row.defaulted,
         cached,
         latencyMs: performance.now() - startedAt,
+        ...explained,
       };
       metrics.answers.inc({ model: request.model, alias, tier });
       metrics.answerSeconds.observe({ model: request.model, tier }, served.latencyMs / 1000);

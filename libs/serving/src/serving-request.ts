@@ -39,6 +39,8 @@ export interface ServingRequest {
   readonly requestId: string;
   /** Absolute deadline, ms on the `Date.now()` clock: nothing waits past it (queue, online read, fallbacks). */
   readonly deadlineAtMs: number;
+  /** Also explain the answer (per-feature contributions); off by default, it costs far more than the prediction. */
+  readonly explain?: boolean;
   /** W3C trace id logged with the prediction. Default: the active span's, if any. */
   readonly traceId?: string;
 }

@@ -17,6 +17,8 @@ export interface Explanation {
 
 /** Explains rows of one model. */
 export interface Explainer {
+  /** `tree_shap` (path-dependent TreeSHAP) or `linear` (linear Shapley values). */
+  readonly method: 'tree_shap' | 'linear';
   readonly featureNames: readonly string[];
   /** The expected margin every explanation starts from. */
   readonly baseValue: number;

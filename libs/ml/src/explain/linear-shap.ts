@@ -40,6 +40,7 @@ export function createLinearShap(model: LogisticRegressionModel): Explainer {
   const baseValue = categorical.reduce((sum, c) => sum + c.expected, intercept);
 
   return {
+    method: 'linear',
     featureNames: model.featureNames,
     baseValue,
     explain(rows: PackedRows): Explanation {

@@ -158,6 +158,7 @@ export function createTreeShap(model: GbdtModel): Explainer {
   };
 
   return {
+    method: 'tree_shap',
     featureNames: model.featureNames,
     baseValue,
     explain(rows: PackedRows): Explanation {
