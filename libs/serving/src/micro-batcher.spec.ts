@@ -1,3 +1,6 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { withSpan } from '@tributary/observability';
+import { startTestTracing } from '@tributary/observability/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { DeadlineExceededError, InvalidInputError, OverloadedError } from './errors.js';
 import { createMicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
@@ -172,5 +175,28 @@ describe('createMicroBatcher()', () => {
     expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     fail = false;
     expect(await batcher.submit([0.5, 1], Date.now() + 1_000)).toBe(0.5);
+  });
+
+  it('gives each row a model run span in the trace of the request that submitted it, though the rows share one run', async () => {
+    const tracing = startTestTracing('micro-batcher-spec');
+    try {
+      let fail = false;
+      const model = echoModel();
+      const batcher = createMicroBatcher(options(async (values, rows) => (fail ? Promise.reject(new Error('onnx failed')) : model.run(values, rows))));
+      const requests = await Promise.all(
+        [0.1, 0.2].map((v) => withSpan(`predict ${v}`, async (span) => (await batcher.submit([v, 9], Date.now() + 1_000), span.spanContext()))),
+      );
+      fail = true;
+      await expect(withSpan('predict failing', () => batcher.submit([0.3, 9], Date.now() + 1_000))).rejects.toThrow('onnx failed');
+
+      expect(model.batches).toEqual([2]);
+      const runs = tracing.spans().filter((span) => span.name === 'model run');
+      expect(runs.map((span) => span.parentSpanContext?.spanId)).toEqual([...requests.map((request) => request.spanId), expect.any(String)]);
+      expect(runs.map((span) => span.spanContext().traceId).slice(0, 2)).toEqual(requests.map((request) => request.traceId));
+      expect(runs.map((span) => span.attributes['tributary.model.batch_rows'])).toEqual([2, 2, 1]);
+      expect(runs.map((span) => span.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
+    } finally {
+      await tracing.shutdown();
+    }
   });
 });

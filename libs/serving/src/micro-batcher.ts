@@ -1,5 +1,8 @@
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { DeadlineExceededError, InvalidInputError, OverloadedError } from './errors.js';
 import type { BatchResult } from './onnx-worker-pool.js';
+
+const tracer = trace.getTracer('@tributary/serving');
 
 /** Weight of the latest batch in the running average of a batch's wall time. */
 const ESTIMATE_WEIGHT = 0.2;
@@ -61,6 +64,8 @@ interface Pending {
   readonly row: ArrayLike<number>;
   readonly deadlineAtMs: number;
   readonly enqueuedAtMs: number;
+  /** The row's `model run` span in its request's trace: queue wait and run, however many rows share the run. */
+  readonly span: Span;
   settled: boolean;
   dispatched: boolean;
   resolve(probability: number): void;
@@ -179,6 +184,7 @@ export function createMicroBatcher(options: MicroBatcherOptions): MicroBatcher {
       const pending = batch[r] as Pending;
       values.set(pending.row, r * featureCount);
       queueMs += started - pending.enqueuedAtMs;
+      pending.span.setAttribute('tributary.model.batch_rows', batch.length);
     }
     try {
       const { probabilities, computeNs } = await options.run(values, batch.length);
@@ -270,12 +276,22 @@ export function createMicroBatcher(options: MicroBatcherOptions): MicroBatcher {
       if (waitMs > 0 && waitMs + batchMs > remainingMs) {
         return Promise.reject(new OverloadedError(queueStage, `the ${queued + inFlightRows} rows ahead would outlast the deadline`));
       }
-      return new Promise<number>((resolve, reject) => {
-        queue.push({ row, deadlineAtMs, enqueuedAtMs: performance.now(), settled: false, dispatched: false, resolve, reject });
+      const span = tracer.startSpan('model run', { attributes: { 'tributary.model': options.name } });
+      const probability = new Promise<number>((resolve, reject) => {
+        queue.push({ row, deadlineAtMs, enqueuedAtMs: performance.now(), span, settled: false, dispatched: false, resolve, reject });
         queued++;
         watchDeadline(deadlineAtMs);
         schedule();
       });
+      probability.then(
+        () => span.end(),
+        (error: Error) => {
+          span.recordException(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+          span.end();
+        },
+      );
+      return probability;
     },
   };
 }

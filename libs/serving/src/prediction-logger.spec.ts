@@ -1,7 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import { PredictionLogSchema, type PredictionLog } from '@tributary/contracts';
 import { topics, type OutgoingRecord } from '@tributary/kafka';
-import { createLogger } from '@tributary/observability';
+import { trace } from '@opentelemetry/api';
+import { createLogger, withSpan } from '@tributary/observability';
+import { startTestTracing } from '@tributary/observability/testing';
 import { describe, expect, it } from 'vitest';
 import { createPredictionLogger } from './prediction-logger.js';
 
@@ -11,13 +13,16 @@ const logger = createLogger({ name: 'prediction-logger-spec', level: 'silent' })
 /** A producer whose sends fail while `down`, recording what it took. */
 function producer() {
   const sent: string[] = [];
+  const traceIds: (string | undefined)[] = [];
   const state = { down: false };
   return {
     state,
     sent,
+    traceIds,
     async send(_topic: unknown, records: readonly OutgoingRecord<PredictionLog>[]) {
       if (state.down) throw new Error('kafka down');
       sent.push(...records.map((r) => r.value.requestId));
+      traceIds.push(...records.map((r) => (r.traceContext ? trace.getSpanContext(r.traceContext)?.traceId : undefined)));
       return [];
     },
   };
@@ -49,5 +54,20 @@ describe('createPredictionLogger()', () => {
     expect(kafka.sent.length + log.dropped).toBe(12);
     expect(kafka.sent.length).toBeLessThanOrEqual(10);
     expect(kafka.sent).toEqual(Array.from({ length: kafka.sent.length }, (_, i) => `r${12 - kafka.sent.length + i}`));
+  });
+
+  it('sends each log in the trace of the request that logged it, though they leave together from a timer', async () => {
+    const tracing = startTestTracing('prediction-logger-spec');
+    try {
+      const kafka = producer();
+      const log = createPredictionLogger({ producer: kafka, topic: topics.predictionsLogged, maxBuffered: 100, flushIntervalMs: 5, logger });
+      const requests = await Promise.all(['a', 'b', 'c'].map((id) => withSpan(`predict ${id}`, (span) => (log.log(entry(id)), span.spanContext().traceId))));
+      await log.close();
+      expect(kafka.sent).toEqual(['a', 'b', 'c']);
+      expect(kafka.traceIds).toEqual(requests);
+      expect(new Set(requests).size).toBe(3);
+    } finally {
+      await tracing.shutdown();
+    }
   });
 });

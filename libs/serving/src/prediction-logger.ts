@@ -1,3 +1,4 @@
+import { context, type Context } from '@opentelemetry/api';
 import type { PredictionLog } from '@tributary/contracts';
 import type { OutgoingRecord, TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
@@ -19,7 +20,7 @@ export interface PredictionLoggerOptions {
 
 /** Sends prediction logs to Kafka off the response path. */
 export interface PredictionLogger {
-  /** Queues a log; never waits, never throws. */
+  /** Queues a log; never waits, never throws. Its record continues the trace active now (the request's). */
   log(entry: PredictionLog): void;
   /** Logs waiting to be sent. */
   readonly buffered: number;
@@ -39,7 +40,8 @@ export interface PredictionLogger {
 export function createPredictionLogger(options: PredictionLoggerOptions): PredictionLogger {
   const { producer, topic, maxBuffered, flushIntervalMs = 50, maxBatch = 500, logger } = options;
   const metrics = servingMetrics();
-  let buffer: PredictionLog[] = [];
+  // Each log keeps the trace of the request that made it: it is sent later, from a timer, in a batch of other requests'.
+  let buffer: { readonly entry: PredictionLog; readonly traceContext: Context }[] = [];
   let dropped = 0;
   let sending: Promise<void> | undefined;
   let failing = false;
@@ -56,7 +58,7 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
     try {
       await producer.send(
         topic,
-        batch.map((entry) => ({ key: entry.modelName, value: entry })),
+        batch.map(({ entry, traceContext }) => ({ key: entry.modelName, value: entry, traceContext })),
       );
       metrics.predictionLogs.inc({ outcome: 'sent' }, batch.length);
       if (failing) logger.info({ buffered: buffer.length, dropped }, 'prediction logs flow to Kafka again');
@@ -96,7 +98,7 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
         buffer.shift();
         drop(1);
       }
-      buffer.push(entry);
+      buffer.push({ entry, traceContext: context.active() });
       metrics.predictionLogBuffer.set(buffer.length);
       if (buffer.length >= maxBatch) flush();
     },
