@@ -1,67 +1,39 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createClient } from '@clickhouse/client';
 import { createClickHouseDepartureSource, createScoringStore } from '@tributary/scoring';
-import { startServiceProcess, writeFlightFixtures, type ServiceProcess } from '@tributary/training/testing';
-import { Command } from 'commander';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { writeFlightFixtures } from '@tributary/training/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand, startRegistryProcess, type RegistryProcess } from './fixtures/cli-run.fixture.js';
 import { SCORE_EXIT_CODES, registerScoreCommand } from './score.js';
 import { registerTrainCommand } from './train.js';
 
 const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const database = `cli_score_${suffix}`;
-const registryPrefix = `test:cli-score:${suffix}`;
 const MODEL = `cli-score-${suffix.replaceAll('_', '-')}`;
 const WINDOW = { fromMs: Date.UTC(2001, 1, 7), toMs: Date.UTC(2001, 1, 8) };
 const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
 const main = new URL('../main.ts', import.meta.url).pathname;
 
-/** Runs a command in this process, as the CLI would, capturing what it prints and its exit code. */
-async function cli(register: (program: Command) => void, ...args: string[]): Promise<{ code: number; output: string }> {
-  const lines: string[] = [];
-  const capture = (...parts: unknown[]) => void lines.push(parts.join(' '));
-  const spies = [vi.spyOn(console, 'log').mockImplementation(capture), vi.spyOn(console, 'error').mockImplementation(capture)];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk).trimEnd()), true));
-  try {
-    const program = new Command('tributary').exitOverride();
-    register(program);
-    process.exitCode = 0;
-    await program.parseAsync(args, { from: 'user' });
-    return { code: Number(process.exitCode ?? 0), output: lines.join('\n') };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-    write.mockRestore();
-    process.exitCode = 0;
-  }
-}
-
-const score = (...args: string[]) => cli(registerScoreCommand, 'score', ...args);
+const score = (...args: string[]) => runCommand(registerScoreCommand, 'score', ...args);
 
 describe('tributary score', () => {
-  let registry: ServiceProcess;
-  let artifactDirectory: string;
+  let registry: RegistryProcess;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    artifactDirectory = await mkdtemp(join(tmpdir(), 'cli-score-'));
     [registry] = await Promise.all([
-      startServiceProcess({
-        entry: new URL('../../../registry/src/main.ts', import.meta.url),
-        env: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', OPS_HOST: '127.0.0.1', OPS_PORT: '0', REGISTRY_KEY_PREFIX: registryPrefix, REGISTRY_ARTIFACT_DIR: artifactDirectory, LOG_LEVEL: 'info' },
-        readyMessage: 'registry serving',
-      }),
+      startRegistryProcess(`cli-score-${suffix}`),
       writeFlightFixtures({ client: clickhouse, database, fromMs: Date.UTC(2001, 1, 5), toMs: WINDOW.toMs, everyNth: 4 }),
     ]);
-    env = { CLICKHOUSE_DATABASE: database, REGISTRY_ADDRESS: `127.0.0.1:${String(registry.ready['grpcPort'])}` };
+    env = { CLICKHOUSE_DATABASE: database, REGISTRY_ADDRESS: registry.address };
     Object.assign(process.env, env);
     // The model to score with, trained and registered as the trainer would: fallback v1, primary v2.
-    const trained = await cli(
+    const trained = await runCommand(
       registerTrainCommand,
       'train', '--local', '--model', MODEL, '--from', '2001-02-05', '--to', '2001-02-06T12:00', '--validation-from', '2001-02-06T12:00',
       '--validation-to', '2001-02-06T18:00', '--holdout-from', '2001-02-06T18:00', '--holdout-to', '2001-02-07', '--param', 'max_rounds=30',
@@ -74,11 +46,6 @@ describe('tributary score', () => {
     await registry?.stop();
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
     await clickhouse.close();
-    const redis = new Redis(process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${registryPrefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-    if (artifactDirectory) await rm(artifactDirectory, { recursive: true, force: true });
   }, 60_000);
 
   it('killed with SIGKILL mid-job, the same command resumes it: one row per departure, none missing, visible only once complete', { timeout: 300_000 }, async () => {
@@ -145,7 +112,7 @@ describe('tributary score', () => {
     expect(empty).toMatchObject({ code: SCORE_EXIT_CODES.emptyWindow });
     expect(empty.output).toContain(`✗ no departed flights in ${database}.events_raw [2001-06-01T00:00, 2001-06-02T00:00): nothing to score`);
 
-    const corrupt = join(artifactDirectory, 'corrupt.parquet');
+    const corrupt = join(registry.artifactDirectory, 'corrupt.parquet');
     await writeFile(corrupt, 'PAR1 this is not a parquet file PAR1');
     const unreadable = await score('--model', `${MODEL}@2`, '--parquet', corrupt);
     expect(unreadable).toMatchObject({ code: SCORE_EXIT_CODES.unreadableFile });

@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Command } from 'commander';
 import { TributaryError } from '@tributary/errors';
 import {
@@ -8,6 +9,7 @@ import {
   ModelVersionNotFoundError,
   SCORING_TABLES,
   ScoringJobMismatchError,
+  checkWindow,
   createClickHouseDepartureSource,
   createParquetDepartureSource,
   formatModelSpec,
@@ -15,6 +17,8 @@ import {
   parseModelSpec,
   resolveScoringModel,
   scoreFlights,
+  type DepartureSource,
+  type ModelSpec,
   type ScoringResult,
 } from '@tributary/scoring';
 import { positiveInteger, windowBound } from './arguments.js';
@@ -84,6 +88,20 @@ export function formatScoreSummary(result: ScoringResult, database: string): str
  * registry (`REGISTRY_ADDRESS`), with a progress bar; resolves to the exit code.
  */
 export async function runScore(options: ScoreCommandOptions, names: PlatformNames = platformNames()): Promise<number> {
+  let sourceOf: (client: ClickHouseClient) => DepartureSource;
+  let spec: ModelSpec;
+  try {
+    // The options first: a bad one is reported before anything is opened.
+    const window = windowOf(options);
+    if (window) checkWindow(window);
+    const { parquet } = options;
+    if (parquet) sourceOf = () => createParquetDepartureSource({ path: parquet, ...(window ? { window } : {}) });
+    else if (window) sourceOf = (client) => createClickHouseDepartureSource({ client, database: names.database, window });
+    else throw new InvalidScoringWindowError(undefined, undefined);
+    spec = parseModelSpec(options.model);
+  } catch (error) {
+    return fail(error);
+  }
   const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
   const scoring = openBatchScoring({
     clickhouse: { url: env('CLICKHOUSE_URL', 'http://127.0.0.1:8123'), database: names.database },
@@ -95,11 +113,7 @@ export async function runScore(options: ScoreCommandOptions, names: PlatformName
   const stop = () => interrupted.abort();
   process.once('SIGINT', stop);
   try {
-    const window = windowOf(options);
-    const source = options.parquet
-      ? createParquetDepartureSource({ path: options.parquet, ...(window ? { window } : {}) })
-      : createClickHouseDepartureSource({ client: scoring.client, database: names.database, window: window ?? missingWindow() });
-    const spec = parseModelSpec(options.model);
+    const source = sourceOf(scoring.client);
     const model = await resolveScoringModel(scoring.registry, spec);
     console.log(`scoring ${source.description} with ${model.modelName} v${model.version}${model.alias ? ` (${model.alias})` : ''} in ${options.workers} workers`);
     const result = await scoreFlights({
@@ -119,12 +133,17 @@ export async function runScore(options: ScoreCommandOptions, names: PlatformName
     return result.status === 'stopped' ? SCORE_EXIT_CODES.interrupted : SCORE_EXIT_CODES.done;
   } catch (error) {
     view.stop();
-    console.error(`✗ ${TributaryError.from(error).message}`);
-    return exitCodeOf(error);
+    return fail(error);
   } finally {
     process.removeListener('SIGINT', stop);
     await scoring.close();
   }
+}
+
+/** Prints what went wrong in one line; returns its exit code. */
+function fail(error: unknown): number {
+  console.error(`✗ ${TributaryError.from(error).message}`);
+  return exitCodeOf(error);
 }
 
 /** Both bounds, none (a whole Parquet file), or a refusal. */
@@ -132,10 +151,6 @@ function windowOf(options: ScoreCommandOptions): { fromMs: number; toMs: number 
   if (options.from === undefined && options.to === undefined) return undefined;
   if (options.from === undefined || options.to === undefined) throw new InvalidScoringWindowError(options.from, options.to);
   return { fromMs: options.from, toMs: options.to };
-}
-
-function missingWindow(): never {
-  throw new InvalidScoringWindowError(undefined, undefined);
 }
 
 /** `tributary score`: batch inference over a window of the offline store or a Parquet file of flights. */

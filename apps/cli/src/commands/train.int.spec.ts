@@ -1,65 +1,34 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@clickhouse/client';
 import { createKafkaClient } from '@tributary/kafka';
-import { startServiceProcess, writeFlightFixtures, type ServiceProcess } from '@tributary/training/testing';
-import { Command } from 'commander';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startServiceProcess, writeFlightFixtures } from '@tributary/training/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand, startRegistryProcess, type RegistryProcess } from './fixtures/cli-run.fixture.js';
 import { registerTrainCommand } from './train.js';
 
 const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const database = `cli_train_${suffix}`;
-const registryPrefix = `test:cli-train:${suffix}`;
 const MODEL = `cli-train-${suffix.replaceAll('_', '-')}`;
 const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
 
-async function train(...args: string[]): Promise<{ code: number; output: string }> {
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
-  try {
-    const program = new Command('tributary').exitOverride();
-    registerTrainCommand(program);
-    process.exitCode = 0;
-    await program.parseAsync(['train', ...args], { from: 'user' });
-    return { code: Number(process.exitCode ?? 0), output: lines.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    process.exitCode = 0;
-  }
-}
+const train = (...args: string[]) => runCommand(registerTrainCommand, 'train', ...args);
 
 describe('tributary train --local', () => {
-  let registry: ServiceProcess;
-  let artifactDirectory: string;
+  let registry: RegistryProcess;
 
   beforeAll(async () => {
-    artifactDirectory = await mkdtemp(join(tmpdir(), 'cli-train-'));
     [registry] = await Promise.all([
-      startServiceProcess({
-        entry: new URL('../../../registry/src/main.ts', import.meta.url),
-        env: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', OPS_HOST: '127.0.0.1', OPS_PORT: '0', REGISTRY_KEY_PREFIX: registryPrefix, REGISTRY_ARTIFACT_DIR: artifactDirectory, LOG_LEVEL: 'info' },
-        readyMessage: 'registry serving',
-      }),
+      startRegistryProcess(`cli-train-${suffix}`),
       writeFlightFixtures({ client: clickhouse, database, fromMs: Date.UTC(2001, 1, 5), toMs: Date.UTC(2001, 1, 8), everyNth: 8 }),
     ]);
     process.env['CLICKHOUSE_DATABASE'] = database;
-    process.env['REGISTRY_ADDRESS'] = `127.0.0.1:${String(registry.ready['grpcPort'])}`;
+    process.env['REGISTRY_ADDRESS'] = registry.address;
   }, 180_000);
 
   afterAll(async () => {
     await registry?.stop();
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
     await clickhouse.close();
-    const redis = new Redis(process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${registryPrefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-    if (artifactDirectory) await rm(artifactDirectory, { recursive: true, force: true });
   }, 60_000);
 
   it('trains in-process, registers both models and says the champion awaits approval', async () => {
