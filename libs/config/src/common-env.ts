@@ -249,7 +249,55 @@ export function serviceAuthEnv() {
       schema: textSchema,
       optional: true,
     }),
+    kafkaSasl: kafkaSaslEnv(),
   };
+}
+
+/**
+ * `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD` or `KAFKA_SASL_PASSWORD_FILE`,
+ * `KAFKA_SASL_MECHANISM`: the service's Kafka principal, all unset by default
+ * (a broker without SASL). Validated and documented here with the service's
+ * other credentials; `createKafkaClient` of `@tributary/kafka` reads the same
+ * variables, so every Kafka client of the process uses them.
+ */
+function kafkaSaslEnv() {
+  return withGroupCheck(
+    {
+      username: envVar({
+        name: 'KAFKA_SASL_USERNAME',
+        description: "This service's Kafka principal (SASL); unset: no SASL.",
+        expected: 'non-blank text',
+        schema: textSchema,
+        optional: true,
+      }),
+      password: envVar({
+        name: 'KAFKA_SASL_PASSWORD',
+        description: 'Password of KAFKA_SASL_USERNAME.',
+        expected: 'non-blank text',
+        schema: textSchema,
+        optional: true,
+        secret: true,
+      }),
+      passwordFile: envVar({
+        name: 'KAFKA_SASL_PASSWORD_FILE',
+        description: 'File holding the password of KAFKA_SASL_USERNAME (e.g. a mounted Secret), instead of KAFKA_SASL_PASSWORD.',
+        expected: 'the path of a readable file',
+        schema: readableFileSchema,
+        optional: true,
+      }),
+      mechanism: envVar({
+        name: 'KAFKA_SASL_MECHANISM',
+        description: 'SASL mechanism of KAFKA_SASL_USERNAME; unset: scram-sha-256.',
+        expected: 'scram-sha-256, scram-sha-512 or plain',
+        schema: z.enum(['scram-sha-256', 'scram-sha-512', 'plain']),
+        optional: true,
+      }),
+    },
+    (group) =>
+      group.username !== undefined && group.password === undefined && group.passwordFile === undefined
+        ? [{ variable: 'KAFKA_SASL_PASSWORD', message: 'required when KAFKA_SASL_USERNAME is set (or KAFKA_SASL_PASSWORD_FILE)' }]
+        : [],
+  );
 }
 
 /** `SHUTDOWN_TIMEOUT_MS` (default 10000). */

@@ -23,6 +23,10 @@ describe('describeConfig()', () => {
       'GRPC_AUTHORIZATION',
       'GRPC_PREDICT_CLIENTS',
       'AUDIT_LOG_FILE',
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_SASL_PASSWORD_FILE',
+      'KAFKA_SASL_MECHANISM',
     ]);
     expect(docs[2]).toEqual({
       name: 'KAFKA_CLIENT_ID',
@@ -42,7 +46,7 @@ describe('formatConfigHelp()', () => {
     const lines = formatConfigHelp(schema).split('\n');
     const docs = describeConfig(schema);
     expect(lines).toHaveLength(docs.length);
-    expect(lines[1]).toBe('  KAFKA_BROKERS         127.0.0.1:9092  Kafka bootstrap brokers. Expected: host:port[,host:port…].');
+    expect(lines[1]).toBe('  KAFKA_BROKERS             127.0.0.1:9092  Kafka bootstrap brokers. Expected: host:port[,host:port…].');
     expect(lines[2]).toMatch(/^ {2}KAFKA_CLIENT_ID +trainer +Client id .* In namespace ns: ns\.trainer\./);
     expect(lines[3]).toMatch(/^ {2}MODEL_NAME +\(required\) +Model to train\./);
     expect(lines[4]).toMatch(/^ {2}SERVICE_AUTH_TOKEN +\(unset\) +Shared bearer token/);

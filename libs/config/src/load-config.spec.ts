@@ -44,7 +44,7 @@ describe('loadConfig()', () => {
       redis: { url: 'redis://127.0.0.1:6379' },
       ops: { host: '0.0.0.0', port: 9100 },
       shutdown: { timeoutMs: 10_000 },
-      auth: { tls: {} },
+      auth: { tls: {}, kafkaSasl: {} },
     });
   });
 
