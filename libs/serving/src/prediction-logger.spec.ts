@@ -1,13 +1,31 @@
-import { create } from '@bufbuild/protobuf';
-import { PredictionLogSchema, type PredictionLog } from '@tributary/contracts';
+import { fromBinary } from '@bufbuild/protobuf';
+import { PredictionLogSchema, ServingTier } from '@tributary/contracts';
 import { topics, type OutgoingRecord } from '@tributary/kafka';
 import { trace } from '@opentelemetry/api';
 import { createLogger, withSpan } from '@tributary/observability';
 import { startTestTracing } from '@tributary/observability/testing';
 import { describe, expect, it } from 'vitest';
+import type { PredictionLogEntry } from './prediction-log-encoder.js';
 import { createPredictionLogger } from './prediction-logger.js';
 
-const entry = (requestId: string): PredictionLog => create(PredictionLogSchema, { requestId, modelName: 'm' });
+const entry = (requestId: string): PredictionLogEntry => ({
+  requestId,
+  modelName: 'm',
+  modelVersion: 1,
+  alias: 'champion',
+  servedBy: ServingTier.PRIMARY,
+  shadow: false,
+  predictionTimeMs: Date.now(),
+  entityIds: {},
+  features: [{ name: 'x', categorical: false, defaultValue: Number.NaN }],
+  row: Float32Array.of(1),
+  prediction: 1,
+  probability: 0.75,
+  latencyMs: 1,
+  eventId: '',
+  defaultedFeatures: [],
+  traceId: '',
+});
 const logger = createLogger({ name: 'prediction-logger-spec', level: 'silent' });
 
 /** A producer whose sends fail while `down`, recording what it took. */
@@ -19,9 +37,9 @@ function producer() {
     state,
     sent,
     traceIds,
-    async send(_topic: unknown, records: readonly OutgoingRecord<PredictionLog>[]) {
+    async send(_topic: unknown, records: readonly OutgoingRecord<Uint8Array>[]) {
       if (state.down) throw new Error('kafka down');
-      sent.push(...records.map((r) => r.value.requestId));
+      sent.push(...records.map((r) => fromBinary(PredictionLogSchema, r.value).requestId));
       traceIds.push(...records.map((r) => (r.traceContext ? trace.getSpanContext(r.traceContext)?.traceId : undefined)));
       return [];
     },

@@ -2,12 +2,14 @@ import { context, type Context } from '@opentelemetry/api';
 import type { PredictionLog } from '@tributary/contracts';
 import type { OutgoingRecord, TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
+import { encodePredictionLog, type PredictionLogEntry } from './prediction-log-encoder.js';
 import { servingMetrics } from './serving-metrics.js';
 
 /** Options of {@link createPredictionLogger}. */
 export interface PredictionLoggerOptions {
   /** What is used of the producer (`TypedProducer` in service). */
-  readonly producer: { send(topic: TopicDefinition<PredictionLog>, records: readonly OutgoingRecord<PredictionLog>[]): Promise<unknown> };
+  readonly producer: { send(topic: TopicDefinition<Uint8Array>, records: readonly OutgoingRecord<Uint8Array>[]): Promise<unknown> };
+  /** `predictions.logged`: its name, content type and type name; values are encoded by {@link encodePredictionLog}. */
   readonly topic: TopicDefinition<PredictionLog>;
   /** Logs kept while Kafka cannot take them (besides the one batch being sent); beyond it the oldest are dropped and counted. */
   readonly maxBuffered: number;
@@ -21,7 +23,7 @@ export interface PredictionLoggerOptions {
 /** Sends prediction logs to Kafka off the response path. */
 export interface PredictionLogger {
   /** Queues a log; never waits, never throws. Its record continues the trace active now (the request's). */
-  log(entry: PredictionLog): void;
+  log(entry: PredictionLogEntry): void;
   /** Logs waiting to be sent. */
   readonly buffered: number;
   /** Logs dropped because the buffer was full. */
@@ -41,7 +43,12 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
   const { producer, topic, maxBuffered, flushIntervalMs = 50, maxBatch = 500, logger } = options;
   const metrics = servingMetrics();
   // Each log keeps the trace of the request that made it: it is sent later, from a timer, in a batch of other requests'.
-  let buffer: { readonly entry: PredictionLog; readonly traceContext: Context }[] = [];
+  let buffer: { readonly entry: PredictionLogEntry; readonly traceContext: Context }[] = [];
+  // Values leave already encoded (when their batch is sent): the topic's own codec would build each message reflectively first.
+  const encodedTopic: TopicDefinition<Uint8Array> = {
+    ...topic,
+    codec: { contentType: topic.codec.contentType, typeName: topic.codec.typeName, encode: (bytes) => bytes, decode: (bytes) => bytes },
+  };
   let dropped = 0;
   let sending: Promise<void> | undefined;
   let failing = false;
@@ -57,8 +64,8 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
     buffer = buffer.slice(batch.length);
     try {
       await producer.send(
-        topic,
-        batch.map(({ entry, traceContext }) => ({ key: entry.modelName, value: entry, traceContext })),
+        encodedTopic,
+        batch.map(({ entry, traceContext }) => ({ key: entry.modelName, value: encodePredictionLog(entry), traceContext })),
       );
       metrics.predictionLogs.inc({ outcome: 'sent' }, batch.length);
       if (failing) logger.info({ buffered: buffer.length, dropped }, 'prediction logs flow to Kafka again');

@@ -1,7 +1,4 @@
-import { create } from '@bufbuild/protobuf';
-import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { trace } from '@opentelemetry/api';
-import { PredictionLogSchema, type PredictionLog } from '@tributary/contracts';
 import {
   FLIGHT_ATTRIBUTE_NAMES,
   entityId,
@@ -325,33 +322,25 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
 
   function logPrediction(request: ServingRequest, version: LoadedVersion, row: Float32Array, served: ServingAnswer, shadow: boolean): void {
     if (!predictionLogger) return;
-    const features: Record<string, number> = {};
-    const categoricalFeatures: Record<string, string> = {};
-    version.features.forEach((feature, i) => {
-      const value = row[i] as number;
-      features[feature.name] = value;
-      if (feature.categorical && Number.isInteger(value)) categoricalFeatures[feature.name] = value.toString(36).toUpperCase();
-    });
     const { flight } = request;
-    const entry: PredictionLog = create(PredictionLogSchema, {
+    predictionLogger.log({
       requestId: request.requestId,
       modelName: request.model,
       modelVersion: served.modelVersion,
       alias: served.alias,
       servedBy: PROTO_SERVING_TIERS[served.tier],
       shadow,
-      predictionTime: timestampFromMs(Date.now()),
-      entityIds: flight ? { origin: flight.origin, destination: flight.destination, route: entityId(flight.origin, flight.destination) } : {},
-      features,
-      categoricalFeatures,
+      predictionTimeMs: Date.now(),
+      entityIds: flight ? { origin: flight.origin, destination: flight.destination, route: entityId(flight.origin, flight.destination) } : NO_ENTITIES,
+      features: version.features,
+      row,
       prediction: served.prediction,
       probability: served.probability,
       latencyMs: served.latencyMs,
       eventId: request.eventId ?? '',
-      defaultedFeatures: [...served.defaultedFeatures],
+      defaultedFeatures: served.defaultedFeatures,
       traceId: request.traceId ?? trace.getActiveSpan()?.spanContext().traceId ?? '',
     });
-    predictionLogger.log(entry);
   }
 
   async function predict(request: ServingRequest): Promise<ServingAnswer> {
@@ -454,6 +443,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
 }
 
 const NO_SOURCES: readonly FeatureSource[] = [];
+const NO_ENTITIES: Readonly<Record<string, string>> = {};
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
