@@ -65,7 +65,8 @@ export async function promoteVersion(options: PromoteVersionOptions): Promise<Pr
     await registry.setAlias({ modelName, alias: 'champion', version, expectedVersion, actor, reason: `training request ${requestId}: ${decision.reason}` });
     return outcome(true, decision.reason);
   } catch (error) {
-    if (hasCode(error, Code.FailedPrecondition)) {
+    // With zero trust on, only an operator moves champion: the trainer's identity is refused like an unapproved version.
+    if (hasCode(error, Code.FailedPrecondition) || hasCode(error, Code.PermissionDenied)) {
       return outcome(false, `stays challenger until approved (${(error as Error).message}); ${decision.reason}`);
     }
     if (hasCode(error, Code.Aborted)) {
