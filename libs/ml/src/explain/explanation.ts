@@ -1,3 +1,4 @@
+import { InvalidDatasetError } from '../errors.js';
 import type { PackedRows } from '../onnx/onnx-predictor.js';
 
 /**
@@ -24,4 +25,11 @@ export interface Explainer {
   readonly baseValue: number;
   /** Contributions of row-major float32 rows (NaN = missing), the ONNX input layout. */
   explain(rows: PackedRows): Explanation;
+}
+
+/** Throws {@link InvalidDatasetError} unless `rows` holds `rowCount` whole rows of `featureCount` values. */
+export function assertRowWidth(rows: PackedRows, featureCount: number): void {
+  if (rows.values.length !== rows.rowCount * featureCount) {
+    throw new InvalidDatasetError(`${rows.values.length} values are not ${rows.rowCount} rows of ${featureCount} features`);
+  }
 }

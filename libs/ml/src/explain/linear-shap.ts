@@ -1,7 +1,7 @@
-import { ExplanationUnavailableError, InvalidDatasetError } from '../errors.js';
+import { ExplanationUnavailableError } from '../errors.js';
 import type { LogisticRegressionModel } from '../linear/logistic-regression-model.js';
 import type { PackedRows } from '../onnx/onnx-predictor.js';
-import type { Explainer, Explanation } from './explanation.js';
+import { assertRowWidth, type Explainer, type Explanation } from './explanation.js';
 
 /**
  * Exact Shapley values of a {@link LogisticRegressionModel} in margin
@@ -44,10 +44,8 @@ export function createLinearShap(model: LogisticRegressionModel): Explainer {
     featureNames: model.featureNames,
     baseValue,
     explain(rows: PackedRows): Explanation {
+      assertRowWidth(rows, featureCount);
       const { values, rowCount } = rows;
-      if (values.length !== rowCount * featureCount) {
-        throw new InvalidDatasetError(`${values.length} values are not ${rowCount} rows of ${featureCount} features`);
-      }
       const contributions = new Float64Array(rowCount * featureCount);
       const margins = new Float64Array(rowCount);
       for (let r = 0; r < rowCount; r++) {

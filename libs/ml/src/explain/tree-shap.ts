@@ -1,15 +1,19 @@
-import { ExplanationUnavailableError, InvalidDatasetError } from '../errors.js';
+import { ExplanationUnavailableError } from '../errors.js';
 import type { GbdtModel } from '../gbdt/gbdt-model.js';
 import type { Tree } from '../gbdt/tree.js';
 import type { PackedRows } from '../onnx/onnx-predictor.js';
-import type { Explainer, Explanation } from './explanation.js';
+import { assertRowWidth, type Explainer, type Explanation } from './explanation.js';
+import { gaussLegendre, type QuadratureRule } from './gauss-legendre.js';
 
 /** One tree in one index space: internal nodes first (`0 … internal − 1`), then leaf `l` at `internal + l`. */
 interface ShapTree {
   readonly internal: number;
   readonly feature: Int32Array;
   readonly threshold: Float64Array;
-  readonly categorySets: readonly (ReadonlySet<number> | null)[];
+  /** Sorted codes that go left at a categorical split, null at a numeric one. */
+  readonly categories: readonly (Float64Array | null)[];
+  /** Scratch: the child each internal node sends the row being explained to. */
+  readonly hotChild: Int32Array;
   readonly defaultLeft: Uint8Array;
   readonly left: Int32Array;
   readonly right: Int32Array;
@@ -17,20 +21,41 @@ interface ShapTree {
   readonly cover: Float64Array;
   /** Leaf values at leaf indices (0 at internal nodes). */
   readonly value: Float64Array;
+  /** Internal nodes on the longest root-to-leaf path. */
+  readonly depth: number;
+  /** Most distinct features on one root-to-leaf path: the degree of the path polynomials is one less. */
+  readonly pathFeatures: number;
+}
+
+/** A Gauss–Legendre rule with the products the cold edges use. */
+interface TreeRule extends QuadratureRule {
+  readonly oneMinusNodes: Float64Array;
+  readonly weightsOverOneMinusNodes: Float64Array;
 }
 
 /**
- * Exact path-dependent TreeSHAP (Lundberg, Erion, Lee 2018, Algorithm 2) for
- * a {@link GbdtModel}: the Shapley values of `v(S) = E[f(x) | x_S]` where the
- * expectation follows the training covers down every branch a feature
- * outside S leaves open — the same values as `shap.TreeExplainer` with
+ * Exact path-dependent TreeSHAP for a {@link GbdtModel}: the Shapley values
+ * of `v(S) = E[f(x) | x_S]` where the expectation follows the training covers
+ * down every branch a feature outside S leaves open (Lundberg, Erion, Lee
+ * 2018) — the same values as `shap.TreeExplainer` with
  * `feature_perturbation="tree_path_dependent"`. Contributions are in margin
  * (log-odds) space; the base value is the cover-weighted mean margin.
  *
+ * Computed as Linear TreeSHAP does (Yu et al. 2022), in O(nodes · depth) per
+ * tree instead of Algorithm 2's O(leaves · depth²): a leaf of value v whose
+ * path has, per distinct feature j, the zero fraction zⱼ (product of cover
+ * ratios of its splits) and one fraction oⱼ (1 when the row takes all of
+ * them), credits feature i with `v (oᵢ − zᵢ) ∫₀¹ Πⱼ≠ᵢ (zⱼ + (oⱼ − zⱼ) t) dt`
+ * — the Shapley weights |S|!(n−|S|−1)!/n! are Beta integrals. The integrand
+ * is a polynomial of degree < the path's distinct features, so a
+ * Gauss–Legendre rule of half as many points is exact; the products P(t) go
+ * down the tree and the sums Σ v·P(t) come back up, each feature credited
+ * at the edge that set its factor (less the subtrees that split it again).
+ *
  * A row takes at every node the branch the model takes: float32 comparison
  * `x <= threshold`, category-set membership, and the learned default
- * direction for a missing value. Cost per row is O(trees · leaves · depth²).
- * Throws {@link ExplanationUnavailableError} when the model has no covers.
+ * direction for a missing value. Throws {@link ExplanationUnavailableError}
+ * when the model has no covers.
  */
 export function createTreeShap(model: GbdtModel): Explainer {
   const featureCount = model.featureNames.length;
@@ -49,112 +74,117 @@ export function createTreeShap(model: GbdtModel): Explainer {
     }
     const compiled = compileShapTree(tree, tree.nodeCover, tree.leafCover, t);
     baseValue += expectedValue(compiled);
-    maxDepth = Math.max(maxDepth, depthOf(compiled, 0));
+    maxDepth = Math.max(maxDepth, compiled.depth);
     trees.push(compiled);
   });
   baseValue += constant;
 
-  // Path storage for every level of the recursion, as shap lays it out: level d starts after levels 0 … d − 1.
-  const levels = maxDepth + 3;
-  const size = (levels * (levels + 1)) / 2 + levels;
-  const pathFeature = new Int32Array(size);
-  const pathZero = new Float64Array(size);
-  const pathOne = new Float64Array(size);
-  const pathWeight = new Float64Array(size);
-
-  /** Adds an element (feature, fractions) at `depth` of the path at `o`, updating the permutation weights. */
-  const extend = (o: number, depth: number, zero: number, one: number, feature: number): void => {
-    pathFeature[o + depth] = feature;
-    pathZero[o + depth] = zero;
-    pathOne[o + depth] = one;
-    pathWeight[o + depth] = depth === 0 ? 1 : 0;
-    for (let i = depth - 1; i >= 0; i--) {
-      pathWeight[o + i + 1]! += (one * (pathWeight[o + i] as number) * (i + 1)) / (depth + 1);
-      pathWeight[o + i] = (zero * (pathWeight[o + i] as number) * (depth - i)) / (depth + 1);
+  // One quadrature rule per number of points in use (see the module comment), with what the cold edges multiply by.
+  const rules = new Map<number, TreeRule>();
+  const treeRules = trees.map((tree) => {
+    const points = Math.max(1, Math.ceil(tree.pathFeatures / 2));
+    let rule = rules.get(points);
+    if (!rule) {
+      const { nodes, weights } = gaussLegendre(points);
+      const oneMinusNodes = nodes.map((t) => 1 - t);
+      rule = { nodes, weights, oneMinusNodes, weightsOverOneMinusNodes: weights.map((w, q) => w / (oneMinusNodes[q] as number)) };
+      rules.set(points, rule);
     }
-  };
-
-  /** Removes element `index` from the path (undoing its extension). */
-  const unwind = (o: number, depth: number, index: number): void => {
-    const one = pathOne[o + index] as number;
-    const zero = pathZero[o + index] as number;
-    let nextOnePortion = pathWeight[o + depth] as number;
-    for (let i = depth - 1; i >= 0; i--) {
-      if (one !== 0) {
-        const previous = pathWeight[o + i] as number;
-        pathWeight[o + i] = (nextOnePortion * (depth + 1)) / ((i + 1) * one);
-        nextOnePortion = previous - ((pathWeight[o + i] as number) * zero * (depth - i)) / (depth + 1);
-      } else {
-        pathWeight[o + i] = ((pathWeight[o + i] as number) * (depth + 1)) / (zero * (depth - i));
-      }
-    }
-    for (let i = index; i < depth; i++) {
-      pathFeature[o + i] = pathFeature[o + i + 1] as number;
-      pathZero[o + i] = pathZero[o + i + 1] as number;
-      pathOne[o + i] = pathOne[o + i + 1] as number;
-    }
-  };
-
-  /** Total permutation weight of the path with element `index` unwound, without changing the path. */
-  const unwoundSum = (o: number, depth: number, index: number): number => {
-    const one = pathOne[o + index] as number;
-    const zero = pathZero[o + index] as number;
-    let nextOnePortion = pathWeight[o + depth] as number;
-    let total = 0;
-    if (one !== 0) {
-      for (let i = depth - 1; i >= 0; i--) {
-        const portion = nextOnePortion / ((i + 1) * one);
-        total += portion;
-        nextOnePortion = (pathWeight[o + i] as number) - portion * zero * (depth - i);
-      }
-    } else {
-      for (let i = depth - 1; i >= 0; i--) total += (pathWeight[o + i] as number) / (zero * (depth - i));
-    }
-    return total * (depth + 1);
-  };
+    return rule;
+  });
+  const width = Math.max(1, ...treeRules.map((rule) => rule.nodes.length));
+  const levels = maxDepth + 2;
+  // Per level of the recursion, `width` values each: the path product P(t) at the quadrature nodes, the subtree sums
+  // Σ v·P(t) a node returns, and what the edge into that level must leave out (subtrees that split its feature again).
+  const product = new Float64Array(levels * width).fill(1);
+  const sums = new Float64Array(levels * width);
+  const excluded = new Float64Array(levels * width);
+  // Per feature, while it is on the path: its zero and one fractions (products over its splits) and the level it was last set at.
+  const featureZero = new Float64Array(featureCount);
+  const featureOne = new Float64Array(featureCount);
+  const featureLevel = new Int32Array(featureCount).fill(-1);
 
   let tree = trees[0] as ShapTree;
+  let nodes: Float64Array = new Float64Array(0);
+  let weights: Float64Array = new Float64Array(0);
+  let oneMinusNodes: Float64Array = new Float64Array(0);
+  let weightsOverOneMinusNodes: Float64Array = new Float64Array(0);
+  let points = 0;
   let row: Float32Array = new Float32Array(0);
   let rowStart = 0;
   let phi: Float64Array = new Float64Array(0);
-  let phiStart = 0;
 
-  const recurse = (node: number, depth: number, parentOffset: number, zero: number, one: number, feature: number): void => {
-    // This level's path starts as a copy of the parent's (its `depth` elements), right after them.
-    const o = parentOffset + depth;
-    for (let i = 0; i < depth; i++) {
-      pathFeature[o + i] = pathFeature[parentOffset + i] as number;
-      pathZero[o + i] = pathZero[parentOffset + i] as number;
-      pathOne[o + i] = pathOne[parentOffset + i] as number;
-      pathWeight[o + i] = pathWeight[parentOffset + i] as number;
-    }
-    extend(o, depth, zero, one, feature);
+  /** Writes into `sums` at `level` the sum over the leaves below `node` of value · P(t), crediting features on the way up. */
+  const visit = (node: number, level: number): void => {
+    const at = level * width;
     if (node >= tree.internal) {
       const value = tree.value[node] as number;
-      for (let i = 1; i <= depth; i++) {
-        const weight = unwoundSum(o, depth, i);
-        phi[phiStart + (pathFeature[o + i] as number)]! += weight * ((pathOne[o + i] as number) - (pathZero[o + i] as number)) * value;
-      }
+      for (let q = 0; q < points; q++) sums[at + q] = value * (product[at + q] as number);
       return;
     }
     const split = tree.feature[node] as number;
     const hot = goesLeft(tree, node, row[rowStart + split] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
-    const cold = hot === tree.left[node] ? (tree.right[node] as number) : (tree.left[node] as number);
+    tree.hotChild[node] = hot;
     const cover = tree.cover[node] as number;
-    let incomingZero = 1;
-    let incomingOne = 1;
-    // A feature already on the path is unwound and re-entered here, so each feature appears once.
-    let index = 0;
-    while (index <= depth && pathFeature[o + index] !== split) index++;
-    let nextDepth = depth;
-    if (index <= depth) {
-      incomingZero = pathZero[o + index] as number;
-      incomingOne = pathOne[o + index] as number;
-      unwind(o, depth, index);
-      nextDepth--;
+    const previousZero = featureZero[split] as number;
+    const previousOne = featureOne[split] as number;
+    const previousLevel = featureLevel[split] as number;
+    const seen = previousLevel >= 0;
+    const next = at + width;
+    for (let q = 0; q < points; q++) sums[at + q] = 0;
+    for (let side = 0; side < 2; side++) {
+      const child = side === 0 ? hot : hot === tree.left[node] ? (tree.right[node] as number) : (tree.left[node] as number);
+      const fraction = (tree.cover[child] as number) / cover;
+      // A feature split again on the path has one factor: the product of its fractions.
+      const zero = seen ? previousZero * fraction : fraction;
+      const one = side === 0 && (!seen || previousOne === 1) ? 1 : 0;
+      if (seen) {
+        for (let q = 0; q < points; q++) {
+          const t = nodes[q] as number;
+          product[next + q] = ((product[at + q] as number) / (previousZero + (previousOne - previousZero) * t)) * (zero + (one - zero) * t);
+          excluded[next + q] = 0;
+        }
+      } else if (one === 1) {
+        for (let q = 0; q < points; q++) {
+          product[next + q] = (product[at + q] as number) * (zero + (1 - zero) * (nodes[q] as number));
+          excluded[next + q] = 0;
+        }
+      } else {
+        for (let q = 0; q < points; q++) {
+          product[next + q] = (product[at + q] as number) * zero * (oneMinusNodes[q] as number);
+          excluded[next + q] = 0;
+        }
+      }
+      featureZero[split] = zero;
+      featureOne[split] = one;
+      featureLevel[split] = level + 1;
+      visit(child, level + 1);
+      // The feature's Shapley value from the leaves below whose path ends with this factor: (one − zero) ∫ P(t) / factor(t) dt.
+      let credit = 0;
+      if (one === 1) {
+        let integral = 0;
+        for (let q = 0; q < points; q++) {
+          integral += ((weights[q] as number) * ((sums[next + q] as number) - (excluded[next + q] as number))) / (zero + (1 - zero) * (nodes[q] as number));
+          sums[at + q]! += sums[next + q] as number;
+        }
+        credit = (1 - zero) * integral;
+      } else {
+        // factor(t) = zero · (1 − t): the zero cancels against (one − zero) = −zero.
+        for (let q = 0; q < points; q++) {
+          credit -= (weightsOverOneMinusNodes[q] as number) * ((sums[next + q] as number) - (excluded[next + q] as number));
+          sums[at + q]! += sums[next + q] as number;
+        }
+      }
+      phi[rowStart + split]! += credit;
     }
-    recurse(hot, nextDepth + 1, o, ((tree.cover[hot] as number) / cover) * incomingZero, incomingOne, split);
-    recurse(cold, nextDepth + 1, o, ((tree.cover[cold] as number) / cover) * incomingZero, 0, split);
+    featureZero[split] = previousZero;
+    featureOne[split] = previousOne;
+    featureLevel[split] = previousLevel;
+    // Below here the feature has a new factor: the edge that set the old one must not credit these leaves again.
+    if (seen) {
+      const into = previousLevel * width;
+      for (let q = 0; q < points; q++) excluded[into + q]! += sums[at + q] as number;
+    }
   };
 
   return {
@@ -162,23 +192,22 @@ export function createTreeShap(model: GbdtModel): Explainer {
     featureNames: model.featureNames,
     baseValue,
     explain(rows: PackedRows): Explanation {
+      assertRowWidth(rows, featureCount);
       const { values, rowCount } = rows;
-      if (values.length !== rowCount * featureCount) {
-        throw new InvalidDatasetError(`${values.length} values are not ${rowCount} rows of ${featureCount} features`);
-      }
       const contributions = new Float64Array(rowCount * featureCount);
       const margins = new Float64Array(rowCount);
       row = values;
       phi = contributions;
       for (let r = 0; r < rowCount; r++) {
         rowStart = r * featureCount;
-        phiStart = rowStart;
         let margin = constant;
-        for (const each of trees) {
+        trees.forEach((each, t) => {
           tree = each;
-          recurse(0, 0, 0, 1, 1, -1);
-          margin += leafValueOf(each, values, rowStart);
-        }
+          ({ nodes, weights, oneMinusNodes, weightsOverOneMinusNodes } = treeRules[t] as TreeRule);
+          points = nodes.length;
+          visit(0, 0);
+          margin += hotLeafValue(each);
+        });
         margins[r] = margin;
       }
       return { rowCount, featureCount, baseValue, contributions, margins };
@@ -199,31 +228,57 @@ function compileShapTree(tree: Tree, nodeCover: Float64Array, leafCover: Float64
   const value = new Float64Array(internal + leaves);
   value.set(tree.leafValue, internal);
   const child = (c: number) => (c >= 0 ? c : internal + ~c);
+  const left = Int32Array.from(tree.leftChild, child);
+  const right = Int32Array.from(tree.rightChild, child);
+  const depthOf = (node: number): number => (node >= internal ? 0 : 1 + Math.max(depthOf(left[node] as number), depthOf(right[node] as number)));
+  const onPath = new Set<number>();
+  const pathFeaturesOf = (node: number): number => {
+    if (node >= internal) return onPath.size;
+    const feature = tree.splitFeature[node] as number;
+    const added = !onPath.has(feature);
+    onPath.add(feature);
+    const most = Math.max(pathFeaturesOf(left[node] as number), pathFeaturesOf(right[node] as number));
+    if (added) onPath.delete(feature);
+    return most;
+  };
   return {
     internal,
     feature: tree.splitFeature,
     threshold: tree.threshold,
-    categorySets: tree.categories.map((codes) => (codes ? new Set(codes) : null)),
+    categories: tree.categories.map((codes) => (codes ? Float64Array.from(codes).sort() : null)),
+    hotChild: new Int32Array(internal),
     defaultLeft: tree.defaultLeft,
-    left: Int32Array.from(tree.leftChild, child),
-    right: Int32Array.from(tree.rightChild, child),
+    left,
+    right,
     cover,
     value,
+    depth: depthOf(0),
+    pathFeatures: pathFeaturesOf(0),
   };
 }
 
 /** The model's test at an internal node (see {@link Tree}): `x` is already a float32 value. */
 function goesLeft(tree: ShapTree, node: number, x: number): boolean {
   if (Number.isNaN(x)) return tree.defaultLeft[node] === 1;
-  const set = tree.categorySets[node];
-  return set ? set.has(x) : x <= (tree.threshold[node] as number);
+  const codes = tree.categories[node];
+  if (!codes) return x <= (tree.threshold[node] as number);
+  // Binary search: a Set of numbers would box every looked-up float.
+  let low = 0;
+  let high = codes.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const code = codes[middle] as number;
+    if (code === x) return true;
+    if (code < x) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
 }
 
-function leafValueOf(tree: ShapTree, values: Float32Array, rowStart: number): number {
+/** The leaf the row just explained reached (the hot children recorded on the way), its value. */
+function hotLeafValue(tree: ShapTree): number {
   let node = 0;
-  while (node < tree.internal) {
-    node = goesLeft(tree, node, values[rowStart + (tree.feature[node] as number)] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
-  }
+  while (node < tree.internal) node = tree.hotChild[node] as number;
   return tree.value[node] as number;
 }
 
@@ -232,10 +287,4 @@ function expectedValue(tree: ShapTree): number {
   let sum = 0;
   for (let node = tree.internal; node < tree.cover.length; node++) sum += (tree.value[node] as number) * (tree.cover[node] as number);
   return sum / (tree.cover[0] as number);
-}
-
-/** Internal nodes on the longest root-to-leaf path. */
-function depthOf(tree: ShapTree, node: number): number {
-  if (node >= tree.internal) return 0;
-  return 1 + Math.max(depthOf(tree, tree.left[node] as number), depthOf(tree, tree.right[node] as number));
 }
