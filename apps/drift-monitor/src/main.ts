@@ -1,16 +1,17 @@
 /**
- * The drift-monitor service: watches predictions.logged for drift against reference profiles; at this stage it serves health and metrics only.
+ * The drift-monitor service: windows of `predictions.logged` joined with the
+ * flights' outcomes from `events.validated`, judged against each model
+ * version's reference profile and holdout AUC; reports to ClickHouse, metrics
+ * and (alarms) `drift.detected`; training requests on `training.requested`.
  * Configuration from the environment (`--help` lists it); SIGTERM drains and closes.
  */
-import { createRequire } from 'node:module';
-import { serviceBaseEnv } from '@tributary/config';
-import { runService, startServiceHost } from '@tributary/runtime';
-
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+import { runService } from '@tributary/runtime';
+import { driftMonitorConfigSchema } from './config.js';
+import { startDriftMonitor } from './start-drift-monitor.js';
 
 await runService({
   name: 'drift-monitor',
-  summary: 'watches predictions.logged for drift against reference profiles; at this stage it serves health and metrics only',
-  schema: serviceBaseEnv({ grpcPort: 50_056, opsPort: 9469 }),
-  start: (context) => startServiceHost({ ...context, name: 'drift-monitor', version }),
+  summary: 'watches served predictions and their outcomes for drift and lost calibration, reports it and asks for retraining',
+  schema: driftMonitorConfigSchema,
+  start: startDriftMonitor,
 });
