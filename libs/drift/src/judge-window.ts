@@ -10,9 +10,9 @@ export type AlarmRule = 'calibration_gap' | 'auc_drop' | 'dataset_drift' | 'feat
 export interface AlarmThresholds {
   /**
    * Absolute gap between the observed and the mean predicted positive share
-   * (e.g. late flights). Default: 0.04 — over 28-day windows of the 2001
-   * flights the month-to-month change of the late share is 0.019–0.032 except
-   * May → June (0.054), so a model calibrated on one month fires only there.
+   * (e.g. late flights). Default: 0.04 — by calendar month the 2001 flights'
+   * late share changes 0.019–0.032 from one month to the next, except
+   * May → June (0.054).
    */
   readonly calibrationGap?: number;
   /** Drop of the realised AUC below the version's holdout AUC. Default: 0.05. */
