@@ -30,7 +30,7 @@ describe('startOtlpReceiver()', () => {
     expect(inner).toMatchObject({
       serviceName: 'receiver-spec',
       scopeName: 'spec',
-      kind: SpanKind.PRODUCER,
+      kind: 'producer',
       traceId: ids?.trace,
       spanId: ids?.inner,
       parentSpanId: ids?.outer,

@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { SpanKind } from '@opentelemetry/api';
 import { OtlpPayloadError } from '../errors.js';
 
 /** Options of {@link startOtlpReceiver}. */
@@ -13,12 +12,15 @@ export interface OtlpReceiverOptions {
   readonly port?: number;
 }
 
+/** A span's kind, named as in the OpenTelemetry API. */
+export type ReceivedSpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+
 /** A span as an OTLP exporter sent it, with the `service.name` of its resource. */
 export interface ReceivedSpan {
   readonly serviceName: string;
   readonly scopeName: string;
   readonly name: string;
-  readonly kind: SpanKind;
+  readonly kind: ReceivedSpanKind;
   /** Lower-case hex, 32 digits. */
   readonly traceId: string;
   /** Lower-case hex, 16 digits. */
@@ -42,14 +44,8 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-/** OTLP's span kinds (`SPAN_KIND_INTERNAL` = 1 …) as the API's (INTERNAL = 0 …). */
-const kinds: Readonly<Record<number, SpanKind>> = {
-  1: SpanKind.INTERNAL,
-  2: SpanKind.SERVER,
-  3: SpanKind.CLIENT,
-  4: SpanKind.PRODUCER,
-  5: SpanKind.CONSUMER,
-};
+/** OTLP's span kinds by number (`SPAN_KIND_INTERNAL` = 1 …). */
+const kinds: Readonly<Record<number, ReceivedSpanKind>> = { 1: 'internal', 2: 'server', 3: 'client', 4: 'producer', 5: 'consumer' };
 
 /**
  * A real OTLP/HTTP trace receiver for tests that run services as processes:
@@ -165,7 +161,7 @@ function decodeTraceRequest(body: unknown): ReceivedSpan[] {
           serviceName,
           scopeName,
           name: String(span['name'] ?? ''),
-          kind: kinds[Number(span['kind'])] ?? SpanKind.INTERNAL,
+          kind: kinds[Number(span['kind'])] ?? 'internal',
           traceId: hexId(span['traceId'], 32, 'span.traceId'),
           spanId: hexId(span['spanId'], 16, 'span.spanId'),
           parentSpanId: parent === undefined || parent === '' ? undefined : hexId(parent, 16, 'span.parentSpanId'),
