@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '@tributary/observability';
+import { withSpan, type Logger } from '@tributary/observability';
 import { retry, type RetryOptions } from '@tributary/resilience';
 import { createAggregationEngine, type AggregationEngine, type ApplyResult, type RejectedRecord } from './aggregation-engine.js';
 import { compileAggregationPlan } from './aggregation-plan.js';
@@ -75,6 +75,8 @@ export interface FeatureProcessor {
    * applied while the one before is still being written (call again without
    * waiting, e.g. for another partition), and checkpoints follow call order.
    * On failure the in-memory state is dropped and reloaded on the next call.
+   * Traced as an `aggregate features` span (records, accepted, snapshots) in
+   * the active trace: the consumer span of the records' topic.
    */
   process(records: readonly FeatureRecord[]): Promise<ProcessResult>;
   /** Seals the engine at `timeMs` (see {@link AggregationEngine.seal}) and writes what it emits. */
@@ -233,20 +235,23 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
       applying = started.catch(() => undefined);
       await started;
     },
-    async process(records) {
-      const stopTimer = metrics.batchSeconds.startTimer();
-      const result = await run(async (engine) => {
-        const idle = await idleSources(engine, records);
-        const { snapshots, ...applied } = engine.apply(records, { isIdle: (source) => idle.has(source) });
-        if (applied.rejected.length > 0) logger?.warn({ rejected: applied.rejected.length, first: applied.rejected[0]?.detail }, 'events not counted');
-        return { result: { ...applied, snapshots: snapshots.length }, snapshots, rejected: applied.rejected };
+    process(records) {
+      return withSpan('aggregate features', async (span) => {
+        const stopTimer = metrics.batchSeconds.startTimer();
+        const result = await run(async (engine) => {
+          const idle = await idleSources(engine, records);
+          const { snapshots, ...applied } = engine.apply(records, { isIdle: (source) => idle.has(source) });
+          if (applied.rejected.length > 0) logger?.warn({ rejected: applied.rejected.length, first: applied.rejected[0]?.detail }, 'events not counted');
+          return { result: { ...applied, snapshots: snapshots.length }, snapshots, rejected: applied.rejected };
+        });
+        metrics.records.inc({ outcome: 'accepted' }, result.accepted);
+        metrics.records.inc({ outcome: 'duplicate' }, result.duplicates);
+        metrics.records.inc({ outcome: 'ignored' }, result.ignored);
+        for (const { reason } of result.rejected) metrics.records.inc({ outcome: reason });
+        stopTimer();
+        span.setAttributes({ 'tributary.features.records': records.length, 'tributary.features.accepted': result.accepted, 'tributary.features.snapshots': result.snapshots });
+        return result;
       });
-      metrics.records.inc({ outcome: 'accepted' }, result.accepted);
-      metrics.records.inc({ outcome: 'duplicate' }, result.duplicates);
-      metrics.records.inc({ outcome: 'ignored' }, result.ignored);
-      for (const { reason } of result.rejected) metrics.records.inc({ outcome: reason });
-      stopTimer();
-      return result;
     },
     seal(timeMs) {
       return run(async (engine) => {
