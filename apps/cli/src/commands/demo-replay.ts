@@ -1,10 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFlights } from '@tributary/flights';
-import { localEndpoints } from '@tributary/infra';
-import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
-import { createLogger, metricSamples, sumByLabel } from '@tributary/observability';
-import type { PlatformNames } from './platform-names.js';
-import { publishFlights } from './publish.js';
+import { metricSamples, sumByLabel } from '@tributary/observability';
 
 /** What the ingestion service reports having done with the replayed events. */
 export interface IngestionOutcome {
@@ -13,35 +8,6 @@ export interface IngestionOutcome {
   readonly duplicates: number;
   /** Events accounted for: accepted + rejected + duplicates. */
   readonly handled: number;
-}
-
-/** What a replay sent. */
-export interface Replayed {
-  readonly events: number;
-  /** Event time of the last event sent, ms (naive local time read as UTC, like the dataset's). */
-  readonly lastEventTimeMs: number;
-  /** Departure of the last flight: labels (departures with a known outcome) end there. */
-  readonly lastDepartureMs: number;
-}
-
-async function lastDepartureOf(flights: number): Promise<number> {
-  let last = Number.NaN;
-  for await (const flight of readFlights({ maxFlights: flights })) last = flight.departureTimeMs;
-  return last;
-}
-
-/** Replays the first `flights` flights (two events each) into `events.raw` of the namespace. */
-export async function replayFlights(flights: number, names: PlatformNames): Promise<Replayed> {
-  const logger = createLogger({ name: 'cli', level: 'warn' });
-  const kafka = createKafkaClient({ clientId: names.kafkaId('tributary-demo'), brokers: localEndpoints().kafkaBrokers, logger });
-  const producer = createProducer({ kafka, source: '/tributary/cli/demo', logger });
-  await producer.start();
-  try {
-    const progress = await publishFlights({ producer, topic: names.topic(topics.eventsRaw), maxFlights: flights, batchSize: 2000 });
-    return { events: progress.events, lastEventTimeMs: progress.eventTimeMs, lastDepartureMs: await lastDepartureOf(flights) };
-  } finally {
-    await producer.close();
-  }
 }
 
 async function readIngestionOutcome(opsPort: number): Promise<IngestionOutcome> {

@@ -1,36 +1,37 @@
 import { join } from 'node:path';
-import { create } from '@bufbuild/protobuf';
 import type { Command } from 'commander';
-import { TrainingRequestSchema } from '@tributary/contracts';
+import { TrainingReason, type ModelVersion } from '@tributary/contracts';
+import { Code, TributaryError } from '@tributary/errors';
 import { createInfra, localEndpoints, startLocalServices, type LocalServiceProcess, type LocalServiceReadiness, type LocalServices } from '@tributary/infra';
-import { allTopics, createKafkaClient, ensureTopics, topics } from '@tributary/kafka';
+import { allTopics, createKafkaClient, ensureTopics } from '@tributary/kafka';
 import { createLogger } from '@tributary/observability';
-import { acceptTrainingRequest, timeWindowOf } from '@tributary/training';
 import { bringInfraUp } from './infra.js';
 import { formatSeconds } from './infra-output.js';
-import { describeFeatureStores, waitForFeaturePipeline, type EntityFeatures } from './demo-features.js';
-import { promoteFirstChampion } from './demo-promotion.js';
-import { formatServingReport, serveNextFlights, type ServingReport } from './demo-serving.js';
-import { replayFlights, waitForIngestion } from './demo-replay.js';
-import { requestTraining } from './train.js';
+import { runClosedLoop, type ClosedLoopResult } from './demo-closed-loop.js';
+import { describeFeatureStores, type EntityFeatures } from './demo-features.js';
+import { formatModelVersions, listModelVersions } from './demo-models.js';
+import { FULL_PLAN, QUICK_PLAN, demoPlan, demoServiceEnv } from './demo-plan.js';
+import { formatServingSummary } from './demo-serving.js';
+import { driftEvidence, formatEventTime, formatTimeline, formatWindow } from './demo-timeline.js';
 import { runAction } from './run-action.js';
-import { positiveInteger } from './arguments.js';
+import { positiveInteger, windowBound } from './arguments.js';
 import { platformNames, type PlatformNames } from './platform-names.js';
 
 interface DemoOptions {
   readonly keepRunning: boolean;
-  readonly flights: number;
+  readonly full: boolean;
+  readonly every?: number;
+  readonly from?: number;
+  readonly trainUntil?: number;
+  readonly until?: number;
+  readonly clients: number;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
-const listCounts = (counts: ReadonlyMap<string, number>) => [...counts].map(([key, n]) => `${key} ${count(n)}`).join(', ') || 'none';
+const total = (counts: ReadonlyMap<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
 
-/** The model the demo trains and promotes. */
+/** The model the demo trains, serves, watches and retrains. */
 const DEMO_MODEL = 'flight-delay';
-const MINUTE_MS = 60_000;
-/** Flights after the replayed window the demo asks predictions for, and the gRPC clients asking. */
-const SERVED_FLIGHTS = 2_000;
-const SERVING_CLIENTS = 4;
 
 /** `airport ORD: 1,234 snapshots of 150 airports in tributary.features_airport; online now: departures_1h 38, …`. */
 export function formatEntityFeatures(features: EntityFeatures, shown = 6): string[] {
@@ -83,17 +84,51 @@ function untilInterrupted(): Promise<void> {
   }).finally(() => clearInterval(keepAlive));
 }
 
+/** The command line's changes to the plan, leaving out what was not given. */
+function pick(options: DemoOptions) {
+  return {
+    ...(options.every === undefined ? {} : { every: options.every }),
+    ...(options.from === undefined ? {} : { fromMs: options.from }),
+    ...(options.trainUntil === undefined ? {} : { trainUntilMs: options.trainUntil }),
+    ...(options.until === undefined ? {} : { untilMs: options.until }),
+  };
+}
+
+/** The report's closing section: events, models, predictions, drift, the loop's timeline. */
+function printReport(loop: ClosedLoopResult, versions: readonly ModelVersion[], clients: number): void {
+  heading('What happened');
+  const { ingestion } = loop;
+  console.log(
+    `Events: ${count(loop.published)} replayed (${count(loop.historyEvents)} of history, ${count(loop.published - loop.historyEvents)} while serving); ` +
+      `ingestion accepted ${count(loop.accepted)}, rejected ${count(total(ingestion.rejectedByReason))}, duplicates ${count(ingestion.duplicates)}; the feature pipeline aggregated ${count(loop.aggregated)}.`,
+  );
+  console.log('Models:');
+  for (const line of formatModelVersions(versions)) console.log(line);
+  console.log('Predictions:');
+  for (const line of formatServingSummary(loop.serving, clients)) console.log(`  ${line}`);
+  console.log(`Drift alarms (drift.detected): ${loop.driftReports.length}`);
+  for (const report of loop.driftReports) console.log(`  ${formatWindow(report.window)}  v${report.modelVersion}  ${count(report.sampleCount)} predictions, ${count(report.performance?.labelledCount ?? 0)} outcomes: ${driftEvidence(report)}`);
+  const byMonitor = loop.trainingRequests.filter((r) => r.reason === TrainingReason.DRIFT_DETECTED);
+  console.log(`Training requests: ${loop.trainingRequests.length} (${byMonitor.length} by the drift monitor)`);
+  console.log('Timeline (wall clock since the start, event time, step):');
+  for (const line of formatTimeline(loop.timeline)) console.log(line);
+}
+
 /**
  * The main job: the local servers, the topics, every service from its build,
- * what each reports about itself, a slice of the flights dataset replayed
- * through ingestion, the features it becomes, a model trained on them,
- * registered and promoted, then predictions for the flights that follow,
- * judged against their outcomes. Later stages add drift to this same run.
+ * what each reports about itself, then the closed loop of the plan (see
+ * {@link runClosedLoop}) and a report of it. Stops the services it started;
+ * the local servers keep running.
  */
 async function runDemo(options: DemoOptions): Promise<number> {
   const startedAt = performance.now();
   // Read first: a bad TRIBUTARY_NAMESPACE stops the demo before it starts anything. The services read the same variable.
   const names = platformNames();
+  const plan = demoPlan({ full: options.full, ...pick(options) });
+  console.log(
+    `${plan.name} mode: every ${plan.every === 1 ? '' : `${plan.every}th `}flight departing ${formatEventTime(plan.fromMs)} → ${formatEventTime(plan.untilMs)}; ` +
+      `the first model trains on the flights before ${formatEventTime(plan.trainUntilMs)}, the rest are served and watched`,
+  );
   heading('1. Local infrastructure: Kafka, ClickHouse, Redis');
   const infraExit = await bringInfraUp();
   if (infraExit !== 0) return infraExit;
@@ -104,73 +139,56 @@ async function runDemo(options: DemoOptions): Promise<number> {
   heading('3. Services');
   const logDir = join(createInfra().config.home, 'logs');
   let services: LocalServices | undefined;
+  // Ctrl-C stops the replay between two slices; the services are then stopped below, not left running.
+  const interrupted = new AbortController();
+  const interrupt = () => interrupted.abort(new TributaryError(Code.Cancelled, 'interrupted (Ctrl-C): stopping the services'));
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
-    services = await startLocalServices({ logDir, onReady: (service) => console.log(formatServiceReady(service)) });
+    services = await startLocalServices({
+      logDir,
+      env: { ...process.env, ...demoServiceEnv(plan, DEMO_MODEL) },
+      onReady: (service) => console.log(formatServiceReady(service)),
+    });
 
     heading('4. Health, as each service reports it on /readyz');
     const readiness = await services.readiness();
     for (const line of readiness.map(formatReadiness)) console.log(line);
 
-    heading(`5. Replay: the first ${count(options.flights)} flights of 2001 into events.raw, through ingestion`);
-    const replayed = await replayFlights(options.flights, names);
-    const published = replayed.events;
     const service = (name: string) => services?.services.find((s) => s.name === name);
-    const ingestion = service('ingestion');
-    const outcome = ingestion ? await waitForIngestion(ingestion.opsPort, published, 120_000) : undefined;
-    console.log(`published ${count(published)} events (flight.departed + flight.arrived, in event-time order)`);
-    if (outcome) {
-      console.log(`accepted   ${listCounts(outcome.acceptedByType)} → events.validated and ClickHouse events_raw`);
-      console.log(`rejected   ${listCounts(outcome.rejectedByReason)} → events.dlq, each with its reason`);
-      console.log(`duplicates ${count(outcome.duplicates)} (ids already ingested, e.g. by an earlier demo run)`);
-    }
-
-    heading('6. Features: the feature pipeline aggregates events.validated in event time into Redis (online) and ClickHouse (offline)');
-    const accepted = outcome ? [...outcome.acceptedByType.values()].reduce((a, b) => a + b, 0) : 0;
-    const pipeline = service('feature-pipeline');
-    const aggregated = pipeline ? await waitForFeaturePipeline(pipeline.opsPort, names.topic(topics.eventsValidated).name, accepted, 120_000) : 0;
-    console.log(`aggregated ${count(aggregated)} of the ${count(accepted)} newly validated events`);
-    const stores = await describeFeatureStores(replayed.lastEventTimeMs, names);
-    for (const line of stores.flatMap((entity) => formatEntityFeatures(entity))) console.log(line);
-
-    heading(`7. Training: ${DEMO_MODEL} on the replayed window, through training.requested and the trainer`);
-    const trainingWindow = timeWindowOf({ startMs: Date.UTC(2001, 0, 1), endMs: Math.ceil((replayed.lastDepartureMs + 1) / MINUTE_MS) * MINUTE_MS });
-    const request = acceptTrainingRequest(
-      create(TrainingRequestSchema, { modelName: DEMO_MODEL, trainingWindow, requestedBy: 'tributary-demo', reasonDetail: 'tributary demo' }),
-    );
-    const target = { topic: names.topic(topics.trainingRequested).name, dlqTopic: names.topic(topics.eventsDlq).name, timeout: 600 };
-    const trained = (await requestTraining(request, target, names)) === 0;
-
-    heading('8. Promotion: champion moves only to an approved version');
-    const registry = service('registry');
-    const promotion = trained && registry ? await promoteFirstChampion(`127.0.0.1:${registry.grpcPort}`, DEMO_MODEL) : ['skipped: training did not finish'];
-    for (const line of promotion) console.log(line);
-
-    heading(`9. Serving: the ${count(SERVED_FLIGHTS)} flights after the replayed window, asked of the inference service over gRPC`);
-    const inference = service('inference');
-    let serving: ServingReport | undefined;
-    if (trained && inference) {
-      serving = await serveNextFlights({ address: `127.0.0.1:${inference.grpcPort}`, modelName: DEMO_MODEL, after: options.flights, flights: SERVED_FLIGHTS, clients: SERVING_CLIENTS });
-      for (const line of formatServingReport(serving, SERVING_CLIENTS)) console.log(line);
-    } else {
-      console.log('skipped: no model was trained');
-    }
-
-    heading('What happened');
+    const [ingestion, pipeline, inference, registry] = ['ingestion', 'feature-pipeline', 'inference', 'registry'].map(service);
+    if (!ingestion || !pipeline || !inference || !registry) throw new Error('the demo needs ingestion, feature-pipeline, inference and registry');
+    const loop = await runClosedLoop({
+      plan,
+      names,
+      modelName: DEMO_MODEL,
+      services: { ingestionOpsPort: ingestion.opsPort, pipelineOpsPort: pipeline.opsPort, inferenceAddress: `127.0.0.1:${inference.grpcPort}` },
+      clients: options.clients,
+      startedAtMs: startedAt,
+      signal: interrupted.signal,
+      heading,
+      onHistoryReplayed: async (lastEventTimeMs) => {
+        for (const line of (await describeFeatureStores(lastEventTimeMs, names)).flatMap((entity) => formatEntityFeatures(entity))) console.log(line);
+      },
+    });
+    const versions = await listModelVersions(`127.0.0.1:${registry.grpcPort}`, DEMO_MODEL);
+    printReport(loop, versions, options.clients);
     const ready = readiness.filter((r) => r.ready).length;
     console.log(`Kafka, ClickHouse and Redis run on loopback; ${allTopics.length} topics exist; ${ready} of ${readiness.length} services are ready.`);
-    if (outcome) console.log(`Ingestion accounted for ${count(outcome.handled)} of ${count(published)} replayed events.`);
-    console.log(`The feature pipeline aggregated ${count(aggregated)} of ${count(accepted)} new events; the stores hold ${stores.map((e) => `${count(e.entities)} ${e.entityType}s`).join(' and ') || 'nothing yet'}.`);
-    console.log(trained ? `The trainer trained, verified and registered ${DEMO_MODEL}; ${promotion[0]}.` : `Training ${DEMO_MODEL} did not finish (see above).`);
-    if (serving) console.log(`Inference answered ${count(serving.answered)} of ${count(serving.asked)} following flights (p99 ${serving.p99Ms.toFixed(1)} ms); their outcomes give the served answers an AUC of ${serving.auc.toFixed(3)}.`);
     console.log(`Service logs: ${logDir}/<service>.log. Metrics: http://127.0.0.1:<ops port>/metrics.`);
     console.log(`Took ${formatSeconds(performance.now() - startedAt)}.`);
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
     if (options.keepRunning) {
       console.log('\nServices keep running; Ctrl-C stops them (the local servers keep running: `npm run infra:down`).');
       await untilInterrupted();
     }
-    const complete = ready === readiness.length && outcome !== undefined && outcome.handled >= published && aggregated >= accepted && trained && (serving?.answered ?? 0) > 0;
+    const complete =
+      ready === readiness.length && loop.ingestion.handled >= loop.published && loop.aggregated >= loop.accepted && loop.firstModelTrained && loop.serving.answered > 0;
     return complete ? 0 : 1;
   } finally {
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
     if (services) {
       const stops = await services.stop();
       console.log(`\nStopped ${stops.map((s) => `${s.name} (${s.outcome})`).join(', ')}.`);
@@ -183,7 +201,12 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('start local Kafka, ClickHouse and Redis and every service, and show what happened')
+    .option('--full', `all six months (every ${FULL_PLAN.every}th flight): train on January, serve and watch February to June (default: the quick mode, every ${QUICK_PLAN.every}th flight of 1–18 May)`, false)
+    .option('--every <k>', 'replay every k-th flight of the dataset (default: the mode\'s)', positiveInteger)
+    .option('--from <time>', 'first departure replayed, YYYY-MM-DD[THH:MM] (default: the mode\'s)', windowBound)
+    .option('--train-until <time>', 'the first model trains on the departures before this; later ones are served (default: the mode\'s)', windowBound)
+    .option('--until <time>', 'end of the departures replayed (default: the mode\'s)', windowBound)
+    .option('--clients <count>', 'gRPC clients asking for predictions at once', positiveInteger, 4)
     .option('--keep-running', 'leave the services running until Ctrl-C', false)
-    .option('--flights <count>', 'how many flights of the dataset to replay (2 events each); the model trains on them', positiveInteger, 20_000)
     .action(runAction(runDemo));
 }

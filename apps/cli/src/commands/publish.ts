@@ -1,7 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { TributaryError, isRetryable } from '@tributary/errors';
-import { encodeFlightEvent, replayFlightEvents, type RawEventFormat, type ReplayFlightEventsOptions, type ReplayProgress } from '@tributary/flights';
+import { encodeFlightEvent, replayFlightEvents, type FlightEvent, type RawEventFormat, type ReplayFlightEventsOptions, type ReplayProgress } from '@tributary/flights';
 import { createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition, type TypedProducer } from '@tributary/kafka';
 import { retry } from '@tributary/resilience';
 import { nonNegativeInteger, positiveInteger } from './arguments.js';
@@ -23,33 +23,53 @@ export interface PublishFlightsOptions extends Omit<ReplayFlightEventsOptions, '
   readonly onRetry?: (error: TributaryError, attempt: number, delayMs: number) => void;
 }
 
+/** Options of {@link sendFlightEvents}. */
+export interface SendFlightEventsOptions {
+  readonly producer: TypedProducer;
+  readonly topic: TopicDefinition<Uint8Array>;
+  /** Default protobuf. */
+  readonly format?: RawEventFormat;
+  /** How long to keep retrying a batch the brokers refuse with a retryable error, ms. Default 120 000. */
+  readonly retryForMs?: number;
+  /** Called before each wait of a retry, e.g. to say so. */
+  readonly onRetry?: (error: TributaryError, attempt: number, delayMs: number) => void;
+}
+
 /**
- * Replays flight events into `events.raw` in event-time order: key = flight
- * key, value = the `tributary.v1.Event` (protobuf or JSON), `ce_id` = event id,
- * `ce_type` = event type, `ce_time` = event time, `content-type` = the format's.
- * A batch the brokers cannot take (a broker restarting) is sent again with
- * jittered backoff (0.5 s doubling to 5 s) for up to `retryForMs`; batches go
- * one at a time, so the events acknowledged when it gives up are exactly the
- * first `progress.events` of the slice (after `skipEvents`).
+ * Sends one batch of flight events as raw event records: key = flight key,
+ * value = the `tributary.v1.Event` (protobuf or JSON), `ce_id` = event id,
+ * `ce_type` = event type, `ce_time` = event time, `content-type` = the
+ * format's. A batch the brokers cannot take (a broker restarting) is sent
+ * again whole with jittered backoff (0.5 s doubling to 5 s) for up to
+ * `retryForMs`.
+ */
+export async function sendFlightEvents(events: readonly FlightEvent[], options: SendFlightEventsOptions): Promise<void> {
+  const { producer, topic, format = 'protobuf', retryForMs = 120_000, onRetry } = options;
+  const records = events.map((event) => {
+    const { value, contentType } = encodeFlightEvent(event, format);
+    return { key: event.flightKey, value, id: event.eventId, type: event.type, time: new Date(event.eventTimeMs), contentType };
+  });
+  let firstFailureMs: number | undefined;
+  await retry(() => producer.send(topic, records), {
+    retries: Number.MAX_SAFE_INTEGER,
+    baseDelayMs: 500,
+    maxDelayMs: 5000,
+    shouldRetry: (reason) => isRetryable(reason) && Date.now() - (firstFailureMs ??= Date.now()) < retryForMs,
+    onRetry: (reason, attempt, delayMs) => onRetry?.(TributaryError.from(reason), attempt, delayMs),
+  });
+}
+
+/**
+ * Replays flight events into `events.raw` in event-time order, in batches of
+ * {@link sendFlightEvents}; batches go one at a time, so the events
+ * acknowledged when it gives up are exactly the first `progress.events` of
+ * the slice (after `skipEvents`).
  */
 export function publishFlights(options: PublishFlightsOptions): Promise<ReplayProgress> {
   const { producer, topic = topics.eventsRaw, format = 'protobuf', retryForMs = 120_000, onRetry, ...replay } = options;
   return replayFlightEvents({
     ...replay,
-    send: async (events) => {
-      const records = events.map((event) => {
-        const { value, contentType } = encodeFlightEvent(event, format);
-        return { key: event.flightKey, value, id: event.eventId, type: event.type, time: new Date(event.eventTimeMs), contentType };
-      });
-      let firstFailureMs: number | undefined;
-      await retry(() => producer.send(topic, records), {
-        retries: Number.MAX_SAFE_INTEGER,
-        baseDelayMs: 500,
-        maxDelayMs: 5000,
-        shouldRetry: (reason) => isRetryable(reason) && Date.now() - (firstFailureMs ??= Date.now()) < retryForMs,
-        onRetry: (reason, attempt, delayMs) => onRetry?.(TributaryError.from(reason), attempt, delayMs),
-      });
-    },
+    send: (events) => sendFlightEvents(events, { producer, topic, format, retryForMs, ...(onRetry ? { onRetry } : {}) }),
   });
 }
 

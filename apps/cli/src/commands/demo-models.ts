@@ -1,0 +1,50 @@
+import { ModelRegistryService, type ModelVersion } from '@tributary/contracts';
+import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { TRAINER_TAGS, decidePromotion, evaluationFromMetrics } from '@tributary/training';
+import { formatWindow } from './demo-timeline.js';
+
+/** Every version of `modelName` the registry holds, oldest first. */
+export async function listModelVersions(registryAddress: string, modelName: string): Promise<ModelVersion[]> {
+  const channel = createGrpcChannel({ address: registryAddress, timeoutMs: 10_000 });
+  const registry = createGrpcClient(ModelRegistryService, channel);
+  try {
+    const versions: ModelVersion[] = [];
+    let pageToken = '';
+    do {
+      const page = await registry.listModelVersions({ modelName, pageSize: 50, pageToken });
+      versions.push(...page.modelVersions);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+    return versions.sort((a, b) => a.version - b.version);
+  } finally {
+    channel.close();
+  }
+}
+
+const metric = (version: ModelVersion, name: string, digits = 4) => version.metrics[name]?.toFixed(digits) ?? '–';
+
+/**
+ * The models part of the report: each version with its role, training window
+ * and rows, holdout metrics (and the champion's on the same holdout, when one
+ * was compared), the drift report it was trained for and its aliases now.
+ */
+export function formatModelVersions(versions: readonly ModelVersion[]): string[] {
+  return versions.flatMap((v) => {
+    const role = v.tags[TRAINER_TAGS.role] ?? v.modelType;
+    const aliases = v.aliases.length > 0 ? `  [${v.aliases.join(', ')}]` : '';
+    const lines = [
+      `  v${v.version} ${role} ${v.modelType}${aliases}: trained on ${formatWindow(v.lineage?.trainingWindow)} (${(v.lineage?.trainingRowCount ?? 0).toLocaleString('en-US')} rows)`,
+      `      holdout AUC ${metric(v, 'holdout_auc')}  log loss ${metric(v, 'holdout_log_loss')}  Brier ${metric(v, 'holdout_brier')}  calibration error ${metric(v, 'holdout_calibration_error')}  late share ${metric(v, 'holdout_positive_rate', 3)}`,
+    ];
+    const candidate = evaluationFromMetrics(v.metrics, 'holdout_');
+    const champion = evaluationFromMetrics(v.metrics, 'champion_holdout_');
+    if (role === 'primary' && candidate && champion) {
+      // The trainer's policy (its defaults, which the demo keeps) applied to what the version recorded: the decision the trainer took.
+      const decision = decidePromotion(candidate, { kind: 'scored', version: v.lineage?.parentVersion ?? 0, evaluation: champion });
+      lines.push(`      ${decision.promote ? 'promoted' : 'not promoted'}: ${decision.reason}`);
+    }
+    const report = v.tags[TRAINER_TAGS.driftReportId];
+    if (report) lines.push(`      trained for drift report ${report}`);
+    return lines;
+  });
+}
