@@ -191,6 +191,20 @@ describe('createConsumer()', () => {
     expect(sendOut.links.map((link) => link.context.spanId).sort()).toEqual(creates.map((span) => span.spanContext().spanId).sort());
   });
 
+  it('makes no create span for a record whose context is in the send span’s own trace: a batch of one, handled in its trace', async () => {
+    const topic = await testTopics.create(defineTopic({ name: 'test.same-trace', keyDescription: 'entity id', codec: createProtobufCodec(StringValueSchema), partitions: 1 }));
+    const traceId = await trace.getTracer('test').startActiveSpan('handling', async (span) => {
+      await producer.send(topic, [{ key: 'a', value: create(StringValueSchema, { value: 'a' }), traceContext: context.active() }]);
+      span.end();
+      return span.spanContext().traceId;
+    });
+    const [record] = await readRecords(kafka, topic.name, 1);
+    const spans = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+    const send = spans.find((span) => span.name === `send ${topic.name}`)!;
+    expect(spans.filter((span) => span.name === `create ${topic.name}`)).toEqual([]);
+    expect(record?.headers['traceparent']).toBe(`00-${traceId}-${send.spanContext().spanId}-01`);
+  });
+
   it('retries a failing record, sends it to the DLQ with the reason and source offset, and handles the records after it', async () => {
     const { topic, deadLetterTopic } = await topicsForTest();
     await produceIds(topic, 0, 20);

@@ -28,10 +28,11 @@ export interface OutgoingRecord<T> {
    * of its own trace: one of a batch (`recordTraceContext` of the consumed
    * record it came from), or sent later from a buffer (the context active when
    * it was queued). It gets a `create <topic>` span in that trace, which its
-   * `traceparent` names, linked from the send span. Default: the active
-   * context, whose send span the record's `traceparent` names.
+   * `traceparent` names, linked from the send span; a context in the send's
+   * own trace needs none. Default: the active context, whose send span the
+   * record's `traceparent` names.
    */
-  readonly traceContext?: Context;
+  readonly traceContext?: Context | undefined;
 }
 
 /** Compression of record batches on the wire. */

@@ -34,20 +34,27 @@ export interface CreateSpans<T> {
  * One `create <topic>` producer span per record that brings its own trace
  * context (the OpenTelemetry messaging conventions' creation context for a
  * batch): a child of that context, so the record's trace goes on in this
- * service, and what the record carries on the wire. Records without one carry
- * the send span's context as before and cost nothing here.
+ * service, and what the record carries on the wire. Call it inside the send
+ * span. Records without a context of their own, or whose trace is the send
+ * span's already (a batch of one, handled in its own trace), carry the send
+ * span's context as before and cost nothing here.
  */
 export function startCreateSpans<T>(topic: TopicDefinition<T>, records: readonly OutgoingRecord<T>[]): CreateSpans<T> {
   const spans: Span[] = [];
   const attributes = { 'messaging.system': 'kafka', 'messaging.operation.type': 'create', 'messaging.destination.name': topic.name };
+  const sendTraceId = trace.getActiveSpan()?.spanContext().traceId;
+  let changed = false;
   const traced = records.map((record) => {
-    if (record.traceContext === undefined || !trace.getSpanContext(record.traceContext)) return record;
+    if (record.traceContext === undefined) return record;
+    changed = true;
+    const own = trace.getSpanContext(record.traceContext);
+    if (!own || own.traceId === sendTraceId) return { ...record, traceContext: undefined };
     const span = tracer.startSpan(`create ${topic.name}`, { kind: SpanKind.PRODUCER, attributes }, record.traceContext);
     spans.push(span);
     return { ...record, traceContext: trace.setSpan(record.traceContext, span) };
   });
   return {
-    records: spans.length === 0 ? records : traced,
+    records: changed ? traced : records,
     links: spans.map((span) => ({ context: span.spanContext() })),
     end(error) {
       for (const span of spans) {
