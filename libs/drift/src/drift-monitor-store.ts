@@ -25,11 +25,12 @@ export interface FlightObservation {
   readonly outcome?: 0 | 1;
 }
 
-/** A model version's rows in one window. */
-export interface VersionWindowRows {
+/** Which rows and columns {@link DriftMonitorStore.loadWindowRows} reads. */
+export interface WindowRowsQuery {
   readonly modelName: string;
   readonly modelVersion: number;
-  readonly rows: WindowRows;
+  /** Features to read, e.g. those of the version's reference profile; the others are left out. */
+  readonly featureNames: readonly string[];
 }
 
 /** How many predictions and outcomes a model version has in a window, now. */
@@ -95,8 +96,13 @@ export interface DriftMonitorStore {
   maxEventTimeMs(): Promise<number | undefined>;
   /** Earliest departure of a flight with a stored prediction. */
   minPredictedDepartureMs(): Promise<number | undefined>;
-  /** Joined predictions and outcomes per model version departing in `window`. */
-  loadWindowRows(window: EventTimeWindow): Promise<VersionWindowRows[]>;
+  /**
+   * A model version's predictions departing in `window` joined with their
+   * outcomes, as columns: streamed from ClickHouse row by row into typed
+   * arrays, so a window of half a million predictions never becomes one
+   * JSON text or half a million objects.
+   */
+  loadWindowRows(window: EventTimeWindow, query: WindowRowsQuery): Promise<WindowRows>;
   /** Counts per model version in `window`, to tell whether late data changed a window. */
   countWindow(window: EventTimeWindow): Promise<WindowCount[]>;
   /** Stores a report (a newer revision replaces the older one). */
@@ -216,33 +222,41 @@ export function createDriftMonitorStore(options: DriftMonitorStoreOptions): Drif
       );
       return row === undefined || Number(row.n) === 0 ? undefined : Number(row.t);
     },
-    async loadWindowRows(window) {
-      const rows = await select<{ model_name: string; model_version: number; probability: number; features: Record<string, number>; known: number; late: number }>(
-        'read window',
-        `SELECT p.model_name AS model_name, p.model_version AS model_version, p.probability AS probability, p.features AS features, f.known AS known, f.late AS late ${joined}
-         ORDER BY p.model_name, p.model_version, p.event_id, p.request_id`,
-        windowParams(window),
-      );
-      const groups = new Map<string, typeof rows>();
-      for (const row of rows) {
-        const key = `${row.model_name}\u0000${row.model_version}`;
-        const group = groups.get(key) ?? [];
-        group.push(row);
-        groups.set(key, group);
-      }
-      return [...groups.values()].map((group) => {
-        const first = group[0] as (typeof rows)[number];
-        return {
-          modelName: first.model_name,
-          modelVersion: Number(first.model_version),
-          rows: {
-            rowCount: group.length,
-            probabilities: Float64Array.from(group, (row) => row.probability),
-            outcomes: Float64Array.from(group, (row) => (Number(row.known) === 1 ? Number(row.late) : Number.NaN)),
-            column: (name) => Float64Array.from(group, (row) => row.features[name] ?? Number.NaN),
-          },
-        };
+    async loadWindowRows(window, query) {
+      const { featureNames } = query;
+      const params: Record<string, unknown> = { ...windowParams(window), model: query.modelName, version: query.modelVersion };
+      const featureColumns = featureNames.map((name, i) => {
+        params[`f${i}`] = name;
+        // A key missing from the map reads as 0; the feature was missing (NaN, null in JSON).
+        return `if(mapContains(p.features, {f${i}:String}), p.features[{f${i}:String}], nan)`;
       });
+      const probabilities: number[] = [];
+      const outcomes: number[] = [];
+      const columns = featureNames.map(() => [] as number[]);
+      await attempt('read window', async () => {
+        const result = await client.query({
+          query: `SELECT p.probability, f.known, f.late${featureColumns.map((column) => `, ${column}`).join('')} ${joined}
+            AND p.model_name = {model:String} AND p.model_version = {version:UInt32}
+            ORDER BY p.event_id, p.request_id`,
+          query_params: params,
+          format: 'JSONCompactEachRow',
+        });
+        for await (const rows of result.stream()) {
+          for (const row of rows) {
+            const [probability, known, late, ...features] = row.json<(number | null)[]>();
+            probabilities.push(probability ?? Number.NaN);
+            outcomes.push(Number(known) === 1 ? Number(late) : Number.NaN);
+            features.forEach((value, f) => (columns[f] as number[]).push(value ?? Number.NaN));
+          }
+        }
+      });
+      const byName = new Map(featureNames.map((name, f) => [name, Float64Array.from(columns[f] as number[])]));
+      return {
+        rowCount: probabilities.length,
+        probabilities: Float64Array.from(probabilities),
+        outcomes: Float64Array.from(outcomes),
+        column: (name) => byName.get(name) ?? new Float64Array(probabilities.length).fill(Number.NaN),
+      };
     },
     async countWindow(window) {
       const rows = await select<{ model_name: string; model_version: number; n: string; labelled: string }>(

@@ -170,4 +170,17 @@ describe('createDriftMonitor() on ClickHouse', () => {
     await restarted.recordFlights(data.arrivals);
     expect(await restarted.evaluate()).toEqual([]);
   }, 60_000);
+
+  it('reads a feature the prediction did not log as missing, not as 0', async () => {
+    const data = day(20, 8);
+    const [first] = data.predictions as [PredictionLog];
+    delete first.features['distance'];
+    await store.writePredictions([first]);
+    await store.writeFlights(data.departures.slice(0, 1));
+    const rows = await store.loadWindowRows({ startMs: T0 + 20 * DAY, endMs: T0 + 21 * DAY }, { modelName: MODEL, modelVersion: 1, featureNames: ['distance', 'delay_mean'] });
+    expect(rows.rowCount).toBe(1);
+    expect(rows.column('distance')[0]).toBeNaN();
+    expect(rows.column('delay_mean')[0]).toBe(first.features['delay_mean']);
+    expect(rows.outcomes[0]).toBeNaN();
+  }, 60_000);
 });

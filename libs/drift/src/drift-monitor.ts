@@ -13,7 +13,7 @@ import {
 import { uuidV5 } from '@tributary/flights';
 import type { ChooseDriftRulesOptions } from './choose-drift-rules.js';
 import { driftReportId } from './drift-report-id.js';
-import type { DriftMonitorStore, FlightObservation, VersionWindowRows } from './drift-monitor-store.js';
+import type { DriftMonitorStore, FlightObservation, WindowCount } from './drift-monitor-store.js';
 import { evaluateWindow } from './evaluate-window.js';
 import { createEventTimeWindows, type EventTimeWindow, type EventTimeWindowsOptions } from './event-time-windows.js';
 import { resolveAlarmThresholds, type AlarmThresholds } from './judge-window.js';
@@ -133,20 +133,21 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     loaded = true;
   }
 
-  async function report(window: EventTimeWindow, group: VersionWindowRows): Promise<DriftReport | undefined> {
-    const k = key(group.modelName, group.modelVersion, window);
+  async function report(window: EventTimeWindow, count: WindowCount): Promise<DriftReport | undefined> {
+    const { modelName, modelVersion } = count;
+    const k = key(modelName, modelVersion, window);
     const previous = reported.get(k);
-    const reference = await references.get(group.modelName, group.modelVersion);
+    const reference = await references.get(modelName, modelVersion);
     if (reference === undefined) {
       // Remembered with its counts, so the window is not loaded again on every pass until its data changes.
-      const labelledCount = group.rows.outcomes.filter((outcome) => !Number.isNaN(outcome)).length;
-      reported.set(k, { revision: previous?.revision ?? -1, sampleCount: group.rows.rowCount, labelledCount });
+      reported.set(k, { revision: previous?.revision ?? -1, sampleCount: count.sampleCount, labelledCount: count.labelledCount });
       return undefined;
     }
-    const result = evaluateWindow(group.rows, {
-      reportId: driftReportId(group.modelName, group.modelVersion, window),
-      modelName: group.modelName,
-      modelVersion: group.modelVersion,
+    const rows = await store.loadWindowRows(window, { modelName, modelVersion, featureNames: reference.profile.features.map((feature) => feature.featureName) });
+    const result = evaluateWindow(rows, {
+      reportId: driftReportId(modelName, modelVersion, window),
+      modelName,
+      modelVersion,
       window,
       windowStepMs: windows.stepMs,
       profile: reference.profile,
@@ -190,11 +191,10 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     onTrainingRequest?.(request);
   }
 
-  async function reportWindow(window: EventTimeWindow, only?: ReadonlySet<string>): Promise<DriftReport[]> {
+  async function reportWindow(window: EventTimeWindow, counts: readonly WindowCount[]): Promise<DriftReport[]> {
     const written: DriftReport[] = [];
-    for (const group of await store.loadWindowRows(window)) {
-      if (only !== undefined && !only.has(key(group.modelName, group.modelVersion, window))) continue;
-      const result = await report(window, group);
+    for (const count of counts) {
+      const result = await report(window, count);
       if (result !== undefined) written.push(result);
     }
     return written;
@@ -209,13 +209,11 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     // Windows reported before: re-count those recent enough to still get late data.
     if (closedThroughMs !== undefined) {
       for (const window of windows.endingIn(Math.min(closedThroughMs, closeThroughMs) - lateUpdateHorizonMs, Math.min(closedThroughMs, closeThroughMs))) {
-        const changed = new Set<string>();
-        for (const count of await store.countWindow(window)) {
-          const k = key(count.modelName, count.modelVersion, window);
-          const known = reported.get(k);
-          if (known === undefined || known.sampleCount !== count.sampleCount || known.labelledCount !== count.labelledCount) changed.add(k);
-        }
-        if (changed.size > 0) written.push(...(await reportWindow(window, changed)));
+        const changed = (await store.countWindow(window)).filter((count) => {
+          const known = reported.get(key(count.modelName, count.modelVersion, window));
+          return known === undefined || known.sampleCount !== count.sampleCount || known.labelledCount !== count.labelledCount;
+        });
+        if (changed.length > 0) written.push(...(await reportWindow(window, changed)));
       }
     } else {
       const first = await store.minPredictedDepartureMs();
@@ -224,7 +222,7 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     }
     // Windows closing now.
     for (const window of windows.endingIn(closedThroughMs, closeThroughMs)) {
-      written.push(...(await reportWindow(window)));
+      written.push(...(await reportWindow(window, await store.countWindow(window))));
       closedThroughMs = window.endMs;
     }
     for (const modelName of firstWindowEnd.keys()) {

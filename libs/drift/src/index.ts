@@ -63,8 +63,8 @@ export {
   type TrainingLineage,
   type TrainingRequestRow,
   type TrainingResultRow,
-  type VersionWindowRows,
   type WindowCount,
+  type WindowRowsQuery,
 } from './drift-monitor-store.js';
 export { driftReportId } from './drift-report-id.js';
 export { evaluateWindow, type EvaluateWindowOptions, type WindowRows } from './evaluate-window.js';
