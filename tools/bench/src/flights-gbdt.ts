@@ -51,12 +51,17 @@ interface ModelInfo {
   readonly rowCount: number;
 }
 
-/** The cached model, or a new one trained (minutes: the slice's events and features go into ClickHouse first). */
-export async function flightsGbdt(): Promise<FlightsGbdt> {
+/**
+ * The cached model, or a new one trained (minutes: the slice's events and
+ * features go into ClickHouse first) with `--retrain`, when none is cached or
+ * when `retrain` says the cached one will not do.
+ */
+export async function flightsGbdt(retrain?: (cached: Uint8Array) => boolean): Promise<FlightsGbdt> {
   const onnxPath = join(BENCH_INFERENCE_DIR, 'flights-gbdt.onnx');
   const rowsPath = join(BENCH_INFERENCE_DIR, 'holdout-rows.f32');
   const infoPath = join(BENCH_INFERENCE_DIR, 'flights-gbdt.json');
-  if (process.argv.includes('--retrain') || !existsSync(infoPath)) {
+  const stale = () => retrain !== undefined && retrain(new Uint8Array(readFileSync(onnxPath)));
+  if (process.argv.includes('--retrain') || !existsSync(infoPath) || stale()) {
     mkdirSync(BENCH_INFERENCE_DIR, { recursive: true });
     const trained = await train();
     writeFileSync(onnxPath, trained.onnx);
