@@ -1,7 +1,9 @@
 /**
  * gRPC benchmark: unary Predict round trips through @tributary/grpc beside raw
  * @grpc/grpc-js (a hand-written service definition with the same protobuf-es
- * serializers), server and client in this process over loopback. The machine
+ * serializers), and through @tributary/grpc with zero trust on (mutual TLS,
+ * the caller's SPIFFE id authorized against the platform policy), server and
+ * client in this process over loopback. The machine
  * is shared, so the two stacks are measured under the same load: sequential
  * calls in interleaved pairs, and 32-in-flight rounds alternating the stacks
  * (the round with the median p50 is reported, with its CPU time per call,
@@ -17,7 +19,10 @@ import {
   type PredictRequest,
   type PredictResponse,
 } from '@tributary/contracts';
-import { createGrpcChannel, createGrpcClient, createGrpcServer } from '@tributary/grpc';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAccessPolicy, createGrpcChannel, createGrpcClient, createGrpcServer, ensureServiceCertificates, platformAccessRules } from '@tributary/grpc';
 import { createLogger } from '@tributary/observability';
 import { percentile, reportResults, type Measurement } from './results.js';
 
@@ -31,7 +36,7 @@ const inFlight = 32;
 
 /** One stack's way to make a Predict call; `close` stops client and server. */
 interface Stack {
-  readonly name: 'raw' | 'lib';
+  readonly name: 'raw' | 'lib' | 'mtls';
   predict(request: PredictRequest): Promise<PredictResponse>;
   close(): Promise<void>;
 }
@@ -125,6 +130,35 @@ async function libStack(): Promise<Stack> {
   };
 }
 
+/** @tributary/grpc with mutual TLS and per-call authorization: the inference service called by a client identity. */
+async function mtlsStack(): Promise<Stack> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-grpc-mtls-'));
+  const { caFile, services } = await ensureServiceCertificates({ dir, namespace: 'bench', services: ['inference', 'client'] });
+  const [own, caller] = [services['inference'], services['client']];
+  if (!own || !caller) throw new Error('certificates were not issued');
+  const server = createGrpcServer({
+    address: '127.0.0.1:0',
+    logger: createLogger({ name: 'bench-grpc-mtls', level: 'warn' }),
+    tls: { cert: { path: own.certFile }, key: { path: own.keyFile }, clientCa: { path: caFile }, requireClientCert: true },
+    access: { policy: createAccessPolicy(platformAccessRules()) },
+  });
+  server.register(InferenceService, { predict: answer, predictBatch: () => ({}) });
+  const channel = createGrpcChannel({
+    address: `127.0.0.1:${await server.start()}`,
+    tls: { ca: { path: caFile }, cert: { path: caller.certFile }, key: { path: caller.keyFile }, serverName: 'localhost' },
+  });
+  const client = createGrpcClient(InferenceService, channel);
+  return {
+    name: 'mtls',
+    predict: (predictRequest) => client.predict(predictRequest),
+    close: async () => {
+      channel.close();
+      await server.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** `calls` Predict calls with `concurrency` in flight; latencies in µs. */
 async function measureConcurrent(stack: Stack, calls: number, concurrency: number): Promise<RoundResult> {
   const latenciesMicros: number[] = [];
@@ -151,10 +185,10 @@ async function measureConcurrent(stack: Stack, calls: number, concurrency: numbe
 }
 
 /** One call at a time, the stacks taking turns (and turns of who goes first); latencies in µs per stack. */
-async function measureSequentialPairs(raw: Stack, lib: Stack, callsPerStack: number): Promise<Record<Stack['name'], number[]>> {
-  const latenciesMicros: Record<Stack['name'], number[]> = { raw: [], lib: [] };
-  for (let pair = 0; pair < callsPerStack; pair += 1) {
-    for (const stack of pair % 2 === 0 ? [raw, lib] : [lib, raw]) {
+async function measureSequentialTurns(stacks: readonly Stack[], callsPerStack: number): Promise<Record<Stack['name'], number[]>> {
+  const latenciesMicros: Record<Stack['name'], number[]> = { raw: [], lib: [], mtls: [] };
+  for (let turn = 0; turn < callsPerStack; turn += 1) {
+    for (const stack of turn % 2 === 0 ? stacks : [...stacks].reverse()) {
       const startedMs = performance.now();
       await stack.predict(request);
       latenciesMicros[stack.name].push((performance.now() - startedMs) * 1000);
@@ -190,18 +224,22 @@ function sequentialMeasurements(stack: string, latenciesMicros: readonly number[
 export async function run(): Promise<void> {
   const raw = await rawStack();
   const lib = await libStack();
+  const mtls = await mtlsStack();
+  const stacks = [raw, lib, mtls];
   try {
-    for (const stack of [raw, lib]) await measureConcurrent(stack, warmupCalls, inFlight);
+    for (const stack of stacks) await measureConcurrent(stack, warmupCalls, inFlight);
 
-    const sequential = await measureSequentialPairs(raw, lib, sequentialCalls);
-    const concurrent: Record<Stack['name'], RoundResult[]> = { raw: [], lib: [] };
+    const sequential = await measureSequentialTurns(stacks, sequentialCalls);
+    const concurrent: Record<Stack['name'], RoundResult[]> = { raw: [], lib: [], mtls: [] };
     for (let round = 0; round < concurrentRounds; round += 1) {
-      for (const stack of round % 2 === 0 ? [raw, lib] : [lib, raw]) {
+      for (const stack of round % 2 === 0 ? stacks : [...stacks].reverse()) {
         concurrent[stack.name].push(await measureConcurrent(stack, concurrentCallsPerRound, inFlight));
       }
     }
     const rawConcurrent = medianRound(concurrent.raw);
     const libConcurrent = medianRound(concurrent.lib);
+    const mtlsConcurrent = medianRound(concurrent.mtls);
+    const plainP50 = percentile(sequential.lib, 50);
     reportResults('grpc', [
       ...sequentialMeasurements('raw grpc-js', sequential.raw),
       ...sequentialMeasurements('@tributary/grpc', sequential.lib),
@@ -218,9 +256,22 @@ export async function run(): Promise<void> {
         value: Math.round(libConcurrent.cpuMicrosPerCall - rawConcurrent.cpuMicrosPerCall),
         unit: 'µs',
       },
+      ...sequentialMeasurements('@tributary/grpc mtls', sequential.mtls),
+      {
+        name: 'sequential mtls slower p50',
+        value: Math.round(((percentile(sequential.mtls, 50) - plainP50) / plainP50) * 100),
+        unit: '%',
+        target: '≤ 10',
+      },
+      ...describeMode(`${inFlight} in flight`, '@tributary/grpc mtls', mtlsConcurrent),
+      {
+        name: `${inFlight} in flight mtls slower p50`,
+        value: Math.round(((mtlsConcurrent.p50Micros - libConcurrent.p50Micros) / libConcurrent.p50Micros) * 100),
+        unit: '%',
+        target: '≤ 10',
+      },
     ]);
   } finally {
-    await lib.close();
-    await raw.close();
+    for (const stack of stacks) await stack.close();
   }
 }
