@@ -1,4 +1,4 @@
-import { context, diag, DiagLogLevel, propagation, trace, type DiagLogger } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, propagation, trace, type Context, type DiagLogger } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -6,6 +6,13 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { createLogger } from './logger.js';
+
+/**
+ * A trace context (OpenTelemetry's `Context`), for libraries that carry one
+ * along with their data — e.g. each record's to what is written for it —
+ * without depending on the OpenTelemetry API themselves.
+ */
+export type TraceContext = Context;
 
 /** Options of {@link startTracing}. */
 export interface TracingOptions {
