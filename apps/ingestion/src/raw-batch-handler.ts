@@ -1,5 +1,5 @@
 import type { Ingestor } from '@tributary/ingest';
-import { CloudEventHeader, type BatchHandler } from '@tributary/kafka';
+import { CloudEventHeader, recordTraceContext, type BatchHandler } from '@tributary/kafka';
 import { rejectionDeadLetter } from './reject-publisher.js';
 
 /** Options of {@link createRawBatchHandler}. */
@@ -14,7 +14,8 @@ export interface RawBatchHandlerOptions {
  * one stable id per source offset, not repeated when the batch is retried).
  * Only when all of that is durable does the handler return and let the
  * consumer commit the offsets; if anything throws, the batch is retried whole
- * (the ingestor skips what it already wrote).
+ * (the ingestor skips what it already wrote). Each event goes on to
+ * `events.validated` in the trace of the record it came in (see the sink).
  */
 export function createRawBatchHandler(options: RawBatchHandlerOptions): BatchHandler<Uint8Array> {
   const { ingestor } = options;
@@ -22,7 +23,8 @@ export function createRawBatchHandler(options: RawBatchHandlerOptions): BatchHan
     const result = await ingestor.ingestRecords(
       records.map((record) => {
         const type = record.header(CloudEventHeader.contentType);
-        return type === undefined ? { value: record.value } : { value: record.value, contentType: type };
+        const traceContext = recordTraceContext(record);
+        return type === undefined ? { value: record.value, traceContext } : { value: record.value, contentType: type, traceContext };
       }),
     );
     await context.deadLetter(

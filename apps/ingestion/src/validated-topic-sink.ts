@@ -8,13 +8,15 @@ import { createBytesCodec, type TopicDefinition, type TypedProducer } from '@tri
  * its entity, with its own id, type and time in the CloudEvents headers. The
  * values are the ingestor's protobuf bytes (the producer's own, with the
  * ingest time appended, when it sent protobuf): no second encoding. The send
- * resolves once every in-sync replica has it (acks = all).
+ * resolves once every in-sync replica has it (acks = all). Each record
+ * continues the trace of the raw record its event came in, though the batch
+ * was handled in a trace of its own (`traceContext` of the producer).
  */
 export function createValidatedTopicSink(producer: TypedProducer, topic: TopicDefinition<Event>): EventSink {
   const asBytes: TopicDefinition<Uint8Array> = { ...topic, codec: createBytesCodec({ contentType: topic.codec.contentType }) };
   return {
     name: `kafka:${topic.name}`,
-    async write(events, protobuf) {
+    async write(events, protobuf, traceContexts) {
       await producer.send(
         asBytes,
         events.map((event, i) => ({
@@ -22,6 +24,7 @@ export function createValidatedTopicSink(producer: TypedProducer, topic: TopicDe
           value: protobuf[i] as Uint8Array,
           id: event.eventId,
           type: event.type,
+          traceContext: traceContexts?.[i],
           ...(event.eventTime ? { time: new Date(timestampMs(event.eventTime)) } : {}),
         })),
       );

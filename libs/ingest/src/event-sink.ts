@@ -1,4 +1,5 @@
 import type { Event } from '@tributary/contracts';
+import type { TraceContext } from '@tributary/observability';
 
 /**
  * Somewhere validated events are durably written: the ClickHouse raw table,
@@ -11,7 +12,9 @@ export interface EventSink {
   /**
    * `protobuf` holds the same events in protobuf binary, index for index, for
    * sinks that store bytes (the producer's own bytes reused where it sent
-   * protobuf: see `validatedEventBytes`).
+   * protobuf: see `validatedEventBytes`). `traceContexts`, index for index
+   * too, holds the trace each event arrived in (undefined: the active one), for
+   * sinks that pass traces on, as a Kafka topic does.
    */
-  write(events: readonly Event[], protobuf: readonly Uint8Array[]): Promise<void>;
+  write(events: readonly Event[], protobuf: readonly Uint8Array[], traceContexts?: readonly (TraceContext | undefined)[]): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { Event } from '@tributary/contracts';
-import { createLogger, type Logger } from '@tributary/observability';
+import { createLogger, type Logger, type TraceContext } from '@tributary/observability';
 import { retry, type RetryOptions } from '@tributary/resilience';
 import { decodeEvent } from './decode-event.js';
 import type { Deduplicator } from './deduplicator.js';
@@ -15,6 +15,12 @@ export interface RawRecord {
   readonly value: Uint8Array;
   /** Decides JSON or protobuf; when absent or unknown the value is sniffed (see `wireFormatOf`). */
   readonly contentType?: string;
+  /**
+   * The trace the record arrived in (its Kafka headers'), handed to the sinks
+   * with its event so what they write for it stays in that trace even when
+   * the batch is handled in a trace of its own. Default: the active trace.
+   */
+  readonly traceContext?: TraceContext;
 }
 
 /** What became of one event of a batch. */
@@ -61,7 +67,9 @@ export interface Ingestor {
 }
 
 /** A batch item after decoding and validation; `producerProtobuf` are the bytes it arrived as, when protobuf. */
-type Triaged = { readonly event: Event; readonly producerProtobuf?: Uint8Array } | { readonly rejection: Rejection; readonly eventId?: string };
+type Triaged =
+  | { readonly event: Event; readonly producerProtobuf?: Uint8Array; readonly traceContext?: TraceContext | undefined }
+  | { readonly rejection: Rejection; readonly eventId?: string };
 
 /**
  * Creates an {@link Ingestor}. One batch goes: decode → validate → drop ids
@@ -100,34 +108,39 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   async function ingest(items: readonly Triaged[]): Promise<IngestBatchResult> {
     const stopTimer = metrics.batchDuration.startTimer();
     const outcomes: IngestOutcome[] = new Array<IngestOutcome>(items.length);
-    const candidates = new Map<string, { readonly index: number; readonly event: Event; readonly producerProtobuf?: Uint8Array | undefined }>();
+    const candidates = new Map<
+      string,
+      { readonly index: number; readonly event: Event; readonly producerProtobuf?: Uint8Array | undefined; readonly traceContext?: TraceContext | undefined }
+    >();
     items.forEach((item, index) => {
       if ('rejection' in item) {
         outcomes[index] = { status: 'rejected', ...item };
       } else if (candidates.has(item.event.eventId)) {
         outcomes[index] = { status: 'duplicate', eventId: item.event.eventId, type: item.event.type };
       } else {
-        candidates.set(item.event.eventId, { index, event: item.event, producerProtobuf: item.producerProtobuf });
+        candidates.set(item.event.eventId, { index, event: item.event, producerProtobuf: item.producerProtobuf, traceContext: item.traceContext });
       }
     });
 
     const seen = await retry(() => deduplicator.findSeen([...candidates.keys()]), retryOptions);
     const fresh: Event[] = [];
     const freshProtobuf: Uint8Array[] = [];
+    const freshContexts: (TraceContext | undefined)[] = [];
     unmarked.forget(seen);
-    for (const [eventId, { index, event, producerProtobuf }] of candidates) {
+    for (const [eventId, { index, event, producerProtobuf, traceContext }] of candidates) {
       if (seen.has(eventId)) {
         outcomes[index] = { status: 'duplicate', eventId, type: event.type };
       } else {
         outcomes[index] = { status: 'accepted', event };
         fresh.push(event);
         freshProtobuf.push(validatedEventBytes(event, producerProtobuf));
+        freshContexts.push(traceContext);
       }
     }
     if (fresh.length > 0) {
       // Every sink finishes (or gives up) before the batch fails, so a retry of
       // the batch never overlaps a write still in progress.
-      const writes = await Promise.allSettled(sinks.map((sink, i) => writeOnce(sink, i, fresh, freshProtobuf)));
+      const writes = await Promise.allSettled(sinks.map((sink, i) => writeOnce(sink, i, fresh, freshProtobuf, freshContexts)));
       const failed = writes.find((write) => write.status === 'rejected');
       if (failed) throw failed.reason;
       const ids = fresh.map((event) => event.eventId);
@@ -148,12 +161,20 @@ export function createIngestor(options: IngestorOptions): Ingestor {
   }
 
   /** Writes to one sink the events it has not written yet (all of them unless this batch is a retry). */
-  async function writeOnce(sink: EventSink, index: number, events: readonly Event[], protobuf: readonly Uint8Array[]): Promise<void> {
+  async function writeOnce(
+    sink: EventSink,
+    index: number,
+    events: readonly Event[],
+    protobuf: readonly Uint8Array[],
+    contexts: readonly (TraceContext | undefined)[],
+  ): Promise<void> {
     const todo = events.flatMap((event, i) => (unmarked.has(index, event.eventId) ? [] : [i]));
     if (todo.length === 0) return;
-    const [todoEvents, todoProtobuf] =
-      todo.length === events.length ? [events, protobuf] : [todo.map((i) => events[i] as Event), todo.map((i) => protobuf[i] as Uint8Array)];
-    await retry(() => sink.write(todoEvents, todoProtobuf), retryOptions);
+    const [todoEvents, todoProtobuf, todoContexts] =
+      todo.length === events.length
+        ? [events, protobuf, contexts]
+        : [todo.map((i) => events[i] as Event), todo.map((i) => protobuf[i] as Uint8Array), todo.map((i) => contexts[i])];
+    await retry(() => sink.write(todoEvents, todoProtobuf, todoContexts), retryOptions);
     unmarked.add(index, todoEvents.map((event) => event.eventId));
   }
 
@@ -170,7 +191,8 @@ export function createIngestor(options: IngestorOptions): Ingestor {
           const decoded = decodeEvent(record.value, record.contentType);
           if (!decoded.ok) return { rejection: decoded.rejection };
           const triaged = validate(decoded.event);
-          return 'event' in triaged && decoded.format === 'protobuf' ? { ...triaged, producerProtobuf: record.value } : triaged;
+          if (!('event' in triaged)) return triaged;
+          return { ...triaged, traceContext: record.traceContext, ...(decoded.format === 'protobuf' ? { producerProtobuf: record.value } : {}) };
         }),
       );
     },
