@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDriftCommand } from './commands/drift.js';
 import { registerInfraCommand } from './commands/infra.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerPublishCommand } from './commands/publish.js';
@@ -14,6 +15,7 @@ import { registerTrainCommand } from './commands/train.js';
 
 const program = new Command('tributary').description('Tributary: an event-driven ML platform, from the command line.');
 registerDemoCommand(program);
+registerDriftCommand(program);
 registerInfraCommand(program);
 registerPredictCommand(program);
 registerPublishCommand(program);
