@@ -62,6 +62,13 @@ export interface ScoringResult extends ScoringProgress {
   readonly repairedRows: number;
   /** Rows this run scored per second of its wall time. */
   readonly rowsPerSecond: number;
+  /**
+   * Time this run spent in each stage, summed over its chunks, ms: reading
+   * feature rows, running the model, writing scores. The stages overlap (a
+   * chunk is scored while the next one's features are read), so the sum may
+   * exceed the wall time.
+   */
+  readonly stageMs: { readonly features: number; readonly model: number; readonly write: number };
 }
 
 /** `flight-delay-v7-<12 hex>`: a job per model version and source identity, so the same command resumes the same job. */
@@ -103,9 +110,18 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
   await store.ensureSchema();
   const existing = await store.getJob(jobId);
   if (existing) checkSameJob(existing, model, sourceIdentity);
+  const stageMs = { features: 0, model: 0, write: 0 };
+  const timed = async <T>(stage: keyof typeof stageMs, work: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      stageMs[stage] += performance.now() - start;
+    }
+  };
   const summary = (fields: Pick<ScoringResult, 'status' | 'alreadyComplete' | 'doneRows' | 'scoredRows' | 'resumedRows' | 'repairedRows' | 'totalRows'>): ScoringResult => {
     const elapsedMs = now() - started;
-    return { jobId, modelName: model.modelName, modelVersion: model.version, elapsedMs, rowsPerSecond: fields.scoredRows / Math.max(elapsedMs / 1000, 1e-3), ...fields };
+    return { jobId, modelName: model.modelName, modelVersion: model.version, elapsedMs, rowsPerSecond: fields.scoredRows / Math.max(elapsedMs / 1000, 1e-3), stageMs, ...fields };
   };
   if (existing?.status === 'complete') {
     return summary({ status: 'complete', alreadyComplete: true, totalRows: existing.rows, doneRows: existing.rows, scoredRows: 0, resumedRows: existing.rows, repairedRows: 0 });
@@ -137,7 +153,7 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
   try {
     const prepare = async (departures: readonly Departure[]): Promise<PreparedChunk> => {
       const flights = departures.map((d) => d.flight);
-      const set = await flightTrainingSet(features, flights, new Float64Array(flights.length));
+      const set = await timed('features', () => flightTrainingSet(features, flights, new Float64Array(flights.length)));
       const width = set.columns.length;
       const rows = new Float32Array(departures.length * width);
       set.columns.forEach((column, f) => {
@@ -153,14 +169,14 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
         // slice(): the pool transfers each run's buffer to its worker.
         runs.push(pool.run(key, rows.slice(start * width, (start + count) * width), count).then((result) => result.probabilities));
       }
-      const probabilities = (await Promise.all(runs)).flatMap((run) => Array.from(run));
+      const probabilities = (await timed('model', () => Promise.all(runs))).flatMap((run) => Array.from(run));
       return departures.map((d, r) => {
         const probability = probabilities[r] as number;
         return { eventId: d.eventId, probability, prediction: probability >= threshold ? 1 : 0 };
       });
     };
     const write = async (rows: ScoredRow[]): Promise<void> => {
-      await store.insertChunk({ jobId, chunk: nextChunk++, modelName: model.modelName, modelVersion: model.version, scoredAtMs: now(), rows });
+      await timed('write', () => store.insertChunk({ jobId, chunk: nextChunk++, modelName: model.modelName, modelVersion: model.version, scoredAtMs: now(), rows }));
       scoredRows += rows.length;
       onProgress?.({ jobId, totalRows, doneRows: resumedRows + scoredRows, scoredRows, elapsedMs: now() - started });
     };

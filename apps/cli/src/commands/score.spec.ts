@@ -25,6 +25,7 @@ const result: ScoringResult = {
   repairedRows: 0,
   elapsedMs: 12_000,
   rowsPerSecond: 2_500,
+  stageMs: { features: 4_000, model: 9_000, write: 500 },
 };
 
 describe('exitCodeOf()', () => {
@@ -44,6 +45,7 @@ describe('formatScoreSummary()', () => {
   it('reports a completed run with its rate, what earlier runs wrote, and how to read the scores', () => {
     expect(formatScoreSummary({ ...result, repairedRows: 40 }, 'tributary')).toEqual([
       'job flight-delay-v2-0123456789ab complete: 48,000 rows, 30,000 scored by this run in 12.0 s — 2,500 rows/s',
+      '  busy reading features 4.0 s, running the model 9.0 s, writing 0.5 s (overlapping)',
       '  resumed: 18,000 rows were written by an earlier run',
       '  40 rows of a chunk whose write was cut short were removed and scored again',
       "read them with: SELECT * FROM tributary.batch_scores WHERE job_id = 'flight-delay-v2-0123456789ab'",

@@ -76,6 +76,8 @@ export function formatScoreSummary(result: ScoringResult, database: string): str
   const lines = [
     `job ${result.jobId} complete: ${count(result.doneRows)} rows, ${count(result.scoredRows)} scored by this run in ${(result.elapsedMs / 1000).toFixed(1)} s — ${count(Math.round(result.rowsPerSecond))} rows/s`,
   ];
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  lines.push(`  busy reading features ${seconds(result.stageMs.features)}, running the model ${seconds(result.stageMs.model)}, writing ${seconds(result.stageMs.write)} (overlapping)`);
   if (result.resumedRows > 0) lines.push(`  resumed: ${count(result.resumedRows)} rows were written by an earlier run`);
   if (result.repairedRows > 0) lines.push(`  ${count(result.repairedRows)} rows of a chunk whose write was cut short were removed and scored again`);
   lines.push(read);
