@@ -4,7 +4,7 @@ import type { ClientTlsOptions } from '@tributary/grpc';
 import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
 import { startServiceHost, type Lifecycle } from '@tributary/runtime';
-import { openFlightTraining, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
+import { openFlightTraining, trainingMetrics, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
 import type { TrainerConfig } from './config.js';
 import { createTrainerService } from './trainer-service.js';
 import { testFaultHook } from './test-fault-hook.js';
@@ -41,6 +41,8 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
   const { config, lifecycle, logger } = options;
   const requests: TopicDefinition<TrainingRequest> = { ...topics.trainingRequested, name: config.trainer.requestsTopic };
   const dlq = { ...topics.eventsDlq, name: config.trainer.dlqTopic };
+  // Registered before the first run, so dashboards and alerts find the training series from the start.
+  trainingMetrics();
 
   const training = openFlightTraining({
     clickhouse: {

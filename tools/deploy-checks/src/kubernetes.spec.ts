@@ -56,6 +56,8 @@ interface NetworkPolicy extends KubernetesObject {
 }
 
 const services = localServiceDefinitions.map((definition) => definition.name);
+/** The custom metric the inference HPA scales on, as prometheus-adapter serves it. */
+const inFlightMetric = 'tributary_inference_in_flight_requests';
 let tools: DeployTools;
 const built = new Map<string, { yaml: string; objects: KubernetesObject[] }>();
 
@@ -169,11 +171,15 @@ describe.each(overlays)('deploy/k8s/overlays/%s', (overlay) => {
     }
   });
 
-  it('scales inference on CPU with an HPA that owns its replica count', () => {
+  it('scales inference on CPU and on requests in flight with an HPA that owns its replica count', () => {
     const autoscaler = find<KubernetesObject & { spec: Record<string, unknown> }>(overlay, 'HorizontalPodAutoscaler', 'inference');
     expect(autoscaler.apiVersion).toBe('autoscaling/v2');
     expect(autoscaler.spec['scaleTargetRef']).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'inference' });
-    expect(autoscaler.spec['metrics']).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(autoscaler.spec['metrics']).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      // Served by prometheus-adapter under this name (deploy/prometheus/adapter-rules.yaml; monitoring.int.spec.ts checks its query).
+      { type: 'Pods', pods: { metric: { name: inFlightMetric }, target: { type: 'AverageValue', averageValue: '8' } } },
+    ]);
     expect(Number(autoscaler.spec['minReplicas'])).toBeLessThan(Number(autoscaler.spec['maxReplicas']));
     expect(find<Workload>(overlay, 'Deployment', 'inference').spec.replicas, 'a replicas field would fight the HPA on every apply').toBeUndefined();
   });
@@ -215,6 +221,55 @@ describe.each(overlays)('deploy/k8s/overlays/%s', (overlay) => {
     expect(egressPorts('registry')).toEqual([4318, 6379, 9092]);
     expect(egressPorts('trainer')).toEqual([4318, 8123, 9092]);
     expect(egressPorts('inference')).toEqual([4318, 6379, 9092]);
+  });
+
+  it('allows exactly the flows of DESIGN.md, each service to and from what it talks to, and nothing else', () => {
+    const policies = objectsOf(overlay).filter((object): object is NetworkPolicy => object.kind === 'NetworkPolicy');
+    const peerName = (peer: NetworkPolicyPeer | undefined): string => {
+      if (peer === undefined) return 'anyone';
+      const pod = peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? peer.podSelector?.matchLabels?.['k8s-app'];
+      const namespace = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+      return [namespace && `namespace ${namespace}`, pod && `pod ${pod}`].filter(Boolean).join(' ') || 'anyone';
+    };
+    const selected = (policy: NetworkPolicy) =>
+      policy.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] ?? (policy.spec.podSelector.matchLabels?.['app.kubernetes.io/part-of'] === 'tributary' ? 'every pod' : '?');
+    const allowed = policies.flatMap((policy) =>
+      (['ingress', 'egress'] as const).flatMap((direction) =>
+        (policy.spec[direction] ?? []).flatMap((rule) =>
+          ((direction === 'ingress' ? rule.from : rule.to) ?? [undefined]).flatMap((peer) =>
+            (rule.ports ?? []).map((port) => `${selected(policy)} ${direction === 'ingress' ? 'from' : 'to'} ${peerName(peer)} :${port.port}`),
+          ),
+        ),
+      ),
+    );
+    const grpc = (name: string) => localServiceDefinitions.find((definition) => definition.name === name)?.grpcPort;
+    const ops = (name: string) => localServiceDefinitions.find((definition) => definition.name === name)?.opsPort;
+    // Kafka 9092, Redis 6379, ClickHouse 8123 and the collector 4318 may be outside the cluster: allowed by port.
+    const stores = { kafka: 9092, redis: 6379, clickhouse: 8123, otlp: 4318 };
+    const uses: Record<string, (keyof typeof stores)[]> = {
+      ingestion: ['kafka', 'redis', 'clickhouse', 'otlp'],
+      registry: ['kafka', 'redis', 'otlp'],
+      'feature-pipeline': ['kafka', 'redis', 'clickhouse', 'otlp'],
+      trainer: ['kafka', 'clickhouse', 'otlp'],
+      inference: ['kafka', 'redis', 'otlp'],
+      'drift-monitor': ['kafka', 'clickhouse', 'otlp'],
+    };
+    const expected = [
+      'every pod to namespace kube-system pod kube-dns :53',
+      'every pod to namespace kube-system pod kube-dns :53',
+      'kafka-topics to anyone :9092',
+      ...services.flatMap((service) => [
+        `${service} from namespace monitoring :${ops(service)}`,
+        ...(uses[service] ?? []).map((store) => `${service} to anyone :${stores[store]}`),
+      ]),
+      // Clients: ingestion's Ingest, inference's gRPC and REST.
+      `ingestion from anyone :${grpc('ingestion')}`,
+      `inference from anyone :${grpc('inference')}`,
+      'inference from anyone :8055',
+      // Only the services that read or register models call the registry.
+      ...['trainer', 'inference', 'drift-monitor'].flatMap((caller) => [`registry from pod ${caller} :${grpc('registry')}`, `${caller} to pod registry :${grpc('registry')}`]),
+    ];
+    expect(allowed.sort()).toEqual(expected.sort());
   });
 
   it('creates exactly the topic catalogue of libs/kafka, with the overlay replication factor', () => {
