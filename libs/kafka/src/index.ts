@@ -18,6 +18,7 @@ export {
 export { ensureTopics, type EnsureTopicsOptions, type EnsureTopicsResult } from './ensure-topics.js';
 export {
   KafkaClosedError,
+  KafkaCredentialsError,
   KafkaDeadLetterError,
   KafkaDecodeError,
   KafkaProduceError,
@@ -26,7 +27,7 @@ export {
   isTransientKafkaError,
 } from './errors.js';
 export { CloudEventHeader, DeadLetterHeader, cloudEventsSpecVersion, headersToStrings } from './headers.js';
-export { createKafkaClient, kafkaBrokersFromEnv, type KafkaClientOptions } from './kafka-client.js';
+export { createKafkaClient, kafkaBrokersFromEnv, kafkaSaslFromEnv, type KafkaClientOptions, type KafkaPasswordSasl } from './kafka-client.js';
 export { createPartitionEndOffsets, type PartitionEndOffsets, type PartitionEndOffsetsOptions } from './partition-end-offsets.js';
 export { createProducer, type Compression, type OutgoingRecord, type ProducerOptions, type TypedProducer } from './producer.js';
 export type { BatchHandler, ConsumedRecord, HandlerContext, RecordDeadLetter } from './record-processor.js';

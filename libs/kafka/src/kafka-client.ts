@@ -21,6 +21,13 @@ export interface KafkaClientOptions {
 
 const saslMechanisms = ['scram-sha-256', 'scram-sha-512', 'plain'] as const;
 
+/** A principal's user and password for one of {@link saslMechanisms}. */
+export interface KafkaPasswordSasl {
+  readonly mechanism: (typeof saslMechanisms)[number];
+  readonly username: string;
+  readonly password: string;
+}
+
 /**
  * SASL credentials from `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` or
  * `KAFKA_SASL_PASSWORD_FILE` (a file holding only the password, e.g. a
@@ -29,7 +36,7 @@ const saslMechanisms = ['scram-sha-256', 'scram-sha-512', 'plain'] as const;
  * SASL). Blank counts as unset. Throws {@link KafkaCredentialsError} on a
  * user without a password or an unknown mechanism.
  */
-export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv = process.env): SASLOptions | undefined {
+export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaPasswordSasl | undefined {
   const value = (name: string) => env[name]?.trim() || undefined;
   const username = value('KAFKA_SASL_USERNAME');
   if (username === undefined) return undefined;
