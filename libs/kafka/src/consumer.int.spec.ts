@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create, fromJson, toJson } from '@bufbuild/protobuf';
 import { StringValueSchema, StructSchema } from '@bufbuild/protobuf/wkt';
-import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, TraceFlags, context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -203,6 +203,15 @@ describe('createConsumer()', () => {
     const send = spans.find((span) => span.name === `send ${topic.name}`)!;
     expect(spans.filter((span) => span.name === `create ${topic.name}`)).toEqual([]);
     expect(record?.headers['traceparent']).toBe(`00-${traceId}-${send.spanContext().spanId}-01`);
+  });
+
+  it('carries the context of a record whose trace was not sampled as it is, without a create span', async () => {
+    const topic = await testTopics.create(defineTopic({ name: 'test.unsampled', keyDescription: 'entity id', codec: createProtobufCodec(StringValueSchema), partitions: 1 }));
+    const unsampled = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.NONE, isRemote: true });
+    await producer.send(topic, [{ key: 'a', value: create(StringValueSchema, { value: 'a' }), traceContext: unsampled }]);
+    const [record] = await readRecords(kafka, topic.name, 1);
+    expect(record?.headers['traceparent']).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00');
+    expect(exporter.getFinishedSpans().filter((span) => span.name === `create ${topic.name}`)).toEqual([]);
   });
 
   it('retries a failing record, sends it to the DLQ with the reason and source offset, and handles the records after it', async () => {
