@@ -16,6 +16,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   ml: () => import('./ml.js'),
   registry: () => import('./registry.js'),
   scoring: () => import('./scoring.js'),
+  tracing: () => import('./tracing.js'),
   training: () => import('./training.js'),
 };
 
