@@ -12,8 +12,6 @@ interface ShapTree {
   readonly threshold: Float64Array;
   /** Sorted codes that go left at a categorical split, null at a numeric one. */
   readonly categories: readonly (Float64Array | null)[];
-  /** Scratch: the child each internal node sends the row being explained to. */
-  readonly hotChild: Int32Array;
   readonly defaultLeft: Uint8Array;
   readonly left: Int32Array;
   readonly right: Int32Array;
@@ -26,6 +24,9 @@ interface ShapTree {
   /** Most distinct features on one root-to-leaf path: the degree of the path polynomials is one less. */
   readonly pathFeatures: number;
 }
+
+/** Rows explained together through each tree. */
+const BLOCK_ROWS = 64;
 
 /** A Gauss–Legendre rule with the products the cold edges use. */
 interface TreeRule extends QuadratureRule {
@@ -94,15 +95,24 @@ export function createTreeShap(model: GbdtModel): Explainer {
   });
   const width = Math.max(1, ...treeRules.map((rule) => rule.nodes.length));
   const levels = maxDepth + 2;
-  // Per level of the recursion, `width` values each: the path product P(t) at the quadrature nodes, the subtree sums
-  // Σ v·P(t) a node returns, and what the edge into that level must leave out (subtrees that split its feature again).
-  const product = new Float64Array(levels * width).fill(1);
-  const sums = new Float64Array(levels * width);
-  const excluded = new Float64Array(levels * width);
-  // Per feature, while it is on the path: its zero and one fractions (products over its splits) and the level it was last set at.
+  // Rows go through each tree in blocks: the walk, the zero fractions and the bookkeeping are the rows' common part.
+  const stride = BLOCK_ROWS * width;
+  // Per level of the recursion and row of the block, `width` values each: the path product P(t) at the quadrature nodes,
+  // the subtree sums Σ v·P(t) a node returns, and what the edge into that level must leave out (subtrees that split its
+  // feature again).
+  const product = new Float64Array(levels * stride).fill(1);
+  const sums = new Float64Array(levels * stride);
+  const excluded = new Float64Array(levels * stride);
+  /** Whether `excluded` at a level holds anything yet for the edge being explored (it is not cleared otherwise). */
+  const hasExcluded = new Uint8Array(levels);
+  // Per feature, while it is on the path: its zero fraction (product over its splits, the same for every row), the level
+  // it was last set at, and per row its one fraction.
   const featureZero = new Float64Array(featureCount);
-  const featureOne = new Float64Array(featureCount);
   const featureLevel = new Int32Array(featureCount).fill(-1);
+  const featureOne = new Float64Array(featureCount * BLOCK_ROWS);
+  // Per level and row: whether the row goes left at that level's node, and its feature's one fraction before it.
+  const goLeft = new Uint8Array(levels * BLOCK_ROWS);
+  const savedOne = new Float64Array(levels * BLOCK_ROWS);
 
   let tree = trees[0] as ShapTree;
   let nodes: Float64Array = new Float64Array(0);
@@ -110,80 +120,89 @@ export function createTreeShap(model: GbdtModel): Explainer {
   let oneMinusNodes: Float64Array = new Float64Array(0);
   let weightsOverOneMinusNodes: Float64Array = new Float64Array(0);
   let points = 0;
-  let row: Float32Array = new Float32Array(0);
-  let rowStart = 0;
+  let values: Float32Array = new Float32Array(0);
+  let firstRow = 0;
+  let blockRows = 0;
   let phi: Float64Array = new Float64Array(0);
 
-  /** Writes into `sums` at `level` the sum over the leaves below `node` of value · P(t), crediting features on the way up. */
+  /** Writes into `sums` at `level` the sums over the leaves below internal `node` of value · P(t), crediting features on the way up. */
   const visit = (node: number, level: number): void => {
-    const at = level * width;
-    if (node >= tree.internal) {
-      const value = tree.value[node] as number;
-      for (let q = 0; q < points; q++) sums[at + q] = value * (product[at + q] as number);
-      return;
-    }
+    const at = level * stride;
+    const next = at + stride;
     const split = tree.feature[node] as number;
-    const hot = goesLeft(tree, node, row[rowStart + split] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
-    tree.hotChild[node] = hot;
     const cover = tree.cover[node] as number;
     const previousZero = featureZero[split] as number;
-    const previousOne = featureOne[split] as number;
     const previousLevel = featureLevel[split] as number;
     const seen = previousLevel >= 0;
-    const next = at + width;
-    for (let q = 0; q < points; q++) sums[at + q] = 0;
+    for (let b = 0; b < blockRows; b++) {
+      goLeft[level * BLOCK_ROWS + b] = goesLeft(tree, node, values[(firstRow + b) * featureCount + split] as number) ? 1 : 0;
+      savedOne[level * BLOCK_ROWS + b] = featureOne[split * BLOCK_ROWS + b] as number;
+    }
+    sums.fill(0, at, at + blockRows * width);
     for (let side = 0; side < 2; side++) {
-      const child = side === 0 ? hot : hot === tree.left[node] ? (tree.right[node] as number) : (tree.left[node] as number);
-      const fraction = (tree.cover[child] as number) / cover;
+      const child = side === 0 ? (tree.left[node] as number) : (tree.right[node] as number);
       // A feature split again on the path has one factor: the product of its fractions.
-      const zero = seen ? previousZero * fraction : fraction;
-      const one = side === 0 && (!seen || previousOne === 1) ? 1 : 0;
-      if (seen) {
-        for (let q = 0; q < points; q++) {
-          const t = nodes[q] as number;
-          product[next + q] = ((product[at + q] as number) / (previousZero + (previousOne - previousZero) * t)) * (zero + (one - zero) * t);
-          excluded[next + q] = 0;
-        }
-      } else if (one === 1) {
-        for (let q = 0; q < points; q++) {
-          product[next + q] = (product[at + q] as number) * (zero + (1 - zero) * (nodes[q] as number));
-          excluded[next + q] = 0;
-        }
-      } else {
-        for (let q = 0; q < points; q++) {
-          product[next + q] = (product[at + q] as number) * zero * (oneMinusNodes[q] as number);
-          excluded[next + q] = 0;
-        }
-      }
-      featureZero[split] = zero;
-      featureOne[split] = one;
-      featureLevel[split] = level + 1;
-      visit(child, level + 1);
-      // The feature's Shapley value from the leaves below whose path ends with this factor: (one − zero) ∫ P(t) / factor(t) dt.
-      let credit = 0;
-      if (one === 1) {
-        let integral = 0;
-        for (let q = 0; q < points; q++) {
-          integral += ((weights[q] as number) * ((sums[next + q] as number) - (excluded[next + q] as number))) / (zero + (1 - zero) * (nodes[q] as number));
-          sums[at + q]! += sums[next + q] as number;
-        }
-        credit = (1 - zero) * integral;
-      } else {
-        // factor(t) = zero · (1 − t): the zero cancels against (one − zero) = −zero.
-        for (let q = 0; q < points; q++) {
-          credit -= (weightsOverOneMinusNodes[q] as number) * ((sums[next + q] as number) - (excluded[next + q] as number));
-          sums[at + q]! += sums[next + q] as number;
+      const zero = (seen ? previousZero : 1) * ((tree.cover[child] as number) / cover);
+      for (let b = 0; b < blockRows; b++) {
+        const taken = goLeft[level * BLOCK_ROWS + b] === 1 - side;
+        const previousOne = savedOne[level * BLOCK_ROWS + b] as number;
+        const o = taken && (!seen || previousOne === 1) ? 1 : 0;
+        featureOne[split * BLOCK_ROWS + b] = o;
+        const from = at + b * width;
+        const to = next + b * width;
+        if (seen) {
+          for (let q = 0; q < points; q++) {
+            const t = nodes[q] as number;
+            product[to + q] = ((product[from + q] as number) / (previousZero + (previousOne - previousZero) * t)) * (zero + (o - zero) * t);
+          }
+        } else if (o === 1) {
+          for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * (zero + (1 - zero) * (nodes[q] as number));
+        } else {
+          for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * zero * (oneMinusNodes[q] as number);
         }
       }
-      phi[rowStart + split]! += credit;
+      const internal = child < tree.internal;
+      if (internal) {
+        featureZero[split] = zero;
+        featureLevel[split] = level + 1;
+        hasExcluded[level + 1] = 0;
+        visit(child, level + 1);
+      } else {
+        // A leaf below: no call, nothing below splits the feature again.
+        const value = tree.value[child] as number;
+        for (let i = next; i < next + blockRows * width; i++) sums[i] = value * (product[i] as number);
+      }
+      const excluding = internal && hasExcluded[level + 1] === 1;
+      for (let b = 0; b < blockRows; b++) {
+        const from = next + b * width;
+        const to = at + b * width;
+        // The leaves below whose path ends with this factor: the subtrees that split the feature again are left out here.
+        if (excluding) for (let q = 0; q < points; q++) sums[from + q]! -= excluded[from + q] as number;
+        // The feature's Shapley value from them: (one − zero) ∫ P(t) / factor(t) dt.
+        let credit = 0;
+        // The row's one fraction for this edge, as set above (the recursion has since used the scratch of deeper levels).
+        const taken = goLeft[level * BLOCK_ROWS + b] === 1 - side;
+        if (taken && (!seen || savedOne[level * BLOCK_ROWS + b] === 1)) {
+          let integral = 0;
+          for (let q = 0; q < points; q++) integral += ((weights[q] as number) * (sums[from + q] as number)) / (zero + (1 - zero) * (nodes[q] as number));
+          credit = (1 - zero) * integral;
+        } else {
+          // factor(t) = zero · (1 − t): the zero cancels against (one − zero) = −zero.
+          for (let q = 0; q < points; q++) credit -= (weightsOverOneMinusNodes[q] as number) * (sums[from + q] as number);
+        }
+        phi[(firstRow + b) * featureCount + split]! += credit;
+        for (let q = 0; q < points; q++) sums[to + q]! += (sums[from + q] as number) + (excluding ? (excluded[from + q] as number) : 0);
+      }
     }
     featureZero[split] = previousZero;
-    featureOne[split] = previousOne;
     featureLevel[split] = previousLevel;
+    for (let b = 0; b < blockRows; b++) featureOne[split * BLOCK_ROWS + b] = savedOne[level * BLOCK_ROWS + b] as number;
     // Below here the feature has a new factor: the edge that set the old one must not credit these leaves again.
     if (seen) {
-      const into = previousLevel * width;
-      for (let q = 0; q < points; q++) excluded[into + q]! += sums[at + q] as number;
+      const into = previousLevel * stride;
+      if (hasExcluded[previousLevel] === 1) for (let i = 0; i < blockRows * width; i++) excluded[into + i]! += sums[at + i] as number;
+      else excluded.set(sums.subarray(at, at + blockRows * width), into);
+      hasExcluded[previousLevel] = 1;
     }
   };
 
@@ -193,22 +212,21 @@ export function createTreeShap(model: GbdtModel): Explainer {
     baseValue,
     explain(rows: PackedRows): Explanation {
       assertRowWidth(rows, featureCount);
-      const { values, rowCount } = rows;
+      const { rowCount } = rows;
       const contributions = new Float64Array(rowCount * featureCount);
-      const margins = new Float64Array(rowCount);
-      row = values;
+      const margins = new Float64Array(rowCount).fill(constant);
+      values = rows.values;
       phi = contributions;
-      for (let r = 0; r < rowCount; r++) {
-        rowStart = r * featureCount;
-        let margin = constant;
+      for (firstRow = 0; firstRow < rowCount; firstRow += BLOCK_ROWS) {
+        blockRows = Math.min(BLOCK_ROWS, rowCount - firstRow);
         trees.forEach((each, t) => {
           tree = each;
           ({ nodes, weights, oneMinusNodes, weightsOverOneMinusNodes } = treeRules[t] as TreeRule);
           points = nodes.length;
+          // Rows of the block share positions `width` apart; a tree with fewer points leaves the rest unused.
           visit(0, 0);
-          margin += hotLeafValue(each);
+          for (let b = 0; b < blockRows; b++) margins[firstRow + b]! += leafValueOf(each, values, (firstRow + b) * featureCount);
         });
-        margins[r] = margin;
       }
       return { rowCount, featureCount, baseValue, contributions, margins };
     },
@@ -246,7 +264,6 @@ function compileShapTree(tree: Tree, nodeCover: Float64Array, leafCover: Float64
     feature: tree.splitFeature,
     threshold: tree.threshold,
     categories: tree.categories.map((codes) => (codes ? Float64Array.from(codes).sort() : null)),
-    hotChild: new Int32Array(internal),
     defaultLeft: tree.defaultLeft,
     left,
     right,
@@ -275,10 +292,10 @@ function goesLeft(tree: ShapTree, node: number, x: number): boolean {
   return false;
 }
 
-/** The leaf the row just explained reached (the hot children recorded on the way), its value. */
-function hotLeafValue(tree: ShapTree): number {
+/** The value of the leaf the row at `start` reaches: its share of the margin. */
+function leafValueOf(tree: ShapTree, values: Float32Array, start: number): number {
   let node = 0;
-  while (node < tree.internal) node = tree.hotChild[node] as number;
+  while (node < tree.internal) node = goesLeft(tree, node, values[start + (tree.feature[node] as number)] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
   return tree.value[node] as number;
 }
 
