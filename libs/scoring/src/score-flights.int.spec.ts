@@ -46,7 +46,7 @@ describe('scoreFlights() on the local ClickHouse', { timeout: 300_000 }, () => {
 
   const source = (window = stack.scoreWindow): DepartureSource => createClickHouseDepartureSource({ client: stack.client, database: stack.database, window });
   const run = (jobId: string, extra: Partial<Parameters<typeof scoreFlights>[0]> = {}) =>
-    scoreFlights({ source: source(), model, features: stack.features, store, pool, jobId, chunkRows: 300, ...extra });
+    scoreFlights({ source: source(), model, features: stack.features, store, pool, jobId, chunkRows: 300, readRows: 900, ...extra });
   const rowsOf = async (table: string, jobId: string) => {
     const result = await stack.client.query({
       query: `SELECT event_id, probability, prediction FROM ${stack.database}.${table} WHERE job_id = {job:String}`,

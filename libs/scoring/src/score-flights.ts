@@ -22,15 +22,21 @@ export interface ScoreFlightsOptions {
   readonly pool: OnnxWorkerPool;
   /** Resume or start this job. Default {@link defaultJobId}: the same model version and source resume the same job. */
   readonly jobId?: string;
-  /** Rows per chunk: one feature query, one INSERT, the unit a resumed job picks up from. Default 20 000. */
+  /** Rows per chunk: one INSERT, the unit a resumed job picks up from. Default 20 000. */
   readonly chunkRows?: number;
+  /**
+   * Rows per feature read: one point-in-time join, whose cost is mostly fixed
+   * per query (every read scans the snapshots of the longest TTL before it),
+   * so one read serves several chunks. Default 100 000, and never fewer than `chunkRows`.
+   */
+  readonly readRows?: number;
   /** Rows per model run in a worker. Default 1 000. */
   readonly batchRows?: number;
   /** Probability at or above which `prediction` is 1, as the inference service. Default 0.5. */
   readonly threshold?: number;
   /** After each chunk is written. */
   readonly onProgress?: (progress: ScoringProgress) => void;
-  /** Stops after the chunk in flight; the job stays resumable. */
+  /** Stops after the chunk being scored; the job stays resumable. */
   readonly signal?: AbortSignal;
   /** Default `Date.now`. */
   readonly now?: () => number;
@@ -76,7 +82,7 @@ export function defaultJobId(model: Pick<ScoringModel, 'modelName' | 'version'>,
   return `${model.modelName}-v${model.version}-${createHash('sha256').update(sourceIdentity).digest('hex').slice(0, 12)}`;
 }
 
-interface PreparedChunk {
+interface PreparedRows {
   readonly departures: readonly Departure[];
   /** Row-major float32, the model's feature order. */
   readonly rows: Float32Array;
@@ -86,12 +92,13 @@ interface PreparedChunk {
  * Scores every departure of a source with one model version and writes the
  * scores to the scoring store, as a job that survives being killed.
  *
- * Each chunk's features are the trainer's point-in-time rows
- * (`flightTrainingSet` of @tributary/features: the airports' and the route's
- * snapshots as of each departure, and the flight's attributes); its rows run
- * in the serving plane's ONNX worker pool, split across the workers; and it
- * is written in one INSERT. The next chunk's features are read while one is
- * scored, and a chunk is written while the next is scored.
+ * Features are the trainer's point-in-time rows (`flightTrainingSet` of
+ * @tributary/features: the airports' and the route's snapshots as of each
+ * departure, and the flight's attributes), read `readRows` departures at a
+ * time; each chunk of a read runs in the serving plane's ONNX worker pool,
+ * split across the workers, and is written in one INSERT. The next read's
+ * features are fetched while one read's chunks are scored, and a chunk is
+ * written while the next is scored.
  *
  * A job is recorded `running` before its first chunk and `complete` after its
  * last. Run again after a crash (same job id), it removes a chunk whose write
@@ -103,6 +110,7 @@ interface PreparedChunk {
  */
 export async function scoreFlights(options: ScoreFlightsOptions): Promise<ScoringResult> {
   const { source, model, features, store, pool, chunkRows = 20_000, batchRows = 1_000, threshold = 0.5, onProgress, signal, now = Date.now } = options;
+  const readRows = Math.max(options.readRows ?? 100_000, chunkRows);
   const started = now();
   const sourceIdentity = await source.identity();
   const jobId = options.jobId ?? defaultJobId(model, sourceIdentity);
@@ -151,7 +159,7 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
   const key = `${model.modelName}@${model.version}`;
   await pool.load(key, model.artifact);
   try {
-    const prepare = async (departures: readonly Departure[]): Promise<PreparedChunk> => {
+    const prepare = async (departures: readonly Departure[]): Promise<PreparedRows> => {
       const flights = departures.map((d) => d.flight);
       const set = await timed('features', () => flightTrainingSet(features, flights, new Float64Array(flights.length)));
       const width = set.columns.length;
@@ -161,7 +169,7 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
       });
       return { departures, rows };
     };
-    const score = async ({ departures, rows }: PreparedChunk): Promise<ScoredRow[]> => {
+    const score = async ({ departures, rows }: PreparedRows): Promise<ScoredRow[]> => {
       const width = rows.length / departures.length;
       const runs: Promise<Float64Array>[] = [];
       for (let start = 0; start < departures.length; start += batchRows) {
@@ -175,34 +183,36 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
         return { eventId: d.eventId, probability, prediction: probability >= threshold ? 1 : 0 };
       });
     };
+    let writing: Promise<void> = Promise.resolve();
     const write = async (rows: ScoredRow[]): Promise<void> => {
       await timed('write', () => store.insertChunk({ jobId, chunk: nextChunk++, modelName: model.modelName, modelVersion: model.version, scoredAtMs: now(), rows }));
       scoredRows += rows.length;
       onProgress?.({ jobId, totalRows, doneRows: resumedRows + scoredRows, scoredRows, elapsedMs: now() - started });
     };
-
-    onProgress?.({ jobId, totalRows, doneRows: resumedRows, scoredRows: 0, elapsedMs: now() - started });
-    let writing: Promise<void> = Promise.resolve();
-    let preparing: Promise<PreparedChunk> | undefined;
-    for await (const chunk of unscoredChunks(source, done, chunkRows)) {
-      if (signal?.aborted) break;
-      const next = prepare(chunk);
-      next.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
-      if (preparing) {
-        const scored = await score(await preparing);
+    /** A read's rows, chunk by chunk: each chunk is written while the next is scored. */
+    const scoreRead = async ({ departures, rows }: PreparedRows): Promise<void> => {
+      const width = rows.length / departures.length;
+      for (let start = 0; start < departures.length && !signal?.aborted; start += chunkRows) {
+        const end = Math.min(start + chunkRows, departures.length);
+        const scored = await score({ departures: departures.slice(start, end), rows: rows.subarray(start * width, end * width) });
         await writing;
         writing = write(scored);
-        writing.catch(() => undefined);
+        writing.catch(() => undefined); // awaited before the next write and at the end
       }
-      preparing = next;
+    };
+
+    onProgress?.({ jobId, totalRows, doneRows: resumedRows, scoredRows: 0, elapsedMs: now() - started });
+    let reading: Promise<PreparedRows> | undefined;
+    for await (const departures of unscored(source, done, readRows)) {
+      if (signal?.aborted) break;
+      const next = prepare(departures);
+      next.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
+      if (reading) await scoreRead(await reading);
+      reading = next;
     }
-    if (preparing && !signal?.aborted) {
-      const scored = await score(await preparing);
-      await writing;
-      writing = write(scored);
-    }
-    // Stopped: the chunk read ahead is dropped, but its query is let finish so nothing outlives the run.
-    if (signal?.aborted) await preparing?.catch(() => undefined);
+    if (reading && !signal?.aborted) await scoreRead(await reading);
+    // Stopped: the read ahead is dropped, but its query is let finish so nothing outlives the run.
+    if (signal?.aborted) await reading?.catch(() => undefined);
     await writing;
   } finally {
     await pool.unload(key);
@@ -223,15 +233,15 @@ function checkSameJob(job: ScoringJob, model: ScoringModel, sourceIdentity: stri
   if (job.sourceIdentity !== sourceIdentity) throw new ScoringJobMismatchError(job.jobId, `reads ${job.source}, not this source`);
 }
 
-/** The source's departures not in `done`, each event id once, in chunks of `chunkRows`. */
-async function* unscoredChunks(source: DepartureSource, done: Set<string>, chunkRows: number): AsyncGenerator<Departure[]> {
+/** The source's departures not in `done`, each event id once, `size` at a time. */
+async function* unscored(source: DepartureSource, done: Set<string>, size: number): AsyncGenerator<Departure[]> {
   let chunk: Departure[] = [];
   for await (const page of source.departures()) {
     for (const departure of page) {
       if (done.has(departure.eventId)) continue;
       done.add(departure.eventId);
       chunk.push(departure);
-      if (chunk.length >= chunkRows) {
+      if (chunk.length >= size) {
         yield chunk;
         chunk = [];
       }
