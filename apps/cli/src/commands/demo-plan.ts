@@ -33,17 +33,17 @@ export interface DemoPlan {
 }
 
 /**
- * The default: every 8th flight of 1–18 May 2001. The first model trains on
- * the calm first fortnight (1–14 May, 13.9 % of flights ≥ 15 min late), then
- * serves the flights of 15–18 May, when delays climb (15.6, 14.5, 19.8 and
- * 18.9 % late); daily windows hold about 2,000 outcomes each, and the 7-day
- * cooldown allows one retraining in the run.
+ * The default: every 8th flight of 7–23 May 2001. The first model trains on
+ * 7–20 May (15.4 % of these flights ≥ 15 min late), then serves 21–23 May,
+ * the first days of a stormy week (28.3, 28.0 and 22.9 % late); daily windows
+ * hold about 2,000 outcomes each, and the 7-day cooldown allows one
+ * retraining in the run.
  */
 export const QUICK_PLAN: DemoPlan = {
   name: 'quick',
-  fromMs: Date.UTC(2001, 4, 1),
-  trainUntilMs: Date.UTC(2001, 4, 15),
-  untilMs: Date.UTC(2001, 4, 19),
+  fromMs: Date.UTC(2001, 4, 7),
+  trainUntilMs: Date.UTC(2001, 4, 21),
+  untilMs: Date.UTC(2001, 4, 24),
   every: 8,
   sliceMs: 15 * 60_000,
   monitor: { windowMs: DAY_MS, allowedLatenessMs: 6 * HOUR_MS, cooldownMs: 7 * DAY_MS, trainingWindowMs: 14 * DAY_MS },

@@ -201,7 +201,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('start local Kafka, ClickHouse and Redis and every service, and show what happened')
-    .option('--full', `all six months (every ${FULL_PLAN.every}th flight): train on January, serve and watch February to June (default: the quick mode, every ${QUICK_PLAN.every}th flight of 1–18 May)`, false)
+    .option('--full', `all six months (every ${FULL_PLAN.every}th flight): train on January, serve and watch February to June (default: the quick mode, every ${QUICK_PLAN.every}th flight of 7–23 May)`, false)
     .option('--every <k>', 'replay every k-th flight of the dataset (default: the mode\'s)', positiveInteger)
     .option('--from <time>', 'first departure replayed, YYYY-MM-DD[THH:MM] (default: the mode\'s)', windowBound)
     .option('--train-until <time>', 'the first model trains on the departures before this; later ones are served (default: the mode\'s)', windowBound)
