@@ -216,7 +216,7 @@ describe('one trace end to end', () => {
     expect(spanOf(spans, 'feature-pipeline', 'aggregate features').attributes).toMatchObject({ 'tributary.features.records': 1, 'tributary.features.accepted': 1 });
   });
 
-  it('follows a prediction from the gRPC client through inference and its model run to predictions.logged and the drift monitor', { timeout: 120_000 }, async () => {
+  it('follows a prediction from the gRPC client through inference, its pipeline and model run to predictions.logged and the drift monitor', { timeout: 120_000 }, async () => {
     const response = await createGrpcClient(InferenceService, inference).predict({
       modelName: MODEL,
       requestId: `traces-predict-${suffix}`,
@@ -233,16 +233,18 @@ describe('one trace end to end', () => {
     );
     const spans = trace.filter((span) => span.traceId === traceId);
 
-    const server = spanOf(spans, 'inference', method);
+    const pipeline = spanOf(spans, 'inference', 'serving pipeline');
     expectChain([
       { span: spanOf(spans, 'trace-spec-client', method), kind: 'client' },
-      { span: server, kind: 'server' },
+      { span: spanOf(spans, 'inference', method), kind: 'server' },
+      { span: pipeline, kind: 'internal' },
       { span: spanOf(spans, 'inference', 'model run'), kind: 'internal' },
     ]);
+    expect(pipeline.attributes).toMatchObject({ 'tributary.model': MODEL, 'tributary.serving.tier': 'primary', 'tributary.serving.alias': 'champion' });
     // The log leaves later, from a timer, in a send of its own: its create span continues the request's trace.
     const logged = spanOf(spans, 'inference', `create ${names.predictions}`);
     const monitored = spanOf(spans, 'drift-monitor', `process ${names.predictions}`);
-    expect([logged.kind, logged.parentSpanId]).toEqual(['producer', server.spanId]);
+    expect([logged.kind, logged.parentSpanId]).toEqual(['producer', pipeline.spanId]);
     expect([monitored.kind, monitored.parentSpanId]).toEqual(['consumer', logged.spanId]);
     const send = trace.find((span) => span.serviceName === 'inference' && span.name === `send ${names.predictions}` && span.links.some((link) => link.spanId === logged.spanId));
     expect(send, 'the send span of the prediction log links to its create span').toBeDefined();

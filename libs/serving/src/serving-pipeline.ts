@@ -8,7 +8,7 @@ import {
   flightFeatureVector,
 } from '@tributary/features';
 import { createConsumer, createProducer, topics, type TypedConsumer, type TypedProducer } from '@tributary/kafka';
-import { createLogger } from '@tributary/observability';
+import { createLogger, withSpan } from '@tributary/observability';
 import { createBreaker, createFallbackChain, isCallerError, type Breaker } from '@tributary/resilience';
 import { inCanaryShare } from './canary-share.js';
 import {
@@ -355,7 +355,16 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     }
     inFlight++;
     try {
-      return await answer(request, startedAt);
+      // One span per request (each item of a batch too): its model run and its prediction log hang under it.
+      return await withSpan(
+        'serving pipeline',
+        async (span) => {
+          const served = await answer(request, startedAt);
+          span.setAttributes({ 'tributary.model.version': served.modelVersion, 'tributary.serving.tier': served.tier, 'tributary.serving.alias': served.alias });
+          return served;
+        },
+        { 'tributary.model': request.model },
+      );
     } catch (error) {
       metrics.refused.inc({ model: request.model, reason: refusalReason(error) });
       throw error;
