@@ -276,6 +276,13 @@ describe('the closed loop: drift monitor → training.requested → trainer → 
       expect(lineage.map((row) => [row.requestId, row.producedVersion])).toEqual([[fromMonitor[0]?.requestId, retrained.version]]);
       const [stored] = await monitor.store.reports({ reportId: first.reportId });
       expect(stored?.alert).toBe(true);
+
+      // And the operators see it: alarms by rule and the latest window's calibration gap on /metrics.
+      const text = await (await fetch(`http://127.0.0.1:${monitor.opsPort}/metrics`)).text();
+      const metric = (line: RegExp) => Number(text.split('\n').find((l) => line.test(l))?.split(' ').pop());
+      expect(metric(new RegExp(`^tributary_drift_alarms_total\\{model="${MODEL}",rule="calibration_gap"\\}`))).toBeGreaterThanOrEqual(2);
+      expect(metric(new RegExp(`^tributary_drift_training_requests_total\\{model="${MODEL}",trigger="drift"\\}`))).toBe(1);
+      expect(metric(new RegExp(`^tributary_drift_window_calibration_gap\\{model="${MODEL}",version="${firstChampion.version}"\\}`))).toBeGreaterThan(0.04);
     } finally {
       channel.close();
       await producer.close();
