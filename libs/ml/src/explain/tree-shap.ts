@@ -31,7 +31,8 @@ const BLOCK_ROWS = 64;
 /** A Gauss–Legendre rule with the products the cold edges use. */
 interface TreeRule extends QuadratureRule {
   readonly oneMinusNodes: Float64Array;
-  readonly weightsOverOneMinusNodes: Float64Array;
+  /** −weight / (1 − node): a cold edge's credit weights. */
+  readonly coldCredit: Float64Array;
 }
 
 /**
@@ -88,7 +89,7 @@ export function createTreeShap(model: GbdtModel): Explainer {
     if (!rule) {
       const { nodes, weights } = gaussLegendre(points);
       const oneMinusNodes = nodes.map((t) => 1 - t);
-      rule = { nodes, weights, oneMinusNodes, weightsOverOneMinusNodes: weights.map((w, q) => w / (oneMinusNodes[q] as number)) };
+      rule = { nodes, weights, oneMinusNodes, coldCredit: weights.map((w, q) => -w / (oneMinusNodes[q] as number)) };
       rules.set(points, rule);
     }
     return rule;
@@ -118,7 +119,11 @@ export function createTreeShap(model: GbdtModel): Explainer {
   let nodes: Float64Array = new Float64Array(0);
   let weights: Float64Array = new Float64Array(0);
   let oneMinusNodes: Float64Array = new Float64Array(0);
-  let weightsOverOneMinusNodes: Float64Array = new Float64Array(0);
+  let coldCredit: Float64Array = new Float64Array(0);
+  // Per-edge scratch: the factors rows multiply their products by, and the hot rows' credit weights.
+  const hotFactor = new Float64Array(width);
+  const coldFactor = new Float64Array(width);
+  const hotCredit = new Float64Array(width);
   let points = 0;
   let values: Float32Array = new Float32Array(0);
   let firstRow = 0;
@@ -143,23 +148,24 @@ export function createTreeShap(model: GbdtModel): Explainer {
       const child = side === 0 ? (tree.left[node] as number) : (tree.right[node] as number);
       // A feature split again on the path has one factor: the product of its fractions.
       const zero = (seen ? previousZero : 1) * ((tree.cover[child] as number) / cover);
+      // What a row's P(t) is multiplied by, the same for every row of a kind: new factor ÷ the feature's old one (1 if none).
+      // A row whose old one fraction is 0 keeps it 0, and zero·(1 − t) ÷ previousZero·(1 − t) is a number.
+      for (let q = 0; q < points; q++) {
+        const t = nodes[q] as number;
+        const previousHot = seen ? previousZero + (1 - previousZero) * t : 1;
+        hotFactor[q] = (zero + (1 - zero) * t) / previousHot;
+        coldFactor[q] = (zero * (oneMinusNodes[q] as number)) / previousHot;
+      }
+      const keptCold = seen ? zero / previousZero : 0;
       for (let b = 0; b < blockRows; b++) {
         const taken = goLeft[level * BLOCK_ROWS + b] === 1 - side;
-        const previousOne = savedOne[level * BLOCK_ROWS + b] as number;
-        const o = taken && (!seen || previousOne === 1) ? 1 : 0;
-        featureOne[split * BLOCK_ROWS + b] = o;
+        const wasOne = !seen || savedOne[level * BLOCK_ROWS + b] === 1;
+        featureOne[split * BLOCK_ROWS + b] = taken && wasOne ? 1 : 0;
         const from = at + b * width;
         const to = next + b * width;
-        if (seen) {
-          for (let q = 0; q < points; q++) {
-            const t = nodes[q] as number;
-            product[to + q] = ((product[from + q] as number) / (previousZero + (previousOne - previousZero) * t)) * (zero + (o - zero) * t);
-          }
-        } else if (o === 1) {
-          for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * (zero + (1 - zero) * (nodes[q] as number));
-        } else {
-          for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * zero * (oneMinusNodes[q] as number);
-        }
+        if (!wasOne) for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * keptCold;
+        else if (taken) for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * (hotFactor[q] as number);
+        else for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * (coldFactor[q] as number);
       }
       const internal = child < tree.internal;
       if (internal) {
@@ -173,23 +179,19 @@ export function createTreeShap(model: GbdtModel): Explainer {
         for (let i = next; i < next + blockRows * width; i++) sums[i] = value * (product[i] as number);
       }
       const excluding = internal && hasExcluded[level + 1] === 1;
+      // The feature's Shapley value from the leaves below: (one − zero) ∫ P(t) / factor(t) dt, as weights per node.
+      for (let q = 0; q < points; q++) hotCredit[q] = ((1 - zero) * (weights[q] as number)) / (zero + (1 - zero) * (nodes[q] as number));
       for (let b = 0; b < blockRows; b++) {
         const from = next + b * width;
         const to = at + b * width;
         // The leaves below whose path ends with this factor: the subtrees that split the feature again are left out here.
         if (excluding) for (let q = 0; q < points; q++) sums[from + q]! -= excluded[from + q] as number;
-        // The feature's Shapley value from them: (one − zero) ∫ P(t) / factor(t) dt.
+        // The row's one fraction for this edge, as set above (the recursion has since used the scratch of deeper levels);
+        // with one = 0, factor(t) = zero · (1 − t) and the zero cancels against (one − zero) = −zero.
+        const hot = goLeft[level * BLOCK_ROWS + b] === 1 - side && (!seen || savedOne[level * BLOCK_ROWS + b] === 1);
+        const creditWeights = hot ? hotCredit : coldCredit;
         let credit = 0;
-        // The row's one fraction for this edge, as set above (the recursion has since used the scratch of deeper levels).
-        const taken = goLeft[level * BLOCK_ROWS + b] === 1 - side;
-        if (taken && (!seen || savedOne[level * BLOCK_ROWS + b] === 1)) {
-          let integral = 0;
-          for (let q = 0; q < points; q++) integral += ((weights[q] as number) * (sums[from + q] as number)) / (zero + (1 - zero) * (nodes[q] as number));
-          credit = (1 - zero) * integral;
-        } else {
-          // factor(t) = zero · (1 − t): the zero cancels against (one − zero) = −zero.
-          for (let q = 0; q < points; q++) credit -= (weightsOverOneMinusNodes[q] as number) * (sums[from + q] as number);
-        }
+        for (let q = 0; q < points; q++) credit += (creditWeights[q] as number) * (sums[from + q] as number);
         phi[(firstRow + b) * featureCount + split]! += credit;
         for (let q = 0; q < points; q++) sums[to + q]! += (sums[from + q] as number) + (excluding ? (excluded[from + q] as number) : 0);
       }
@@ -221,7 +223,7 @@ export function createTreeShap(model: GbdtModel): Explainer {
         blockRows = Math.min(BLOCK_ROWS, rowCount - firstRow);
         trees.forEach((each, t) => {
           tree = each;
-          ({ nodes, weights, oneMinusNodes, weightsOverOneMinusNodes } = treeRules[t] as TreeRule);
+          ({ nodes, weights, oneMinusNodes, coldCredit } = treeRules[t] as TreeRule);
           points = nodes.length;
           // Rows of the block share positions `width` apart; a tree with fewer points leaves the rest unused.
           visit(0, 0);
