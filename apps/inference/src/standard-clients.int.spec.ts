@@ -99,7 +99,11 @@ describe('the inference service with standard clients', { timeout: 900_000 }, ()
       versions: [String(models.primaryVersion)],
       platform: 'onnxruntime_onnx',
       inputs: [{ name: 'features', datatype: 'FP32', shape: ['-1', String(FEATURE_NAMES.length)] }],
-      outputs: [{ name: 'label', datatype: 'INT64', shape: ['-1'] }, { name: 'probabilities', datatype: 'FP32', shape: ['-1', '2'] }],
+      outputs: [
+        { name: 'label', datatype: 'INT64', shape: ['-1'] },
+        { name: 'probabilities', datatype: 'FP32', shape: ['-1', '2'] },
+        { name: 'contributions', datatype: 'FP64', shape: ['-1', String(FEATURE_NAMES.length + 1)] },
+      ],
     });
     expect(report.grpc['config']).toMatchObject({
       config: { name: MODEL, platform: 'onnxruntime_onnx', input: [{ name: 'features', data_type: 'TYPE_FP32' }], parameters: { feature_names: { string_value: JSON.stringify(FEATURE_NAMES) } } },
