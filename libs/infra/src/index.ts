@@ -42,6 +42,7 @@ export { localEndpoints, type LocalEndpoints } from './local-endpoints.js';
 export {
   fetchReadiness,
   localServiceDefinitions,
+  onFreePorts,
   startLocalServices,
   type LocalServiceDefinition,
   type LocalServiceProcess,
@@ -50,7 +51,7 @@ export {
   type LocalServiceStop,
   type StartLocalServicesOptions,
 } from './local-services.js';
-export { isPortFree } from './port-check.js';
+export { freePort, isPortFree } from './port-check.js';
 export { identifyProcess, isAlive, type ProcessIdentity } from './process-group.js';
 export { readRunRecord, type RunRecord } from './run-record.js';
 export { findWorkspaceRoot } from './workspace-root.js';

@@ -1,26 +1,12 @@
 // Runs built services: `npm test` builds every project first (tools/bootstrap.mjs).
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPortFree } from './port-check.js';
-import { ServerExitedError, startLocalServices, type LocalServiceDefinition } from './index.js';
+import { ServerExitedError, onFreePorts, startLocalServices, type LocalServiceDefinition } from './index.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function definition(name: string): Promise<LocalServiceDefinition> {
-  return { name, grpcPort: await freePort(), opsPort: await freePort() };
-}
+const definition = (name: string): Promise<LocalServiceDefinition> => onFreePorts({ name, grpcPort: 0, opsPort: 0 });
 
 describe('startLocalServices()', () => {
   it('starts services until each is ready, reports their readiness and stops them gracefully', async () => {

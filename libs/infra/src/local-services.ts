@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PortTakenError, ServerExitedError, ReadinessTimeoutError } from './errors.js';
 import { loopbackHost } from './infra-config.js';
 import { localEndpoints } from './local-endpoints.js';
-import { describePortHolder, isPortFree } from './port-check.js';
+import { describePortHolder, freePort, isPortFree } from './port-check.js';
 import { identifyProcess, isAlive, spawnDetached, stopProcessGroup, type ProcessIdentity, type StopOutcome } from './process-group.js';
 import { lastLines } from './run-command.js';
 import { findWorkspaceRoot } from './workspace-root.js';
@@ -28,6 +28,16 @@ export const localServiceDefinitions: readonly LocalServiceDefinition[] = [
   { name: 'inference', grpcPort: 50_055, opsPort: 9468, restPort: 8055 },
   { name: 'drift-monitor', grpcPort: 50_056, opsPort: 9469 },
 ];
+
+/** The service on ports the system picks (gRPC, ops and REST if it has one), so it runs beside the user's own. */
+export async function onFreePorts(definition: LocalServiceDefinition): Promise<LocalServiceDefinition> {
+  return {
+    ...definition,
+    grpcPort: await freePort(),
+    opsPort: await freePort(),
+    ...(definition.restPort === undefined ? {} : { restPort: await freePort() }),
+  };
+}
 
 /** Options of {@link startLocalServices}. */
 export interface StartLocalServicesOptions {

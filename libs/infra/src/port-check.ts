@@ -11,6 +11,21 @@ export function isPortFree(port: number, host = loopbackHost): Promise<boolean> 
   });
 }
 
+/**
+ * A port the system has just handed out on the loopback address, for a server a
+ * test starts: free now, though another process may take it before it is bound.
+ */
+export function freePort(host = loopbackHost): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
 /** Socket inodes listening on `port`, from /proc/net/tcp and tcp6 (state 0A is LISTEN). */
 async function listeningInodes(port: number): Promise<Set<string>> {
   const inodes = new Set<string>();

@@ -1,14 +1,13 @@
 // Runs built services: `npm test` builds every project first (tools/bootstrap.mjs).
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { GRPCInferenceService, ModelRegistryService } from '@tributary/contracts';
 import { createGrpcChannel, createGrpcClient, type GrpcChannel } from '@tributary/grpc';
-import { startLocalServices, type LocalServiceDefinition, type LocalServices } from '@tributary/infra';
+import { onFreePorts, startLocalServices, type LocalServiceDefinition, type LocalServices } from '@tributary/infra';
 import { createKafkaClient } from '@tributary/kafka';
 import { uniqueName } from '@tributary/kafka/testing';
 import { createGrpcRegistryClient } from '@tributary/model-registry/client';
@@ -16,18 +15,7 @@ import { createLogger } from '@tributary/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectPlatformStatus, formatPlatformStatus, servedVersionsFromInference, type PlatformStatus, type PlatformStatusOptions } from './index.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-const definition = async (name: string): Promise<LocalServiceDefinition> => ({ name, grpcPort: await freePort(), opsPort: await freePort() });
+const definition = (name: string): Promise<LocalServiceDefinition> => onFreePorts({ name, grpcPort: 0, opsPort: 0 });
 const opsUrl = (service: LocalServiceDefinition) => `http://127.0.0.1:${service.opsPort}`;
 
 const model = uniqueName('status-model');
@@ -45,8 +33,12 @@ const topic = uniqueName('test.status-lag');
 const groupId = uniqueName('test.status-group');
 
 beforeAll(async () => {
-  [registry, inference, driftMonitor, ingestion] = await Promise.all([definition('registry'), definition('inference'), definition('drift-monitor'), definition('ingestion')]);
-  inference = { ...inference, restPort: await freePort() };
+  [registry, inference, driftMonitor, ingestion] = await Promise.all([
+    definition('registry'),
+    onFreePorts({ name: 'inference', grpcPort: 0, opsPort: 0, restPort: 0 }),
+    definition('drift-monitor'),
+    definition('ingestion'),
+  ]);
   const env = {
     ...process.env,
     LOG_LEVEL: 'warn',
