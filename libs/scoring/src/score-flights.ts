@@ -135,30 +135,32 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
     return summary({ status: 'complete', alreadyComplete: true, totalRows: existing.rows, doneRows: existing.rows, scoredRows: 0, resumedRows: existing.rows, repairedRows: 0 });
   }
 
-  const totalRows = await source.count();
-  if (totalRows === 0) throw new EmptyScoringWindowError(source.description);
-  const job: ScoringJob = existing ?? {
-    jobId,
-    modelName: model.modelName,
-    modelVersion: model.version,
-    modelSpec,
-    source: source.description,
-    sourceIdentity,
-    status: 'running',
-    rows: 0,
-    startedAtMs: started,
-    updatedAtMs: started,
-  };
-  if (!existing) await store.putJob(job);
-  const resumed = await store.resume(jobId);
-  const done = resumed.scoredEventIds;
-  const resumedRows = done.size;
-  let nextChunk = resumed.nextChunk;
-  let scoredRows = 0;
-
   const key = `${model.modelName}@${model.version}`;
-  await pool.load(key, model.artifact);
+  // The model loads in the workers while the departures are counted and the job's progress is read.
+  const loading = pool.load(key, model.artifact);
+  loading.catch(() => undefined); // awaited below
   try {
+    const totalRows = await source.count();
+    if (totalRows === 0) throw new EmptyScoringWindowError(source.description);
+    const job: ScoringJob = existing ?? {
+      jobId,
+      modelName: model.modelName,
+      modelVersion: model.version,
+      modelSpec,
+      source: source.description,
+      sourceIdentity,
+      status: 'running',
+      rows: 0,
+      startedAtMs: started,
+      updatedAtMs: started,
+    };
+    if (!existing) await store.putJob(job);
+    const resumed = await store.resume(jobId);
+    const done = resumed.scoredEventIds;
+    const resumedRows = done.size;
+    let nextChunk = resumed.nextChunk;
+    let scoredRows = 0;
+
     const prepare = async (departures: readonly Departure[]): Promise<PreparedRows> => {
       const flights = departures.map((d) => d.flight);
       const set = await timed('features', () => flightTrainingSet(features, flights, new Float64Array(flights.length)));
@@ -191,6 +193,7 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
     };
     /** A read's rows, chunk by chunk: each chunk is written while the next is scored. */
     const scoreRead = async ({ departures, rows }: PreparedRows): Promise<void> => {
+      await loading; // the first read's features are fetched while the model loads
       const width = rows.length / departures.length;
       for (let start = 0; start < departures.length && !signal?.aborted; start += chunkRows) {
         const end = Math.min(start + chunkRows, departures.length);
@@ -214,16 +217,17 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
     // Stopped: the read ahead is dropped, but its query is let finish so nothing outlives the run.
     if (signal?.aborted) await reading?.catch(() => undefined);
     await writing;
+
+    if (signal?.aborted) {
+      return summary({ status: 'stopped', alreadyComplete: false, totalRows, doneRows: resumedRows + scoredRows, scoredRows, resumedRows, repairedRows: resumed.removedRows });
+    }
+    const { rows } = await store.countRows(jobId);
+    await store.putJob({ ...job, status: 'complete', rows, updatedAtMs: Math.max(now(), job.updatedAtMs + 1) });
+    return summary({ status: 'complete', alreadyComplete: false, totalRows: rows, doneRows: rows, scoredRows, resumedRows, repairedRows: resumed.removedRows });
   } finally {
+    await loading.catch(() => undefined);
     await pool.unload(key);
   }
-
-  if (signal?.aborted) {
-    return summary({ status: 'stopped', alreadyComplete: false, totalRows, doneRows: resumedRows + scoredRows, scoredRows, resumedRows, repairedRows: resumed.removedRows });
-  }
-  const { rows } = await store.countRows(jobId);
-  await store.putJob({ ...job, status: 'complete', rows, updatedAtMs: Math.max(now(), job.updatedAtMs + 1) });
-  return summary({ status: 'complete', alreadyComplete: false, totalRows: rows, doneRows: rows, scoredRows, resumedRows, repairedRows: resumed.removedRows });
 }
 
 function checkSameJob(job: ScoringJob, model: ScoringModel, sourceIdentity: string): void {
