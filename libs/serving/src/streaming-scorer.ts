@@ -46,6 +46,12 @@ export interface StreamingScorerOptions {
   readonly maxBatchSize?: number;
   /** Partitions scored at the same time. Default 3. */
   readonly partitionsConcurrency?: number;
+  /**
+   * Events of one chunk asked of the pipeline at the same time. A whole chunk at once would put hundreds of online reads
+   * and rows in flight against budgets made for single requests: past them the breakers open and the fallback tiers
+   * answer, for gRPC callers too. Default 32 (up to `partitionsConcurrency` × this in flight).
+   */
+  readonly maxInFlight?: number;
   /** Longest wait before rows the serving queue shed are asked again, in ms (jittered, doubling from 5). Default 200. */
   readonly maxBackPressureDelayMs?: number;
   /** The group drops a silent member after this long, in ms. Default 10 000. */
@@ -91,6 +97,7 @@ export function createStreamingScorer(options: StreamingScorerOptions): Streamin
   const model = options.model ?? 'flight-delay';
   const deadlineMs = options.deadlineMs ?? 1_000;
   const maxBackPressureDelayMs = options.maxBackPressureDelayMs ?? 200;
+  const maxInFlight = options.maxInFlight ?? 32;
   const logger = options.logger ?? createLogger({ name: 'streaming-scorer' });
   const metrics = servingMetrics();
   const eventsTopic = { ...topics.eventsValidated, name: options.eventsTopic ?? topics.eventsValidated.name };
@@ -119,17 +126,20 @@ export function createStreamingScorer(options: StreamingScorerOptions): Streamin
           metrics.streamingBackPressureWaits.inc({ model });
           await sleep(backoffDelayMs(attempt - 1, { baseDelayMs: BACK_PRESSURE_BASE_DELAY_MS, maxDelayMs: maxBackPressureDelayMs }), undefined, { signal });
         }
-        const deadlineAtMs = Date.now() + deadlineMs;
         const asked = pending;
-        const results = await pipeline.predictMany(asked.map((index) => ({ ...(requests[index] as ServingRequest), deadlineAtMs })));
         pending = [];
-        results.forEach((result, k) => {
-          const index = asked[k] as number;
-          if (!(result instanceof Error)) answers[index] = result;
-          else if (result instanceof OverloadedError || result instanceof DeadlineExceededError) pending.push(index);
-          else if (result instanceof InvalidInputError) answers[index] = result;
-          else throw new ScoringUnavailableError((requests[index] as ServingRequest).requestId, result);
-        });
+        for (let start = 0; start < asked.length; start += maxInFlight) {
+          const window = asked.slice(start, start + maxInFlight);
+          const deadlineAtMs = Date.now() + deadlineMs;
+          const results = await pipeline.predictMany(window.map((index) => ({ ...(requests[index] as ServingRequest), deadlineAtMs })));
+          results.forEach((result, k) => {
+            const index = window[k] as number;
+            if (!(result instanceof Error)) answers[index] = result;
+            else if (result instanceof OverloadedError || result instanceof DeadlineExceededError) pending.push(index);
+            else if (result instanceof InvalidInputError) answers[index] = result;
+            else throw new ScoringUnavailableError((requests[index] as ServingRequest).requestId, result);
+          });
+        }
       }
       return answers;
     } finally {
