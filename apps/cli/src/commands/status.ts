@@ -23,8 +23,8 @@ export interface StatusCommandOptions {
   readonly json: boolean;
 }
 
-/** The consumer groups the services use by default (ingestion, feature pipeline, trainer). */
-const serviceGroups = ['ingestion', 'feature-pipeline', 'trainer'];
+/** The consumer groups the services use by default. */
+const serviceGroups = ['ingestion', 'feature-pipeline', 'trainer', 'drift-monitor'];
 
 /** Asks the platform how it is and prints it; 0 when nothing is wrong, 1 otherwise. */
 export async function showStatus(options: StatusCommandOptions): Promise<number> {
@@ -77,7 +77,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--registry <host:port>', 'the registry’s gRPC address (env REGISTRY_ADDRESS)', process.env['REGISTRY_ADDRESS']?.trim() || '127.0.0.1:50052')
     .option('--inference <host:port>', 'the inference service’s gRPC address (env INFERENCE_ADDRESS)', process.env['INFERENCE_ADDRESS']?.trim() || '127.0.0.1:50055')
     .option('--brokers <list>', 'Kafka bootstrap brokers (env KAFKA_BROKERS)', kafkaBrokersFromEnv().join(','))
-    .option('--group <id>', 'consumer group to report, as named on the broker (repeatable; default: ingestion, feature-pipeline and trainer in TRIBUTARY_NAMESPACE)', collect, [])
+    .option('--group <id>', 'consumer group to report, as named on the broker (repeatable; default: ingestion, feature-pipeline, trainer and drift-monitor in TRIBUTARY_NAMESPACE)', collect, [])
     .option('--model <name>', 'model whose aliases and served versions to report (repeatable; default flight-delay)', collect, [])
     .option('--timeout <ms>', 'how long each question may take', milliseconds, 3000)
     .option('--json', 'print JSON instead of text', false)
