@@ -10,9 +10,10 @@ import { watchLoad } from './load-watch.js';
 import { reportResults, type Measurement } from './results.js';
 import { batchScoringPart } from './scoring-batch.js';
 import type { ScoringBenchPart } from './scoring-bench-part.js';
+import { streamingScoringPart } from './scoring-streaming.js';
 
 /** The parts, run in this order. */
-export const SCORING_PARTS: readonly ScoringBenchPart[] = [batchScoringPart];
+export const SCORING_PARTS: readonly ScoringBenchPart[] = [batchScoringPart, streamingScoringPart];
 
 export async function run(): Promise<void> {
   const load = watchLoad();
