@@ -206,7 +206,8 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
 
     onProgress?.({ jobId, totalRows, doneRows: resumedRows, scoredRows: 0, elapsedMs: now() - started });
     let reading: Promise<PreparedRows> | undefined;
-    for await (const departures of unscored(source, done, readRows)) {
+    // The first read is one chunk, so the model starts early; the larger reads after it are fetched while chunks are scored.
+    for await (const departures of unscored(source, done, chunkRows, readRows)) {
       if (signal?.aborted) break;
       const next = prepare(departures);
       next.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
@@ -237,17 +238,19 @@ function checkSameJob(job: ScoringJob, model: ScoringModel, sourceIdentity: stri
   if (job.sourceIdentity !== sourceIdentity) throw new ScoringJobMismatchError(job.jobId, `reads ${job.source}, not this source`);
 }
 
-/** The source's departures not in `done`, each event id once, `size` at a time. */
-async function* unscored(source: DepartureSource, done: Set<string>, size: number): AsyncGenerator<Departure[]> {
+/** The source's departures not in `done`, each event id once: `firstSize`, then `size` at a time. */
+async function* unscored(source: DepartureSource, done: Set<string>, firstSize: number, size: number): AsyncGenerator<Departure[]> {
+  let wanted = firstSize;
   let chunk: Departure[] = [];
   for await (const page of source.departures()) {
     for (const departure of page) {
       if (done.has(departure.eventId)) continue;
       done.add(departure.eventId);
       chunk.push(departure);
-      if (chunk.length >= size) {
+      if (chunk.length >= wanted) {
         yield chunk;
         chunk = [];
+        wanted = size;
       }
     }
   }
