@@ -115,6 +115,9 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
   const sourceIdentity = await source.identity();
   const jobId = options.jobId ?? defaultJobId(model, sourceIdentity);
   const modelSpec = options.modelSpec ?? `${model.modelName}@${model.version}`;
+  // Counting the departures is one of the slower queries: it runs while the job's state is read.
+  const counting = source.count();
+  counting.catch(() => undefined); // awaited below
   await store.ensureSchema();
   const existing = await store.getJob(jobId);
   if (existing) checkSameJob(existing, model, sourceIdentity);
@@ -132,6 +135,7 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
     return { jobId, modelName: model.modelName, modelVersion: model.version, elapsedMs, rowsPerSecond: fields.scoredRows / Math.max(elapsedMs / 1000, 1e-3), stageMs, ...fields };
   };
   if (existing?.status === 'complete') {
+    await counting.catch(() => undefined);
     return summary({ status: 'complete', alreadyComplete: true, totalRows: existing.rows, doneRows: existing.rows, scoredRows: 0, resumedRows: existing.rows, repairedRows: 0 });
   }
 
@@ -140,7 +144,7 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
   const loading = pool.load(key, model.artifact);
   loading.catch(() => undefined); // awaited below
   try {
-    const totalRows = await source.count();
+    const totalRows = await counting;
     if (totalRows === 0) throw new EmptyScoringWindowError(source.description);
     const job: ScoringJob = existing ?? {
       jobId,
@@ -206,8 +210,8 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
 
     onProgress?.({ jobId, totalRows, doneRows: resumedRows, scoredRows: 0, elapsedMs: now() - started });
     let reading: Promise<PreparedRows> | undefined;
-    // The first read is one chunk, so the model starts early; the larger reads after it are fetched while chunks are scored.
-    for await (const departures of unscored(source, done, chunkRows, readRows)) {
+    // The first read is small (a few runs per worker), so the model starts early; the larger reads after it are fetched while chunks are scored.
+    for await (const departures of unscored(source, done, Math.min(chunkRows, 4 * batchRows * pool.size), readRows)) {
       if (signal?.aborted) break;
       const next = prepare(departures);
       next.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
