@@ -200,7 +200,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('start local Kafka, ClickHouse and Redis and every service, and show what happened')
+    .description('start local Kafka, ClickHouse and Redis and every service, replay flights in event time through the closed loop (train, serve, watch for drift, retrain, promote) and report what happened')
     .option('--full', `all six months (every ${FULL_PLAN.every}th flight): train on January, serve and watch February to June (default: the quick mode, every ${QUICK_PLAN.every}th flight of 7–23 May)`, false)
     .option('--every <k>', 'replay every k-th flight of the dataset (default: the mode\'s)', positiveInteger)
     .option('--from <time>', 'first departure replayed, YYYY-MM-DD[THH:MM] (default: the mode\'s)', windowBound)
