@@ -165,7 +165,7 @@ export function registerScoreCommand(program: Command): void {
     .option('--to <time>', 'departures before this; required without --parquet', windowBound)
     .option('--parquet <file>', 'score the flights of this Parquet file (the columns of flights-3m.parquet) instead of the raw events in ClickHouse')
     .option('--job <id>', 'job id to start or resume (default: one per model version and source, so the same command resumes)')
-    .option('--chunk-rows <n>', 'rows per chunk: one feature query, one INSERT, the unit a resumed job restarts from', positiveInteger, 20_000)
+    .option('--chunk-rows <n>', 'rows per chunk: one INSERT, the unit a resumed job restarts from', positiveInteger, 20_000)
     .option('--workers <n>', 'ONNX Runtime worker threads', positiveInteger, 2)
     .addHelpText(
       'after',
