@@ -86,10 +86,10 @@ afterAll(async () => {
 }, 120_000);
 
 describe('tributary demo', () => {
-  it('brings up the local servers, the topics and all six services, replays a slice of flights in event time, trains the first model, serves the flights that follow over gRPC and reports it all — in its namespace, leaving the user\'s untouched — and stops them on Ctrl-C', async () => {
+  it('brings up the local servers, the topics and all six services, replays a slice of flights in event time, trains the first model, serves the flights that follow over gRPC, closes the loop (drift alarm, one retraining, promotion, inference serving the new version) and reports it all — in its namespace, leaving the user\'s untouched — and stops them on Ctrl-C', async () => {
     const usersBefore = await holdings(undefined);
-    // A smaller slice of the quick mode's story keeps CI short: every 16th flight, a week of history, two stormy days served.
-    const demo = spawn(process.execPath, [cli, 'demo', '--every', '16', '--from', '2001-05-14', '--train-until', '2001-05-21', '--until', '2001-05-23', '--keep-running'], {
+    // A smaller slice of the quick mode's story keeps CI short: every 16th flight, 8–20 May of history, two stormy days served.
+    const demo = spawn(process.execPath, [cli, 'demo', '--every', '16', '--from', '2001-05-08', '--train-until', '2001-05-21', '--until', '2001-05-23', '--keep-running'], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, TRIBUTARY_NAMESPACE: namespace },
     });
@@ -118,7 +118,7 @@ describe('tributary demo', () => {
     expect(stdout).toContain(`${namespace}.events.raw, ${namespace}.events.validated`);
     expect(stdout).toContain(`${allTopics.length} topics exist; 6 of 6 services are ready.`);
     // The history, day by day, then what the stores made of it.
-    expect(stdout).toMatch(/^2001-05-14 +[\d,]+ events/m);
+    expect(stdout).toMatch(/^2001-05-08 +[\d,]+ events/m);
     expect(stdout).toMatch(/^ingestion: accepted [\d,]+, rejected 0, duplicates 0 /m);
     expect(stdout).toMatch(/^airport +[\d,]+ snapshots of [\d,]+ airports in ClickHouse/m);
     // The first model, made champion by the trainer's policy (no champion yet).
@@ -133,14 +133,28 @@ describe('tributary demo', () => {
     expect(replayed).toBe((history ?? 0) + (serving ?? 0));
     expect(accepted).toBe(replayed);
     expect(aggregated).toBe(replayed);
-    expect(stdout).toMatch(/^ {2}v2 primary gbdt\b.*: trained on 2001-05-14 00:00 → /m);
+    expect(stdout).toMatch(/^ {2}v2 primary gbdt\b.*: trained on 2001-05-08 00:00 → /m);
     const answered = /^ {2}answered ([\d,]+) of ([\d,]+) departing flights/m.exec(stdout);
     expect(Number(answered?.[1]?.replaceAll(',', ''))).toBeGreaterThan(0.95 * Number(answered?.[2]?.replaceAll(',', '')));
     const v2 = /^ {4}v2 champion +([\d,]+) answers .*; ([\d,]+) outcomes: AUC (0\.\d{4})/m.exec(stdout);
     expect(Number(v2?.[3])).toBeGreaterThan(0.55);
     expect(stdout).toMatch(/^Timeline \(wall clock since the start, event time, step\):$/m);
-    expect(stdout).toMatch(/^ {2}\+ +[\d.]+ s {3}2001-05-2\d \d\d:\d\d {3}training\.requested by tributary-demo \(tributary demo: the first model\): train on 2001-05-14 00:00 → 05-21 00:00$/m);
+    expect(stdout).toMatch(/^ {2}\+ +[\d.]+ s {3}2001-05-2\d \d\d:\d\d {3}training\.requested by tributary-demo \(tributary demo: the first model\): train on 2001-05-08 00:00 → 05-21 00:00$/m);
     expect(stdout).toMatch(/^ {2}\+ +[\d.]+ s {3}2001-05-21 \d\d:\d\d {3}inference serves v2 champion \(primary\) from here$/m);
+
+    // The loop: 21 May's window raises a calibration alarm, the monitor asks for training once (its cooldown holds the rest back),
+    // the trainer registers a version for that report and its policy decides on the same holdout.
+    expect(stdout).toMatch(/^ {2}◆ drift\.detected {2}v2, window 2001-05-21 00:00 → 05-22 00:00: calibration_gap 0\.\d+/m);
+    const requested = /^ {2}◆ training\.requested by drift-monitor \(drift report ([0-9a-f]{8})\): train on 2001-05-08 00:00 → 05-22 00:00$/m.exec(stdout);
+    expect(requested).not.toBeNull();
+    expect(stdout).toContain('Training requests: 2 (1 by the drift monitor)');
+    expect(stdout).toMatch(/^ {2}2001-05-21 00:00 → 05-22 00:00 {2}v2 {2}[\d,]+ predictions, [\d,]+ outcomes: calibration_gap/m);
+    const trainedFor = /^ {2}v4 primary gbdt.*\n.*\n {6}(promoted|not promoted): .*vs champion v2.*\n {6}trained for drift report ([0-9a-f-]{36})$/m.exec(stdout);
+    expect(trainedFor?.[2]?.startsWith(requested?.[1] ?? '-')).toBe(true);
+    expect(trainedFor?.[1]).toBe('promoted');
+    expect(stdout).toMatch(/^ {2}◆ champion → v4 \(was v2\): training request [0-9a-f-]+: better than the champion/m);
+    expect(stdout).toMatch(/^ {2}\+ +[\d.]+ s {3}2001-05-22 \d\d:\d\d {3}inference serves v4 champion \(primary\) from here$/m);
+    expect(stdout).toMatch(/^ {4}v4 champion +[\d,]+ answers .*; [\d,]+ outcomes: AUC 0\.\d{4}/m);
 
     // Everything it wrote is in its namespace…
     const ours = await holdings(namespace);
