@@ -117,7 +117,7 @@ export const inferenceConfigSchema = {
     maxInFlightRequests: envVar({
       name: 'INFERENCE_MAX_IN_FLIGHT',
       description:
-        'Requests the service works on at once (every protocol, each PredictBatch item counted); beyond it a request is shed at once with RESOURCE_EXHAUSTED (HTTP 429), so an overloaded service answers what it accepted within its deadlines instead of letting every request time out.',
+        'Calls the service works on at once, over every protocol (a PredictBatch or ModelInfer call counts once; its rows are bounded by INFERENCE_MAX_QUEUED_ROWS); beyond it a call is shed at once with RESOURCE_EXHAUSTED (HTTP 429), so an overloaded service answers what it accepted within its deadlines instead of letting every request time out.',
       expected: 'a whole number ≥ 1',
       schema: positiveIntSchema,
       default: '256',

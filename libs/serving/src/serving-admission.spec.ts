@@ -41,11 +41,25 @@ describe('admission: the most requests a pipeline works on at once', { timeout: 
     expect(shed).toHaveLength(6);
     for (const o of shed) {
       expect((o as { error: unknown }).error).toBeInstanceOf(OverloadedError);
-      expect(((o as { error: Error }).error).message).toMatch(/4 requests in flight/);
+      expect(((o as { error: Error }).error).message).toMatch(/4 calls in flight/);
       // Shed before any work: long before the accepted ones, held up by the injected delay, could answer.
       expect(o.ms).toBeLessThan(300);
     }
     const after = await pipeline.predict(request({ flight: ORD_LAX }));
     expect(after.tier).toBe('primary');
+  });
+
+  it('counts a batch as one call: ten rows pass a limit of four, and a full pipeline refuses the whole batch at once', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => request({ flight: { ...ORD_LAX, distanceMiles: 300 + i } }, 10_000));
+    const answers = await pipeline.predictMany(rows);
+    expect(answers.every((a) => !(a instanceof Error) && a.tier === 'primary')).toBe(true);
+
+    faults.primaryDelayMs = 400;
+    const busy = Array.from({ length: 4 }, (_, i) => pipeline.predict(request({ flight: { ...ORD_LAX, distanceMiles: 400 + i } }, 10_000)));
+    const started = performance.now();
+    await expect(pipeline.predictMany(rows)).rejects.toBeInstanceOf(OverloadedError);
+    expect(performance.now() - started).toBeLessThan(300);
+    await Promise.all(busy);
+    faults.primaryDelayMs = 0;
   });
 });

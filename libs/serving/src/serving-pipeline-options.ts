@@ -16,9 +16,9 @@ export interface ExecutionOptions {
   /** Rows queued per version beyond which requests are shed with `OverloadedError`. Default 1 024. */
   readonly maxQueuedRows?: number;
   /**
-   * Requests answered at once, over every model (each of `predictMany`'s counted); beyond it `predict` sheds with
-   * `OverloadedError` before any work. It bounds memory and what a saturated event loop owes, which the per-version
-   * row queues cannot see. Default 256.
+   * Calls answered at once, over every model (a `predictMany` batch is one call; its rows are bounded by
+   * `maxQueuedRows`); beyond it a call is shed with `OverloadedError` before any work. It bounds memory and what a
+   * saturated event loop owes, which the per-version row queues cannot see. Default 256.
    */
   readonly maxInFlightRequests?: number;
 }

@@ -48,7 +48,10 @@ export interface ServingPipeline {
    * a failing dependency is never an error while a later tier can answer.
    */
   predict(request: ServingRequest): Promise<ServingAnswer>;
-  /** Answers each request independently (an error in place of an answer), in order; rows of one version share micro-batches. */
+  /**
+   * Answers each request independently (an error in place of an answer), in order; rows of one version share
+   * micro-batches. The batch is one call to admission: refused whole, at once, when the pipeline is closed or full.
+   */
   predictMany(requests: readonly ServingRequest[]): Promise<readonly (ServingAnswer | Error)[]>;
   /** The served models and their loaded versions, for model metadata, readiness and statistics. */
   models(): readonly ServedModelStatus[];
@@ -343,17 +346,25 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     });
   }
 
-  async function predict(request: ServingRequest): Promise<ServingAnswer> {
-    const startedAt = performance.now();
+  /** Lets one call in (a single request or a whole batch), or refuses it at once: closed, or already at the most calls in flight. */
+  async function admitted<T>(model: string, work: () => Promise<T>): Promise<T> {
     if (!running) {
-      metrics.refused.inc({ model: request.model, reason: 'closed' });
+      metrics.refused.inc({ model, reason: 'closed' });
       throw new PipelineClosedError(closing ? 'closed' : 'not started');
     }
     if (inFlight >= execution.maxInFlightRequests) {
-      metrics.refused.inc({ model: request.model, reason: 'overloaded' });
-      throw new OverloadedError('admission', `${inFlight} requests in flight, the most the service takes at once`);
+      metrics.refused.inc({ model, reason: 'overloaded' });
+      throw new OverloadedError('admission', `${inFlight} calls in flight, the most the service takes at once`);
     }
     inFlight++;
+    try {
+      return await work();
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function predictOne(request: ServingRequest, startedAt: number): Promise<ServingAnswer> {
     try {
       // One span per request (each item of a batch too): its model run and its prediction log hang under it.
       return await withSpan(
@@ -368,8 +379,6 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     } catch (error) {
       metrics.refused.inc({ model: request.model, reason: refusalReason(error) });
       throw error;
-    } finally {
-      inFlight--;
     }
   }
 
@@ -433,9 +442,15 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   }
 
   return {
-    predict,
-    async predictMany(requests) {
-      return Promise.all(requests.map((request) => predict(request).catch((error: unknown) => error as Error)));
+    predict(request) {
+      const startedAt = performance.now();
+      return admitted(request.model, () => predictOne(request, startedAt));
+    },
+    predictMany(requests) {
+      const startedAt = performance.now();
+      return admitted(requests[0]?.model ?? '', () =>
+        Promise.all(requests.map((request) => predictOne(request, startedAt).catch((error: unknown) => error as Error))),
+      );
     },
     models: () => catalog?.status() ?? [],
     ready: isReady,

@@ -131,7 +131,13 @@ export function createStreamingScorer(options: StreamingScorerOptions): Streamin
         for (let start = 0; start < asked.length; start += maxInFlight) {
           const window = asked.slice(start, start + maxInFlight);
           const deadlineAtMs = Date.now() + deadlineMs;
-          const results = await pipeline.predictMany(window.map((index) => ({ ...(requests[index] as ServingRequest), deadlineAtMs })));
+          const results = await pipeline
+            .predictMany(window.map((index) => ({ ...(requests[index] as ServingRequest), deadlineAtMs })))
+            // A full pipeline refuses the whole window at once: every event of it is asked again, like a shed row.
+            .catch((error: unknown) => {
+              if (error instanceof OverloadedError) return window.map(() => error);
+              throw error;
+            });
           results.forEach((result, k) => {
             const index = window[k] as number;
             if (!(result instanceof Error)) answers[index] = result;
