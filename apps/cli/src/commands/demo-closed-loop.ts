@@ -14,6 +14,7 @@ import type { DemoPlan } from './demo-plan.js';
 import { waitForIngestion, type IngestionOutcome } from './demo-replay.js';
 import { createDemoPredictor } from './demo-serving.js';
 import { createServingTally, type ServingSummary } from './demo-serving-tally.js';
+import { waitForMonitor } from './demo-monitor-settle.js';
 import { describeLoopEvent, formatEventTime, type TimelineEntry } from './demo-timeline.js';
 import { sendFlightEvents } from './publish.js';
 import type { PlatformNames } from './platform-names.js';
@@ -23,6 +24,8 @@ import { requestTraining } from './train.js';
 export interface ClosedLoopServices {
   readonly ingestionOpsPort: number;
   readonly pipelineOpsPort: number;
+  /** The drift monitor's ops port: the demo waits for it to report the windows the end of the replay closed. */
+  readonly monitorOpsPort: number;
   /** `host:port` of the inference service's gRPC server. */
   readonly inferenceAddress: string;
 }
@@ -238,6 +241,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
     await send(await cursor.takeUntil(Number.POSITIVE_INFINITY));
     await settle(published, SETTLE_TIMEOUT_MS);
     note(`replay finished: ${count(published)} events`);
+    if (!(await waitForMonitor({ opsPort: services.monitorOpsPort, eventTimeMs: replayedToMs }))) console.log('the drift monitor did not report the last windows within 30 s');
     await waitForTrainer();
     return { published, historyEvents, ingestion, aggregated, accepted: total(ingestion.acceptedByType), firstModelTrained, serving: tally.summary(), driftReports, trainingRequests, timeline };
   } finally {

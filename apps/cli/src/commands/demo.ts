@@ -156,13 +156,13 @@ async function runDemo(options: DemoOptions): Promise<number> {
     for (const line of readiness.map(formatReadiness)) console.log(line);
 
     const service = (name: string) => services?.services.find((s) => s.name === name);
-    const [ingestion, pipeline, inference, registry] = ['ingestion', 'feature-pipeline', 'inference', 'registry'].map(service);
-    if (!ingestion || !pipeline || !inference || !registry) throw new Error('the demo needs ingestion, feature-pipeline, inference and registry');
+    const [ingestion, pipeline, inference, registry, monitor] = ['ingestion', 'feature-pipeline', 'inference', 'registry', 'drift-monitor'].map(service);
+    if (!ingestion || !pipeline || !inference || !registry || !monitor) throw new Error('the demo needs all six services');
     const loop = await runClosedLoop({
       plan,
       names,
       modelName: DEMO_MODEL,
-      services: { ingestionOpsPort: ingestion.opsPort, pipelineOpsPort: pipeline.opsPort, inferenceAddress: `127.0.0.1:${inference.grpcPort}` },
+      services: { ingestionOpsPort: ingestion.opsPort, pipelineOpsPort: pipeline.opsPort, monitorOpsPort: monitor.opsPort, inferenceAddress: `127.0.0.1:${inference.grpcPort}` },
       clients: options.clients,
       startedAtMs: startedAt,
       signal: interrupted.signal,
