@@ -1,12 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
-import { KafkaTopicSetupError } from './errors.js';
+import { backoffDelayMs } from '@tributary/resilience';
+import { KafkaTopicSetupError, isTransientKafkaError } from './errors.js';
 import type { TopicDefinition } from './topic.js';
 
 /** Options of {@link ensureTopics}. */
 export interface EnsureTopicsOptions {
   /** Replicas of each partition. Default 1 (a single local broker); use 3 on a real cluster. */
   readonly replicationFactor?: number;
-  /** How long the broker may take to create the topics and elect their leaders, in ms. Default 30 000. */
+  /**
+   * How long the broker may take to create the topics and elect their leaders, in ms; transient failures are tried
+   * again within it. Default 30 000.
+   */
   readonly timeoutMs?: number;
 }
 
@@ -22,7 +27,10 @@ export interface EnsureTopicsResult {
  * Makes the topics exist as defined, idempotently: creates the missing ones
  * (waiting for their partition leaders, so the first produce does not fail)
  * and grows existing ones that have fewer partitions than defined. Settings
- * of existing topics are left alone. `admin` must be connected.
+ * of existing topics are left alone. `admin` must be connected. A transient
+ * failure is tried again until `timeoutMs`: on a loaded broker the metadata of
+ * a topic just created may not name its partitions yet ("This server does not
+ * host this topic-partition"), which once stopped a service at start.
  */
 export async function ensureTopics(
   admin: Admin,
@@ -30,24 +38,36 @@ export async function ensureTopics(
   options: EnsureTopicsOptions = {},
 ): Promise<EnsureTopicsResult> {
   const { replicationFactor = 1, timeoutMs = 30_000 } = options;
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((topic) => !existing.has(topic.name));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        topics: missing.map((topic) => topicConfig(topic, replicationFactor)),
-        waitForLeaders: true,
-        timeout: timeoutMs,
-      });
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await setUpOnce(admin, topics, replicationFactor, Math.max(1_000, deadline - Date.now()));
+    } catch (reason) {
+      const delayMs = backoffDelayMs(attempt, { baseDelayMs: 200, maxDelayMs: 2_000 });
+      if (!isTransientKafkaError(reason) || Date.now() + delayMs >= deadline) {
+        throw new KafkaTopicSetupError(
+          topics.map((topic) => topic.name),
+          reason,
+        );
+      }
+      await sleep(delayMs);
     }
-    const grown = await growPartitions(admin, topics.filter((topic) => existing.has(topic.name)), timeoutMs);
-    return { created: missing.map((topic) => topic.name), grown };
-  } catch (reason) {
-    throw new KafkaTopicSetupError(
-      topics.map((topic) => topic.name),
-      reason,
-    );
   }
+}
+
+/** One pass of {@link ensureTopics}: lists, creates what is missing, grows what is too small. */
+async function setUpOnce(admin: Admin, topics: readonly TopicDefinition<unknown>[], replicationFactor: number, timeoutMs: number): Promise<EnsureTopicsResult> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic.name));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      topics: missing.map((topic) => topicConfig(topic, replicationFactor)),
+      waitForLeaders: true,
+      timeout: timeoutMs,
+    });
+  }
+  const grown = await growPartitions(admin, topics.filter((topic) => existing.has(topic.name)), timeoutMs);
+  return { created: missing.map((topic) => topic.name), grown };
 }
 
 function topicConfig(topic: TopicDefinition<unknown>, replicationFactor: number): ITopicConfig {
