@@ -14,10 +14,10 @@ describe('defineTopic()', () => {
 });
 
 describe('allTopics', () => {
-  it('holds the seven topics of the design, each name once', () => {
+  it('holds the eight topics of the design, each name once', () => {
     const names = allTopics.map((topic) => topic.name);
     expect(names.sort()).toEqual(
-      ['drift.detected', 'events.dlq', 'events.raw', 'events.validated', 'model.lifecycle', 'predictions.logged', 'training.requested'].sort(),
+      ['drift.detected', 'events.dlq', 'events.raw', 'events.validated', 'model.lifecycle', 'predictions.logged', 'predictions.scored', 'training.requested'].sort(),
     );
   });
 });

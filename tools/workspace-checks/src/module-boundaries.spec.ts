@@ -40,7 +40,7 @@ async function boundaryErrors(filePath: string, code: string): Promise<string[]>
 describe('module boundaries', () => {
   it('refuse a library importing an app', async () => {
     // An app that depends on nothing the library feeds, so the import is refused for its tag, not for a cycle.
-    const errors = await boundaryErrors('libs/flights/src/probe.ts', "import '@tributary/drift-monitor';\n");
+    const errors = await boundaryErrors('libs/flights/src/probe.ts', "import '@tributary/registry';\n");
     expect(errors.join('\n')).toMatch(/tagged with "type:lib" can only depend on libs tagged with "type:lib"/);
   });
 
