@@ -1,18 +1,17 @@
-import { createRequire } from 'node:module';
 import { createClient } from '@clickhouse/client';
 import { ModelRegistryService, type Event, type ModelLifecycleEvent, type PredictionLog } from '@tributary/contracts';
 import { createDriftMonitor, createDriftMonitorStore, type DriftMonitor, type DriftMonitorStore, type FlightObservation } from '@tributary/drift';
 import { clientSecurityOptions, createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition, type TypedConsumer } from '@tributary/kafka';
 import { withSpan } from '@tributary/observability';
-import { startServiceHost, type ServiceContext } from '@tributary/runtime';
+import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import { acceptTrainingRequest, trainingRequestRecord } from '@tributary/training';
 import type { DriftMonitorConfig } from './config.js';
 import { flightObservation } from './flight-observation.js';
 import { createMonitorMetrics } from './monitor-metrics.js';
 import { createRegistryReferences } from './registry-references.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const version = packageVersion(import.meta.url);
 
 /** The started service: where it listens, and its monitor and store for whoever started it in-process (tests, the demo). */
 export interface RunningDriftMonitor {

@@ -1,12 +1,11 @@
-import { createRequire } from 'node:module';
 import { flightFeatureSet } from '@tributary/features';
 import { createConsumer, createKafkaClient, createPartitionEndOffsets, createProducer, ensureTopics, topics } from '@tributary/kafka';
-import { startServiceHost, type ServiceContext } from '@tributary/runtime';
+import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import type { FeaturePipelineConfig } from './config.js';
 import { openFeatureStores } from './feature-stores.js';
 import { createSideOutput, sourceOf } from './side-output.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const version = packageVersion(import.meta.url);
 
 /** Where the started service listens. */
 export interface RunningFeaturePipeline {

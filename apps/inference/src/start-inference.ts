@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { GRPCInferenceService, InferenceService, ModelRegistryService } from '@tributary/contracts';
 import { createOnlineStore, flightFeatureSet } from '@tributary/features';
 import { clientSecurityOptions, createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { createKafkaClient } from '@tributary/kafka';
 import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
 import type { Logger } from '@tributary/observability';
-import { startServiceHost, type Lifecycle } from '@tributary/runtime';
+import { packageVersion, startServiceHost, type Lifecycle } from '@tributary/runtime';
 import { createServingPipeline, createStreamingScorer, type FaultInjector, type ServingPipeline, type StreamingScorer } from '@tributary/serving';
 import { Redis } from 'ioredis';
 import type { InferenceConfig } from './config.js';
@@ -36,7 +35,7 @@ export interface RunningInference {
 }
 
 const SERVER_NAME = 'tributary-inference';
-const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = packageVersion(import.meta.url);
 
 /**
  * Opens the service in dependency order, registering each close as it opens:
@@ -123,11 +122,11 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
     lifecycle.register('streaming scorer', () => scorer.close());
   }
 
-  const server = { name: SERVER_NAME, version: packageVersion };
+  const server = { name: SERVER_NAME, version };
   const batching = { maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs };
   const host = await startServiceHost({
     name: 'inference',
-    version: packageVersion,
+    version,
     config,
     lifecycle,
     logger,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createClient } from '@clickhouse/client';
 import { IngestionService } from '@tributary/contracts';
 import { createGrpcServer, serverSecurityOptions } from '@tributary/grpc';
@@ -12,7 +11,7 @@ import {
 } from '@tributary/ingest';
 import { createConsumer, createDeadLetterWriter, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
-import { createOpsServer, createRedisConnection, type Lifecycle } from '@tributary/runtime';
+import { createOpsServer, createRedisConnection, packageVersion, type Lifecycle } from '@tributary/runtime';
 import type { IngestionConfig } from './config.js';
 import { createIngestionServiceImpl } from './ingestion-service.js';
 import { createRawBatchHandler } from './raw-batch-handler.js';
@@ -33,7 +32,7 @@ export interface RunningIngestion {
   readonly opsPort: number;
 }
 
-const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = packageVersion(import.meta.url);
 
 /**
  * Opens the service's clients and servers in dependency order, registering
@@ -58,7 +57,7 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
   const ops = createOpsServer({
     host: config.ops.host,
     port: config.ops.port,
-    version: { name: 'ingestion', version: packageVersion },
+    version: { name: 'ingestion', version },
     checks: {
       lifecycle: lifecycle.readinessCheck,
       redis: () => redis.ping(),

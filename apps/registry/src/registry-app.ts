@@ -5,13 +5,12 @@
  * gRPC server drains its calls, the registry publishes its last lifecycle
  * events, then the producer, the ops server and Redis close.
  */
-import { readFileSync } from 'node:fs';
 import { ModelRegistryService } from '@tributary/contracts';
 import { createGrpcServer, serverSecurityOptions } from '@tributary/grpc';
 import { createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import { createLocalArtifactStore, createModelRegistry, type ModelRegistry } from '@tributary/model-registry';
 import type { Logger } from '@tributary/observability';
-import { createOpsServer, createRedisConnection, type Lifecycle } from '@tributary/runtime';
+import { createOpsServer, createRedisConnection, packageVersion, type Lifecycle } from '@tributary/runtime';
 import type { Redis } from 'ioredis';
 import { createKafkaLifecyclePublisher } from './kafka-lifecycle-publisher.js';
 import type { RegistryConfig } from './registry-config.js';
@@ -47,7 +46,7 @@ export async function startRegistry(options: RegistryAppOptions): Promise<Runnin
     host: config.ops.host,
     port: config.ops.port,
     checks: { lifecycle: lifecycle.readinessCheck, redis: () => redis.ping() },
-    version: { name: 'registry', version: packageVersion() },
+    version: { name: 'registry', version: packageVersion(import.meta.url) },
     logger,
   });
   const opsPort = await ops.start();
@@ -101,9 +100,4 @@ async function warnUnlessAppendOnly(redis: Redis, logger: Logger): Promise<void>
     // Managed Redis often forbids CONFIG; durability is then the provider's promise.
     logger.info({ err: reason }, 'could not read the Redis persistence settings');
   }
-}
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return manifest.version ?? '0.0.0';
 }

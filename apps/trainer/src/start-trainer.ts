@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { TrainerService, type TrainingRequest } from '@tributary/contracts';
 import type { ClientTlsOptions } from '@tributary/grpc';
 import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
-import { startServiceHost, type Lifecycle } from '@tributary/runtime';
+import { packageVersion, startServiceHost, type Lifecycle } from '@tributary/runtime';
 import { openFlightTraining, trainingMetrics, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
 import type { TrainerConfig } from './config.js';
 import { createTrainerService } from './trainer-service.js';
@@ -26,7 +25,7 @@ export interface RunningTrainer {
   readonly opsPort: number;
 }
 
-const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = packageVersion(import.meta.url);
 
 /**
  * Opens the trainer's connections and servers in dependency order, each
@@ -74,7 +73,7 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
 
   const host = await startServiceHost({
     name: 'trainer',
-    version: packageVersion,
+    version,
     config,
     lifecycle,
     logger,
@@ -99,7 +98,7 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
         maxBrierIncrease: config.promotion.maxBrierIncrease,
         maxCalibrationErrorIncrease: config.promotion.maxCalibrationErrorIncrease,
       },
-      codeVersion: process.env['GIT_REVISION']?.trim() || `trainer@${packageVersion}`,
+      codeVersion: process.env['GIT_REVISION']?.trim() || `trainer@${version}`,
     },
     logger,
     ...(options.onRun ? { onRun: options.onRun } : {}),

@@ -41,3 +41,19 @@ export class OpsServerStartError extends TributaryError {
     });
   }
 }
+
+/** The version of a service's package could not be read: a broken build or install, not something to retry. */
+export class PackageVersionError extends TributaryError {
+  override name = 'PackageVersionError';
+
+  constructor(
+    /** The module whose package was looked for. */
+    readonly moduleUrl: string,
+    cause: unknown,
+  ) {
+    super(Code.FailedPrecondition, `cannot read the package version of ${moduleUrl}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+      retryable: false,
+    });
+  }
+}

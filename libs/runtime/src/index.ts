@@ -4,7 +4,7 @@
  * order on SIGTERM, and the ops HTTP server (`/healthz`, `/readyz`,
  * `/metrics`, `/version`).
  */
-export { NotReadyError, OpsServerStartError, TimeBudgetExceededError } from './errors.js';
+export { NotReadyError, OpsServerStartError, PackageVersionError, TimeBudgetExceededError } from './errors.js';
 export { loadConfigOrExit, type LoadConfigOrExitOptions } from './load-config-or-exit.js';
 export { createLifecycle, type Lifecycle, type LifecycleOptions, type RegisterOptions } from './lifecycle.js';
 export {
@@ -15,6 +15,7 @@ export {
   type ReadinessCheck,
   type VersionInfo,
 } from './ops-server.js';
+export { packageVersion } from './package-version.js';
 export { createRedisConnection, redisReconnectDelayMs, type RedisConnectionOptions } from './redis-connection.js';
 export { runService, type BaseServiceConfig, type RunServiceOptions, type ServiceContext } from './run-service.js';
 export { startServiceHost, type ServiceHost, type ServiceHostConfig, type ServiceHostOptions } from './service-host.js';
