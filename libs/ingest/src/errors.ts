@@ -35,7 +35,7 @@ export class RawEventStoreError extends TributaryError {
   override name = 'RawEventStoreError';
 
   constructor(
-    readonly operation: 'create schema' | 'insert',
+    readonly operation: 'create schema' | 'insert' | 'look up',
     readonly table: string,
     cause: unknown,
   ) {
@@ -46,18 +46,31 @@ export class RawEventStoreError extends TributaryError {
   }
 }
 
-/** Redis could not be asked or told which event ids were seen. Retryable: the server may come back. */
+/** Redis could not claim event ids or mark them written. Retryable: the server may come back. */
 export class DeduplicationUnavailableError extends TributaryError {
   override name = 'DeduplicationUnavailableError';
 
   constructor(
-    readonly operation: 'look up' | 'mark',
+    readonly operation: 'claim' | 'mark',
     cause: unknown,
   ) {
-    super(Code.Unavailable, `Redis ${operation} of seen event ids failed: ${String((cause as Error)?.message ?? cause)}`, {
+    super(Code.Unavailable, `Redis ${operation} of event ids failed: ${String((cause as Error)?.message ?? cause)}`, {
       cause,
       retryable: true,
     });
+  }
+}
+
+/**
+ * A Redis key prefix for the deduplication marks holds a brace: the key's
+ * first braces are its cluster hash tag, which the marks' layout reserves for
+ * its buckets. Not retryable: the configuration must change.
+ */
+export class InvalidKeyPrefixError extends TributaryError {
+  override name = 'InvalidKeyPrefixError';
+
+  constructor(readonly keyPrefix: string) {
+    super(Code.InvalidArgument, `the deduplication key prefix ${JSON.stringify(keyPrefix)} must not contain { or }`, { retryable: false });
   }
 }
 

@@ -17,4 +17,12 @@ export interface EventSink {
    * sinks that pass traces on, as a Kafka topic does.
    */
   write(events: readonly Event[], protobuf: readonly Uint8Array[], traceContexts?: readonly (TraceContext | undefined)[]): Promise<void>;
+  /**
+   * Which of these events the sink already holds (their ids), for a sink that
+   * can tell cheaply, as a table can and a topic cannot. Asked only about
+   * events an earlier attempt may have written (claimed and never marked, or
+   * a write that failed and may have landed): the rest are not written twice.
+   * A sink without it is written again and gets a second copy.
+   */
+  findWritten?(events: readonly Event[]): Promise<ReadonlySet<string>>;
 }

@@ -8,12 +8,13 @@
  */
 export { plainIdentifier } from './clickhouse-identifier.js';
 export { decodeEvent, wireFormatOf, type DecodeResult, type WireFormat } from './decode-event.js';
-export type { Deduplicator } from './deduplicator.js';
+export type { ClaimResult, Deduplicator } from './deduplicator.js';
 export {
   DeduplicationUnavailableError,
   DuplicateEventSchemaError,
   EventRejectedError,
   InvalidIdentifierError,
+  InvalidKeyPrefixError,
   RawEventStoreError,
 } from './errors.js';
 export type { EventSink } from './event-sink.js';

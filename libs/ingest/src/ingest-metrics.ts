@@ -6,6 +6,8 @@ export interface IngestMetrics {
   readonly accepted: Counter<'type'>;
   readonly rejected: Counter<'reason'>;
   readonly duplicates: Counter<'type'>;
+  /** Events a sink already held from an earlier attempt (a crash or a failed try), not written to it again. */
+  readonly alreadyWritten: Counter<'sink'>;
   readonly batchDuration: Histogram;
 }
 
@@ -24,6 +26,14 @@ export function ingestMetrics(): IngestMetrics {
     ),
     duplicates: reuse(registers, 'tributary_ingest_events_duplicate_total', (name) =>
       new Counter({ name, help: 'Valid events dropped because their id was already written.', labelNames: ['type'], registers }),
+    ),
+    alreadyWritten: reuse(registers, 'tributary_ingest_events_already_written_total', (name) =>
+      new Counter({
+        name,
+        help: 'Events a sink already held from an earlier attempt that never marked them (a crash, a failed try), not written to it again.',
+        labelNames: ['sink'],
+        registers,
+      }),
     ),
     batchDuration: reuse(registers, 'tributary_ingest_batch_duration_seconds', (name) =>
       new Histogram({

@@ -15,6 +15,8 @@ import {
   createRedisDeduplicator,
   createSchemaRegistry,
   flightEventSchemas,
+  InvalidKeyPrefixError,
+  type Deduplicator,
   type IngestBatchResult,
   type Ingestor,
   type RawRecord,
@@ -34,14 +36,31 @@ function ingestorWithPrefix(prefix: string): Ingestor {
   return createIngestor({ validator, deduplicator: createRedisDeduplicator({ redis, keyPrefix: prefix, ttlMs }), sinks: [store], logger });
 }
 
-async function countRows(final: boolean): Promise<number> {
+async function countRows(final: boolean, table = 'events_raw'): Promise<number> {
   const result = await clickhouse.query({
-    query: `SELECT count() AS n FROM {database:Identifier}.events_raw ${final ? 'FINAL' : ''}`,
-    query_params: { database },
+    query: `SELECT count() AS n FROM {database:Identifier}.{table:Identifier} ${final ? 'FINAL' : ''}`,
+    query_params: { database, table },
     format: 'JSONEachRow',
   });
   const [row] = await result.json<{ n: string | number }>();
   return Number(row?.n);
+}
+
+async function countDistinctIds(table: string): Promise<number> {
+  const result = await clickhouse.query({
+    query: 'SELECT uniqExact(event_id) AS n FROM {database:Identifier}.{table:Identifier}',
+    query_params: { database, table },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ n: string | number }>();
+  return Number(row?.n);
+}
+
+/** The event id of a marker key `<prefix>{<bucket>}<event id>`, and its bucket. */
+function parseMarkerKey(prefix: string, key: string): { bucket: number; eventId: string } {
+  const match = /^\{(\d+)\}(.*)$/s.exec(key.slice(prefix.length));
+  if (!key.startsWith(prefix) || !match) throw new Error(`not a marker key of ${prefix}: ${key}`);
+  return { bucket: Number(match[1]), eventId: match[2] as string };
 }
 
 async function markerKeys(prefix: string): Promise<string[]> {
@@ -77,7 +96,7 @@ describe('ingestion against Redis and ClickHouse', () => {
 
   afterAll(async () => {
     await clickhouse.command({ query: 'DROP DATABASE IF EXISTS {database:Identifier}', query_params: { database } });
-    for (const prefix of [keyPrefix, `${keyPrefix}expired:`]) {
+    for (const prefix of [keyPrefix, `${keyPrefix}expired:`, `${keyPrefix}claims:`, `${keyPrefix}crash:`]) {
       const keys = await markerKeys(prefix);
       if (keys.length > 0) await redis.del(...keys);
     }
@@ -108,9 +127,14 @@ describe('ingestion against Redis and ClickHouse', () => {
     expect(JSON.parse(row?.payload ?? '{}')).toMatchObject({ flightKey: arrival.entityId });
   });
 
-  it('marks every accepted id in Redis with the configured expiry', async () => {
+  it('marks every accepted id in Redis as written, under a hash tag of 16 buckets, with the configured expiry', async () => {
     const keys = await markerKeys(keyPrefix);
-    expect(keys.sort()).toEqual(valid.map((e) => keyPrefix + e.eventId).sort());
+    const parsed = keys.map((key) => parseMarkerKey(keyPrefix, key));
+    expect(parsed.map((key) => key.eventId).sort()).toEqual(valid.map((e) => e.eventId).sort());
+    const buckets = new Set(parsed.map((key) => key.bucket));
+    expect([...buckets].every((bucket) => bucket >= 0 && bucket < 16)).toBe(true);
+    expect(buckets.size).toBeGreaterThan(8);
+    expect(new Set(await redis.mget(...keys))).toEqual(new Set(['1']));
     const ttl = await redis.pttl(keys[0] as string);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(ttlMs);
@@ -129,5 +153,52 @@ describe('ingestion against Redis and ClickHouse', () => {
     const rewrite = await ingestorWithPrefix(`${keyPrefix}expired:`).ingestEvents(valid);
     expect(rewrite.accepted).toBe(valid.length);
     expect(await countRows(true)).toBe(valid.length);
+  });
+
+  it('claims unknown ids as pending in one call, finds them pending until marked, and keeps the claim\'s expiry when marking', async () => {
+    const prefix = `${keyPrefix}claims:`;
+    const deduplicator = createRedisDeduplicator({ redis, keyPrefix: prefix, ttlMs });
+    const ids = Array.from({ length: 40 }, (_, i) => `claim-${i}`);
+    expect(await deduplicator.claim(ids)).toEqual({ seen: new Set(), pending: new Set() });
+    const keys = await markerKeys(prefix);
+    expect(new Set(await redis.mget(...keys))).toEqual(new Set(['p']));
+    const claimTtl = await redis.pttl(keys[0] as string);
+    expect(claimTtl).toBeGreaterThan(0);
+
+    expect(await deduplicator.claim(ids)).toEqual({ seen: new Set(), pending: new Set(ids) });
+    await deduplicator.markSeen(ids.slice(0, 10));
+    const third = await deduplicator.claim([...ids, 'claim-new']);
+    expect(third).toEqual({ seen: new Set(ids.slice(0, 10)), pending: new Set(ids.slice(10)) });
+    const marked = (await markerKeys(prefix)).find((key) => parseMarkerKey(prefix, key).eventId === 'claim-0') as string;
+    expect(await redis.get(marked)).toBe('1');
+    expect(await redis.pttl(marked)).toBeLessThanOrEqual(claimTtl);
+  });
+
+  it('refuses a key prefix with braces, which would take the hash tag of the buckets', () => {
+    expect(() => createRedisDeduplicator({ redis, keyPrefix: 'tributary:{ingest}:' })).toThrow(InvalidKeyPrefixError);
+  });
+
+  it('writes every event once to events_raw, before any merge, when a process dies between the writes and the marks', async () => {
+    const table = 'events_raw_crash';
+    const crashStore = createRawEventStore({ client: clickhouse, database, table });
+    await crashStore.ensureSchema();
+    const redisDeduplicator = createRedisDeduplicator({ redis, keyPrefix: `${keyPrefix}crash:`, ttlMs });
+    // Killed after ClickHouse acknowledged the insert and before Redis got the marks: its markSeen never returns.
+    const dying: Deduplicator = { claim: (ids) => redisDeduplicator.claim(ids), markSeen: () => Promise.reject(new Error('killed')) };
+    const crashed = createIngestor({ validator, deduplicator: dying, sinks: [crashStore], retry: { retries: 0 }, logger });
+    await expect(crashed.ingestEvents(valid.slice(0, 200))).rejects.toThrow('killed');
+    expect(await countRows(false, table)).toBe(200);
+
+    // The next owner of the records, with the same stores, gets them again and the rest behind them.
+    const next = createIngestor({ validator, deduplicator: redisDeduplicator, sinks: [crashStore], logger });
+    expect(await next.ingestEvents(valid)).toMatchObject({ accepted: valid.length, duplicates: 0 });
+    expect(await countRows(false, table)).toBe(valid.length);
+    expect(await countDistinctIds(table)).toBe(valid.length);
+    expect(await next.ingestEvents(valid)).toMatchObject({ accepted: 0, duplicates: valid.length });
+  });
+
+  it('finds which events events_raw holds, by time range and id', async () => {
+    const held = await store.findWritten([...valid.slice(0, 3), departedMessage(sampleFlight({ flightKey: 'never-written' }))]);
+    expect(held).toEqual(new Set(valid.slice(0, 3).map((event) => event.eventId)));
   });
 });

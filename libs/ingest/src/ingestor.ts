@@ -50,8 +50,9 @@ export interface IngestorOptions {
   readonly retry?: RetryOptions;
   /**
    * Most ids per sink remembered as written but not yet marked (see
-   * {@link createIngestor}); past it the oldest are forgotten and may be
-   * written again. Default 1 000 000 (about 100 MB per sink at worst).
+   * {@link createIngestor}); past it the oldest are forgotten, and a retry
+   * asks the sink again (one that cannot answer is written again). Default
+   * 1 000 000 (about 100 MB per sink at worst).
    */
   readonly maxUnmarkedIds?: number;
   /** Default a logger named `ingest`. */
@@ -73,26 +74,30 @@ type Triaged =
 
 /**
  * Creates an {@link Ingestor}. One batch goes: decode → validate → drop ids
- * seen earlier in the batch → ask the deduplicator which ids were already
- * written → write the new events to every sink → mark their ids as seen.
+ * seen earlier in the batch → claim the ids (the deduplicator answers which
+ * were written, which are pending, and marks the rest pending) → write the
+ * new events to every sink → mark their ids as written.
  *
- * Marking comes last on purpose. Marking first (`SET NX` as a claim) would
- * lose an event whose write then failed: its redelivery would look like a
- * duplicate. If a sink or Redis keeps failing the call throws a retryable
- * error, nothing is marked, and the caller must not commit the batch.
+ * The claim is not a promise to write, only a note that an attempt began: an
+ * event is never dropped for being pending, so a write that fails or a process
+ * that dies loses nothing. A pending id tells the next attempt — this
+ * process's retry, or after a crash the next owner of the records — that some
+ * sinks may already hold the event: a sink that can tell (`findWritten`: the
+ * ClickHouse table) is asked and skipped for what it holds, so `events_raw`
+ * gets each event once even across a crash; a sink that cannot (the
+ * `events.validated` topic) is written again, and its consumers count an id
+ * once (the feature engine keeps the ids it counted). New ids cost no extra
+ * call: the claim is the lookup. The same question is asked when a sink's own
+ * write failed and is retried, since a write whose answer was lost may have
+ * landed.
  *
- * A retried batch skips the sinks that already wrote its events: the ingestor
- * remembers, per sink, the ids it wrote until they are marked, so when one
- * sink (ClickHouse) fails and the batch is tried again — by the ingestor's own
- * retries or by the consumer handing the same records back while this process
- * lives — the other (`events.validated`) is not written again. (Before, every
- * retry re-sent the batch to Kafka: 67,899 records for 62,223 ids.)
+ * Within one process the ingestor also remembers, per sink, the ids it wrote
+ * until they are marked, so its own retries skip a sink that already wrote an
+ * event without asking it. (Before, every retry re-sent the batch to Kafka:
+ * 67,899 records for 62,223 ids.)
  *
- * What remains is a crash window: a process that dies after a sink wrote and
- * before the ids were marked forgets what it wrote, and the next owner of the
- * records writes them again. ClickHouse collapses that (a ReplacingMergeTree);
- * `events.validated` gets a second copy with the same event id, so its
- * consumers must count an id once (the feature engine deduplicates by id).
+ * If a sink or Redis keeps failing the call throws a retryable error, nothing
+ * is marked, and the caller must not commit the batch.
  */
 export function createIngestor(options: IngestorOptions): Ingestor {
   const { validator, deduplicator, sinks, maxUnmarkedIds = 1_000_000 } = options;
@@ -122,7 +127,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
       }
     });
 
-    const seen = await retry(() => deduplicator.findSeen([...candidates.keys()]), retryOptions);
+    const { seen, pending } = await retry(() => deduplicator.claim([...candidates.keys()]), retryOptions);
     const fresh: Event[] = [];
     const freshProtobuf: Uint8Array[] = [];
     const freshContexts: (TraceContext | undefined)[] = [];
@@ -140,7 +145,7 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     if (fresh.length > 0) {
       // Every sink finishes (or gives up) before the batch fails, so a retry of
       // the batch never overlaps a write still in progress.
-      const writes = await Promise.allSettled(sinks.map((sink, i) => writeOnce(sink, i, fresh, freshProtobuf, freshContexts)));
+      const writes = await Promise.allSettled(sinks.map((sink, i) => writeOnce(sink, i, fresh, freshProtobuf, freshContexts, pending)));
       const failed = writes.find((write) => write.status === 'rejected');
       if (failed) throw failed.reason;
       const ids = fresh.map((event) => event.eventId);
@@ -160,22 +165,41 @@ export function createIngestor(options: IngestorOptions): Ingestor {
     return { outcomes, accepted: fresh.length, duplicates, rejected: items.length - fresh.length - duplicates };
   }
 
-  /** Writes to one sink the events it has not written yet (all of them unless this batch is a retry). */
+  /**
+   * Writes to one sink the events it does not hold yet: all of them, unless
+   * this process already wrote some there, or an earlier attempt may have
+   * (`pending` ids; every id once a write of this call failed) and the sink
+   * says it holds them.
+   */
   async function writeOnce(
     sink: EventSink,
     index: number,
     events: readonly Event[],
     protobuf: readonly Uint8Array[],
     contexts: readonly (TraceContext | undefined)[],
+    pending: ReadonlySet<string>,
   ): Promise<void> {
-    const todo = events.flatMap((event, i) => (unmarked.has(index, event.eventId) ? [] : [i]));
-    if (todo.length === 0) return;
-    const [todoEvents, todoProtobuf, todoContexts] =
-      todo.length === events.length
-        ? [events, protobuf, contexts]
-        : [todo.map((i) => events[i] as Event), todo.map((i) => protobuf[i] as Uint8Array), todo.map((i) => contexts[i])];
-    await retry(() => sink.write(todoEvents, todoProtobuf, todoContexts), retryOptions);
-    unmarked.add(index, todoEvents.map((event) => event.eventId));
+    let todo = events.flatMap((event, i) => (unmarked.has(index, event.eventId) ? [] : [i]));
+    await retry(async (attempt) => {
+      const uncertain = attempt === 0 ? todo.filter((i) => pending.has((events[i] as Event).eventId)) : todo;
+      if (sink.findWritten && uncertain.length > 0) {
+        const held = await sink.findWritten(uncertain.map((i) => events[i] as Event));
+        if (held.size > 0) {
+          unmarked.add(index, [...held]);
+          todo = todo.filter((i) => !held.has((events[i] as Event).eventId));
+          metrics.alreadyWritten.inc({ sink: sink.name }, held.size);
+          logger.info({ sink: sink.name, events: held.size }, 'events an earlier attempt wrote were not written again');
+        }
+      }
+      if (todo.length === 0) return;
+      const whole = todo.length === events.length;
+      await sink.write(
+        whole ? events : todo.map((i) => events[i] as Event),
+        whole ? protobuf : todo.map((i) => protobuf[i] as Uint8Array),
+        whole ? contexts : todo.map((i) => contexts[i]),
+      );
+      unmarked.add(index, todo.map((i) => (events[i] as Event).eventId));
+    }, retryOptions);
   }
 
   function validate(event: Event): Triaged {

@@ -19,6 +19,8 @@ export interface RawEventStoreOptions {
   readonly table?: string;
   /** Most rows in one INSERT; larger batches are split. Default 100000. */
   readonly maxRowsPerInsert?: number;
+  /** Most ids in one `findWritten` query (they travel as a URL parameter); more are split. Default 1000. */
+  readonly maxIdsPerLookup?: number;
 }
 
 /** The ClickHouse raw and audit table of every accepted event. */
@@ -29,6 +31,8 @@ export interface RawEventStore extends EventSink {
   ensureSchema(): Promise<void>;
   /** Inserts the events; the table stores their fields, so it needs no protobuf bytes. */
   write(events: readonly Event[]): Promise<void>;
+  /** The ids of these events that have a row, found through the sorting key (event time range, then ids). */
+  findWritten(events: readonly Event[]): Promise<ReadonlySet<string>>;
 }
 
 /** Column order of the rows this store inserts. */
@@ -60,13 +64,23 @@ ORDER BY (event_time, event_id)`;
 const INSERT_SETTINGS = { async_insert: 0 } as const;
 
 /**
+ * The ids among `ids` with a row. The time range lets the primary key
+ * (event_time, event_id) skip to the batch's granules instead of scanning the
+ * table for the ids; merged or not, any row counts.
+ */
+const FIND_WRITTEN = `
+SELECT DISTINCT event_id FROM {database:Identifier}.{table:Identifier}
+WHERE event_time BETWEEN fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC') AND fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
+  AND event_id IN {ids:Array(String)}`;
+
+/**
  * The ClickHouse raw-event table as an {@link EventSink}: one synchronous
  * RowBinary INSERT per batch (split at `maxRowsPerInsert`), acknowledged once
  * the rows are in a part. Times are stored as given; the flights' naive local
  * times are therefore read back as if UTC.
  */
 export function createRawEventStore(options: RawEventStoreOptions): RawEventStore {
-  const { client, maxRowsPerInsert = 100_000 } = options;
+  const { client, maxRowsPerInsert = 100_000, maxIdsPerLookup = 1000 } = options;
   const database = plainIdentifier(options.database ?? 'default');
   const table = `${database}.${plainIdentifier(options.table ?? 'events_raw')}`;
   const params = { database, table: plainIdentifier(options.table ?? 'events_raw') };
@@ -97,7 +111,28 @@ export function createRawEventStore(options: RawEventStoreOptions): RawEventStor
         }
       }
     },
+
+    async findWritten(events) {
+      const written = new Set<string>();
+      for (let start = 0; start < events.length; start += maxIdsPerLookup) {
+        const chunk = events.slice(start, start + maxIdsPerLookup);
+        const times = chunk.map(eventTimeMs);
+        const query_params = { ...params, fromMs: Math.min(...times), toMs: Math.max(...times), ids: chunk.map((event) => event.eventId) };
+        try {
+          const result = await client.query({ query: FIND_WRITTEN, query_params, format: 'JSONEachRow' });
+          for (const row of await result.json<{ event_id: string }>()) written.add(row.event_id);
+        } catch (cause) {
+          throw new RawEventStoreError('look up', table, cause);
+        }
+      }
+      return written;
+    },
   };
+}
+
+/** The event time as stored: ms since the epoch, 0 when unset (which validation never lets through). */
+function eventTimeMs(event: Event): number {
+  return event.eventTime ? timestampMs(event.eventTime) : 0;
 }
 
 /** The events as RowBinary rows in {@link COLUMNS} order. */
@@ -107,7 +142,7 @@ function rowBinary(events: readonly Event[]): Buffer {
     writer.string(event.eventId);
     writer.string(event.type);
     writer.string(event.entityId);
-    writer.int64(event.eventTime ? timestampMs(event.eventTime) : 0);
+    writer.int64(eventTimeMs(event));
     writer.int64(event.ingestTime ? timestampMs(event.ingestTime) : 0);
     writer.string(payloadJson(event));
     writer.string(event.source);
