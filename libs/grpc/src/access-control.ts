@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import type { ServerUnaryCall } from '@grpc/grpc-js';
 import type { AccessPolicy } from './access-policy.js';
+import { peerIdentityOf, type IdentifiedCall } from './connection-identity.js';
 import { PermissionDeniedError, UnauthenticatedError } from './errors.js';
 import { identityOfCertificate, type PeerIdentity } from './peer-identity.js';
 import { readPem, type PemSource } from './tls.js';
@@ -29,17 +29,18 @@ export function identityOfPem(source: PemSource): PeerIdentity | undefined {
 
 /**
  * Who is calling, and may they? Reads the identity from the verified peer
- * certificate (the TLS layer has already checked it chains to the CA),
+ * certificate (the TLS layer has already checked it chains to the CA; read
+ * once per TLS 1.3 connection, see {@link peerIdentityOf}),
  * requires it to be of the server's trust domain and namespace, and asks the
  * policy. Throws {@link UnauthenticatedError} or {@link PermissionDeniedError}.
  */
 export function authorizeCall(
   scope: AccessScope,
   method: string,
-  call: Pick<ServerUnaryCall<unknown, unknown>, 'getAuthContext'>,
+  call: IdentifiedCall,
   request: unknown,
 ): PeerIdentity {
-  const identity = identityOfCertificate(call.getAuthContext().sslPeerCertificate);
+  const identity = peerIdentityOf(call);
   if (!identity) throw new UnauthenticatedError(method, 'no-peer-identity');
   if (identity.trustDomain !== scope.trustDomain || identity.namespace !== scope.namespace) {
     throw new UnauthenticatedError(method, 'foreign-identity', identity.spiffeId);
