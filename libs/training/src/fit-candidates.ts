@@ -8,6 +8,7 @@ import {
   type GbdtModel,
   type LogisticRegressionModel,
 } from '@tributary/ml';
+import { choosePrimary } from './choose-primary.js';
 import { evaluateModel, evaluationMetrics, type ModelEvaluation } from './evaluate-model.js';
 import type { ChampionArtifact } from './fetch-champion.js';
 import type { ModelParams } from './model-params.js';
@@ -55,12 +56,15 @@ export interface FittedCandidates {
   readonly fallback: FittedModel;
   readonly primary: FittedModel;
   readonly champion: ChampionComparison;
+  /** Why the primary serves and not the fallback ({@link choosePrimary}). */
+  readonly primaryChoice: string;
 }
 
 /**
  * The CPU-bound stages of a run, from the split rows to registrable models:
  * GBDT (early-stopped on the validation rows) and logistic regression, both
- * evaluated on the holdout beside the champion, exported to ONNX and verified
+ * evaluated on the holdout beside the champion, ordered so that the better
+ * on the holdout is the primary ({@link choosePrimary}), exported to ONNX and verified
  * in ONNX Runtime (max |Δp| ≤ 1e-5 on the holdout, else the run fails), and
  * their reference profiles. No I/O: the training worker runs it.
  */
@@ -81,7 +85,7 @@ export async function fitCandidates(input: FitCandidatesInput, run: StageRunner)
   );
   const [logistic, fallbackSeconds] = await run.stage('training-fallback', () => timed(() => trainLogisticRegression(train.matrix, train.labels, models.logisticRegression)));
 
-  const { evaluated, champion } = await run.stage('evaluating', async () => {
+  const { evaluated, champion, primaryChoice } = await run.stage('evaluating', async () => {
     const evaluate = (model: GbdtModel | LogisticRegressionModel, seconds: number, options: object) => {
       const evaluation = evaluateModel(holdout.labels, model.predictProba(holdout.matrix));
       const metrics: Record<string, number> = {
@@ -92,15 +96,15 @@ export async function fitCandidates(input: FitCandidatesInput, run: StageRunner)
       };
       return { model, evaluation, metrics, params: stringParams(options) };
     };
-    const primary = evaluate(gbdt, primarySeconds, models.gbdt);
-    primary.metrics['gbdt_trees'] = gbdt.trees.length;
-    primary.metrics['gbdt_rounds_trained'] = gbdt.roundsTrained;
-    const fallback = evaluate(logistic, fallbackSeconds, models.logisticRegression);
+    const boosted = { kind: 'gbdt', ...evaluate(gbdt, primarySeconds, models.gbdt) };
+    boosted.metrics['gbdt_trees'] = gbdt.trees.length;
+    boosted.metrics['gbdt_rounds_trained'] = gbdt.roundsTrained;
+    const { primary, fallback, reason } = choosePrimary(boosted, { kind: 'logistic_regression', ...evaluate(logistic, fallbackSeconds, models.logisticRegression) });
     const champion = await scoreChampion(input.champion, holdout);
     if (champion.kind === 'scored') {
       for (const c of [primary, fallback]) Object.assign(c.metrics, evaluationMetrics(champion.evaluation, 'champion_holdout_'));
     }
-    return { evaluated: { fallback, primary }, champion };
+    return { evaluated: { fallback, primary }, champion, primaryChoice: reason };
   });
 
   const artifacts = await run.stage('exporting', async (report) => {
@@ -123,9 +127,9 @@ export async function fitCandidates(input: FitCandidatesInput, run: StageRunner)
   });
 
   const profiles = await run.stage('profiling', () => {
-    const primary = buildReferenceProfile(train.matrix, { predictions: gbdt.predictProba(train.matrix), window: timeWindowOf(input.trainWindow) });
+    const primary = buildReferenceProfile(train.matrix, { predictions: evaluated.primary.model.predictProba(train.matrix), window: timeWindowOf(input.trainWindow) });
     // The inputs are the same for both models: only the prediction's profile differs.
-    const fallbackPrediction = buildReferenceProfile([], { predictions: logistic.predictProba(train.matrix) }).prediction;
+    const fallbackPrediction = buildReferenceProfile([], { predictions: evaluated.fallback.model.predictProba(train.matrix) }).prediction;
     return { primary, fallback: { ...primary, ...(fallbackPrediction ? { prediction: fallbackPrediction } : {}) } };
   });
 
@@ -133,7 +137,7 @@ export async function fitCandidates(input: FitCandidatesInput, run: StageRunner)
     const { model, evaluation, metrics, params } = evaluated[role];
     return { role, model: { kind: model.kind, featureNames: model.featureNames }, evaluation, metrics, params, artifact: artifacts[role], profile: profiles[role] };
   };
-  return { fallback: fitted('fallback'), primary: fitted('primary'), champion };
+  return { fallback: fitted('fallback'), primary: fitted('primary'), champion, primaryChoice };
 }
 
 /** Parameters as the registry stores them: every option, stringified. */

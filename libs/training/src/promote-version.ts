@@ -14,6 +14,8 @@ export interface PromoteVersionOptions {
   readonly evaluation: ModelEvaluation;
   /** The champion as scored on the same holdout. */
   readonly champion: ChampionComparison;
+  /** The version's own fallback on the same holdout; a primary worse than it is never promoted. */
+  readonly fallbackEvaluation?: ModelEvaluation;
   readonly policy: PromotionPolicy;
   readonly actor: string;
   readonly requestId: string;
@@ -49,8 +51,9 @@ const CAS_ATTEMPTS = 3;
  */
 export async function promoteVersion(options: PromoteVersionOptions): Promise<PromotionOutcome> {
   const { registry, modelName, version, actor, requestId, logger } = options;
-  const challengerMoved = await moveChallenger(options);
-  const decision = decidePromotion(options.evaluation, options.champion, options.policy);
+  const decision = decidePromotion(options.evaluation, options.champion, options.policy, options.fallbackEvaluation);
+  // The challenger's audit entry says what the policy made of the version, promoted or not.
+  const challengerMoved = await moveChallenger(options, `trained for request ${requestId}; policy ${decision.promote ? 'recommends it as champion' : 'keeps the champion'}: ${decision.reason}`);
   const outcome = (championMoved: boolean, reason: string): PromotionOutcome => {
     const result = { challengerMoved, recommended: decision.promote, championMoved, reason };
     logger.info({ version, ...result }, championMoved ? 'promoted to champion' : 'not promoted to champion');
@@ -79,8 +82,8 @@ export async function promoteVersion(options: PromoteVersionOptions): Promise<Pr
   }
 }
 
-async function moveChallenger(options: PromoteVersionOptions): Promise<boolean> {
-  const { registry, modelName, version, actor, requestId, logger } = options;
+async function moveChallenger(options: PromoteVersionOptions, reason: string): Promise<boolean> {
+  const { registry, modelName, version, actor, logger } = options;
   for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
     const current = await registry.getByAlias(modelName, 'challenger');
     if (current && current.version >= version) {
@@ -88,7 +91,7 @@ async function moveChallenger(options: PromoteVersionOptions): Promise<boolean> 
       return current.version === version;
     }
     try {
-      await registry.setAlias({ modelName, alias: 'challenger', version, expectedVersion: current?.version ?? 0, actor, reason: `trained for request ${requestId}` });
+      await registry.setAlias({ modelName, alias: 'challenger', version, expectedVersion: current?.version ?? 0, actor, reason });
       return true;
     } catch (error) {
       if (!hasCode(error, Code.Aborted)) throw error;

@@ -37,4 +37,15 @@ describe('decidePromotion()', () => {
     expect(worseCalibration.promote).toBe(false);
     expect(worseCalibration.reason).toMatch(/calibration error worse/);
   });
+
+  it('never promotes a primary worse than its own fallback, even with no champion', () => {
+    const decision = decidePromotion(candidate, { kind: 'none' }, {}, evaluation(0.73, 0.15, 0.02));
+    expect(decision).toEqual({ promote: false, reason: 'worse than its own fallback: holdout AUC 0.7200 < 0.7300' });
+    const beatingChampion = decidePromotion(candidate, { kind: 'scored', version: 2, evaluation: evaluation(0.6, 0.2, 0.05) }, {}, evaluation(0.7201, 0.15, 0.02));
+    expect(beatingChampion.promote).toBe(false);
+  });
+
+  it('promotes a primary at least as good as its fallback by the champion rules alone', () => {
+    expect(decidePromotion(candidate, { kind: 'none' }, {}, evaluation(0.72, 0.14, 0.01))).toEqual({ promote: true, reason: 'no champion yet' });
+  });
 });

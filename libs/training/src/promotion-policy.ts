@@ -31,13 +31,21 @@ export interface PromotionDecision {
 }
 
 /**
- * Applies the policy: with no champion the candidate wins; a champion that
- * could not be scored is never replaced automatically; otherwise the
- * candidate must beat its AUC by `minAucGain` without losing more than the
- * tolerances on Brier score and calibration.
+ * Applies the policy: a candidate whose holdout AUC is below its own
+ * fallback's (on the same holdout) is never promoted — inference would serve
+ * the weaker model whenever the primary answers; with no champion the
+ * candidate wins; a champion that could not be scored is never replaced
+ * automatically; otherwise the candidate must beat its AUC by `minAucGain`
+ * without losing more than the tolerances on Brier score and calibration.
+ *
+ * @param fallback the candidate's own fallback model on the same holdout; when
+ *   absent (a version registered without one) only the champion is weighed.
  */
-export function decidePromotion(candidate: ModelEvaluation, champion: ChampionComparison, policy: PromotionPolicy = {}): PromotionDecision {
+export function decidePromotion(candidate: ModelEvaluation, champion: ChampionComparison, policy: PromotionPolicy = {}, fallback?: ModelEvaluation): PromotionDecision {
   const { minAucGain = 0.001, maxBrierIncrease = 0.001, maxCalibrationErrorIncrease = 0.01 } = policy;
+  if (fallback && candidate.auc < fallback.auc) {
+    return { promote: false, reason: `worse than its own fallback: holdout AUC ${fmt(candidate.auc)} < ${fmt(fallback.auc)}` };
+  }
   if (champion.kind === 'none') return { promote: true, reason: 'no champion yet' };
   if (champion.kind === 'unscored') {
     return { promote: false, reason: `champion v${champion.version} could not be compared on the holdout (${champion.reason})` };

@@ -159,6 +159,21 @@ describe('runTraining()', () => {
     });
   });
 
+  it('serves the logistic regression as primary, and promotes it, when it beats the GBDT on the holdout', async () => {
+    const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
+    // One two-leaf tree of a tenth's step ranks flights by a single split: the regression beside it ranks them better.
+    const result = await runTraining(request('weak-trees', { params: { max_rounds: '1', max_leaves: '2' } }), dependencies(registry));
+    const [fallback, primary] = registry.versions(MODEL);
+    expect(fallback?.modelType).toBe('gbdt');
+    expect(fallback?.tags[TRAINER_TAGS.role]).toBe('fallback');
+    expect(primary?.modelType).toBe('logistic_regression');
+    expect(primary?.tags[TRAINER_TAGS.fallbackVersion]).toBe(String(fallback?.version));
+    expect(primary?.metrics['holdout_auc']).toBeGreaterThan(fallback?.metrics['holdout_auc'] as number);
+    expect(primary?.tags[TRAINER_TAGS.primaryChoice]).toMatch(/^logistic_regression serves: holdout AUC 0\.\d{4} above gbdt's 0\.\d{4}$/);
+    expect(result.promotion).toMatchObject({ recommended: true, championMoved: true });
+    expect(registry.alias(MODEL, 'champion')).toBe(primary?.version);
+  });
+
   it('records the drift report that caused the request on both versions', async () => {
     const registry = createInMemoryTrainerRegistry({ approvalExemptModels: [MODEL] });
     await runTraining(request('after-drift', { driftReportId: 'report-42', requestedBy: 'drift-monitor' }), dependencies(registry));

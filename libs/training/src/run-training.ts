@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '@tributary/observability';
 import type { RegistryClient } from '@tributary/model-registry/client';
 import { findEarlierDelivery, type RegisteredPair } from './earlier-delivery.js';
 import { fetchChampion } from './fetch-champion.js';
-import type { ModelEvaluation } from './evaluate-model.js';
+import { evaluationFromMetrics, type ModelEvaluation } from './evaluate-model.js';
 import type { FittedModel } from './fit-candidates.js';
 import { fitInWorker, type TrainingWorkerOptions } from './fit-in-worker.js';
 import { buildFlightDataset, type FlightFeatureSource } from './flight-dataset.js';
@@ -209,7 +209,10 @@ async function train(
     const fallbackVersion = earlierFallback ?? (await registry.register(upload(fitted.fallback), fitted.fallback.artifact));
     if (earlierFallback) logger.info({ version: earlierFallback.version }, 'reusing the fallback registered by an earlier delivery of this request');
     report(0.5);
-    const primaryVersion = await registry.register(upload(fitted.primary, { [TRAINER_TAGS.fallbackVersion]: String(fallbackVersion.version) }), fitted.primary.artifact);
+    const primaryVersion = await registry.register(
+      upload(fitted.primary, { [TRAINER_TAGS.fallbackVersion]: String(fallbackVersion.version), [TRAINER_TAGS.primaryChoice]: fitted.primaryChoice }),
+      fitted.primary.artifact,
+    );
     logger.info({ primaryVersion: primaryVersion.version, fallbackVersion: fallbackVersion.version }, 'versions registered');
     return {
       fallback: { role: 'fallback', version: fallbackVersion.version, modelType: fallbackVersion.modelType, metrics: fallbackVersion.metrics },
@@ -220,13 +223,34 @@ async function train(
   const metrics = trainingMetrics();
   for (const c of [fitted.fallback, fitted.primary]) metrics.holdoutAuc.set({ model: plan.modelName, role: c.role }, c.evaluation.auc);
 
-  const promotion = await finishing.stage('promoting', () => promote(registered.primary.version, fitted.primary.evaluation, champion, plan, deps, logger));
+  // A reused fallback (an earlier delivery's) is judged by what it recorded: it is the one inference would fall back to.
+  const fallbackEvaluation = earlierFallback ? evaluationFromMetrics(earlierFallback.metrics, 'holdout_') : fitted.fallback.evaluation;
+  const promotion = await finishing.stage('promoting', () => promote(registered.primary.version, fitted.primary.evaluation, fallbackEvaluation, champion, plan, deps, logger));
   return { outcome: 'registered', requestId: plan.requestId, modelName: plan.modelName, ...registered, champion, promotion };
 }
 
-function promote(version: number, evaluation: ModelEvaluation, champion: ChampionComparison, plan: TrainingPlan, deps: TrainingRunDependencies, logger: Logger): Promise<PromotionOutcome> {
+function promote(
+  version: number,
+  evaluation: ModelEvaluation,
+  fallbackEvaluation: ModelEvaluation | undefined,
+  champion: ChampionComparison,
+  plan: TrainingPlan,
+  deps: TrainingRunDependencies,
+  logger: Logger,
+): Promise<PromotionOutcome> {
   const actor = deps.actor ?? 'trainer';
-  return promoteVersion({ registry: deps.registry, modelName: plan.modelName, version, evaluation, champion, policy: deps.policy ?? {}, actor, requestId: plan.requestId, logger });
+  return promoteVersion({
+    registry: deps.registry,
+    modelName: plan.modelName,
+    version,
+    evaluation,
+    ...(fallbackEvaluation ? { fallbackEvaluation } : {}),
+    champion,
+    policy: deps.policy ?? {},
+    actor,
+    requestId: plan.requestId,
+    logger,
+  });
 }
 
 /**
@@ -238,7 +262,7 @@ async function finishEarlierDelivery(pair: RegisteredPair, plan: TrainingPlan, d
   const { primary, fallback, evaluation, champion } = pair;
   logger.info({ primaryVersion: primary.version, fallbackVersion: fallback.version }, 'request already trained and registered; finishing its promotion');
   const finishing = new StageRunner(plan.requestId, reporter);
-  const promotion = await finishing.stage('promoting', () => promote(primary.version, evaluation, champion, plan, deps, logger));
+  const promotion = await finishing.stage('promoting', () => promote(primary.version, evaluation, evaluationFromMetrics(fallback.metrics, 'holdout_'), champion, plan, deps, logger));
   const registered = (role: ModelRole, v: ModelVersion): RegisteredModel => ({ role, version: v.version, modelType: v.modelType, metrics: v.metrics });
   return {
     outcome: 'duplicate',

@@ -30,9 +30,29 @@ export interface TrainingPlan {
   readonly params: Readonly<Record<string, string>>;
 }
 
-/** Trainer defaults: enough rounds that early stopping, not the cap, ends training. */
+/**
+ * Trainer defaults: enough rounds that early stopping, not the cap, ends
+ * training. The trees are small and strongly regularised (7 leaves of ≥ 200
+ * rows, λ 10, categorical splits penalised, each tree on 80 % of the rows and
+ * half the features) because a fortnight of sampled flights (~20,000 rows) is
+ * a common training window: with 63 leaves of 50 rows the GBDT stopped after
+ * ~26 rounds at holdout AUC 0.654–0.676, below the logistic regression beside
+ * it (0.678–0.701); these settings reach 0.703–0.708 on the same windows.
+ */
 export const DEFAULT_MODEL_PARAMS: ModelParams = {
-  gbdt: { maxRounds: 500, learningRate: 0.1, maxLeaves: 63, minSamplesLeaf: 50, lambda: 1, earlyStoppingRounds: 20, seed: 1 },
+  gbdt: {
+    maxRounds: 500,
+    learningRate: 0.05,
+    maxLeaves: 7,
+    minSamplesLeaf: 200,
+    lambda: 10,
+    categoricalSmoothing: 100,
+    categoricalL2: 100,
+    rowSampleRate: 0.8,
+    featureSampleRate: 0.5,
+    earlyStoppingRounds: 30,
+    seed: 1,
+  },
   logisticRegression: { l2: 1e-4, maxIterations: 200 },
 };
 

@@ -31,7 +31,7 @@ export interface WorkerFailure {
 export type TrainingWorkerMessage =
   | { readonly type: 'progress'; readonly progress: TrainingProgress }
   | { readonly type: 'stage-ended'; readonly stage: TrainingStage; readonly outcome: 'ok' | 'failed'; readonly seconds: number }
-  | { readonly type: 'result'; readonly fallback: FittedModelMessage; readonly primary: FittedModelMessage; readonly champion: FittedCandidates['champion'] }
+  | { readonly type: 'result'; readonly fallback: FittedModelMessage; readonly primary: FittedModelMessage; readonly champion: FittedCandidates['champion']; readonly primaryChoice: string }
   | { readonly type: 'failure'; readonly failure: WorkerFailure };
 
 /** A message and the buffers to transfer with it. */
@@ -57,7 +57,7 @@ export function resultMessage(fitted: FittedCandidates): Transferring<TrainingWo
   const fallback = encode(fitted.fallback);
   const primary = encode(fitted.primary);
   return {
-    message: { type: 'result', fallback, primary, champion: fitted.champion },
+    message: { type: 'result', fallback, primary, champion: fitted.champion, primaryChoice: fitted.primaryChoice },
     transferList: transferList([fallback.artifact, fallback.profile, primary.artifact, primary.profile]),
   };
 }
@@ -65,7 +65,7 @@ export function resultMessage(fitted: FittedCandidates): Transferring<TrainingWo
 /** The fitted candidates of a result message. */
 export function fittedCandidatesOf(message: Extract<TrainingWorkerMessage, { type: 'result' }>): FittedCandidates {
   const decode = (model: FittedModelMessage): FittedModel => ({ ...model, profile: fromBinary(ReferenceProfileSchema, model.profile) });
-  return { fallback: decode(message.fallback), primary: decode(message.primary), champion: message.champion };
+  return { fallback: decode(message.fallback), primary: decode(message.primary), champion: message.champion, primaryChoice: message.primaryChoice };
 }
 
 /** Anything the worker caught, as fields: the failed stage and the underlying error. */

@@ -16,6 +16,8 @@ export const TRAINER_TAGS = {
   role: 'role',
   /** On a primary: the version number of its fallback model. */
   fallbackVersion: 'fallback_version',
+  /** On a primary: why it serves rather than its fallback (the better holdout AUC of the two). */
+  primaryChoice: 'primary_choice',
   /** The drift report that caused the request (`drift_report_id`), when one did: the way back from a version to the window it was trained for. */
   driftReportId: 'drift_report_id',
 } as const;

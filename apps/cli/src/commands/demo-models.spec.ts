@@ -41,4 +41,21 @@ describe('formatModelVersions()', () => {
     ]);
     expect(decision).toBe('      not promoted: AUC gain -0.0033 < 0.001 (vs champion v4: AUC 0.7000 vs 0.7033, Brier 0.1291 vs 0.1318, calibration error 0.0321 vs 0.0368)');
   });
+
+  it('shows why the primary serves and never reports as promoted a primary worse than its own fallback', () => {
+    const lines = formatModelVersions([
+      create(ModelVersionSchema, { version: 7, modelType: 'logistic_regression', tags: { role: 'fallback' }, metrics: { ...holdout, holdout_auc: 0.73 }, lineage: lineage(4) }),
+      create(ModelVersionSchema, {
+        version: 8,
+        modelType: 'gbdt',
+        tags: { role: 'primary', fallback_version: '7', primary_choice: "gbdt serves: holdout AUC 0.7212, logistic_regression's 0.7300" },
+        metrics: { ...holdout, ...champion },
+        lineage: lineage(4),
+      }),
+    ]);
+    expect(lines.slice(4)).toEqual([
+      "      gbdt serves: holdout AUC 0.7212, logistic_regression's 0.7300",
+      '      not promoted: worse than its own fallback: holdout AUC 0.7212 < 0.7300',
+    ]);
+  });
 });

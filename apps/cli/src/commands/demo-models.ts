@@ -44,9 +44,12 @@ export function formatModelVersions(versions: readonly ModelVersion[]): string[]
     ];
     const candidate = evaluationFromMetrics(v.metrics, 'holdout_');
     const champion = evaluationFromMetrics(v.metrics, 'champion_holdout_');
+    const fallback = versions.find((f) => String(f.version) === v.tags[TRAINER_TAGS.fallbackVersion]);
+    const fallbackEvaluation = fallback ? evaluationFromMetrics(fallback.metrics, 'holdout_') : undefined;
+    if (role === 'primary' && v.tags[TRAINER_TAGS.primaryChoice]) lines.push(`      ${v.tags[TRAINER_TAGS.primaryChoice]}`);
     if (role === 'primary' && candidate && champion) {
       // The trainer's policy (its defaults, which the demo keeps) applied to what the version recorded: the decision the trainer took.
-      const decision = decidePromotion(candidate, { kind: 'scored', version: v.lineage?.parentVersion ?? 0, evaluation: champion });
+      const decision = decidePromotion(candidate, { kind: 'scored', version: v.lineage?.parentVersion ?? 0, evaluation: champion }, {}, fallbackEvaluation);
       lines.push(`      ${decision.promote ? 'promoted' : 'not promoted'}: ${decision.reason}`);
     }
     const report = v.tags[TRAINER_TAGS.driftReportId];
