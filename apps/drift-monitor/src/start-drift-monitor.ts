@@ -6,7 +6,7 @@ import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics
 import { withSpan } from '@tributary/observability';
 import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import { acceptTrainingRequest, trainingRequestRecord } from '@tributary/training';
-import type { DriftMonitorConfig } from './config.js';
+import { FLIGHT_PERIODIC_FEATURES, type DriftMonitorConfig } from './config.js';
 import { flightObservation } from './flight-observation.js';
 import { createMonitorMetrics } from './monitor-metrics.js';
 import { createRegistryReferences } from './registry-references.js';
@@ -56,13 +56,7 @@ export async function startDriftMonitor(context: ServiceContext<DriftMonitorConf
   const references = createRegistryReferences(createGrpcClient(ModelRegistryService, channel));
 
   const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [predictionsTopic, eventsTopic, lifecycleTopic, reportsTopic, requestsTopic, dlqTopic]);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopics(kafka, [predictionsTopic, eventsTopic, lifecycleTopic, reportsTopic, requestsTopic, dlqTopic]);
   const producer = createProducer({ kafka, source: '/tributary/drift-monitor', logger });
   await producer.start();
   lifecycle.register('kafka producer', () => producer.close());
@@ -89,6 +83,7 @@ export async function startDriftMonitor(context: ServiceContext<DriftMonitorConf
     thresholds: { calibrationGap: drift.calibrationGap, aucDrop: drift.aucDrop, minLabelledCount: drift.minLabelled, minSampleCount: drift.minSamples },
     driftRules: { largeSampleSize: drift.largeSampleSize, pValueThreshold: drift.pValue, wassersteinNormedThreshold: drift.wassersteinNormed, jensenShannonThreshold: drift.jensenShannon },
     driftShareThreshold: drift.driftShare,
+    periodicFeatures: FLIGHT_PERIODIC_FEATURES,
     policy: { cooldownMs: drift.cooldownMs, requestTimeoutMs: drift.requestTimeoutMs, scheduleIntervalMs: drift.scheduleIntervalMs },
     trainingWindowMs: drift.trainingWindowMs,
     onReport: (report) => metrics.observeReport(report),

@@ -28,24 +28,16 @@ export async function startFeaturePipeline(context: ServiceContext<FeaturePipeli
   const deadLetterTopic = { ...topics.eventsDlq, name: config.features.dlqTopic };
 
   const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  let partitions: number[];
-  try {
-    await ensureTopics(admin, [validated, deadLetterTopic]);
-    const metadata = await admin.fetchTopicMetadata({ topics: [validated.name] });
-    partitions = (metadata.topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopics(kafka, [validated, deadLetterTopic]);
+  // A partition may stop holding the watermark only once Kafka shows nothing left in it: asked after each batch is fetched.
+  const endOffsets = createPartitionEndOffsets({ kafka, topic: validated.name });
+  lifecycle.register('kafka end offsets', () => endOffsets.close());
+  const partitions = [...(await endOffsets.fetch()).keys()].sort((a, b) => a - b);
 
   const producer = createProducer({ kafka, source: '/tributary/feature-pipeline', logger });
   const sideOutput = createSideOutput({ producer, deadLetterTopic, groupId: config.features.groupId });
   // Every partition holds the watermark from the start, so the first to deliver cannot make the others late.
   const sources = partitions.map((partition) => sourceOf(validated.name, partition));
-  // A partition may stop holding it only once Kafka shows nothing left in it: asked after each batch is fetched.
-  const endOffsets = createPartitionEndOffsets({ kafka, topic: validated.name });
-  lifecycle.register('kafka end offsets', () => endOffsets.close());
   const partitionOf = new Map(partitions.map((partition, i) => [sources[i] as string, partition]));
   const endOffsetsOf = async (asked: readonly string[]) => {
     const ends = await endOffsets.fetch();

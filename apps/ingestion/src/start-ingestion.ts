@@ -78,13 +78,7 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
   await store.ensureSchema();
 
   const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [raw, validated, dlq]);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopics(kafka, [raw, validated, dlq]);
   const producer = createProducer({ kafka, source: '/tributary/ingestion', logger });
   await producer.start();
   lifecycle.register('kafka producer', () => producer.close());

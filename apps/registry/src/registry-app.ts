@@ -53,13 +53,7 @@ export async function startRegistry(options: RegistryAppOptions): Promise<Runnin
   lifecycle.register('ops server', () => ops.close());
 
   const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [lifecycleTopic]);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopics(kafka, [lifecycleTopic]);
   const producer = createProducer({ kafka, source: '/tributary/registry', logger });
   await producer.start();
   lifecycle.register('kafka producer', () => producer.close());

@@ -60,13 +60,7 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
   lifecycle.register('clickhouse and registry channel', () => training.close());
 
   const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [requests, dlq]);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopics(kafka, [requests, dlq]);
   const producer = createProducer({ kafka, source: '/tributary/trainer', logger });
   await producer.start();
   lifecycle.register('kafka producer', () => producer.close());

@@ -26,7 +26,7 @@ describe('ensureTopics()', () => {
 
   it('creates missing topics with their partitions, retention and cleanup policy', async () => {
     const topic = testTopic(2);
-    expect(await ensureTopics(admin, [topic])).toEqual({ created: [topic.name], grown: [] });
+    expect(await ensureTopics(kafka, [topic])).toEqual({ created: [topic.name], grown: [] });
     const metadata = await admin.fetchTopicMetadata({ topics: [topic.name] });
     expect(metadata.topics[0]?.partitions).toHaveLength(2);
     const configs = await admin.describeConfigs({
@@ -39,14 +39,14 @@ describe('ensureTopics()', () => {
 
   it('changes nothing the second time', async () => {
     const topic = testTopic(1);
-    await ensureTopics(admin, [topic]);
-    expect(await ensureTopics(admin, [topic])).toEqual({ created: [], grown: [] });
+    await ensureTopics(kafka, [topic]);
+    expect(await ensureTopics(kafka, [topic])).toEqual({ created: [], grown: [] });
   });
 
   it('grows an existing topic that has fewer partitions than defined', async () => {
     const small = testTopic(1);
-    await ensureTopics(admin, [small]);
-    expect(await ensureTopics(admin, [{ ...small, partitions: 3 }])).toEqual({ created: [], grown: [small.name] });
+    await ensureTopics(kafka, [small]);
+    expect(await ensureTopics(kafka, [{ ...small, partitions: 3 }])).toEqual({ created: [], grown: [small.name] });
     const metadata = await admin.fetchTopicMetadata({ topics: [small.name] });
     expect(metadata.topics[0]?.partitions).toHaveLength(3);
   });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import { backoffDelayMs } from '@tributary/resilience';
 import { KafkaTopicSetupError, isTransientKafkaError } from './errors.js';
 import type { TopicDefinition } from './topic.js';
@@ -27,31 +27,38 @@ export interface EnsureTopicsResult {
  * Makes the topics exist as defined, idempotently: creates the missing ones
  * (waiting for their partition leaders, so the first produce does not fail)
  * and grows existing ones that have fewer partitions than defined. Settings
- * of existing topics are left alone. `admin` must be connected. A transient
- * failure is tried again until `timeoutMs`: on a loaded broker the metadata of
- * a topic just created may not name its partitions yet ("This server does not
- * host this topic-partition"), which once stopped a service at start.
+ * of existing topics are left alone. Opens an admin connection of its own and
+ * closes it before returning, whatever happens. A transient failure is tried
+ * again until `timeoutMs`: on a loaded broker the metadata of a topic just
+ * created may not name its partitions yet ("This server does not host this
+ * topic-partition"), which once stopped a service at start.
  */
 export async function ensureTopics(
-  admin: Admin,
+  kafka: Pick<Kafka, 'admin'>,
   topics: readonly TopicDefinition<unknown>[],
   options: EnsureTopicsOptions = {},
 ): Promise<EnsureTopicsResult> {
   const { replicationFactor = 1, timeoutMs = 30_000 } = options;
+  const names = topics.map((topic) => topic.name);
   const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await setUpOnce(admin, topics, replicationFactor, Math.max(1_000, deadline - Date.now()));
-    } catch (reason) {
-      const delayMs = backoffDelayMs(attempt, { baseDelayMs: 200, maxDelayMs: 2_000 });
-      if (!isTransientKafkaError(reason) || Date.now() + delayMs >= deadline) {
-        throw new KafkaTopicSetupError(
-          topics.map((topic) => topic.name),
-          reason,
-        );
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (reason) {
+    throw new KafkaTopicSetupError(names, reason);
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await setUpOnce(admin, topics, replicationFactor, Math.max(1_000, deadline - Date.now()));
+      } catch (reason) {
+        const delayMs = backoffDelayMs(attempt, { baseDelayMs: 200, maxDelayMs: 2_000 });
+        if (!isTransientKafkaError(reason) || Date.now() + delayMs >= deadline) throw new KafkaTopicSetupError(names, reason);
+        await sleep(delayMs);
       }
-      await sleep(delayMs);
     }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
 

@@ -118,7 +118,7 @@ export async function measureStreamingScoring(): Promise<Measurement[]> {
   let reader: Awaited<ReturnType<typeof watchAnswers>> | undefined;
   try {
     console.log(`streaming: online features of 14–21 January 2001 into Redis (${await loadOnlineFeatures(redis, prefix)} entities)`);
-    await ensureTopics(admin, [events, scored]);
+    await ensureTopics(kafka, [events, scored]);
     const all = await departures(backlogEvents + replayRate * replaySeconds);
     const backlog = all.slice(0, backlogEvents);
     const replay = all.slice(backlogEvents);

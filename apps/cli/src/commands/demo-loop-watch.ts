@@ -50,11 +50,11 @@ export async function watchLoop(options: WatchLoopOptions): Promise<LoopWatch> {
     lifecycle: names.topic(topics.modelLifecycle).name,
     dlq: names.topic(topics.eventsDlq).name,
   };
+  await ensureTopics(kafka, [names.topic(topics.driftDetected), names.topic(topics.trainingRequested), names.topic(topics.modelLifecycle), names.topic(topics.eventsDlq)]);
   const admin = kafka.admin();
   await admin.connect();
   let starts: { topic: string; partition: number; offset: string }[];
   try {
-    await ensureTopics(admin, [names.topic(topics.driftDetected), names.topic(topics.trainingRequested), names.topic(topics.modelLifecycle), names.topic(topics.eventsDlq)]);
     const ends = await Promise.all(Object.values(followed).map(async (topic) => (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ topic, partition, offset: high }))));
     starts = ends.flat();
   } finally {

@@ -62,17 +62,11 @@ export function formatReadiness(readiness: LocalServiceReadiness): string {
 async function createTopics(names: PlatformNames): Promise<void> {
   const logger = createLogger({ name: 'cli', level: 'warn' });
   const kafka = createKafkaClient({ clientId: names.kafkaId('tributary-cli'), brokers: localEndpoints().kafkaBrokers, logger });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const wanted = allTopics.map((topic) => names.topic(topic));
-    const { created, grown } = await ensureTopics(admin, wanted);
-    const existing = wanted.length - created.length;
-    console.log(`${wanted.map((t) => t.name).join(', ')}`);
-    console.log(`${created.length} created, ${existing} already there${grown.length > 0 ? `, ${grown.length} grown` : ''}`);
-  } finally {
-    await admin.disconnect();
-  }
+  const wanted = allTopics.map((topic) => names.topic(topic));
+  const { created, grown } = await ensureTopics(kafka, wanted);
+  const existing = wanted.length - created.length;
+  console.log(`${wanted.map((t) => t.name).join(', ')}`);
+  console.log(`${created.length} created, ${existing} already there${grown.length > 0 ? `, ${grown.length} grown` : ''}`);
 }
 
 function untilInterrupted(): Promise<void> {

@@ -165,13 +165,7 @@ async function publish(options: PublishCommandOptions): Promise<number> {
   const names = platformNames();
   const kafka = createKafkaClient({ clientId: names.kafkaId('tributary-publish') });
   const topic = options.topic === undefined ? names.topic(topics.eventsRaw) : { ...topics.eventsRaw, name: options.topic };
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [topic]);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopics(kafka, [topic]);
   const producer = createProducer({ kafka, source: '/tributary/cli/publish' });
   const bar = progressBar(options);
   const interrupted = new AbortController();

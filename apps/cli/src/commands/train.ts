@@ -168,13 +168,7 @@ export async function requestTraining(request: TrainingRequest, options: Trainin
   const kafka = createKafkaClient({ clientId: names.kafkaId('tributary-train'), logger });
   const requests = { ...topics.trainingRequested, name: options.topic };
   const lifecycle = names.topic(topics.modelLifecycle);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [requests, lifecycle, { ...topics.eventsDlq, name: options.dlqTopic }]);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopics(kafka, [requests, lifecycle, { ...topics.eventsDlq, name: options.dlqTopic }]);
   const followed = [lifecycle.name, options.dlqTopic];
   const starts = await Promise.all(followed.map((topic) => endOffsets(kafka, topic)));
   const consumer = kafka.consumer({ groupId: names.kafkaId(`tributary-train-${request.requestId}`), maxWaitTimeInMs: 200 });

@@ -20,13 +20,7 @@ export function createTestTopics(kafka: Kafka): TestTopics {
   return {
     async create(topic) {
       const copy = { ...topic, name: uniqueName(topic.name) };
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await ensureTopics(admin, [copy]);
-      } finally {
-        await admin.disconnect();
-      }
+      await ensureTopics(kafka, [copy]);
       created.push(copy.name);
       return copy;
     },
