@@ -83,5 +83,12 @@ export const driftMonitorConfigSchema = {
   ),
 };
 
+/**
+ * The flight features that cycle, with their periods: a window shorter than a
+ * period reports such a feature but never flags it (a daily window holds one
+ * weekday, its training fortnight all seven).
+ */
+export const FLIGHT_PERIODIC_FEATURES: Readonly<Record<string, number>> = { day_of_week: 7 * DAY_MS, hour_of_day: DAY_MS };
+
 /** The drift monitor's loaded configuration. */
 export type DriftMonitorConfig = ConfigOf<typeof driftMonitorConfigSchema>;

@@ -168,4 +168,16 @@ describe('compareToReference()', () => {
     delay.value.binCounts.pop();
     expect(() => compareToReference(broken, window(0, originMix, 1200))).toThrow(InvalidProfileError);
   });
+
+  it('reports but never flags an unjudged feature, and leaves it out of the drift share', () => {
+    const shifted = window(2, { ORD: 0.3, ATL: 0.3, SFO: 0.4 }, 900);
+    const judged = compareToReference(reference, shifted);
+    expect(judged).toMatchObject({ driftShare: 1, drifted: true });
+    const report = compareToReference(reference, shifted, { unjudgedFeatures: new Set(['delay']) });
+    const delay = feature(report.features, 'delay');
+    expect(delay).toMatchObject({ drifted: false, decidedBy: 'unjudged' });
+    expect(delay.psi).toBe(feature(judged.features, 'delay').psi);
+    expect(feature(report.features, 'origin').drifted).toBe(true);
+    expect(report).toMatchObject({ driftShare: 1, drifted: true });
+  });
 });

@@ -27,6 +27,13 @@ export interface CompareToReferenceOptions {
   readonly minSampleSize?: number;
   /** Share of drifted features from which the dataset counts as drifted. Default: 0.5. */
   readonly driftShareThreshold?: number;
+  /**
+   * Features measured and reported but never flagged (`decided_by`
+   * "unjudged") nor counted in `drift_share`, e.g. the day of week in a
+   * window shorter than a week, which differs from a fortnight's by
+   * construction. Default: none.
+   */
+  readonly unjudgedFeatures?: ReadonlySet<string>;
   /** Share an empty bin is taken to have in PSI. Default: 1e-4, as in `populationStabilityIndex`. */
   readonly psiEpsilon?: number;
   /** Model the report is about. Default: "". */
@@ -56,7 +63,7 @@ export function compareToReference(
   current: FeatureColumns,
   options: CompareToReferenceOptions = {},
 ): DriftReport {
-  const { predictions, driftShareThreshold = 0.5 } = options;
+  const { predictions, driftShareThreshold = 0.5, unjudgedFeatures: unjudged = new Set<string>() } = options;
   const settings: FeatureDriftSettings = {
     rules: checkDriftRules({ ...DEFAULT_DRIFT_RULES, ...options.rules }),
     minSampleSize: checkInteger('minSampleSize', options.minSampleSize ?? 100, 1),
@@ -71,13 +78,15 @@ export function compareToReference(
   const features = profile.features.map((feature) => {
     const column = byName.get(feature.featureName);
     if (column === undefined) throw new FeatureMismatchError(feature.featureName, 'is in the reference profile but not in the window');
-    return measureFeatureDrift(feature, column, settings);
+    const measured = measureFeatureDrift(feature, column, settings);
+    return unjudged.has(feature.featureName) ? { ...measured, drifted: false, decidedBy: 'unjudged', threshold: 0 } : measured;
   });
   const prediction =
     profile.prediction === undefined || predictions === undefined
       ? undefined
       : measureFeatureDrift(profile.prediction, { name: profile.prediction.featureName, kind: 'numeric', values: predictions }, settings);
-  const driftShare = features.length === 0 ? 0 : features.filter((feature) => feature.drifted).length / features.length;
+  const judged = features.filter((feature) => !unjudged.has(feature.featureName));
+  const driftShare = judged.length === 0 ? 0 : judged.filter((feature) => feature.drifted).length / judged.length;
   return create(DriftReportSchema, {
     reportId: options.reportId ?? randomUUID(),
     modelName: options.modelName ?? '',
@@ -88,7 +97,7 @@ export function compareToReference(
     ...(prediction === undefined ? {} : { prediction }),
     driftShare,
     driftShareThreshold,
-    drifted: features.length > 0 && driftShare >= driftShareThreshold,
+    drifted: judged.length > 0 && driftShare >= driftShareThreshold,
     createdTime: timestampFromDate(options.createdAt ?? new Date()),
   });
 }

@@ -119,14 +119,23 @@ export interface DriftMonitorStore {
   lineage(query?: { readonly modelName?: string; readonly reportId?: string }): Promise<TrainingLineage[]>;
 }
 
+/*
+ * Window queries read by the sorting keys: flights by departure time (a
+ * window's flights are one range of the primary index), a version's
+ * predictions by the event ids of those flights (a set the primary index
+ * prunes granules with). Adding the event id and the departure time to the
+ * keys changes no row's identity: a request names one event, a flight has one
+ * departure time. Tables created before these keys keep theirs (CREATE … IF
+ * NOT EXISTS) and stay correct, only unbounded.
+ */
 const TABLES = (db: string) => [
   `CREATE TABLE IF NOT EXISTS ${db}.drift_predictions (
     model_name LowCardinality(String), model_version UInt32, request_id String, shadow UInt8, alias LowCardinality(String),
     served_by UInt8, event_id String, prediction_time_ms Int64, probability Float64, features Map(String, Float64)
-  ) ENGINE = ReplacingMergeTree ORDER BY (model_name, model_version, request_id, shadow)`,
+  ) ENGINE = ReplacingMergeTree ORDER BY (model_name, model_version, event_id, request_id, shadow)`,
   `CREATE TABLE IF NOT EXISTS ${db}.drift_flights (
     departed_event_id String, departure_time_ms Int64, event_time_ms Int64, outcome_known UInt8, late UInt8
-  ) ENGINE = ReplacingMergeTree(outcome_known) ORDER BY departed_event_id`,
+  ) ENGINE = ReplacingMergeTree(outcome_known) ORDER BY (departure_time_ms, departed_event_id)`,
   `CREATE TABLE IF NOT EXISTS ${db}.drift_reports (
     report_id String, model_name LowCardinality(String), model_version UInt32, window_start_ms Int64, window_end_ms Int64,
     window_start DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(window_start_ms),
@@ -165,11 +174,12 @@ export function createDriftMonitorStore(options: DriftMonitorStoreOptions): Drif
   const select = <T>(operation: string, query: string, params: Record<string, unknown> = {}) =>
     attempt(operation, async () => (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>());
   const windowParams = (window: EventTimeWindow) => ({ start: window.startMs, end: window.endMs });
+  const windowFlights = `SELECT departed_event_id FROM ${db}.drift_flights WHERE departure_time_ms >= {start:Int64} AND departure_time_ms < {end:Int64}`;
   const joined = `FROM ${db}.drift_predictions AS p FINAL
     INNER JOIN (SELECT departed_event_id, max(outcome_known) AS known, argMax(late, outcome_known) AS late FROM ${db}.drift_flights
       WHERE departure_time_ms >= {start:Int64} AND departure_time_ms < {end:Int64} GROUP BY departed_event_id) AS f
     ON p.event_id = f.departed_event_id
-    WHERE p.served_by IN (${MODEL_TIERS.join(', ')})`;
+    WHERE p.served_by IN (${MODEL_TIERS.join(', ')}) AND p.event_id IN (${windowFlights})`;
 
   return {
     database,

@@ -54,6 +54,8 @@ export interface DriftMonitorOptions {
   readonly driftRules?: ChooseDriftRulesOptions;
   /** Share of drifted features from which the dataset drifted. Default: 0.5. */
   readonly driftShareThreshold?: number;
+  /** Cycling features and their periods, ms; see `EvaluateWindowOptions.periodicFeatures`. Default: none. */
+  readonly periodicFeatures?: Readonly<Record<string, number>>;
   readonly policy?: RetrainingPolicyOptions;
   /** Event time the requested training window spans, ending where the triggering window ends, ms. Default: 28 days. */
   readonly trainingWindowMs?: number;
@@ -155,6 +157,7 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
       thresholds,
       ...(options.driftRules === undefined ? {} : { driftRules: options.driftRules }),
       ...(options.driftShareThreshold === undefined ? {} : { driftShareThreshold: options.driftShareThreshold }),
+      ...(options.periodicFeatures === undefined ? {} : { periodicFeatures: options.periodicFeatures }),
       revision: previous === undefined ? 0 : previous.revision + 1,
       createdAt: new Date(now()),
     });

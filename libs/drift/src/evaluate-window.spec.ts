@@ -64,4 +64,14 @@ describe('evaluateWindow()', () => {
     // Below the 1000 predictions a window needs, drift is measured but raises no alarm.
     expect(report.alert).toBe(false);
   });
+
+  it('judges a periodic feature only in windows at least as long as its period', () => {
+    const shifted = scoredRows({ count: 20_000, seed: 5, delayShift: 2 });
+    const periodicFeatures = { delay_mean: 7 * 86_400_000 };
+    const daily = evaluateWindow(shifted, { ...options, periodicFeatures });
+    expect(daily.features.find((f) => f.featureName === 'delay_mean')).toMatchObject({ drifted: false, decidedBy: 'unjudged' });
+    expect(daily.reasons.map((r) => r.rule)).not.toContain('feature_drift');
+    const weekly = evaluateWindow(shifted, { ...options, window: { startMs: 0, endMs: 7 * 86_400_000 }, windowStepMs: 7 * 86_400_000, periodicFeatures });
+    expect(weekly.features.find((f) => f.featureName === 'delay_mean')?.drifted).toBe(true);
+  });
 });

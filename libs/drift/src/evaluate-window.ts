@@ -35,6 +35,13 @@ export interface EvaluateWindowOptions {
   readonly driftRules?: ChooseDriftRulesOptions;
   /** Share of drifted features from which the dataset drifted. Default: 0.5. */
   readonly driftShareThreshold?: number;
+  /**
+   * Features that cycle, with their period in ms, e.g. `{ day_of_week: 7 days }`:
+   * in a window shorter than its period such a feature is measured and
+   * reported but never flagged — one weekday is not a fortnight's mix of
+   * weekdays, and would flag every daily window. Default: none.
+   */
+  readonly periodicFeatures?: Readonly<Record<string, number>>;
   /** Increases with each re-evaluation of the window. */
   readonly revision: number;
   readonly createdAt: Date;
@@ -57,6 +64,7 @@ export function evaluateWindow(rows: WindowRows, options: EvaluateWindowOptions)
     predictions: rows.probabilities,
     rules: chooseDriftRules(rows.rowCount, options.driftRules),
     ...(options.driftShareThreshold === undefined ? {} : { driftShareThreshold: options.driftShareThreshold }),
+    unjudgedFeatures: new Set(Object.entries(options.periodicFeatures ?? {}).flatMap(([name, periodMs]) => (window.endMs - window.startMs < periodMs ? [name] : []))),
     modelName: options.modelName,
     modelVersion: options.modelVersion,
     window: { startTime: timestampFromMs(window.startMs), endTime: timestampFromMs(window.endMs) },
