@@ -76,21 +76,17 @@ export function createRedisDeduplicator(options: RedisDeduplicatorOptions): Dedu
   const { redis, keyPrefix = 'tributary:ingest:seen:', ttlMs = 7 * 24 * 3600 * 1000, maxKeysPerCommand = 5000 } = options;
   if (keyPrefix.includes('{') || keyPrefix.includes('}')) throw new InvalidKeyPrefixError(keyPrefix);
 
-  /** Each bucket's ids (as positions in `eventIds`) and their keys, at most `maxKeysPerCommand` at a time. */
+  /** Each bucket's ids (as positions in `eventIds`) and their keys, at most `maxKeysPerCommand` per call. */
   function calls(eventIds: readonly string[]): { positions: number[]; keys: string[] }[] {
-    const buckets = Array.from({ length: BUCKETS }, () => ({ positions: [] as number[], keys: [] as string[] }));
-    eventIds.forEach((id, position) => {
-      const bucket = bucketOf(id);
-      const call = buckets[bucket] as { positions: number[]; keys: string[] };
-      call.positions.push(position);
-      call.keys.push(`${keyPrefix}{${bucket}}${id}`);
-    });
-    return buckets.flatMap(({ positions, keys }) => {
-      const chunks = [];
-      for (let start = 0; start < keys.length; start += maxKeysPerCommand) {
-        chunks.push({ positions: positions.slice(start, start + maxKeysPerCommand), keys: keys.slice(start, start + maxKeysPerCommand) });
+    const buckets = Array.from({ length: BUCKETS }, (): number[] => []);
+    eventIds.forEach((id, position) => buckets[bucketOf(id)]?.push(position));
+    return buckets.flatMap((inBucket, bucket) => {
+      const parts = [];
+      for (let start = 0; start < inBucket.length; start += maxKeysPerCommand) {
+        const positions = inBucket.slice(start, start + maxKeysPerCommand);
+        parts.push({ positions, keys: positions.map((position) => `${keyPrefix}{${bucket}}${eventIds[position]}`) });
       }
-      return chunks;
+      return parts;
     });
   }
 
@@ -109,11 +105,7 @@ export function createRedisDeduplicator(options: RedisDeduplicatorOptions): Dedu
       const pending = new Set<string>();
       if (eventIds.length === 0) return { seen, pending };
       const planned = calls(eventIds);
-      const replies = await run(
-        CLAIM_SCRIPT,
-        planned.map((call) => call.keys),
-        'claim',
-      );
+      const replies = await run(CLAIM_SCRIPT, planned.map((call) => call.keys), 'claim');
       planned.forEach(({ positions }, call) => {
         const states = replies[call] as number[];
         positions.forEach((position, i) => {
@@ -127,11 +119,7 @@ export function createRedisDeduplicator(options: RedisDeduplicatorOptions): Dedu
 
     async markSeen(eventIds) {
       if (eventIds.length === 0) return;
-      await run(
-        MARK_SEEN_SCRIPT,
-        calls(eventIds).map((call) => call.keys),
-        'mark',
-      );
+      await run(MARK_SEEN_SCRIPT, calls(eventIds).map((call) => call.keys), 'mark');
     },
   };
 }
