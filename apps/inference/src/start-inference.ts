@@ -3,8 +3,7 @@ import { createOnlineStore, flightFeatureSet } from '@tributary/features';
 import { clientSecurityOptions, createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { createKafkaClient } from '@tributary/kafka';
 import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
-import type { Logger } from '@tributary/observability';
-import { packageVersion, startServiceHost, type Lifecycle } from '@tributary/runtime';
+import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import { createServingPipeline, createStreamingScorer, type FaultInjector, type ServingPipeline, type StreamingScorer } from '@tributary/serving';
 import { Redis } from 'ioredis';
 import type { InferenceConfig } from './config.js';
@@ -12,12 +11,8 @@ import { createKserveServiceImpl } from './kserve-service.js';
 import { createPredictServiceImpl } from './predict-service.js';
 import { createRestServer } from './rest-server.js';
 
-/** Options of {@link startInference}. */
-export interface StartInferenceOptions {
-  readonly config: InferenceConfig;
-  /** Every resource opened registers its close here, so SIGTERM closes them newest first. */
-  readonly lifecycle: Lifecycle;
-  readonly logger: Logger;
+/** What an in-process starter of inference (a test) may put in place, beside the {@link ServiceContext}. */
+export interface InferenceOverrides {
   /** Where versions, aliases and artifacts come from. Default: a gRPC client of REGISTRY_ADDRESS. */
   readonly registry?: RegistryClient;
   /** Test-only faults for the primary model (`@tributary/serving/testing`). Default: none. */
@@ -49,8 +44,8 @@ const version = packageVersion(import.meta.url);
  * scorer commits what it scored and leaves its group, then the pipeline
  * drains and flushes its logs, then the clients close.
  */
-export async function startInference(options: StartInferenceOptions): Promise<RunningInference> {
-  const { config, lifecycle, logger } = options;
+export async function startInference(context: ServiceContext<InferenceConfig>, overrides: InferenceOverrides = {}): Promise<RunningInference> {
+  const { config, lifecycle, logger } = context;
   const serving = config.serving;
 
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -70,7 +65,7 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
   lifecycle.register('registry channel', () => channel.close());
 
   const pipeline = createServingPipeline({
-    registry: options.registry ?? createGrpcRegistryClient(createGrpcClient(ModelRegistryService, channel), { timeoutMs: 10_000 }),
+    registry: overrides.registry ?? createGrpcRegistryClient(createGrpcClient(ModelRegistryService, channel), { timeoutMs: 10_000 }),
     models: serving.models,
     onlineStore: createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: serving.featuresPrefix, timeoutMs: serving.onlineStoreBudgetMs }),
     ...(config.cache.enabled ? { cache: { redis: cacheRedis, prefix: config.cache.prefix, ttlMs: config.cache.ttlMs } } : {}),
@@ -94,7 +89,7 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
     pollIntervalMs: serving.pollIntervalMs,
     drainTimeoutMs: serving.drainTimeoutMs,
     logger,
-    ...(options.faults === undefined ? {} : { faults: options.faults }),
+    ...(overrides.faults === undefined ? {} : { faults: overrides.faults }),
   });
   await pipeline.start();
   lifecycle.register('serving pipeline', () => pipeline.close());
@@ -125,11 +120,9 @@ export async function startInference(options: StartInferenceOptions): Promise<Ru
   const server = { name: SERVER_NAME, version };
   const batching = { maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs };
   const host = await startServiceHost({
+    ...context,
     name: 'inference',
     version,
-    config,
-    lifecycle,
-    logger,
     checks: { models: () => pipeline.ready(), ...(scorer ? { streaming: () => scorer.running } : {}) },
     registerServices: (grpc) => {
       grpc.register(InferenceService, createPredictServiceImpl({ pipeline, defaultDeadlineMs: serving.defaultDeadlineMs, maxBatchRequests: serving.maxRowsPerRequest }));

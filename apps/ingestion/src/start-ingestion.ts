@@ -1,6 +1,5 @@
 import { createClient } from '@clickhouse/client';
 import { IngestionService } from '@tributary/contracts';
-import { createGrpcServer, serverSecurityOptions } from '@tributary/grpc';
 import {
   createEventValidator,
   createIngestor,
@@ -10,21 +9,12 @@ import {
   flightEventSchemas,
 } from '@tributary/ingest';
 import { createConsumer, createDeadLetterWriter, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
-import type { Logger } from '@tributary/observability';
-import { createOpsServer, createRedisConnection, packageVersion, type Lifecycle } from '@tributary/runtime';
+import { createRedisConnection, packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import type { IngestionConfig } from './config.js';
 import { createIngestionServiceImpl } from './ingestion-service.js';
 import { createRawBatchHandler } from './raw-batch-handler.js';
 import { createRejectPublisher } from './reject-publisher.js';
 import { createValidatedTopicSink } from './validated-topic-sink.js';
-
-/** Options of {@link startIngestion}. */
-export interface StartIngestionOptions {
-  readonly config: IngestionConfig;
-  /** Every resource opened registers its close here, so SIGTERM closes them newest first. */
-  readonly lifecycle: Lifecycle;
-  readonly logger: Logger;
-}
 
 /** Where the started service listens. */
 export interface RunningIngestion {
@@ -36,14 +26,14 @@ const version = packageVersion(import.meta.url);
 
 /**
  * Opens the service's clients and servers in dependency order, registering
- * each close with the lifecycle as it opens: ops server (so probes answer
- * while starting), Redis, ClickHouse (raw table created if missing), the
- * Kafka producer, the gRPC server, and last the `events.raw` consumer. On
- * SIGTERM they close in reverse: the consumer stops, finishes its batch and
- * commits; then gRPC drains; then the writers close.
+ * each close with the lifecycle as it opens: Redis, ClickHouse (raw table
+ * created if missing), the Kafka producers, the ops and gRPC servers, and
+ * last the `events.raw` consumer. On SIGTERM they close in reverse: the
+ * consumer stops, finishes its batch and commits; then gRPC drains; then the
+ * writers close.
  */
-export async function startIngestion(options: StartIngestionOptions): Promise<RunningIngestion> {
-  const { config, lifecycle, logger } = options;
+export async function startIngestion(context: ServiceContext<IngestionConfig>): Promise<RunningIngestion> {
+  const { config, lifecycle, logger } = context;
   const raw = { ...topics.eventsRaw, name: config.ingest.rawTopic };
   const validated = { ...topics.eventsValidated, name: config.ingest.validatedTopic };
   const dlq = { ...topics.eventsDlq, name: config.ingest.dlqTopic };
@@ -54,20 +44,6 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
     username: config.clickhouse.user,
     ...(config.clickhouse.password === undefined ? {} : { password: config.clickhouse.password }),
   });
-  const ops = createOpsServer({
-    host: config.ops.host,
-    port: config.ops.port,
-    version: { name: 'ingestion', version },
-    checks: {
-      lifecycle: lifecycle.readinessCheck,
-      redis: () => redis.ping(),
-      clickhouse: async () => (await clickhouse.ping()).success,
-    },
-    logger,
-  });
-  const opsPort = await ops.start();
-  lifecycle.register('ops server', () => ops.close());
-
   await redis.connect();
   lifecycle.register('redis', async () => {
     await redis.quit();
@@ -95,10 +71,13 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
   lifecycle.register('grpc dead letters', () => grpcDeadLetters.close());
   const publishRejects = createRejectPublisher(grpcDeadLetters);
 
-  const grpc = createGrpcServer({ address: `${config.grpc.host}:${config.grpc.port}`, shutdownTimeoutMs: config.shutdown.timeoutMs, logger, ...serverSecurityOptions(config.auth) });
-  grpc.register(IngestionService, createIngestionServiceImpl({ ingestor, publishRejects }));
-  const grpcPort = await grpc.start();
-  lifecycle.register('grpc server', () => grpc.shutdown());
+  const { grpcPort, opsPort } = await startServiceHost({
+    ...context,
+    name: 'ingestion',
+    version,
+    checks: { redis: () => redis.ping(), clickhouse: async () => (await clickhouse.ping()).success },
+    registerServices: (grpc) => grpc.register(IngestionService, createIngestionServiceImpl({ ingestor, publishRejects })),
+  });
 
   const consumer = createConsumer({
     kafka,

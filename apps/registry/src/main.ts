@@ -3,7 +3,7 @@
  * comes from the environment (`--help` lists it); SIGTERM drains and closes.
  */
 import { runService } from '@tributary/runtime';
-import { startRegistry } from './registry-app.js';
+import { startRegistry } from './start-registry.js';
 import { registryConfigSchema } from './registry-config.js';
 
 await runService({

@@ -12,5 +12,5 @@ await runService({
   name: 'trainer',
   summary: 'trains, verifies, registers and promotes models on training.requested',
   schema: trainerConfigSchema,
-  start: (context) => startTrainer(context),
+  start: startTrainer,
 });

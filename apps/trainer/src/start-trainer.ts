@@ -2,19 +2,15 @@ import { TrainerService, type TrainingRequest } from '@tributary/contracts';
 import type { ClientTlsOptions } from '@tributary/grpc';
 import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
-import { packageVersion, startServiceHost, type Lifecycle } from '@tributary/runtime';
+import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import { openFlightTraining, trainingMetrics, trainingRequestRecord, type TrainingRunResult } from '@tributary/training';
 import type { TrainerConfig } from './config.js';
 import { createTrainerService } from './trainer-service.js';
 import { testFaultHook } from './test-fault-hook.js';
 import { createTrainingRequestHandler, type TrainingRequestHandlerOptions } from './training-request-handler.js';
 
-/** Options of {@link startTrainer}. */
-export interface StartTrainerOptions {
-  readonly config: TrainerConfig;
-  /** Every resource opened registers its close here, so SIGTERM closes them newest first. */
-  readonly lifecycle: Lifecycle;
-  readonly logger: Logger;
+/** What an in-process starter of the trainer (a test) may watch, beside the {@link ServiceContext}. */
+export interface TrainerHooks {
   /** Called with each finished run; tests watch runs with it. Default: none. */
   readonly onRun?: (result: TrainingRunResult) => void;
 }
@@ -36,8 +32,8 @@ const version = packageVersion(import.meta.url);
  * already registering finishes (up to TRAINER_DRAIN_TIMEOUT_MS) and is
  * committed. Then the rest closes.
  */
-export async function startTrainer(options: StartTrainerOptions): Promise<RunningTrainer> {
-  const { config, lifecycle, logger } = options;
+export async function startTrainer(context: ServiceContext<TrainerConfig>, hooks: TrainerHooks = {}): Promise<RunningTrainer> {
+  const { config, lifecycle, logger } = context;
   const requests: TopicDefinition<TrainingRequest> = { ...topics.trainingRequested, name: config.trainer.requestsTopic };
   const dlq = { ...topics.eventsDlq, name: config.trainer.dlqTopic };
   // Registered before the first run, so dashboards and alerts find the training series from the start.
@@ -66,11 +62,9 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
   lifecycle.register('kafka producer', () => producer.close());
 
   const host = await startServiceHost({
+    ...context,
     name: 'trainer',
     version,
-    config,
-    lifecycle,
-    logger,
     checks: { clickhouse: () => training.ping() },
     registerServices: (server) =>
       server.register(
@@ -95,7 +89,7 @@ export async function startTrainer(options: StartTrainerOptions): Promise<Runnin
       codeVersion: process.env['GIT_REVISION']?.trim() || `trainer@${version}`,
     },
     logger,
-    ...(options.onRun ? { onRun: options.onRun } : {}),
+    ...(hooks.onRun ? { onRun: hooks.onRun } : {}),
     ...withTestFault(config, logger),
   });
   const consumer = createConsumer({

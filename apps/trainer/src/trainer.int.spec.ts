@@ -115,7 +115,7 @@ describe('trainer service', () => {
       REGISTRY_ADDRESS: registry.address,
       SERVICE_AUTH_TOKEN: '',
     });
-    ({ grpcPort, opsPort } = await startTrainer({ config, lifecycle, logger, onRun: (result) => runs.push(result) }));
+    ({ grpcPort, opsPort } = await startTrainer({ config, lifecycle, logger }, { onRun: (result) => runs.push(result) }));
   }, 180_000);
 
   afterAll(async () => {

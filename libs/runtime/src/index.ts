@@ -17,5 +17,6 @@ export {
 } from './ops-server.js';
 export { packageVersion } from './package-version.js';
 export { createRedisConnection, redisReconnectDelayMs, type RedisConnectionOptions } from './redis-connection.js';
-export { runService, type BaseServiceConfig, type RunServiceOptions, type ServiceContext } from './run-service.js';
+export { runService, type BaseServiceConfig, type RunServiceOptions } from './run-service.js';
+export type { ServiceContext } from './service-context.js';
 export { startServiceHost, type ServiceHost, type ServiceHostConfig, type ServiceHostOptions } from './service-host.js';

@@ -1,21 +1,14 @@
 import type { ConfigOf, ConfigSchema } from '@tributary/config';
-import { createLogger, startTracing, type Logger } from '@tributary/observability';
-import { createLifecycle, type Lifecycle } from './lifecycle.js';
+import { createLogger, startTracing } from '@tributary/observability';
+import { createLifecycle } from './lifecycle.js';
 import { loadConfigOrExit } from './load-config-or-exit.js';
+import type { ServiceContext } from './service-context.js';
 
 /** What every service's configuration holds (`logEnv`, `tracingEnv`, `shutdownEnv`). */
 export interface BaseServiceConfig {
   readonly log: { readonly level: string };
   readonly tracing: { readonly otlpEndpoint?: string | undefined };
   readonly shutdown: { readonly timeoutMs: number };
-}
-
-/** What a service's start function gets. */
-export interface ServiceContext<C> {
-  readonly config: C;
-  readonly logger: Logger;
-  /** Register each resource's close right after opening it. */
-  readonly lifecycle: Lifecycle;
 }
 
 /** Options of {@link runService}. */

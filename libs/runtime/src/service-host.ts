@@ -1,7 +1,6 @@
 import { createGrpcServer, serverSecurityOptions, type GrpcServer, type ServiceSecuritySettings } from '@tributary/grpc';
-import type { Logger } from '@tributary/observability';
-import type { Lifecycle } from './lifecycle.js';
 import { createOpsServer, type ReadinessCheck } from './ops-server.js';
+import type { ServiceContext } from './service-context.js';
 
 interface ListenSettings {
   readonly host: string;
@@ -16,13 +15,10 @@ export interface ServiceHostConfig {
   readonly shutdown: { readonly timeoutMs: number };
 }
 
-/** Options of {@link startServiceHost}. */
-export interface ServiceHostOptions {
+/** Options of {@link startServiceHost}: the service's context (spread it in) and what only the host needs. */
+export interface ServiceHostOptions extends ServiceContext<ServiceHostConfig> {
   readonly name: string;
   readonly version: string;
-  readonly config: ServiceHostConfig;
-  readonly lifecycle: Lifecycle;
-  readonly logger: Logger;
   /** Readiness checks besides the lifecycle's own (e.g. `redis: () => redis.ping()`). Default: none. */
   readonly checks?: Readonly<Record<string, ReadinessCheck>>;
   /** Adds the service's gRPC services before the server starts. Default: health only. */

@@ -1,27 +1,12 @@
-/**
- * The registry service put together: Redis, the ops server, the Kafka
- * producer, the model registry and the gRPC server, each registered with the
- * lifecycle right after it opens so SIGTERM closes them newest first — the
- * gRPC server drains its calls, the registry publishes its last lifecycle
- * events, then the producer, the ops server and Redis close.
- */
 import { ModelRegistryService } from '@tributary/contracts';
-import { createGrpcServer, serverSecurityOptions } from '@tributary/grpc';
 import { createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
 import { createLocalArtifactStore, createModelRegistry, type ModelRegistry } from '@tributary/model-registry';
 import type { Logger } from '@tributary/observability';
-import { createOpsServer, createRedisConnection, packageVersion, type Lifecycle } from '@tributary/runtime';
+import { createRedisConnection, packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import type { Redis } from 'ioredis';
 import { createKafkaLifecyclePublisher } from './kafka-lifecycle-publisher.js';
 import type { RegistryConfig } from './registry-config.js';
 import { createRegistryService } from './registry-service.js';
-
-/** What {@link startRegistry} needs besides the configuration. */
-export interface RegistryAppOptions {
-  readonly config: RegistryConfig;
-  readonly lifecycle: Lifecycle;
-  readonly logger: Logger;
-}
 
 /** The running service, for tests and logs. */
 export interface RunningRegistry {
@@ -30,9 +15,15 @@ export interface RunningRegistry {
   readonly opsPort: number;
 }
 
-/** Opens everything the registry needs and starts serving; the lifecycle closes it all. */
-export async function startRegistry(options: RegistryAppOptions): Promise<RunningRegistry> {
-  const { config, lifecycle, logger } = options;
+/**
+ * The registry service put together: Redis, the Kafka producer, the model
+ * registry, then the ops and gRPC servers, each registered with the lifecycle
+ * right after it opens so SIGTERM closes them newest first — the gRPC server
+ * drains its calls, the ops server closes, the registry publishes its last
+ * lifecycle events, then the producer and Redis close.
+ */
+export async function startRegistry(context: ServiceContext<RegistryConfig>): Promise<RunningRegistry> {
+  const { config, lifecycle, logger } = context;
   const lifecycleTopic = { ...topics.modelLifecycle, name: config.registry.lifecycleTopic };
 
   const redis = createRedisConnection({ url: config.redis.url, name: 'registry', logger });
@@ -40,17 +31,6 @@ export async function startRegistry(options: RegistryAppOptions): Promise<Runnin
     await redis.quit();
   });
   await warnUnlessAppendOnly(redis, logger);
-
-  // Up before the rest and closed after it, so probes see "not ready" during the drain rather than nothing.
-  const ops = createOpsServer({
-    host: config.ops.host,
-    port: config.ops.port,
-    checks: { lifecycle: lifecycle.readinessCheck, redis: () => redis.ping() },
-    version: { name: 'registry', version: packageVersion(import.meta.url) },
-    logger,
-  });
-  const opsPort = await ops.start();
-  lifecycle.register('ops server', () => ops.close());
 
   const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
   await ensureTopics(kafka, [lifecycleTopic]);
@@ -70,19 +50,16 @@ export async function startRegistry(options: RegistryAppOptions): Promise<Runnin
   registry.start();
   lifecycle.register('model registry', () => registry.shutdown());
 
-  const server = createGrpcServer({
-    address: `${config.grpc.host}:${config.grpc.port}`,
-    shutdownTimeoutMs: config.shutdown.timeoutMs,
-    logger,
-    ...serverSecurityOptions(config.auth),
+  const host = await startServiceHost({
+    ...context,
+    name: 'registry',
+    version: packageVersion(import.meta.url),
+    checks: { redis: () => redis.ping() },
+    registerServices: (server) => server.register(ModelRegistryService, createRegistryService({ registry })),
   });
-  server.register(ModelRegistryService, createRegistryService({ registry }));
-  const grpcPort = await server.start();
-  lifecycle.register('grpc server', () => server.shutdown());
 
-  lifecycle.markReady();
-  logger.info({ grpcPort, opsPort, artifactDirectory: config.registry.artifactDirectory }, 'registry serving');
-  return { registry, grpcPort, opsPort };
+  logger.info({ grpcPort: host.grpcPort, opsPort: host.opsPort, artifactDirectory: config.registry.artifactDirectory }, 'registry serving');
+  return { registry, grpcPort: host.grpcPort, opsPort: host.opsPort };
 }
 
 /** The registry's metadata is only as durable as its Redis: say so loudly when AOF is off. */

@@ -21,7 +21,7 @@ import { createLogger } from '@tributary/observability';
 import { createLifecycle, type Lifecycle } from '@tributary/runtime';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type RunningRegistry } from './registry-app.js';
+import { startRegistry, type RunningRegistry } from './start-registry.js';
 import { registryConfigSchema } from './registry-config.js';
 
 const MODEL = 'flight-delay';
@@ -54,9 +54,9 @@ async function* upload(declared: Uint8Array, sent = declared): AsyncGenerator<Me
 }
 
 describe('startRegistry()', () => {
-  const kafka = createKafkaClient({ clientId: 'registry-app-test', logger: silent });
+  const kafka = createKafkaClient({ clientId: 'start-registry-test', logger: silent });
   const testTopics = createTestTopics(kafka);
-  const keyPrefix = `test:registry-app:${randomUUID()}`;
+  const keyPrefix = `test:start-registry:${randomUUID()}`;
   const exitCodes: number[] = [];
   let artifactDirectory: string;
   let lifecycle: Lifecycle;
@@ -65,7 +65,7 @@ describe('startRegistry()', () => {
   let channel: GrpcChannel;
 
   beforeAll(async () => {
-    artifactDirectory = await mkdtemp(join(tmpdir(), 'registry-app-'));
+    artifactDirectory = await mkdtemp(join(tmpdir(), 'start-registry-'));
     const topic = await testTopics.create(topics.modelLifecycle);
     lifecycleTopic = topic.name;
     const config = loadConfig(registryConfigSchema, {
@@ -80,6 +80,7 @@ describe('startRegistry()', () => {
     });
     lifecycle = createLifecycle({ logger: silent, signals: [], exit: (code) => exitCodes.push(code) });
     running = await startRegistry({ config, lifecycle, logger: silent });
+    lifecycle.markReady(); // as runService does once the start resolves
     channel = createGrpcChannel({ address: `127.0.0.1:${running.grpcPort}`, timeoutMs: 10_000 });
   });
 
