@@ -99,8 +99,8 @@ describe('createDriftMonitor() on ClickHouse', () => {
   }, 60_000);
 
   it('raises an alarm with the evidence on shifted windows and asks for training once', async () => {
-    await replay(day(1, 3, { delayShift: 0.6, outcomeShift: 0.08 }));
-    await replay(day(2, 4, { delayShift: 0.6, outcomeShift: 0.08 }));
+    await replay(day(1, 3, { delayShift: 2, outcomeShift: 0.08 }));
+    await replay(day(2, 4, { delayShift: 2, outcomeShift: 0.08 }));
     await monitor.recordFlights([tick(T0 + 3 * DAY + 3 * HOUR)]);
     const reports = await monitor.evaluate();
     expect(reports).toHaveLength(2);
@@ -131,7 +131,7 @@ describe('createDriftMonitor() on ClickHouse', () => {
         modelVersion: { modelName: MODEL, version: 2, lineage: { trainingRequestId: requestId }, tags: { role: 'primary' } },
       }),
     ]);
-    await replay(day(3, 5, { delayShift: 0.6, outcomeShift: 0.08 }));
+    await replay(day(3, 5, { delayShift: 2, outcomeShift: 0.08 }));
     await monitor.recordFlights([tick(T0 + 4 * DAY + 3 * HOUR)]);
     const [report] = await monitor.evaluate();
     expect(report?.alert).toBe(true);

@@ -28,15 +28,15 @@ describe('evaluateWindow()', () => {
   });
 
   it('names the shifted feature with its effect size and threshold', () => {
-    const report = evaluateWindow(scoredRows({ count: 20_000, seed: 3, delayShift: 0.5 }), options);
+    const report = evaluateWindow(scoredRows({ count: 20_000, seed: 3, delayShift: 2 }), options);
     const delay = report.features.find((f) => f.featureName === 'delay_mean');
-    expect(delay).toMatchObject({ drifted: true, decidedBy: 'wasserstein_distance_normed', threshold: 0.1 });
-    expect(delay?.wassersteinDistanceNormed).toBeGreaterThan(0.4);
+    expect(delay).toMatchObject({ drifted: true, decidedBy: 'wasserstein_distance_normed', threshold: 1 });
+    expect(delay?.wassersteinDistanceNormed).toBeGreaterThan(1.5);
     expect(report.features.filter((f) => f.drifted).map((f) => f.featureName)).toEqual(['delay_mean']);
     const rules = report.reasons.map((r) => r.rule);
     expect(rules).toContain('feature_drift');
     expect(rules).toContain('prediction_drift');
-    expect(report.reasons.find((r) => r.rule === 'feature_drift')?.detail).toMatch(/^delay_mean \(wasserstein_distance_normed 0\.\d+, threshold 0\.1\)$/);
+    expect(report.reasons.find((r) => r.rule === 'feature_drift')?.detail).toMatch(/^delay_mean \(wasserstein_distance_normed \d\.\d+, threshold 1\)$/);
     expect(report.alert).toBe(true);
   });
 

@@ -3,6 +3,7 @@
  * exports `run(): Promise<void>` and reports through `reportResults`.
  */
 const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  drift: () => import('./drift.js'),
   explain: () => import('./explain.js'),
   'explain-fixtures': () => import('./explain-fixtures.js'),
   features: () => import('./features.js'),
