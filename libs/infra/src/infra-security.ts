@@ -51,6 +51,13 @@ export function redisAclLines(security: InfraSecurity): string[] {
 
 const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/**
+ * The table engines the services create their tables with. ClickHouse asks a
+ * user creating a table for a grant on its engine too, so a service that owns
+ * tables gets these and no others.
+ */
+const serviceTableEngines = ['MergeTree', 'ReplacingMergeTree'];
+
 /** A table pattern of {@link platformPrincipals} in the namespace's database, as a GRANT target. */
 function grantTarget(database: string, table: string): string {
   return table === '*' ? `${database}.*` : `${database}.${table}`;
@@ -61,8 +68,8 @@ function grantTarget(database: string, table: string): string {
  * embedded engine's own session runs as, so it cannot have a password) may
  * only start the listeners and read `system.numbers` for the launcher's
  * blocking query; the admin may do everything; each service may create its
- * database and its own tables and read or write exactly the tables
- * {@link platformPrincipals} grants it.
+ * database and its own tables (with the engines it uses) and read or write
+ * exactly the tables {@link platformPrincipals} grants it.
  */
 export function clickhouseUsersXml(security: InfraSecurity): string {
   const database = security.name('database', 'tributary');
@@ -77,7 +84,9 @@ export function clickhouseUsersXml(security: InfraSecurity): string {
   for (const [principal, grants] of Object.entries(platformPrincipals)) {
     if (security.secrets[principal] === undefined) continue;
     const statements = [
-      ...(grants.clickhouseReadWrite.length > 0 ? [`GRANT CREATE DATABASE ON ${database}.*`] : []),
+      ...(grants.clickhouseReadWrite.length > 0
+        ? [`GRANT CREATE DATABASE ON ${database}.*`, ...serviceTableEngines.map((engine) => `GRANT TABLE ENGINE ON ${engine}`)]
+        : []),
       ...grants.clickhouseReadWrite.map((table) => `GRANT SELECT, INSERT, ALTER, CREATE TABLE ON ${grantTarget(database, table)}`),
       ...grants.clickhouseReadOnly.map((table) => `GRANT SELECT ON ${grantTarget(database, table)}`),
     ];

@@ -136,13 +136,14 @@ describe('ClickHouse with users granted per table', () => {
     await impostor.close();
   });
 
-  it('lets ingestion write events_raw, and refuses the trainer writing it and ingestion reading the drift tables', async () => {
+  it('lets ingestion create and write events_raw, and refuses the trainer writing it and ingestion reading the drift tables', async () => {
     const admin = clickhouseAs('admin');
     const ingestion = clickhouseAs('ingestion');
     const trainer = clickhouseAs('trainer');
     try {
-      await admin.command({ query: 'CREATE DATABASE IF NOT EXISTS sec_tributary' });
-      await admin.command({ query: 'CREATE TABLE IF NOT EXISTS sec_tributary.events_raw (id String) ENGINE = MergeTree ORDER BY id' });
+      // Its table, made as the service makes it at start (the engine needs a grant of its own).
+      await ingestion.command({ query: 'CREATE DATABASE IF NOT EXISTS sec_tributary' });
+      await ingestion.command({ query: 'CREATE TABLE IF NOT EXISTS sec_tributary.events_raw (id String) ENGINE = ReplacingMergeTree ORDER BY id' });
       await admin.command({ query: 'CREATE TABLE IF NOT EXISTS sec_tributary.drift_reports (id String) ENGINE = MergeTree ORDER BY id' });
       await ingestion.insert({ table: 'sec_tributary.events_raw', values: [{ id: 'e1' }], format: 'JSONEachRow' });
       const rows = await (await trainer.query({ query: 'SELECT id FROM sec_tributary.events_raw', format: 'JSONEachRow' })).json();

@@ -27,6 +27,15 @@ export function installGhz(): string {
   return binary;
 }
 
+/** Mutual TLS of a ghz run: the CA the server is verified against and the client identity ghz presents. */
+export interface GhzTls {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Name the server certificate is verified for, e.g. `localhost`. */
+  readonly serverName: string;
+}
+
 /** One ghz run. */
 export interface GhzOptions {
   /** Fully qualified method, e.g. `tributary.v1.InferenceService.Predict`. */
@@ -34,8 +43,10 @@ export interface GhzOptions {
   /** The .proto declaring it, and the roots its imports resolve from. */
   readonly proto: string;
   readonly importPaths: readonly string[];
-  /** `host:port`, plaintext. */
+  /** `host:port`. */
   readonly address: string;
+  /** Mutual TLS. Default: plaintext. */
+  readonly tls?: GhzTls;
   /** Request messages in protobuf JSON; ghz sends them round-robin. */
   readonly messages: readonly unknown[];
   /** Requests in flight at once. */
@@ -81,8 +92,9 @@ export async function runGhz(ghz: string, options: GhzOptions): Promise<GhzRepor
   writeFileSync(dataFile, JSON.stringify(options.messages));
   rmSync(reportFile, { force: true });
   const skipFirst = options.skipFirst ?? 0;
+  const tls = options.tls;
   const args = [
-    '--insecure',
+    ...(tls ? ['--cacert', tls.caFile, '--cert', tls.certFile, '--key', tls.keyFile, '--cname', tls.serverName] : ['--insecure']),
     '--proto', options.proto,
     ...options.importPaths.flatMap((path) => ['--import-paths', path]),
     '--call', options.call,

@@ -9,7 +9,9 @@
  * - a bare @grpc/grpc-js server answering Predict with a fixed response (the
  *   transport floor);
  * - KServe's Python ModelServer on the same ONNX file (ModelInfer over gRPC);
- * - the inference service itself, when its build serves (see service-bench.ts).
+ * - the inference service itself, when its build serves (see service-bench.ts),
+ *   plain and with mutual TLS and per-call authorization (`predict p50 ms
+ *   mtls`, see inference-mtls.ts).
  *
  * `npm run bench -- inference` writes bench-results/inference.json with the
  * load generator and the machine's load average; `--retrain` rebuilds the model.

@@ -14,7 +14,9 @@
  *    stopped. CPU per event depends less than events/s on what else the
  *    shared machine runs (the servers themselves run on the same 2 cores);
  * 4. ceiling: the same topic through a bare kafkajs consume → produce pipe,
- *    the most any kafkajs service can do here.
+ *    the most any kafkajs service can do here;
+ * 5. security on: the service again on secure servers of this run's own
+ *    (`ingest events/s sasl`, see ingestion-sasl.ts).
  *
  * `BENCH_INGESTION_FLIGHTS` changes the slice (default 500000). Everything
  * made (topics, databases, Redis keys) is removed at the end.
@@ -39,6 +41,7 @@ import { createLogger } from '@tributary/observability';
 import { Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from './bench-cleanup.js';
+import { measureSecureIngestion } from './ingestion-sasl.js';
 import { reportResults, type Measurement } from './results.js';
 import { cpuSecondsOf, peakRssMbOf, serviceEnv, startService, stopService } from './service-process.js';
 
@@ -205,6 +208,9 @@ export async function run(): Promise<void> {
     const copy = await testTopics.create(topics.eventsValidated);
     const ceiling = await kafkajsPassThrough(kafka, raw.name, copy.name, `${names.groupId}-ceiling`, events);
 
+    const plain = { eventsPerSecond: serviceRows / serviceSeconds, cpuMicrosPerEvent: serviceCpuMicros / events };
+    const secure = await measureSecureIngestion({ serviceMain, plain, publish, offsetsDone, rowsFinal });
+
     const measurements: Measurement[] = [
       { name: `events (${flights} flights)`, value: events, unit: 'events' },
       { name: 'publish to events.raw', value: Math.round(events / published.seconds), unit: 'events/s' },
@@ -219,6 +225,7 @@ export async function run(): Promise<void> {
       { name: 'ingestion service graceful shutdown', value: Math.round(shutdownMs), unit: 'ms' },
       { name: 'rows in events_raw (FINAL), service run', value: serviceRows, unit: 'rows' },
       { name: 'rejected (implausible values in the slice)', value: events - serviceRows, unit: 'events' },
+      ...secure,
     ];
     reportResults('ingestion', measurements);
   } finally {

@@ -4,8 +4,9 @@
  * (TRIBUTARY_NAMESPACE: topics, Redis keys, artifacts), the flights GBDT
  * registered twice (the second to swap to under load), real online features
  * in Redis, and ghz sending the requests. The prediction cache is off, so
- * every request runs the model. Its topics, groups, keys and artifacts are
- * removed at the end.
+ * every request runs the model. A second instance with mutual TLS and
+ * per-call authorization measures what zero trust costs (inference-mtls.ts).
+ * Its topics, groups, keys and artifacts are removed at the end.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { InferenceService, ModelRegistryService, ServingTier } from '@tributary/contracts';
 import { ModelProtoSchema } from '@tributary/contracts/onnx';
-import { createGrpcChannel, createGrpcClient, type GrpcChannel } from '@tributary/grpc';
+import { createGrpcChannel, createGrpcClient, type ClientTlsOptions, type GrpcChannel } from '@tributary/grpc';
 import { createKafkaClient } from '@tributary/kafka';
 import { createLogger } from '@tributary/observability';
 import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
@@ -26,6 +27,7 @@ import { deleteKafkaNamespace, deleteKeysWithPrefix } from './bench-cleanup.js';
 import { TRAINING_WINDOW, type FlightsGbdt } from './flights-gbdt.js';
 import { freePort } from './free-port.js';
 import { runGhz, type GhzReport } from './ghz.js';
+import { measureMtlsCost } from './inference-mtls.js';
 import { KSERVE_MODEL_INFER, TRIBUTARY_PREDICT, TRIBUTARY_PREDICT_BATCH, modelInferMessages, predictMessages, saturating, sequential } from './inference-requests.js';
 import { flightsAfterReplay, loadOnlineFeatures } from './online-flights.js';
 import type { Measurement } from './results.js';
@@ -129,7 +131,7 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
   const registryChannel = createGrpcChannel({ address: registryAddress, timeoutMs: 60_000 });
   const measurements: Measurement[] = [];
 
-  const startInference = async (settings: Readonly<Record<string, string>>): Promise<RunningInference> => {
+  const startInference = async (settings: Readonly<Record<string, string>>, tls?: ClientTlsOptions): Promise<RunningInference> => {
     const [port, opsPort] = [await freePort(), await freePort()];
     const child = await startService(inferenceMain, 'ready', serviceEnv({
       ...base,
@@ -145,7 +147,7 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
       INFERENCE_FALLBACK_BUDGET_MS: '500',
       ...settings,
     }));
-    const channel = createGrpcChannel({ address: `127.0.0.1:${port}` });
+    const channel = createGrpcChannel({ address: `127.0.0.1:${port}`, ...(tls ? { tls } : {}) });
     await untilPrimaryServes(channel, model);
     return { process: child, address: `127.0.0.1:${port}`, channel, answersByTier: () => readAnswersByTier(opsPort) };
   };
@@ -174,6 +176,22 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
     inference = await startInference({});
     const rows = predictMessages(model);
     const latency = await ghzRun(sequential(inference.address, TRIBUTARY_PREDICT, rows));
+    const mtlsCost = await measureMtlsCost({
+      ghz,
+      messages: rows,
+      plainAddress: inference.address,
+      namespace,
+      startInference: async (settings, tls) => {
+        const started = await startInference(settings, tls);
+        return {
+          address: started.address,
+          stop: async () => {
+            started.channel.close();
+            await stopService(started.process);
+          },
+        };
+      },
+    });
     const flights = (await flightsAfterReplay(model.rowCount)).map((f) => ({
       model_name: MODEL,
       flight: { origin: f.origin, destination: f.destination, departure_time: new Date(f.departureTimeMs).toISOString(), distance_miles: f.distanceMiles },
@@ -221,6 +239,7 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
     measurements.push(
       { name: 'predict p50 ms', value: latency.p50Ms, unit: 'ms', target: '≤ 0.5' },
       { name: 'predict p99 ms', value: latency.p99Ms, unit: 'ms', target: '≤ 1.5' },
+      ...mtlsCost,
       { name: 'predict with online features p99 ms', value: online.p99Ms, unit: 'ms', target: '≤ 2' },
       { name: 'predict with online features p50 ms', value: online.p50Ms, unit: 'ms' },
       { name: 'predict overhead ratio', value: latency.p50Ms / (floors.bareGrpcP50Ms + floors.bareOnnxP50Ms), unit: '×', target: '≤ 1.5' },

@@ -1,0 +1,6 @@
+/**
+ * @tributary/infra/testing — servers of a caller's own: `isolatedInfraEnv()`
+ * gives `createInfra` a temporary home and free ports beside the shared
+ * servers, for tests and benchmarks that start a stack they may stop.
+ */
+export { isolatedInfraEnv } from './isolated-infra-env.js';
