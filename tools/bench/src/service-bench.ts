@@ -179,12 +179,13 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
     const mtlsCost = await measureMtlsCost({
       ghz,
       messages: rows,
-      plainAddress: inference.address,
+      plain: { address: inference.address, pid: inference.process.pid as number },
       namespace,
       startInference: async (settings, tls) => {
         const started = await startInference(settings, tls);
         return {
           address: started.address,
+          pid: started.process.pid as number,
           stop: async () => {
             started.channel.close();
             await stopService(started.process);
