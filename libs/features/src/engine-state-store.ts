@@ -21,8 +21,10 @@ export interface EngineStateStoreOptions {
 /** The state a processor took over, and the epoch that proves it is the owner. */
 export interface AcquiredState {
   readonly epoch: number;
-  /** Undefined when nothing was saved yet. */
+  /** Undefined when nothing was saved yet, or when `unchanged`. */
   readonly state: EngineState | undefined;
+  /** True when the epoch moved straight on from the caller's: nobody took the state since, so it was not loaded. */
+  readonly unchanged: boolean;
 }
 
 /**
@@ -32,8 +34,12 @@ export interface AcquiredState {
  * way round, and an id is remembered exactly when its counts are saved.
  */
 export interface EngineStateStore {
-  /** Bumps the owner epoch (fencing off any previous owner) and loads the saved state. */
-  acquire(): Promise<AcquiredState>;
+  /**
+   * Bumps the owner epoch (fencing off any previous owner) and loads the saved
+   * state — unless the new epoch follows `heldEpoch`, the caller's own, whose
+   * checkpoints are all in: then the state is what the caller has in memory.
+   */
+  acquire(heldEpoch?: number): Promise<AcquiredState>;
   /**
    * Serializes `changes` at once (their bucket measures are live views), on
    * top of the changes prepared before: prepare in the order batches were
@@ -156,12 +162,13 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
   }
 
   return {
-    async acquire() {
+    async acquire(heldEpoch) {
       try {
         const savedVersion = await redis.hget(metaKey, 'version');
         if (savedVersion !== null && savedVersion !== version) throw new StateVersionMismatchError(savedVersion, version);
         const epoch = await redis.hincrby(metaKey, 'epoch', 1);
-        return { epoch, state: await load(await redis.hgetall(metaKey)) };
+        if (heldEpoch !== undefined && epoch === heldEpoch + 1) return { epoch, state: undefined, unchanged: true };
+        return { epoch, state: await load(await redis.hgetall(metaKey)), unchanged: false };
       } catch (error) {
         if (error instanceof StateVersionMismatchError) throw error;
         throw new OnlineStoreError('state load', error);

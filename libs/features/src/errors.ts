@@ -91,7 +91,8 @@ export class StateVersionMismatchError extends TributaryError {
 
 /**
  * Another processor took over the aggregation state (a newer epoch): this one
- * must stop writing, or both would count the same events.
+ * must not write, or both would count the same events. Retryable: the next
+ * call waits for its turn and reloads the state, skipping what is in it.
  */
 export class StateOwnershipLostError extends TributaryError {
   override name = 'StateOwnershipLostError';
@@ -103,7 +104,7 @@ export class StateOwnershipLostError extends TributaryError {
     super(
       Code.Aborted,
       `aggregation state is owned by epoch ${currentEpoch ?? 'unknown'}, not ${epoch}: another processor took over`,
-      { retryable: false },
+      { retryable: true },
     );
   }
 }

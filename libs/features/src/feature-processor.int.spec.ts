@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Code, TributaryError } from '@tributary/errors';
 import type { Redis } from 'ioredis';
@@ -38,7 +39,9 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
       wrapOffline?: (store: OfflineStore<FlightDefinitions>) => OfflineStore<FlightDefinitions>;
       prefix?: string;
       database?: string;
-      processor?: Pick<FeatureProcessorOptions<FlightDefinitions>, 'sources' | 'endOffsetsOf' | 'idleSourceTimeoutMs'>;
+      processor?: Pick<FeatureProcessorOptions<FlightDefinitions>, 'sources' | 'endOffsetsOf' | 'idleSourceTimeoutMs' | 'turnMs'>;
+      /** A connection of its own, for a processor running beside another (the checkpoint WATCHes a key per connection). Default the shared one. */
+      redis?: Redis;
     } = {},
   ) {
     const prefix = options.prefix ?? uniqueName('features_proc');
@@ -51,7 +54,7 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     const rejected: RejectedRecord[] = [];
     const processor = createFeatureProcessor({
       featureSet: flightFeatureSet,
-      redis,
+      redis: options.redis ?? redis,
       onlineStore,
       offlineStore: options.wrapOffline ? options.wrapOffline(offlineStore) : offlineStore,
       allowedLatenessMs: 2 * MINUTE_MS,
@@ -59,6 +62,8 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
         rejected.push(...batch);
       },
       retry: { retries: 0 },
+      // A processor a test drops (a crash) keeps its turn this long before the next one may take the state.
+      leaseMs: 1000,
       ...options.processor,
     });
     return { prefix, database, onlineStore, offlineStore, processor, rejected };
@@ -70,11 +75,23 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
 
   /** What both stores hold, without the prefix or database names, so two runs can be compared. */
   async function storesOf(run: { prefix: string; offlineStore: OfflineStore<FlightDefinitions> }, ignoreFields: string[] = []) {
+    // The lease says who holds the state now (a random token), not what the state is.
+    const { [':_lease']: _lease, ...state } = await dumpRedis(redis, run.prefix, { ignoreFields });
     return {
-      redis: await dumpRedis(redis, run.prefix, { ignoreFields }),
+      redis: state,
       airport: await dumpTable(client, run.offlineStore.tableOf('airport'), { final: true }),
       route: await dumpTable(client, run.offlineStore.tableOf('route'), { final: true }),
     };
+  }
+
+  /**
+   * The stores' values only: online hashes and offline rows, not the checkpoint —
+   * which buckets a checkpoint still holds depends on where batches were cut
+   * (a bucket that left its windows within one batch is never saved).
+   */
+  async function valuesOf(run: { prefix: string; offlineStore: OfflineStore<FlightDefinitions> }) {
+    const { redis: all, airport, route } = await storesOf(run);
+    return { online: Object.fromEntries(Object.entries(all).filter(([key]) => !key.includes('_state}') && !key.includes('_state:'))), airport, route };
   }
 
   async function rowCount(store: OfflineStore<FlightDefinitions>): Promise<number> {
@@ -105,7 +122,8 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     expect(once.airport.length).toBeGreaterThan(100);
 
     await processAll(run.processor, records);
-    expect(await storesOf(run)).toEqual(once);
+    // The epoch moves on when a turn ends (a lease that expired between the passes): ownership, not state.
+    expect(await storesOf(run, ['epoch'])).toEqual(onceApartFromEpoch);
 
     // A restart takes a new owner epoch; everything else stays as it was, and not one row is inserted again.
     const restarted = await pipeline({ prefix: run.prefix, database: run.database });
@@ -340,13 +358,59 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     });
   });
 
-  it('fences off a processor whose state another one took over', async () => {
-    const first = await pipeline();
+  it('fences off a processor that stalled past its turn: its checkpoint is refused, retryable, and the batch counts once', async () => {
+    let stalled = false;
+    const first = await pipeline({
+      wrapOffline: (store) => ({
+        ...store,
+        async write(snapshots) {
+          // A write that hangs (a GC pause, a slow server) past the lease.
+          if (stalled) await sleep(3000);
+          await store.write(snapshots);
+        },
+      }),
+    });
     await first.processor.process(records.slice(0, 100));
-    const second = await pipeline({ prefix: first.prefix, database: first.database });
-    await second.processor.start();
-    await expect(first.processor.process(records.slice(100, 200))).rejects.toBeInstanceOf(StateOwnershipLostError);
-    await expect(second.processor.process(records.slice(100, 200))).resolves.toMatchObject({ duplicates: 0 });
+    stalled = true;
+    const refused = first.processor.process(records.slice(100, 200));
+    const connection = connectRedis();
+    try {
+      // Its lease lapses while it waits on the write: another instance takes the state.
+      const second = await pipeline({ redis: connection, prefix: first.prefix, database: first.database });
+      await second.processor.start();
+      await expect(refused).rejects.toBeInstanceOf(StateOwnershipLostError);
+      await expect(refused).rejects.toMatchObject({ retryable: true });
+      // Nothing of the refused batch was checkpointed: the new owner counts all of it.
+      await expect(second.processor.process(records.slice(100, 200))).resolves.toMatchObject({ duplicates: 0 });
+    } finally {
+      connection.disconnect();
+    }
+  });
+
+  it('gives the stores of one processor when two share the state, each with some of the sources, taking turns batch by batch', async () => {
+    const sources = ['p0', 'p1'];
+    const reference = await pipeline({ processor: { sources } });
+    await processAll(reference.processor, records);
+    const expected = await valuesOf(reference);
+    expect(Object.keys(expected.online).length).toBeGreaterThan(10);
+
+    const bySource = (all: readonly FeatureRecord[], source: string) => all.filter((r) => r.source === source);
+    const early = records.slice(0, Math.floor(records.length * 0.7));
+    const late = records.slice(early.length);
+    const connections = [connectRedis(), connectRedis()] as const;
+    try {
+      const first = await pipeline({ redis: connections[0], processor: { sources, turnMs: 0 } });
+      const second = await pipeline({ redis: connections[1], prefix: first.prefix, database: first.database, processor: { sources, turnMs: 0 } });
+      // Two instances of a group, one partition each, fed at once.
+      await Promise.all([processAll(first.processor, bySource(early, 'p0')), processAll(second.processor, bySource(early, 'p1'))]);
+      // The first leaves the group: its partition moves to the second, which Kafka hands the records after the last commit — here the last 50 again.
+      const redelivered = bySource(early, 'p0').slice(-50);
+      await expect(second.processor.process(redelivered)).resolves.toMatchObject({ accepted: 0, duplicates: 50 });
+      await processAll(second.processor, late);
+      expect(await valuesOf(first)).toEqual(expected);
+    } finally {
+      for (const connection of connections) connection.disconnect();
+    }
   });
 
   it('refuses to continue a state written by another feature set version', async () => {

@@ -1,15 +1,18 @@
 import type { Redis } from 'ioredis';
 import { withSpan, type Logger } from '@tributary/observability';
+import { isRetryable } from '@tributary/errors';
 import { retry, type RetryOptions } from '@tributary/resilience';
 import { createAggregationEngine, type AggregationEngine, type ApplyResult, type RejectedRecord } from './aggregation-engine.js';
 import { compileAggregationPlan } from './aggregation-plan.js';
 import { createEngineStateStore, type EngineStateStore } from './engine-state-store.js';
+import { StateOwnershipLostError } from './errors.js';
 import type { FeatureRecord } from './feature-event.js';
 import type { FeatureDefinition, FeatureSet } from './feature-set.js';
 import type { FeatureSnapshot } from './feature-snapshot.js';
 import { featureMetrics } from './metrics.js';
 import type { OfflineStore } from './offline-store.js';
 import type { OnlineStore } from './online-store.js';
+import { createStateLease } from './state-lease.js';
 
 /** Options of {@link createFeatureProcessor}. */
 export interface FeatureProcessorOptions<Definitions extends readonly FeatureDefinition[]> {
@@ -49,6 +52,17 @@ export interface FeatureProcessorOptions<Definitions extends readonly FeatureDef
    * catching up never makes good events too late. Default 30 000.
    */
   readonly idleSourceTimeoutMs?: number;
+  /**
+   * Processors sharing one state (instances of a consumer group, each with
+   * some partitions) take turns: one holds it for at least this long, in ms,
+   * then passes it to another that asked. Default 2000.
+   */
+  readonly turnMs?: number;
+  /**
+   * How long a turn lasts unrenewed, in ms: how long a processor that died
+   * keeps the others waiting. Default 10 000.
+   */
+  readonly leaseMs?: number;
   /** Retries of each store write. Default: 3 retries of retryable errors, 100 ms base. */
   readonly retry?: RetryOptions;
   readonly logger?: Logger;
@@ -67,7 +81,10 @@ export type ProcessResult = Omit<ApplyResult, 'snapshots'> & { readonly snapshot
  * the saved offsets are skipped when they come again.
  */
 export interface FeatureProcessor {
-  /** Takes over the saved state (fencing off an older owner). Idempotent; `process` calls it. */
+  /**
+   * Takes over the saved state (fencing off an older owner), waiting for its
+   * turn if another processor holds it. Idempotent; `process` calls it.
+   */
   start(): Promise<void>;
   /**
    * Aggregates a batch and makes it durable in both stores; resolves once its
@@ -90,16 +107,20 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
   options: FeatureProcessorOptions<Definitions>,
 ): FeatureProcessor {
   const { featureSet, redis, onlineStore, offlineStore, allowedLatenessMs, onRejected, logger, sources, endOffsetsOf, idleSourceTimeoutMs = 30_000 } = options;
+  const { turnMs = 2000, leaseMs = 10_000 } = options;
   const retryOptions: RetryOptions = options.retry ?? { retries: 3, baseDelayMs: 100 };
+  // A lost state is reloaded by the next call, not by trying the same commit again.
+  const commitRetryOptions: RetryOptions = { ...retryOptions, shouldRetry: (reason, attempt) => !(reason instanceof StateOwnershipLostError) && (retryOptions.shouldRetry ?? isRetryable)(reason, attempt) };
   const metrics = featureMetrics();
-  const stateStore: EngineStateStore = createEngineStateStore({
-    redis,
-    plan: compileAggregationPlan(featureSet),
-    version: featureSet.version,
-    prefix: options.statePrefix ?? onlineStore.prefix,
-  });
-  /** The engine this process owns, and the chain of its batches' checkpoints, each after the one before. */
-  let owned: { epoch: number; engine: AggregationEngine; committed: Promise<void> } | undefined;
+  const statePrefix = options.statePrefix ?? onlineStore.prefix;
+  const stateStore: EngineStateStore = createEngineStateStore({ redis, plan: compileAggregationPlan(featureSet), version: featureSet.version, prefix: statePrefix });
+  const lease = createStateLease({ redis, key: `${statePrefix}:_lease`, leaseMs });
+  /**
+   * The engine this process owns under `epoch`, the chain of its batches'
+   * checkpoints (each after the one before), and when its turn began and its
+   * lease was last renewed (wall clock).
+   */
+  let owned: { epoch: number; engine: AggregationEngine; committed: Promise<void>; turnStartedAtMs: number; renewedAtMs: number } | undefined;
   let startedAtMs = Date.now();
   /** Wall-clock time each source last delivered, for idleness. */
   const deliveredAtMs = new Map<string, number>();
@@ -115,19 +136,57 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
   /** Applies run one at a time, in call order; the writes they start overlap. */
   let applying: Promise<unknown> = Promise.resolve();
 
+  /**
+   * Whether this process goes on with the state it holds: false once its
+   * lease expired, or once its turn is over and another processor asked for
+   * the state — then handed over only after its own checkpoints are in, so
+   * the next owner's epoch fences none of them off.
+   */
+  async function keepsTurn(current: NonNullable<typeof owned>): Promise<boolean> {
+    const nowMs = Date.now();
+    if (nowMs - current.turnStartedAtMs >= turnMs) {
+      // A failed checkpoint has dropped `owned` already (see run): the state is reloaded then.
+      if (!(await current.committed.then(() => true, () => false)) || (await lease.handOver())) return false;
+      current.turnStartedAtMs = nowMs;
+    }
+    if (nowMs - current.renewedAtMs >= leaseMs / 3) {
+      if (!(await lease.renew())) {
+        await current.committed.catch(() => undefined);
+        return false;
+      }
+      current.renewedAtMs = nowMs;
+    }
+    return owned === current;
+  }
+
+  /**
+   * The state this process owns: kept while its turn lasts; otherwise, once
+   * the lease is its own again, a new epoch — and the saved state reloaded
+   * unless nobody took it meanwhile (the engine in memory is then what was saved).
+   */
   async function ensureStarted() {
-    if (owned) return owned;
-    const { epoch, state } = await retry(() => stateStore.acquire(), retryOptions);
+    if (owned && (await keepsTurn(owned))) return owned;
+    const kept = owned;
+    owned = undefined;
+    await lease.acquire();
+    const acquired = await retry(() => stateStore.acquire(kept?.epoch), retryOptions);
+    const nowMs = Date.now();
+    if (kept && acquired.unchanged) {
+      owned = { ...kept, epoch: acquired.epoch, turnStartedAtMs: nowMs, renewedAtMs: nowMs };
+      return owned;
+    }
+    const { epoch, state } = acquired;
     const engine = createAggregationEngine({
       featureSet,
       ...(allowedLatenessMs === undefined ? {} : { allowedLatenessMs }),
       ...(state ? { state } : {}),
       ...(sources ? { sources } : {}),
     });
-    startedAtMs = Date.now();
+    startedAtMs = nowMs;
+    caughtUpSince.clear();
     const positions = Object.fromEntries([...(state?.positions ?? [])].map(([source, p]) => [source, p.offset.toString()]));
     logger?.info({ epoch, version: featureSet.version, positions, buckets: state?.buckets.length ?? 0 }, 'feature state loaded');
-    owned = { epoch, engine, committed: Promise.resolve() };
+    owned = { epoch, engine, committed: Promise.resolve(), turnStartedAtMs: nowMs, renewedAtMs: nowMs };
     return owned;
   }
 
@@ -143,6 +202,7 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
   function run<T>(change: (engine: AggregationEngine) => Promise<{ result: T; snapshots: readonly FeatureSnapshot[]; rejected: readonly RejectedRecord[] }>): Promise<T> {
     const applied = applying.then(async () => {
       const current = await ensureStarted();
+      const { epoch } = current;
       const { result, snapshots, rejected } = await change(current.engine);
       const prepared = stateStore.prepare(current.engine.takeChanges());
       const durable = (async () => {
@@ -152,7 +212,7 @@ export function createFeatureProcessor<Definitions extends readonly FeatureDefin
       })();
       // Handled here too: if an earlier checkpoint failed, this batch's writes are never awaited below.
       durable.catch(() => undefined);
-      const committed = current.committed.then(() => durable).then(() => retry(() => stateStore.commit(current.epoch, prepared), retryOptions));
+      const committed = current.committed.then(() => durable).then(() => retry(() => stateStore.commit(epoch, prepared), commitRetryOptions));
       current.committed = committed;
       committed.catch(() => {
         if (owned === current) owned = undefined;
