@@ -5,6 +5,7 @@ import {
   kafkaConsumerEnv,
   kafkaEnv,
   keyPrefixEnv,
+  namespaceEnv,
   portSchema,
   positiveIntSchema,
   redisEnv,
@@ -65,6 +66,8 @@ const ms = (name: string, description: string, defaultValue: string) =>
  */
 export const inferenceConfigSchema = {
   ...serviceBaseEnv({ grpcPort: 50_055, opsPort: 9468 }),
+  // The namespace itself: the lifecycle group of a process without INFERENCE_LIFECYCLE_GROUP_ID is made up at start.
+  ...namespaceEnv(),
   rest: {
     host: envVar({ name: 'REST_HOST', description: 'Address the REST server (KServe v2 REST, /v1/predictions) binds.', expected: 'a host name or IP address', schema: textSchema, default: '0.0.0.0' }),
     port: envVar({ name: 'REST_PORT', description: 'Port of the REST server; 0 picks a free one.', expected: 'an integer 0–65535', schema: portSchema, default: '8055' }),
@@ -161,7 +164,7 @@ export const inferenceConfigSchema = {
     predictionsTopic: topicNameEnv('INFERENCE_PREDICTIONS_TOPIC', 'Topic every served prediction is logged to.', topics.predictionsLogged.name),
     lifecycleGroupId: envVar({
       name: 'INFERENCE_LIFECYCLE_GROUP_ID',
-      description: 'Consumer group of the lifecycle consumer; every replica needs its own. Unset: a fresh one per process.',
+      description: 'Consumer group of the lifecycle consumer; every replica needs its own. Unset: a fresh one per process, inference-<uuid> (in the namespace).',
       expected: 'non-blank text',
       schema: textSchema,
       optional: true,

@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { inNamespace } from '@tributary/config';
 import { GRPCInferenceService, InferenceService, ModelRegistryService } from '@tributary/contracts';
 import { createOnlineStore, flightFeatureSet } from '@tributary/features';
 import { clientSecurityOptions, createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { createKafkaClient } from '@tributary/kafka';
 import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
-import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
+import { createRedisConnection, packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import { createServingPipeline, createStreamingScorer, type FaultInjector, type ServingPipeline, type StreamingScorer } from '@tributary/serving';
-import { Redis } from 'ioredis';
 import type { InferenceConfig } from './config.js';
 import { createKserveServiceImpl } from './kserve-service.js';
 import { createPredictServiceImpl } from './predict-service.js';
@@ -48,17 +49,16 @@ export async function startInference(context: ServiceContext<InferenceConfig>, o
   const { config, lifecycle, logger } = context;
   const serving = config.serving;
 
-  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  // A Redis outage is served around (request features, defaults, no cache); it must not crash the process.
-  redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
-  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis unreachable at start; serving without online features until it is back'));
-  lifecycle.register('redis', () => redis.quit().then(() => undefined, () => redis.disconnect()));
-  const cacheRedis = config.cache.redisUrl === undefined ? redis : new Redis(config.cache.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  if (cacheRedis !== redis) {
-    cacheRedis.on('error', (error: Error) => logger.debug({ err: error }, 'cache redis connection error'));
-    await cacheRedis.connect().catch((error: unknown) => logger.warn({ err: error }, 'cache redis unreachable at start; serving without the cache'));
-    lifecycle.register('cache redis', () => cacheRedis.quit().then(() => undefined, () => cacheRedis.disconnect()));
-  }
+  // A Redis outage is served around (request features, defaults, no cache): commands fail at once instead of queuing.
+  const openRedis = async (url: string, name: string, unreachable: string) => {
+    const connection = createRedisConnection({ url, name, logger, lazyConnect: true, maxRetriesPerRequest: 1, offlineQueue: false });
+    await connection.connect().catch((error: unknown) => logger.warn({ err: error }, unreachable));
+    lifecycle.register(`${name} redis`, () => connection.quit().then(() => undefined, () => connection.disconnect()));
+    return connection;
+  };
+  const redis = await openRedis(config.redis.url, 'features', 'redis unreachable at start; serving without online features until it is back');
+  const cacheRedis =
+    config.cache.redisUrl === undefined ? redis : await openRedis(config.cache.redisUrl, 'cache', 'cache redis unreachable at start; serving without the cache');
 
   const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
   const channel = createGrpcChannel({ address: config.registry.address, ...clientSecurityOptions(config.auth, { tls: config.registry.tls }) });
@@ -73,7 +73,8 @@ export async function startInference(context: ServiceContext<InferenceConfig>, o
       client: kafka,
       lifecycleTopic: serving.lifecycleTopic,
       predictionsTopic: serving.predictionsTopic,
-      ...(serving.lifecycleGroupId === undefined ? {} : { groupId: serving.lifecycleGroupId }),
+      // Every replica hears every alias move, so each has a group of its own.
+      groupId: serving.lifecycleGroupId ?? inNamespace(config.namespace, 'consumer-group', `inference-${randomUUID()}`),
     },
     execution: { workers: serving.workers, maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs, maxQueuedRows: serving.maxQueuedRows, maxInFlightRequests: serving.maxInFlightRequests },
     routing: { canaryShare: serving.canaryShare, shadow: serving.shadow },

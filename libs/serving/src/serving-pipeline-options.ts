@@ -1,7 +1,7 @@
 import type { flightFeatureSet, OnlineStore } from '@tributary/features';
 import type { RegistryClient } from '@tributary/model-registry/client';
 import type { Logger } from '@tributary/observability';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { FaultInjector } from './fault-injector.js';
 
@@ -71,8 +71,8 @@ export interface ResilienceOptions {
 
 /** The prediction cache. */
 export interface PredictionCacheOptions {
-  /** The cache Redis (its own instance in deploy/; locally the shared one under `prefix`). */
-  readonly redis: Redis;
+  /** The cache Redis (its own instance in deploy/; locally the shared one under `prefix`), one server or a cluster. */
+  readonly redis: Redis | Cluster;
   /** Key prefix. Default `tributary:predictions`. */
   readonly prefix?: string;
   /** How long an entry lives, in ms. Default 600 000. */
