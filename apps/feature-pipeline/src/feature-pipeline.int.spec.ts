@@ -61,9 +61,9 @@ async function storesOf(prefix: string, database: string) {
     delete hash['epoch'];
     hashes[key.slice(prefix.length)] = hash;
   }
-  const tick = Number(hashes[':_state:meta']?.['tick']);
+  const tick = Number(hashes[':{_state}:meta']?.['tick']);
   for (const [key, hash] of Object.entries(hashes)) {
-    const window = /^:_state:window:.*\|(\d+)\/(\d+):\d+$/.exec(key);
+    const window = /^:\{_state\}:window:.*\|(\d+)\/(\d+):\d+$/.exec(key);
     if (!window) continue;
     // A checkpoint keeps buckets until their day leaves the window; which dead ones linger
     // depends on where batches ended. Live buckets (not yet past their window) must match.
@@ -111,7 +111,7 @@ function startService(env: Record<string, string>): ChildProcess {
 
 /** How many records of each partition the service's checkpoint has applied. */
 async function appliedPerPartition(prefix: string, topic: string): Promise<Map<number, number>> {
-  const meta = await redis.hgetall(`${prefix}:_state:meta`);
+  const meta = await redis.hgetall(`${prefix}:{_state}:meta`);
   const applied = new Map<number, number>();
   for (const [field, value] of Object.entries(meta)) {
     if (!field.startsWith(`source:${topic}/`)) continue;
@@ -157,7 +157,7 @@ async function waitUntilApplied(prefix: string, topic: string, next: ReadonlyMap
 /** The online values and offline rows of a run, without the checkpoint: the features as a user reads them. */
 async function featuresOf(prefix: string, database: string) {
   const { hashes, tables } = await storesOf(prefix, database);
-  return { values: Object.fromEntries(Object.entries(hashes).filter(([key]) => !key.startsWith(':_state'))), tables };
+  return { values: Object.fromEntries(Object.entries(hashes).filter(([key]) => !key.startsWith(':{_state}'))), tables };
 }
 
 async function stopService(child: ChildProcess): Promise<void> {
@@ -223,7 +223,7 @@ async function replayWithPause(options: PausedReplay) {
     return { source: `${validated.name}/${partition}`, offset, event: featureEventOf(event) };
   });
   await processInProcess(records, reference.prefix, reference.database, { sources: [0, 1, 2].map((p) => `${validated.name}/${p}`) });
-  const emittedTick = async (prefix: string) => (await redis.hget(`${prefix}:_state:meta`, 'tick')) ?? '';
+  const emittedTick = async (prefix: string) => (await redis.hget(`${prefix}:{_state}:meta`, 'tick')) ?? '';
   return {
     deadLettered: await recordsOn(deadLetters.name),
     service: await featuresOf(service.prefix, service.database),
@@ -359,7 +359,7 @@ describe('feature-pipeline service', { timeout: 240_000 }, () => {
     );
     const { hashes, tables } = await storesOf(reference.prefix, reference.database);
     expect(rebuilt.tables).toEqual(tables);
-    const values = (all: Record<string, unknown>) => Object.fromEntries(Object.entries(all).filter(([key]) => !key.startsWith(':_state')));
+    const values = (all: Record<string, unknown>) => Object.fromEntries(Object.entries(all).filter(([key]) => !key.startsWith(':{_state}')));
     expect(values(rebuilt.hashes)).toEqual(values(hashes));
     expect(Object.keys(rebuilt.tables['airport'] ?? []).length).toBeGreaterThan(100);
   });

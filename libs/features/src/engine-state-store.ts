@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { BucketState, EngineChanges, EngineState, SourcePosition } from './aggregation-engine.js';
 import type { AggregationPlan, WindowPlan } from './aggregation-plan.js';
 import { isCountedIdGroupExpired } from './counted-event-ids.js';
@@ -6,14 +6,18 @@ import { OnlineStoreError, StateOwnershipLostError, StateVersionMismatchError } 
 
 /** Options of {@link createEngineStateStore}. */
 export interface EngineStateStoreOptions {
-  /** A connection of its own: commits WATCH a key, and WATCH belongs to the connection. */
-  readonly redis: Redis;
+  /**
+   * A connection of its own: commits WATCH a key, and WATCH belongs to the
+   * connection. One server or a Redis Cluster (every key of the state shares
+   * the hash tag `{_state}`, so the MULTI stays in one slot).
+   */
+  readonly redis: Redis | Cluster;
   readonly plan: AggregationPlan;
   /** Feature set version; a state saved by another version is refused. */
   readonly version: string;
   /**
-   * Keys are `<prefix>:_state:meta`, `<prefix>:_state:window:<window id>:<day>`
-   * and `<prefix>:_state:ids:<group>`. Default `features`.
+   * Keys are `<prefix>:{_state}:meta`, `<prefix>:{_state}:window:<window id>:<day>`
+   * and `<prefix>:{_state}:ids:<group>`. Default `features`.
    */
   readonly prefix?: string;
 }
@@ -68,17 +72,22 @@ const DAY_MS = 86_400_000;
 
 /**
  * Creates the store; see {@link EngineStateStore}. Buckets live in one hash
- * per window and day (`<prefix>:_state:window:<window id>:<day>`, field
+ * per window and day (`<prefix>:{_state}:window:<window id>:<day>`, field
  * `<bucket>:<entity id>`), so once a day is past its window its whole hash is
  * deleted with one DEL instead of one HDEL per bucket. Counted ids live in one
- * hash per expiry group (`<prefix>:_state:ids:<group>`, field the id), dropped
+ * hash per expiry group (`<prefix>:{_state}:ids:<group>`, field the id), dropped
  * whole the same way.
  */
 export function createEngineStateStore(options: EngineStateStoreOptions): EngineStateStore {
   const { redis, plan, version, prefix = 'features' } = options;
-  const metaKey = `${prefix}:_state:meta`;
-  const dayKey = (windowId: string, day: number) => `${prefix}:_state:window:${windowId}:${day}`;
-  const idsKey = (group: number) => `${prefix}:_state:ids:${group}`;
+  const stateKeys = (base: string) => ({
+    meta: `${base}:meta`,
+    day: (windowId: string, day: number) => `${base}:window:${windowId}:${day}`,
+    ids: (group: number) => `${base}:ids:${group}`,
+  });
+  // The hash tag puts the whole state in one cluster slot: one MULTI writes it all.
+  const { meta: metaKey, day: dayKey, ids: idsKey } = stateKeys(`${prefix}:{_state}`);
+  const legacy = stateKeys(`${prefix}:_state`);
   const dayOf = (window: WindowPlan, bucket: number) => Math.floor((bucket * window.bucketMs) / DAY_MS);
   const windowsById = new Map(plan.windows.map((w) => [w.id, w]));
   /** Days with a bucket hash, per window id, once every prepared commit is in. */
@@ -87,6 +96,26 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
   let liveIdGroups: readonly number[] = [];
 
   const parseNumbers = (value: string | undefined) => (value ? value.split(',').map(Number) : []);
+
+  /**
+   * Renames a state saved under the keys of releases before the hash tag
+   * (`<prefix>:_state:…`) to the tagged ones, all in one MULTI, when only the
+   * old one exists. Only a single server can hold one: its MULTI spans slots.
+   */
+  async function migrateLegacyState(): Promise<void> {
+    if (redis.isCluster || (await redis.exists(metaKey)) === 1) return;
+    const meta = await redis.hgetall(legacy.meta);
+    if (Object.keys(meta).length === 0) return;
+    const renames: [from: string, to: string][] = [[legacy.meta, metaKey]];
+    for (const window of plan.windows) for (const day of parseNumbers(meta[`days:${window.id}`])) renames.push([legacy.day(window.id, day), dayKey(window.id, day)]);
+    for (const group of parseNumbers(meta['ids'])) renames.push([legacy.ids(group), idsKey(group)]);
+    const existing = await Promise.all(renames.map(([from]) => redis.exists(from)));
+    const multi = redis.multi();
+    renames.forEach(([from, to], i) => {
+      if (existing[i] === 1) multi.rename(from, to);
+    });
+    await multi.exec();
+  }
 
   async function load(meta: Record<string, string>): Promise<EngineState | undefined> {
     liveDays = new Map(plan.windows.map((w) => [w.id, parseNumbers(meta[`days:${w.id}`])]));
@@ -164,6 +193,7 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
   return {
     async acquire(heldEpoch) {
       try {
+        await migrateLegacyState();
         const savedVersion = await redis.hget(metaKey, 'version');
         if (savedVersion !== null && savedVersion !== version) throw new StateVersionMismatchError(savedVersion, version);
         const epoch = await redis.hincrby(metaKey, 'epoch', 1);

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Code, TributaryError } from '@tributary/errors';
-import type { Redis } from 'ioredis';
+import { redisDeployments } from '@tributary/infra/tooling';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FLIGHT_ARRIVED,
@@ -27,8 +28,10 @@ const MINUTE_MS = 60_000;
 const T0 = Date.UTC(2001, 1, 5, 6, 0);
 const records = generateFlightRecords({ flights: 500, startMs: T0, spanMs: 8 * 60 * MINUTE_MS });
 
-describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
-  let redis: Redis;
+describe.each(redisDeployments)('createFeatureProcessor() on $name', { timeout: 120_000 }, (deployment) => {
+  let url: string;
+  let stopDeployment: () => Promise<void>;
+  let redis: Redis | Cluster;
   let client: ClickHouseClient;
   const prefixes: string[] = [];
   const databases: string[] = [];
@@ -41,7 +44,7 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
       database?: string;
       processor?: Pick<FeatureProcessorOptions<FlightDefinitions>, 'sources' | 'endOffsetsOf' | 'idleSourceTimeoutMs' | 'turnMs'>;
       /** A connection of its own, for a processor running beside another (the checkpoint WATCHes a key per connection). Default the shared one. */
-      redis?: Redis;
+      redis?: Redis | Cluster;
     } = {},
   ) {
     const prefix = options.prefix ?? uniqueName('features_proc');
@@ -100,16 +103,18 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     return Number(row?.n);
   }
 
-  beforeAll(() => {
-    redis = connectRedis();
+  beforeAll(async () => {
+    ({ url, stop: stopDeployment } = await deployment.start());
+    redis = connectRedis(url);
     client = connectClickHouse();
-  });
+  }, 60_000);
 
   afterAll(async () => {
     for (const prefix of new Set(prefixes)) await deleteRedisPrefix(redis, prefix);
     for (const database of new Set(databases)) await client.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
     redis.disconnect();
     await client.close();
+    await stopDeployment();
   }, 120_000);
 
   it('leaves Redis and ClickHouse exactly as after one pass when the same events are processed twice, or again after a restart', async () => {
@@ -249,7 +254,7 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     await processAll(rebuilt.processor, records);
     const tablesAndValues = async (run: typeof streamed) => {
       const { redis: all, ...tables } = await storesOf(run);
-      return { ...tables, values: Object.fromEntries(Object.entries(all).filter(([key]) => !key.startsWith(':_state'))) };
+      return { ...tables, values: Object.fromEntries(Object.entries(all).filter(([key]) => !key.startsWith(':{_state}'))) };
     };
     const expected = await tablesAndValues(streamed);
     expect(await tablesAndValues(rebuilt)).toEqual(expected);
@@ -373,7 +378,7 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     await first.processor.process(records.slice(0, 100));
     stalled = true;
     const refused = first.processor.process(records.slice(100, 200));
-    const connection = connectRedis();
+    const connection = connectRedis(url);
     try {
       // Its lease lapses while it waits on the write: another instance takes the state.
       const second = await pipeline({ redis: connection, prefix: first.prefix, database: first.database });
@@ -397,7 +402,7 @@ describe('createFeatureProcessor()', { timeout: 120_000 }, () => {
     const bySource = (all: readonly FeatureRecord[], source: string) => all.filter((r) => r.source === source);
     const early = records.slice(0, Math.floor(records.length * 0.7));
     const late = records.slice(early.length);
-    const connections = [connectRedis(), connectRedis()] as const;
+    const connections = [connectRedis(url), connectRedis(url)] as const;
     try {
       const first = await pipeline({ redis: connections[0], processor: { sources, turnMs: 0 } });
       const second = await pipeline({ redis: connections[1], prefix: first.prefix, database: first.database, processor: { sources, turnMs: 0 } });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { withSpan, type Logger } from '@tributary/observability';
 import { isRetryable } from '@tributary/errors';
 import { retry, type RetryOptions } from '@tributary/resilience';
@@ -18,7 +18,7 @@ import { createStateLease } from './state-lease.js';
 export interface FeatureProcessorOptions<Definitions extends readonly FeatureDefinition[]> {
   readonly featureSet: FeatureSet<Definitions>;
   /** A Redis connection of the processor's own (the checkpoint WATCHes a key). */
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly onlineStore: OnlineStore<Definitions>;
   readonly offlineStore: OfflineStore<Definitions>;
   /** How late an event may be and still count; see the engine options. Default 60 000. */

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FLIGHT_CATEGORICAL_ATTRIBUTES,
@@ -22,8 +22,8 @@ const records = generateFlightRecords({ flights: 400, startMs: T0, spanMs: 6 * 6
 const departureMs = Math.max(...records.map((r) => r.event.timeMs));
 
 describe('flightTrainingSet() and flightFeatureVector()', { timeout: 60_000 }, () => {
-  let redis: Redis;
-  let processorRedis: Redis;
+  let redis: Redis | Cluster;
+  let processorRedis: Redis | Cluster;
   let client: ClickHouseClient;
   const prefix = uniqueName('features_flight');
   const database = uniqueName('features_flight');

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { redisDeployments } from '@tributary/infra/tooling';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnlineStore, FeatureReadTimeoutError, flightFeatureSet, type FeatureSnapshot, type OnlineStore } from './index.js';
 import { connectRedis, deleteRedisPrefix, uniqueName } from './testing/local-servers.js';
@@ -11,20 +12,24 @@ function airportSnapshot(entityId: string, timeMs: number, base: number): Featur
   return { entityType: 'airport', entityId, timeMs, values: Float64Array.from(airportFeatures, (_, i) => (i === 2 ? Number.NaN : base + i)) };
 }
 
-describe('createOnlineStore()', () => {
-  let redis: Redis;
+describe.each(redisDeployments)('createOnlineStore() on $name', (deployment) => {
+  let url: string;
+  let stopDeployment: () => Promise<void>;
+  let redis: Redis | Cluster;
   let prefix: string;
   let store: OnlineStore<typeof flightFeatureSet.features>;
 
-  beforeAll(() => {
-    redis = connectRedis();
+  beforeAll(async () => {
+    ({ url, stop: stopDeployment } = await deployment.start());
+    redis = connectRedis(url);
     prefix = uniqueName('features_online');
     store = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await deleteRedisPrefix(redis, prefix);
     redis.disconnect();
+    await stopDeployment();
   });
 
   it('stores each feature with its event time in one hash per entity, expiring after the longest TTL', async () => {
@@ -66,12 +71,21 @@ describe('createOnlineStore()', () => {
     expect(vectors[99]?.eventTimesMs.departures_1h).toBeNaN();
   });
 
+  it('writes and reads many entities spread over the slots, and clears them all', async () => {
+    const ids = Array.from({ length: 2500 }, (_, i) => `E${i}`);
+    await store.write(ids.map((id, i) => airportSnapshot(id, T, i)));
+    const vectors = await store.getMany('airport', ids, { asOfMs: T, timeoutMs: 10_000 });
+    expect(vectors.map((v) => v.values.departures_1h)).toEqual(ids.map((_, i) => i));
+    expect(await store.clear()).toBeGreaterThanOrEqual(ids.length);
+    expect((await store.getMany('airport', ['E0', 'E2499'], { asOfMs: T })).map((v) => v.values.departures_1h)).toEqual([Number.NaN, Number.NaN]);
+  });
+
   it('fails with DEADLINE_EXCEEDED when Redis does not answer in time', async () => {
-    const blocked = connectRedis();
+    const blocked = connectRedis(url);
     try {
       const slowStore = createOnlineStore({ redis: blocked, featureSet: flightFeatureSet, prefix });
-      // The connection is busy with a blocking pop for 1 s, so the read waits behind it.
-      const blocking = blocked.blpop(`${prefix}:never`, 1);
+      // The connection (to ORD's node: the tag is ORD's key, so the slot is too) is busy with a blocking pop for 1 s.
+      const blocking = blocked.blpop(`{${prefix}:airport:ORD}:never`, 1);
       const started = Date.now();
       await expect(slowStore.get('airport', 'ORD', { timeoutMs: 30 })).rejects.toBeInstanceOf(FeatureReadTimeoutError);
       await expect(slowStore.getMany('airport', ['ORD', 'JFK'], { timeoutMs: 30 })).rejects.toMatchObject({ code: 4, retryable: true });

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { FeatureReadTimeoutError, OnlineStoreError, UnknownFeatureError } from './errors.js';
 import type { EntityTypeOf, FeatureDefinition, FeatureNameOf, FeatureSet } from './feature-set.js';
 import type { FeatureSnapshot } from './feature-snapshot.js';
@@ -6,7 +6,8 @@ import { featureMetrics } from './metrics.js';
 
 /** Options of {@link createOnlineStore}. */
 export interface OnlineStoreOptions<Definitions extends readonly FeatureDefinition[]> {
-  readonly redis: Redis;
+  /** One server, or a Redis Cluster (each command then touches one entity's key: see the README's key layout). */
+  readonly redis: Redis | Cluster;
   readonly featureSet: FeatureSet<Definitions>;
   /** Keys are `<prefix>:<entity type>:<entity id>`. Default `features`. */
   readonly prefix?: string;
@@ -59,19 +60,21 @@ export interface OnlineStore<Definitions extends readonly FeatureDefinition[]> {
 }
 
 /**
- * Writes many entity hashes in one call: ARGV is a run of `key, n, expireMs,
- * field1, value1, … fieldn, valuen` (expireMs 0: leave the expiry alone). One
- * script call per thousand entities costs the client a fraction of one HSET
- * command per entity. Sent with EVAL (the script is short): nothing depends on
- * a script cache that a server restart empties.
+ * Writes many entity hashes in one call: KEYS are the hashes, ARGV for each in
+ * turn a run of `n, expireMs, field1, value1, … fieldn, valuen` (expireMs 0:
+ * leave the expiry alone). One script call per thousand entities costs the
+ * client a fraction of one HSET command per entity. The keys are declared, so
+ * a Redis Cluster routes the call (there, one entity per call: each entity's
+ * key is a slot of its own). Sent with EVAL (the script is short): nothing
+ * depends on a script cache that a server restart empties.
  */
 const HSET_MANY = `
 local i = 1
-while i <= #ARGV do
-  local key, n, expireMs = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-  redis.call('HSET', key, unpack(ARGV, i + 3, i + 2 + 2 * n))
+for _, key in ipairs(KEYS) do
+  local n, expireMs = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  redis.call('HSET', key, unpack(ARGV, i + 2, i + 1 + 2 * n))
   if expireMs > 0 then redis.call('PEXPIRE', key, expireMs) end
-  i = i + 3 + 2 * n
+  i = i + 2 + 2 * n
 end
 return 0`;
 const ENTITIES_PER_SCRIPT = 1_000;
@@ -139,14 +142,16 @@ export function createOnlineStore<Definitions extends readonly FeatureDefinition
 
   async function fetch(layout: EntityLayout, entityType: string, ids: readonly string[]): Promise<(string | null)[][]> {
     try {
-      if (ids.length === 1) return [await redis.hmget(keyOf(entityType, ids[0] as string), ...layout.names)];
+      // On a cluster the keys are in different slots: one HMGET each, sent together, which ioredis pipelines per node.
+      if (ids.length === 1 || redis.isCluster) return await Promise.all(ids.map((id) => redis.hmget(keyOf(entityType, id), ...layout.names)));
       return (await redis.eval(HMGET_MANY, ids.length, ...ids.map((id) => keyOf(entityType, id)), ...layout.names)) as (string | null)[][];
     } catch (error) {
       throw new OnlineStoreError('read', error);
     }
   }
 
-  function queueWrites(chain: ChainableCommander, snapshots: readonly FeatureSnapshot[]): number {
+  /** The script calls writing the latest snapshot of each entity, as `[keys, args]`. */
+  function scriptCalls(snapshots: readonly FeatureSnapshot[]): { calls: [keys: string[], args: string[]][]; entities: number } {
     const latest = new Map<string, FeatureSnapshot>();
     for (const snapshot of snapshots) {
       const key = keyOf(snapshot.entityType, snapshot.entityId);
@@ -154,25 +159,54 @@ export function createOnlineStore<Definitions extends readonly FeatureDefinition
       if (!seen || seen.timeMs <= snapshot.timeMs) latest.set(key, snapshot);
     }
     const nowMs = Date.now();
+    const perCall = redis.isCluster ? 1 : ENTITIES_PER_SCRIPT;
+    const calls: [keys: string[], args: string[]][] = [];
+    let keys: string[] = [];
     let args: string[] = [];
-    let entities = 0;
     for (const [key, snapshot] of latest) {
       const layout = layoutOf(snapshot.entityType);
       // Re-arming the expiry on every write doubled the commands; a quarter of the TTL is soon enough.
       const rearm = nowMs - (expirySetAtMs.get(key) ?? Number.NEGATIVE_INFINITY) > layout.keyTtlMs / 4;
       if (rearm) expirySetAtMs.set(key, nowMs);
-      args.push(key, String(layout.names.length), rearm ? String(layout.keyTtlMs) : '0');
+      keys.push(key);
+      args.push(String(layout.names.length), rearm ? String(layout.keyTtlMs) : '0');
       const { values } = snapshot;
       const at = `@${snapshot.timeMs}`;
       for (let i = 0; i < layout.names.length; i++) args.push(layout.names[i] as string, String(values[i]) + at);
-      if (++entities === ENTITIES_PER_SCRIPT) {
-        chain.eval(HSET_MANY, 0, ...args);
+      if (keys.length === perCall) {
+        calls.push([keys, args]);
+        keys = [];
         args = [];
-        entities = 0;
       }
     }
-    if (entities > 0) chain.eval(HSET_MANY, 0, ...args);
-    return latest.size;
+    if (keys.length > 0) calls.push([keys, args]);
+    return { calls, entities: latest.size };
+  }
+
+  /** Runs the calls in one pipeline, or on a cluster side by side (a pipeline must stay on one node). */
+  async function runCalls(calls: readonly [keys: string[], args: string[]][]): Promise<void> {
+    if (redis.isCluster) {
+      await Promise.all(calls.map(([keys, args]) => redis.eval(HSET_MANY, keys.length, ...keys, ...args)));
+      return;
+    }
+    const pipeline = redis.pipeline();
+    for (const [keys, args] of calls) pipeline.eval(HSET_MANY, keys.length, ...keys, ...args);
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  /** Deletes the keys matching `pattern` on one server (each master of a cluster in turn). */
+  async function deleteMatching(server: Redis, pattern: string): Promise<number> {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      // One DEL per key on a cluster node: the keys of one node still lie in many slots.
+      if (keys.length > 0) deleted += redis.isCluster ? (await Promise.all(keys.map((key) => server.del(key)))).reduce((a, b) => a + b, 0) : await server.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return deleted;
   }
 
   return {
@@ -184,28 +218,21 @@ export function createOnlineStore<Definitions extends readonly FeatureDefinition
     },
     getMany: getMany as OnlineStore<Definitions>['getMany'],
     async write(snapshots) {
-      const pipeline = redis.pipeline();
-      const written = queueWrites(pipeline, snapshots);
-      if (written === 0) return;
+      const { calls, entities } = scriptCalls(snapshots);
+      if (entities === 0) return;
       try {
-        const results = (await pipeline.exec()) ?? [];
-        const failed = results.find(([error]) => error);
-        if (failed) throw failed[0];
+        await runCalls(calls);
       } catch (error) {
         throw new OnlineStoreError('write', error);
       }
-      metrics.snapshotsWritten.inc({ store: 'online' }, written);
+      metrics.snapshotsWritten.inc({ store: 'online' }, entities);
     },
     async clear() {
       let deleted = 0;
       try {
+        const servers = redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis];
         for (const entityType of layouts.keys()) {
-          let cursor = '0';
-          do {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:${entityType}:*`, 'COUNT', 1000);
-            if (keys.length > 0) deleted += await redis.del(...keys);
-            cursor = next;
-          } while (cursor !== '0');
+          for (const server of servers) deleted += await deleteMatching(server, `${prefix}:${entityType}:*`);
         }
       } catch (error) {
         throw new OnlineStoreError('clear', error);

@@ -159,3 +159,20 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const seeds = others.map((node) => `${node.host}:${node.port}`).join(',');
   return { nodes, url: `redis+cluster://${first.host}:${first.port}${seeds ? `?nodes=${seeds}` : ''}`, stop };
 }
+
+/** A Redis a spec runs against: `start()` in `beforeAll` gives its URL, `stop()` in `afterAll`. */
+export interface RedisDeployment {
+  readonly name: string;
+  start(): Promise<{ readonly url: string; stop(): Promise<void> }>;
+}
+
+/**
+ * The deployments a Redis spec runs against with `describe.each`: the local
+ * server (`REDIS_URL`, default 127.0.0.1:6379) and a 3-node Redis Cluster of
+ * the spec's own, so every multi-key script and MULTI is shown to stay inside
+ * one slot.
+ */
+export const redisDeployments: readonly RedisDeployment[] = [
+  { name: 'one Redis server', start: async () => ({ url: process.env['REDIS_URL']?.trim() || `redis://${loopbackHost}:6379`, stop: async () => undefined }) },
+  { name: 'a 3-node Redis Cluster', start: () => startRedisCluster({ masters: 3 }) },
+];

@@ -7,4 +7,11 @@
  */
 export { ensureGoTool, type GoToolOptions } from './go-tool.js';
 export { ensurePythonVenv, type PythonVenvOptions } from './python-venv.js';
-export { startRedisCluster, type RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
+export {
+  redisDeployments,
+  startRedisCluster,
+  type RedisCluster,
+  type RedisClusterNode,
+  type RedisClusterOptions,
+  type RedisDeployment,
+} from './redis-cluster.js';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * The registry's writes, each one Lua script so Redis runs it atomically: the
@@ -160,14 +160,14 @@ export type ScriptName = keyof typeof scripts;
 /** What a script answers: a status word first, then values. */
 export type ScriptReply = readonly [status: string, ...values: (string | number)[]];
 
-type ScriptCommand = (this: Redis, ...keysAndArgs: (string | number | Buffer)[]) => Promise<unknown>;
+type ScriptCommand = (this: Redis | Cluster, ...keysAndArgs: (string | number | Buffer)[]) => Promise<unknown>;
 
 /**
  * Runs a registry script on `redis`, defining it on that client first if
  * needed (ioredis then sends EVALSHA, falling back to EVAL once per server).
  */
 export async function runScript(
-  redis: Redis,
+  redis: Redis | Cluster,
   name: ScriptName,
   keys: readonly string[],
   args: readonly (string | number | Buffer)[],

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { Code } from '@tributary/errors';
 import { createLogger } from '@tributary/observability';
-import type { Redis } from 'ioredis';
+import { redisDeployments } from '@tributary/infra/tooling';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AliasConflictError,
@@ -27,8 +28,10 @@ import {
 
 const MODEL = 'flight-delay';
 
-describe('createModelRegistry()', () => {
-  let redis: Redis;
+describe.each(redisDeployments)('createModelRegistry() on $name', (deployment) => {
+  let url: string;
+  let stopDeployment: () => Promise<void>;
+  let redis: Redis | Cluster;
   let keyPrefix: string;
   let artifactDirectory: { path: string; remove: () => Promise<void> };
   let publisher: InMemoryLifecyclePublisher;
@@ -51,7 +54,7 @@ describe('createModelRegistry()', () => {
 
   /** Runs `fn` with `count` registries, each on its own Redis connection, and closes them after. */
   async function withReplicas<T>(count: number, fn: (replicas: ModelRegistry[]) => Promise<T>): Promise<T> {
-    const connections = Array.from({ length: count }, () => connectRedis());
+    const connections = Array.from({ length: count }, () => connectRedis(url));
     const replicas = connections.map((connection) => openRegistry({ redis: connection }));
     try {
       return await fn(replicas);
@@ -66,11 +69,13 @@ describe('createModelRegistry()', () => {
     return target.registerVersion(registerInput(MODEL, bytes, { metrics: { auc: 0.6 + n / 100 } }), chunked(bytes));
   }
 
-  beforeAll(() => {
-    redis = connectRedis();
-  });
+  beforeAll(async () => {
+    ({ url, stop: stopDeployment } = await deployment.start());
+    redis = connectRedis(url);
+  }, 60_000);
   afterAll(async () => {
     await redis.quit();
+    await stopDeployment();
   });
   beforeEach(async () => {
     keyPrefix = uniqueKeyPrefix();

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Code, TributaryError } from '@tributary/errors';
 import { createLogger, type Logger } from '@tributary/observability';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ArtifactSource, ArtifactStore } from './artifact-store.js';
 import { AliasNotSetError, InvalidRegistryArgumentError } from './errors.js';
 import type { LifecyclePublisher } from './lifecycle-publisher.js';
@@ -13,8 +13,8 @@ import { assertAlias, assertFiniteMetrics, assertModelName, assertNonBlank, asse
 
 /** Options of {@link createModelRegistry}. */
 export interface ModelRegistryOptions {
-  /** Connection to the registry's Redis (AOF on); owned and closed by the caller. */
-  readonly redis: Redis;
+  /** Connection to the registry's Redis (AOF on): one server, or a Redis Cluster (see the README's key layout); owned and closed by the caller. */
+  readonly redis: Redis | Cluster;
   /** Where artifacts are kept. */
   readonly artifacts: ArtifactStore;
   /** Where lifecycle events go (the `model.lifecycle` topic in the service). */

@@ -2,7 +2,9 @@ import type { Alias } from './model-version.js';
 
 /**
  * Where the registry keeps what in Redis. Model names never contain `:`
- * (see `assertModelName`), so no two models' keys can collide.
+ * (see `assertModelName`), so no two models' keys can collide. Every key
+ * carries the hash tag `{registry}`: its scripts write a model's keys and the
+ * shared outbox together, so on a Redis Cluster all of them share one slot.
  */
 export interface RegistryKeys {
   /** Set of every model name. */
@@ -33,14 +35,18 @@ export interface ModelKeys {
   version(version: number): string;
 }
 
-/** The key layout under `prefix`. */
+/** The hash tag of every registry key, after the prefix. */
+export const REGISTRY_HASH_TAG = '{registry}';
+
+/** The key layout under `prefix`: `<prefix>:{registry}:…`. */
 export function registryKeys(prefix: string): RegistryKeys {
+  const root = `${prefix}:${REGISTRY_HASH_TAG}`;
   return {
-    models: `${prefix}:models`,
-    outbox: `${prefix}:outbox`,
-    outboxCursor: `${prefix}:outbox:cursor`,
+    models: `${root}:models`,
+    outbox: `${root}:outbox`,
+    outboxCursor: `${root}:outbox:cursor`,
     model(modelName) {
-      const base = `${prefix}:model:${modelName}`;
+      const base = `${root}:model:${modelName}`;
       const versionPrefix = `${base}:version:`;
       return {
         meta: base,

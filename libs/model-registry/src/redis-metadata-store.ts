@@ -1,5 +1,5 @@
 import { Code, TributaryError } from '@tributary/errors';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   AliasConflictError,
   AliasNotSetError,
@@ -10,6 +10,7 @@ import {
   NothingToRollBackError,
   VersionAlreadyApprovedError,
 } from './errors.js';
+import { migrateLegacyRegistryKeys } from './legacy-registry-keys.js';
 import { runScript, type ScriptReply } from './lua-scripts.js';
 import {
   ALIASES,
@@ -53,8 +54,8 @@ export interface PendingChange {
 
 /** Options of {@link createRedisMetadataStore}. */
 export interface RedisMetadataStoreOptions {
-  /** Connection to the registry's Redis (AOF on); owned and closed by the caller. */
-  readonly redis: Redis;
+  /** Connection to the registry's Redis (AOF on), one server or a cluster; owned and closed by the caller. */
+  readonly redis: Redis | Cluster;
   /** Prefix of every key. Default `tributary:registry`. */
   readonly keyPrefix?: string;
   /** How many earlier targets of an alias are kept for rollbacks. Default 100. */
@@ -68,6 +69,13 @@ const ANY = '*';
 export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
   const { redis, keyPrefix = 'tributary:registry', aliasHistoryLength = 100 } = options;
   const keys = registryKeys(keyPrefix);
+  let migration: Promise<unknown> | undefined;
+  /** Keys of an older release are moved before the first operation (tried again after a failure). */
+  const migrated = () =>
+    (migration ??= migrateLegacyRegistryKeys(redis, keyPrefix).catch((error: unknown) => {
+      migration = undefined;
+      throw error;
+    }));
 
   async function requireModel(modelName: string, model: ModelKeys): Promise<void> {
     if ((await redis.exists(model.meta)) === 0) throw new ModelNotFoundError(modelName);
@@ -87,7 +95,7 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
     });
   }
 
-  return {
+  return afterMigration(migrated, {
     /** Allocates the next version number and stores the version, atomically. */
     async registerVersion(
       modelName: string,
@@ -279,7 +287,20 @@ export function createRedisMetadataStore(options: RedisMetadataStoreOptions) {
     async acknowledgeOutbox(outboxId: string): Promise<void> {
       await runScript(redis, 'tributaryRegistryAcknowledgeOutbox', [keys.outbox, keys.outboxCursor], [outboxId]);
     },
-  };
+  });
+}
+
+/** `store` with every operation waiting for `migrated` first. */
+function afterMigration<Store extends Record<string, (...args: never[]) => Promise<unknown>>>(migrated: () => Promise<unknown>, store: Store): Store {
+  return Object.fromEntries(
+    Object.entries(store).map(([name, operation]) => [
+      name,
+      async (...args: never[]) => {
+        await migrated();
+        return operation(...args);
+      },
+    ]),
+  ) as Store;
 }
 
 function decodeVersion(

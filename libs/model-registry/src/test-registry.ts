@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@tributary/observability';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { createInMemoryLifecyclePublisher } from './in-memory-lifecycle-publisher.js';
 import type { LifecyclePublisher } from './lifecycle-publisher.js';
 import { createLocalArtifactStore } from './local-artifact-store.js';
@@ -63,12 +63,14 @@ export async function createTestRegistry(options: TestRegistryOptions = {}): Pro
   };
 }
 
-/** Deletes every key under `prefix`. */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  for (let cursor = '0'; ; ) {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    if (next === '0') return;
-    cursor = next;
+/** Deletes every key under `prefix`, on each master of a cluster (one DEL per key: they lie in many slots). */
+export async function deleteKeys(redis: Redis | Cluster, prefix: string): Promise<void> {
+  for (const server of redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis]) {
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      await Promise.all(keys.map((key) => redis.del(key)));
+      if (next === '0') break;
+      cursor = next;
+    }
   }
 }

@@ -5,17 +5,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Redis } from 'ioredis';
+import { createLogger } from '@tributary/observability';
+import { createRedisConnection } from '@tributary/runtime';
+import type { Cluster, Redis } from 'ioredis';
 
 /** A name nobody else uses: `<stem>_<time>_<random>`. */
 export function uniqueName(stem: string): string {
   return `${stem}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
-/** A Redis connection to `REDIS_URL` (default the local server). */
-export function connectRedis(): Redis {
-  return new Redis(process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 1 });
+const localRedisUrl = () => process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379';
+
+/** A Redis connection to `url` (default `REDIS_URL`, else the local server), opened as the services open theirs. */
+export function connectRedis(url = localRedisUrl()): Redis | Cluster {
+  return createRedisConnection({ url, name: 'test', maxRetriesPerRequest: 1, logger: createLogger({ name: 'redis', level: 'silent' }) });
 }
+
+/** The servers to scan for keys: the masters of a cluster, or the one server. */
+const serversOf = (redis: Redis | Cluster): Redis[] => (redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis]);
 
 /** A ClickHouse client of `CLICKHOUSE_URL` (default the local server). */
 export function connectClickHouse(): ClickHouseClient {
@@ -23,7 +30,7 @@ export function connectClickHouse(): ClickHouseClient {
 }
 
 /** Every key under `prefix`, with hashes read whole: a comparable picture of what a test wrote. */
-export async function dumpRedis(redis: Redis, prefix: string, options: { ignoreFields?: readonly string[] } = {}): Promise<Record<string, Record<string, string>>> {
+export async function dumpRedis(redis: Redis | Cluster, prefix: string, options: { ignoreFields?: readonly string[] } = {}): Promise<Record<string, Record<string, string>>> {
   const dump: Record<string, Record<string, string>> = {};
   for (const key of (await scanKeys(redis, prefix)).sort()) {
     const hash = await redis.hgetall(key);
@@ -33,20 +40,21 @@ export async function dumpRedis(redis: Redis, prefix: string, options: { ignoreF
   return dump;
 }
 
-/** Deletes every key under `prefix`. */
-export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<void> {
-  const keys = await scanKeys(redis, prefix);
-  if (keys.length > 0) await redis.del(...keys);
+/** Deletes every key under `prefix` (one DEL per key: on a cluster they lie in many slots). */
+export async function deleteRedisPrefix(redis: Redis | Cluster, prefix: string): Promise<void> {
+  await Promise.all((await scanKeys(redis, prefix)).map((key) => redis.del(key)));
 }
 
-async function scanKeys(redis: Redis, prefix: string): Promise<string[]> {
+async function scanKeys(redis: Redis | Cluster, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const server of serversOf(redis)) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await server.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return keys;
 }
 

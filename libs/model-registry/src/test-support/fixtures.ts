@@ -6,7 +6,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { createLogger } from '@tributary/observability';
+import { createRedisConnection } from '@tributary/runtime';
+import type { Cluster, Redis } from 'ioredis';
 import type { RegisterVersionInput } from '../model-registry.js';
 
 /** The shared development Redis, from `REDIS_URL` (blank counts as unset). */
@@ -17,9 +19,9 @@ export function uniqueKeyPrefix(): string {
   return `test:model-registry:${randomUUID()}`;
 }
 
-/** A Redis connection for a test; close it with `quit()`. */
-export function connectRedis(url = redisUrl): Redis {
-  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+/** A Redis connection for a test (one server or a `redis+cluster://` URL), opened as the services open theirs; close it with `quit()`. */
+export function connectRedis(url = redisUrl): Redis | Cluster {
+  return createRedisConnection({ url, name: 'test', maxRetriesPerRequest: 2, logger: createLogger({ name: 'redis', level: 'silent' }) });
 }
 
 /** A fresh temporary directory and a function that removes it. */
