@@ -11,14 +11,15 @@ import {
 } from '@tributary/features';
 import type { Logger } from '@tributary/observability';
 import { createRedisConnection } from '@tributary/runtime';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { FeaturePipelineConfig } from './config.js';
 
 type FlightDefinitions = typeof flightFeatureSet.features;
 
 /** The pipeline's clients, both stores and the processor over them. */
 export interface FeatureStores {
-  readonly redis: Redis;
+  /** One server or a Redis Cluster, as REDIS_URL says. */
+  readonly redis: Redis | Cluster;
   readonly clickhouse: ClickHouseClient;
   readonly onlineStore: OnlineStore<FlightDefinitions>;
   readonly offlineStore: OfflineStore<FlightDefinitions>;

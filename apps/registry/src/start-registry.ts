@@ -3,7 +3,7 @@ import { createKafkaClient, createProducer, ensureTopics, topics } from '@tribut
 import { createLocalArtifactStore, createModelRegistry, type ModelRegistry } from '@tributary/model-registry';
 import type { Logger } from '@tributary/observability';
 import { createRedisConnection, packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createKafkaLifecyclePublisher } from './kafka-lifecycle-publisher.js';
 import type { RegistryConfig } from './registry-config.js';
 import { createRegistryService } from './registry-service.js';
@@ -63,10 +63,13 @@ export async function startRegistry(context: ServiceContext<RegistryConfig>): Pr
 }
 
 /** The registry's metadata is only as durable as its Redis: say so loudly when AOF is off. */
-async function warnUnlessAppendOnly(redis: Redis, logger: Logger): Promise<void> {
+async function warnUnlessAppendOnly(redis: Redis | Cluster, logger: Logger): Promise<void> {
   try {
-    const [, appendOnly] = (await redis.config('GET', 'appendonly')) as [string, string];
-    if (appendOnly !== 'yes') logger.warn('Redis runs without AOF (appendonly no): registry changes since the last snapshot are lost if it crashes');
+    // On a cluster, every master: the registry's slot may move to any of them.
+    for (const server of redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis]) {
+      const [, appendOnly] = (await server.config('GET', 'appendonly')) as [string, string];
+      if (appendOnly !== 'yes') logger.warn('Redis runs without AOF (appendonly no): registry changes since the last snapshot are lost if it crashes');
+    }
   } catch (reason) {
     // Managed Redis often forbids CONFIG; durability is then the provider's promise.
     logger.info({ err: reason }, 'could not read the Redis persistence settings');

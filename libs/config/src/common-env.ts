@@ -92,14 +92,14 @@ export function keyPrefixEnv(name: string, description: string, defaultPrefix: s
   return envVar({ name, description, expected: 'non-blank text', schema: textSchema, default: defaultPrefix, namespaced: 'key-prefix' });
 }
 
-/** `REDIS_URL` (default `redis://127.0.0.1:6379`). */
+/** `REDIS_URL` (default `redis://127.0.0.1:6379`), one server or a Redis Cluster (`redis+cluster://`, read by `createRedisConnection`). */
 export function redisEnv() {
   return {
     url: envVar({
       name: 'REDIS_URL',
-      description: 'Redis server, with credentials and database number if any.',
-      expected: 'a redis:// or rediss:// URL',
-      schema: urlSchema(['redis:', 'rediss:']),
+      description: 'Redis server, with credentials and database number if any; a Redis Cluster as redis+cluster://host:port?nodes=host:port,… (seed nodes).',
+      expected: 'a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL',
+      schema: urlSchema(['redis:', 'rediss:', 'redis+cluster:', 'rediss+cluster:']),
       default: 'redis://127.0.0.1:6379',
     }),
   };

@@ -76,7 +76,7 @@ describe('loadConfig()', () => {
     );
     expect(error.problems.map((problem) => problem.variable)).toEqual(['KAFKA_BROKERS', 'REDIS_URL', 'OPS_PORT', 'SHUTDOWN_TIMEOUT_MS']);
     expect(error.message).toContain('KAFKA_BROKERS: expected host:port[,host:port…], got "x"');
-    expect(error.message).toContain('REDIS_URL: expected a redis:// or rediss:// URL, got "http://cache:6379"');
+    expect(error.message).toContain('REDIS_URL: expected a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL, got "http://cache:6379"');
     expect(error.message).toContain('OPS_PORT: expected an integer 0–65535, got "70000": above 65535');
     expect(error.message).toMatch(/^invalid configuration: 4 environment variables need fixing\n/);
     expect(error.retryable).toBe(false);

@@ -1,10 +1,15 @@
 import { createLogger, getMetricsRegistry, type Logger } from '@tributary/observability';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { parseRedisUrl } from './redis-url.js';
 
 /** Options of {@link createRedisConnection}. */
 export interface RedisConnectionOptions {
-  /** `redis://` or `rediss://` URL, with credentials and database number if any. */
+  /**
+   * `redis://` or `rediss://` URL of one server, with credentials and database
+   * number if any; or `redis+cluster://[user:password@]host:port[?nodes=host:port,…]`
+   * (`rediss+cluster://` with TLS) for a Redis Cluster, by seed nodes.
+   */
   readonly url: string;
   /** Names the connection in logs and in the metrics' `client` label, e.g. `dedup` or `registry`. */
   readonly name: string;
@@ -77,18 +82,32 @@ function redisConnectionMetrics(): RedisConnectionMetrics {
  * Reconnection backs off as {@link redisReconnectDelayMs} and never stops; a
  * command fails after `maxRetriesPerRequest` attempts. The caller closes the
  * client (`quit()`), which is logged as no outage.
+ *
+ * A `redis+cluster://` URL gives an ioredis `Cluster` with the same options,
+ * events and backoff (its slot map refreshed on MOVED/ASK), so every service
+ * reads one variable the same way; the callers' key layouts keep multi-key
+ * commands inside one slot.
  */
-export function createRedisConnection(options: RedisConnectionOptions): Redis {
+export function createRedisConnection(options: RedisConnectionOptions): Redis | Cluster {
   const { url, name, maxRetriesPerRequest = 3, offlineQueue = true, logEveryMs = 30_000, lazyConnect = false, connectTimeoutMs = 5000 } = options;
   const logger = options.logger ?? createLogger({ name: 'redis' });
   const { up, errors } = redisConnectionMetrics();
-  const redis = new Redis(url, {
-    lazyConnect,
-    maxRetriesPerRequest,
-    enableOfflineQueue: offlineQueue,
-    connectTimeout: connectTimeoutMs,
-    retryStrategy: redisReconnectDelayMs,
-  });
+  const target = parseRedisUrl(url);
+  const redisOptions = { maxRetriesPerRequest, connectTimeout: connectTimeoutMs };
+  const redis =
+    target.kind === 'server'
+      ? new Redis(url, { ...redisOptions, lazyConnect, enableOfflineQueue: offlineQueue, retryStrategy: redisReconnectDelayMs })
+      : new Cluster([...target.nodes], {
+          lazyConnect,
+          enableOfflineQueue: offlineQueue,
+          clusterRetryStrategy: redisReconnectDelayMs,
+          redisOptions: {
+            ...redisOptions,
+            ...(target.username === undefined ? {} : { username: target.username }),
+            ...(target.password === undefined ? {} : { password: target.password }),
+            ...(target.tls ? { tls: {} } : {}),
+          },
+        });
   up.set({ client: name }, 0);
   let downSinceMs: number | undefined;
   let lastLineAtMs = 0;
