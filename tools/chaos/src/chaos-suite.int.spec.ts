@@ -3,9 +3,11 @@ import { runChaosSuite, type ChaosSuiteResult } from './chaos-suite.js';
 import { selectScenarios } from './scenarios.js';
 
 /**
- * The bounded CI form of `npm run chaos`: a four-hour slice, two real faults
- * and the sabotage that must be caught, on a private stack of its own (free
- * ports, its own home) — the shared servers are never touched.
+ * The bounded CI form of `npm run chaos`: a four-hour slice, two real faults,
+ * two instances of each consuming service with one killed (the group
+ * rebalances, partitions move with their state), and the sabotage that must
+ * be caught, on a private stack of its own (free ports, its own home) — the
+ * shared servers are never touched.
  */
 describe('runChaosSuite()', () => {
   let suite: ChaosSuiteResult;
@@ -13,13 +15,13 @@ describe('runChaosSuite()', () => {
 
   beforeAll(async () => {
     suite = await runChaosSuite({
-      scenarios: selectScenarios(['kill-ingestion', 'kill-feature-pipeline', 'sabotage-commit-before-write']),
+      scenarios: selectScenarios(['kill-ingestion', 'kill-feature-pipeline', 'scale-out-kill', 'sabotage-commit-before-write']),
       slice: { from: '2001-01-02T06:00', to: '2001-01-02T10:00' },
       seed: 16,
       eventsPerSecond: 500,
       log: (line) => lines.push(line),
     });
-  }, 420_000);
+  }, 600_000);
 
   afterAll(() => {
     // The verdicts and counts, for whoever reads the CI log.
@@ -32,7 +34,7 @@ describe('runChaosSuite()', () => {
     return result;
   };
 
-  it.each(['kill-ingestion', 'kill-feature-pipeline'])('keeps every invariant through %s', (scenario) => {
+  it.each(['kill-ingestion', 'kill-feature-pipeline', 'scale-out-kill'])('keeps every invariant through %s', (scenario) => {
     const result = resultOf(scenario);
     expect(result.raw.rowsFinal).toBeGreaterThan(0);
     expect(result.features?.offline['airport']?.referenceRows).toBeGreaterThan(0);

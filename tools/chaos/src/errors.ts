@@ -59,3 +59,17 @@ export class NotRunningError extends TributaryError {
     super(Code.FailedPrecondition, `${processName} is not running in the chaos stack`, { retryable: false });
   }
 }
+
+/** A consumer group did not settle with the members a scenario started, each holding partitions. */
+export class GroupMembersTimeoutError extends TributaryError {
+  override name = 'GroupMembersTimeoutError';
+  constructor(
+    readonly groupId: string,
+    readonly members: number,
+    readonly timeoutMs: number,
+    /** Partitions per member when the wait gave up. */
+    readonly lastAssignment: string,
+  ) {
+    super(Code.DeadlineExceeded, `group ${groupId} not stable with ${members} members holding partitions after ${timeoutMs} ms; last: ${lastAssignment}`, { retryable: true });
+  }
+}

@@ -19,8 +19,9 @@ import { checkRawEvents, storedEventIds, type RawEventsCheck } from './raw-event
 import { buildReference } from './reference-backfill.js';
 import type { ChaosScenario, FaultContext, InjectedFault } from './scenarios.js';
 import { checkRegistry, requestTraining, type TrainingRequestRun } from './training-run.js';
-import { createServiceFleet, type FleetServiceName } from './service-fleet.js';
+import { createServiceFleet } from './service-fleet.js';
 import { scenarioNamespace } from './scenario-namespace.js';
+import { waitForMembers } from './group-members.js';
 import { waitForCatchUp, waitForQuiet, type WatchedGroup } from './wait-for-quiet.js';
 
 /** Options of {@link runScenario}. */
@@ -135,15 +136,20 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   const scenarioLog = (name: string) => join(options.logDir, scenario.name, name);
   try {
     await admin.connect();
-    await ensureTopics(admin, [
+    await ensureTopics(kafka, [
       { ...topics.eventsRaw, name: names.rawTopic },
       { ...topics.eventsValidated, name: names.validatedTopic },
       { ...topics.eventsDlq, name: names.dlqTopic },
       ...(scenario.phase === 'training' ? [{ ...topics.trainingRequested, name: names.trainingTopic }] : []),
     ]);
-    const services: FleetServiceName[] = ['ingestion', 'feature-pipeline', ...scenario.extraServices];
-    for (const service of services) await fleet.start(service);
-    log(`${scenario.name}: services ready; publishing ${sliceEvents.ids.size} events at ${eventsPerSecond}/s`);
+    const { instances = 1 } = scenario;
+    for (const service of ['ingestion', 'feature-pipeline'] as const) {
+      for (let instance = 1; instance <= instances; instance++) await fleet.start(service, instance);
+    }
+    // Publish only once every instance holds partitions: a fault must land on work that moves.
+    if (instances > 1) for (const group of Object.values(groups)) await waitForMembers(admin, group.groupId, group.topic, instances, settleTimeoutMs);
+    for (const service of scenario.extraServices) await fleet.start(service);
+    log(`${scenario.name}: services ready${instances > 1 ? ` (${instances} instances of ingestion and of the feature pipeline)` : ''}; publishing ${sliceEvents.ids.size} events at ${eventsPerSecond}/s`);
 
     const running = startPublisher({ slice, topic: names.rawTopic, eventsPerSecond, env: stack.env, logFile: scenarioLog('publish.log') });
     publisher = running;

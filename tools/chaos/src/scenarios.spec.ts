@@ -14,7 +14,12 @@ describe('selectScenarios()', () => {
     expect(selectScenarios(['sabotage-commit-before-write', 'kill-redis']).map((s) => s.name)).toEqual(['kill-redis', 'sabotage-commit-before-write']);
   });
 
-  it('refuses a name it does not know, listing the known ones', () => {
+  it('scales ingestion and the feature pipeline out to two instances in the scale-out scenarios, and keeps one elsewhere', () => {
+    expect(selectScenarios(['scale-out-join', 'scale-out-kill']).map((s) => s.instances)).toEqual([2, 2]);
+    expect(selectScenarios(['kill-ingestion'])[0]?.instances ?? 1).toBe(1);
+  });
+
+    it('refuses a name it does not know, listing the known ones', () => {
     expect(() => selectScenarios(['kill-everything'])).toThrow(UnknownScenarioError);
     expect(() => selectScenarios(['kill-everything'])).toThrow(/kill-ingestion/);
   });

@@ -11,6 +11,7 @@ import type { ChaosStack } from './chaos-stack.js';
 import type { Publisher } from './publisher.js';
 import type { FleetServiceName, ServiceFleet } from './service-fleet.js';
 import { UnknownScenarioError } from './errors.js';
+import { groupAssignment, waitForMembers, type GroupAssignment } from './group-members.js';
 
 /** What a scenario may act on. */
 export interface FaultContext {
@@ -38,6 +39,12 @@ export interface ChaosScenario {
   readonly description: string;
   /** Services beyond ingestion and the feature pipeline that must run. */
   readonly extraServices: readonly FleetServiceName[];
+  /**
+   * Instances of ingestion and of the feature pipeline started before the
+   * publish, each service's in one consumer group (their topics have three
+   * partitions, so two or three instances all get work). Default 1.
+   */
+  readonly instances?: number;
   /**
    * When the fault lands: during the replay (default), or during a training
    * run requested once the replayed events are in both stores.
@@ -89,6 +96,55 @@ function killServer(server: 'kafka' | 'redis' | 'clickhouse'): ChaosScenario {
     },
   };
 }
+
+/** The services scaled out: each consumes in one group, so the group rebalances when an instance comes or goes. */
+const SCALED_SERVICES = ['ingestion', 'feature-pipeline'] as const satisfies readonly FleetServiceName[];
+
+/** `[0,1] [2]`: each member's partitions. */
+const describeMembers = ({ members }: GroupAssignment) => members.map((m) => `[${m.partitions.join(',')}]`).join(' ');
+
+/**
+ * Two instances of ingestion and of the feature pipeline; mid-stream a third
+ * of each joins its group, which takes partitions (and their offsets and
+ * state) from the first two.
+ */
+const scaleOutJoin: ChaosScenario = {
+  name: 'scale-out-join',
+  description: 'two instances each of ingestion and the feature pipeline; a third of each joins mid-stream',
+  extraServices: [],
+  instances: 2,
+  async inject({ fleet, admin, groupOf }) {
+    await Promise.all(SCALED_SERVICES.map((service) => fleet.start(service, 3)));
+    const liftedAtMs = performance.now();
+    // The third is ready before the group has handed it partitions: wait until it holds some.
+    const held = await Promise.all(SCALED_SERVICES.map(async (service) => {
+      const { groupId, topic } = groupOf(service);
+      return `${service} ${describeMembers(await waitForMembers(admin, groupId, topic, 3))}`;
+    }));
+    return { description: `started a third instance of ingestion and of feature-pipeline; partitions by member then: ${held.join('; ')}`, liftedAtMs };
+  },
+};
+
+/**
+ * Two instances of ingestion and of the feature pipeline; mid-stream one of
+ * each is killed -9 and not restarted: its partitions move to the survivor
+ * once the group's session timeout drops it, and must resume from what it
+ * made durable.
+ */
+const scaleOutKill: ChaosScenario = {
+  name: 'scale-out-kill',
+  description: 'two instances each of ingestion and the feature pipeline; one of each killed -9 mid-stream, not restarted',
+  extraServices: [],
+  instances: 2,
+  async inject({ fleet, admin, groupOf }) {
+    const held = await Promise.all(SCALED_SERVICES.map(async (service) => `${service} ${describeMembers(await groupAssignment(admin, groupOf(service).groupId, groupOf(service).topic))}`));
+    const pids = await Promise.all(SCALED_SERVICES.map((service) => fleet.kill(service, 2)));
+    return {
+      description: `SIGKILL the second ingestion (pid ${pids[0]}) and feature-pipeline (pid ${pids[1]}), left down; partitions by member before: ${held.join('; ')}`,
+      liftedAtMs: performance.now(),
+    };
+  },
+};
 
 /** Records skipped by {@link skipCommittedOffsets}. */
 const SABOTAGE_SKIPPED_RECORDS = 200;
@@ -160,6 +216,8 @@ export const chaosScenarios: readonly ChaosScenario[] = [
   killServer('kafka'),
   killServer('redis'),
   killServer('clickhouse'),
+  scaleOutJoin,
+  scaleOutKill,
   sabotageCommitBeforeWrite,
 ];
 

@@ -1,8 +1,11 @@
 /**
  * The platform's services as the suite runs them: each started from its build
  * on ports of its own, and killed, paused or restarted one at a time by the
- * PID the fleet started — never by name.
+ * PID the fleet started — never by name. A service may run as several
+ * instances (numbered from 1), each on its own ports: the members of one
+ * consumer group, as an SRE scales a service out.
  */
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { identifyProcess, isAlive, isPortFree, startLocalServices, type LocalServices, type ProcessIdentity } from '@tributary/infra';
 import { freePorts } from './chaos-stack.js';
@@ -13,7 +16,7 @@ export type FleetServiceName = 'ingestion' | 'feature-pipeline' | 'registry' | '
 
 /** Options of {@link createServiceFleet}. */
 export interface ServiceFleetOptions {
-  /** Where each service's log goes (`<name>.log`, appended across restarts). */
+  /** Where each service's log goes (`<name>.log`, appended across restarts; instance n > 1 in `<name>-<n>/`). */
   readonly logDir: string;
   /** Environment of every service (the stack's endpoints and the scenario's names). */
   readonly env: NodeJS.ProcessEnv;
@@ -29,15 +32,18 @@ export interface ServicePorts {
   readonly opsPort: number;
 }
 
-/** Running services; `stopAll()` is idempotent. */
+/**
+ * Running services; `stopAll()` is idempotent. `instance` numbers the copies
+ * of one service from 1 (the default, and the only one most scenarios run).
+ */
 export interface ServiceFleet {
-  /** Starts a service (again, after a kill) and resolves once it is ready. */
-  start(service: FleetServiceName): Promise<void>;
-  /** SIGKILLs the service's process group; returns the PID killed. */
-  kill(service: FleetServiceName): Promise<number>;
-  /** SIGSTOPs the service, waits `pauseMs`, SIGCONTs it. */
-  pause(service: FleetServiceName, pauseMs: number): Promise<void>;
-  portsOf(service: FleetServiceName): ServicePorts;
+  /** Starts an instance of a service (again, after a kill) and resolves once it is ready. */
+  start(service: FleetServiceName, instance?: number): Promise<void>;
+  /** SIGKILLs the instance's process group; returns the PID killed. */
+  kill(service: FleetServiceName, instance?: number): Promise<number>;
+  /** SIGSTOPs the instance, waits `pauseMs`, SIGCONTs it. */
+  pause(service: FleetServiceName, pauseMs: number, instance?: number): Promise<void>;
+  portsOf(service: FleetServiceName, instance?: number): ServicePorts;
   /** SIGTERM (then SIGKILL after the grace period) to every running service. */
   stopAll(): Promise<void>;
 }
@@ -64,48 +70,52 @@ async function waitUntilGone(identity: ProcessIdentity, ports: ServicePorts, tim
 /** Creates the fleet; nothing runs until `start`. */
 export function createServiceFleet(options: ServiceFleetOptions): ServiceFleet {
   const { logDir, env, envOf = () => ({}), readinessTimeoutMs = 120_000 } = options;
-  const ports = new Map<FleetServiceName, ServicePorts>();
-  const running = new Map<FleetServiceName, { handle: LocalServices; identity: ProcessIdentity }>();
+  /** Ports and running processes by instance: `<service>` for instance 1, `<service>-<n>` for the others. */
+  const ports = new Map<string, ServicePorts>();
+  const running = new Map<string, { handle: LocalServices; identity: ProcessIdentity }>();
+  const instanceName = (service: FleetServiceName, instance: number) => (instance === 1 ? service : `${service}-${instance}`);
 
-  async function portsFor(service: FleetServiceName): Promise<ServicePorts> {
-    let assigned = ports.get(service);
+  async function portsFor(name: string): Promise<ServicePorts> {
+    let assigned = ports.get(name);
     if (!assigned) {
       const [grpcPort, opsPort] = (await freePorts(2)) as [number, number];
       assigned = { grpcPort, opsPort };
-      ports.set(service, assigned);
+      ports.set(name, assigned);
     }
     return assigned;
   }
 
-  function current(service: FleetServiceName): ProcessIdentity {
-    const entry = running.get(service);
-    if (!entry) throw new NotRunningError(service);
+  function current(name: string): ProcessIdentity {
+    const entry = running.get(name);
+    if (!entry) throw new NotRunningError(name);
     return entry.identity;
   }
 
   return {
-    async start(service) {
-      const servicePorts = await portsFor(service);
+    async start(service, instance = 1) {
+      const name = instanceName(service, instance);
+      const servicePorts = await portsFor(name);
       const handle = await startLocalServices({
-        logDir,
+        logDir: instance === 1 ? logDir : join(logDir, name),
         services: [{ name: service, ...servicePorts }],
         env: { ...env, ...envOf(service, servicePorts) },
         readinessTimeoutMs,
       });
       const pid = handle.services[0]?.pid;
       const identity = pid === undefined ? undefined : identifyProcess(pid);
-      if (!identity) throw new NotRunningError(service);
-      running.set(service, { handle, identity });
+      if (!identity) throw new NotRunningError(name);
+      running.set(name, { handle, identity });
     },
-    async kill(service) {
-      const identity = current(service);
+    async kill(service, instance = 1) {
+      const name = instanceName(service, instance);
+      const identity = current(name);
       signalGroup(identity, 'SIGKILL');
-      await waitUntilGone(identity, await portsFor(service), 30_000);
-      running.delete(service);
+      await waitUntilGone(identity, await portsFor(name), 30_000);
+      running.delete(name);
       return identity.pid;
     },
-    async pause(service, pauseMs) {
-      const identity = current(service);
+    async pause(service, pauseMs, instance = 1) {
+      const identity = current(instanceName(service, instance));
       signalGroup(identity, 'SIGSTOP');
       try {
         await sleep(pauseMs);
@@ -113,9 +123,10 @@ export function createServiceFleet(options: ServiceFleetOptions): ServiceFleet {
         signalGroup(identity, 'SIGCONT');
       }
     },
-    portsOf(service) {
-      const assigned = ports.get(service);
-      if (!assigned) throw new NotRunningError(service);
+    portsOf(service, instance = 1) {
+      const name = instanceName(service, instance);
+      const assigned = ports.get(name);
+      if (!assigned) throw new NotRunningError(name);
       return assigned;
     },
     async stopAll() {
