@@ -149,7 +149,7 @@ describe('tributary demo', () => {
     expect(requested).not.toBeNull();
     expect(stdout).toContain('Training requests: 2 (1 by the drift monitor)');
     expect(stdout).toMatch(/^ {2}2001-05-21 00:00 → 05-22 00:00 {2}v2 {2}[\d,]+ predictions, [\d,]+ outcomes: calibration_gap/m);
-    const trainedFor = /^ {2}v4 primary gbdt.*\n.*\n {6}(promoted|not promoted): .*vs champion v2.*\n {6}trained for drift report ([0-9a-f-]{36})$/m.exec(stdout);
+    const trainedFor = /^ {2}v4 primary gbdt.*\n(?: {6}.*\n)*? {6}(promoted|not promoted): .*vs champion v2.*\n {6}trained for drift report ([0-9a-f-]{36})$/m.exec(stdout);
     expect(trainedFor?.[2]?.startsWith(requested?.[1] ?? '-')).toBe(true);
     expect(trainedFor?.[1]).toBe('promoted');
     expect(stdout).toMatch(/^ {2}◆ champion → v4 \(was v2\): training request [0-9a-f-]+: better than the champion/m);
