@@ -344,3 +344,54 @@ describe.each(redisDeployments)('createModelRegistry() on $name', (deployment) =
     expect((await register(3, restarted)).version).toBe(3);
   });
 });
+
+describe('createModelRegistry() on keys of the untagged layout', () => {
+  /** Every key under the prefix, by SCAN (KEYS would block the shared server). */
+  async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return keys;
+  }
+
+  it('renames them to the {registry} layout before its first operation and finds every version, alias and audit entry', async () => {
+    const redis = connectRedis() as Redis;
+    const keyPrefix = uniqueKeyPrefix();
+    const artifacts = await temporaryDirectory();
+    const open = () =>
+      createModelRegistry({
+        redis,
+        keyPrefix,
+        artifacts: createLocalArtifactStore({ directory: artifacts.path }),
+        publisher: createInMemoryLifecyclePublisher(),
+        logger: createLogger({ name: 'model-registry-test', level: 'silent' }),
+      });
+    try {
+      const old = open();
+      const bytes = artifactBytes(1);
+      await old.registerVersion(registerInput(MODEL, bytes), chunked(bytes));
+      await old.setAlias({ modelName: MODEL, alias: 'challenger', version: 1, expectedVersion: null, actor: 'ci', reason: 'try it' });
+      const before = { versions: await old.listVersions(MODEL), history: await old.getAuditHistory(MODEL) };
+      await old.shutdown();
+      // What an earlier release left: the same keys without the hash tag.
+      const tagged = await keysUnder(redis, keyPrefix);
+      expect(tagged.length).toBeGreaterThan(5);
+      for (const key of tagged) await redis.rename(key, key.replace(':{registry}', ''));
+
+      const upgraded = open();
+      expect(await upgraded.listVersions(MODEL)).toEqual(before.versions);
+      expect(await upgraded.getAuditHistory(MODEL)).toEqual(before.history);
+      expect((await upgraded.getVersionByAlias(MODEL, 'challenger')).version).toBe(1);
+      expect((await keysUnder(redis, keyPrefix)).filter((key) => !key.includes(':{registry}:'))).toEqual([]);
+      await upgraded.shutdown();
+    } finally {
+      await deleteKeys(redis, keyPrefix);
+      await redis.quit();
+      await artifacts.remove();
+    }
+  });
+});
