@@ -1,10 +1,7 @@
+import { FLIGHT_ARRIVED, FLIGHT_DEPARTED } from '@tributary/flights';
 import { count, mean, shareAtLeast } from './aggregation.js';
 import { defineFeatureSet } from './feature-set.js';
 
-/** Event type of a take-off: the moment a prediction is wanted. */
-export const FLIGHT_DEPARTED = 'flight.departed';
-/** Event type of a landing: the outcome, known only from its own event time on. */
-export const FLIGHT_ARRIVED = 'flight.arrived';
 /** An arrival at least this late (minutes) counts as late, the label the models predict. */
 export const LATE_ARRIVAL_MINUTES = 15;
 

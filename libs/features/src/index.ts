@@ -73,5 +73,7 @@ export {
   type FlightAtDeparture,
   type FlightAttributeName,
 } from './flight-attributes.js';
-export { FLIGHT_ARRIVED, FLIGHT_DEPARTED, LATE_ARRIVAL_MINUTES, flightFeatureSet } from './flight-features.js';
+export { LATE_ARRIVAL_MINUTES, flightFeatureSet } from './flight-features.js';
+/** The flight feature set's event sources, as `@tributary/flights` defines them. */
+export { FLIGHT_ARRIVED, FLIGHT_DEPARTED } from '@tributary/flights';
 export { flightFeatureNames, flightFeatureVector, flightTrainingSet, type FlightTrainingSet } from './flight-vectors.js';

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { FLIGHT_DEPARTED } from '@tributary/features';
+import { FLIGHT_DEPARTED } from '@tributary/flights';
 import { MIDNIGHT_SLIP_MS } from '@tributary/flights';
 import { checkWindow, formatWindow, type Departure, type DepartureSource, type DepartureWindow } from './departure-source.js';
 import { ScoringStoreError } from './errors.js';

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { FLIGHT_ARRIVED, FLIGHT_DEPARTED } from '@tributary/features';
+import { FLIGHT_ARRIVED, FLIGHT_DEPARTED } from '@tributary/flights';
 import { MIDNIGHT_SLIP_MS } from '@tributary/flights';
 import { LabelSourceError } from './errors.js';
 import { lateArrivalLabel, type LabelSource, type LabeledFlights } from './flight-labels.js';

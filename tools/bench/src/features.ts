@@ -29,7 +29,6 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import {
-  FLIGHT_DEPARTED,
   createAggregationEngine,
   createFeatureProcessor,
   createOfflineStore,
@@ -38,7 +37,7 @@ import {
   flightFeatureSet,
   type FeatureRecord,
 } from '@tributary/features';
-import { readFlightEvents, toEventMessage, type FlightEvent } from '@tributary/flights';
+import { FLIGHT_ARRIVED, FLIGHT_DEPARTED, readFlightEvents, toEventMessage, type FlightEvent } from '@tributary/flights';
 import { createKafkaClient, createProducer, topics, type TopicDefinition } from '@tributary/kafka';
 import { createTestTopics } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
@@ -93,7 +92,7 @@ function recordsOf(events: EventColumns, start: number, end: number): FeatureRec
       offset: BigInt(Math.floor(i / sources.length)),
       event: {
         id: String(i),
-        type: departed ? FLIGHT_DEPARTED : 'flight.arrived',
+        type: departed ? FLIGHT_DEPARTED : FLIGHT_ARRIVED,
         timeMs: events.timesMs[i] as number,
         fields: departed ? { origin, destination, distanceMiles: number } : { origin, destination, arrivalDelayMinutes: number },
       },

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { EventSchema, type Event } from '@tributary/contracts';
-import { ARRIVAL_DELAY_MINUTES_RANGE, DISTANCE_MILES_RANGE, arrivedEvent, departedEvent, toEventMessage, type Flight } from '@tributary/flights';
+import { ARRIVAL_DELAY_MINUTES_RANGE, DISTANCE_MILES_RANGE, FLIGHT_ARRIVED, FLIGHT_DEPARTED, arrivedEvent, departedEvent, toEventMessage, type Flight } from '@tributary/flights';
 import fc from 'fast-check';
 
 /** Characters of an IATA code; a string of units, which fast-check builds much faster than from a regular expression. */
@@ -62,7 +62,7 @@ export function anyEventArbitrary(text: fc.Arbitrary<string>): fc.Arbitrary<Even
   const free = fc
     .record({
       eventId: text,
-      type: fc.oneof(fc.constantFrom('flight.departed', 'flight.arrived'), text),
+      type: fc.oneof(fc.constantFrom(FLIGHT_DEPARTED, FLIGHT_ARRIVED), text),
       source: text,
       entityId: text,
       eventTime: timestamp,

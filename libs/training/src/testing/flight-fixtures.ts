@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createAggregationEngine, createOfflineStore, flightFeatureSet, type FeatureRecord, type OfflineStore } from '@tributary/features';
-import { readFlights, toEventMessage, toFlightEvents, type Flight, type FlightEvent } from '@tributary/flights';
+import { FLIGHT_DEPARTED, readFlights, toEventMessage, toFlightEvents, type Flight, type FlightEvent } from '@tributary/flights';
 import { createRawEventStore } from '@tributary/ingest';
 
 /** Options of {@link writeFlightFixtures}. */
@@ -82,6 +82,6 @@ export function flightFeatureEvent(event: FlightEvent): FeatureRecord['event'] {
     id: event.eventId,
     type: event.type,
     timeMs: event.eventTimeMs,
-    fields: event.type === 'flight.departed' ? { ...common, distanceMiles: event.distanceMiles } : { ...common, arrivalDelayMinutes: event.arrivalDelayMinutes },
+    fields: event.type === FLIGHT_DEPARTED ? { ...common, distanceMiles: event.distanceMiles } : { ...common, arrivalDelayMinutes: event.arrivalDelayMinutes },
   };
 }
