@@ -190,6 +190,8 @@ describe('ingestion against Redis and ClickHouse', () => {
     const table = 'events_raw_crash';
     const crashStore = createRawEventStore({ client: clickhouse, database, table });
     await crashStore.ensureSchema();
+    // No merges: a row written twice must stay visible, not be collapsed by the ReplacingMergeTree before the count.
+    await clickhouse.command({ query: 'SYSTEM STOP MERGES {database:Identifier}.{table:Identifier}', query_params: { database, table } });
     const redisDeduplicator = createRedisDeduplicator({ redis, keyPrefix: `${keyPrefix}crash:`, ttlMs });
     // Killed after ClickHouse acknowledged the insert and before Redis got the marks: its markSeen never returns.
     const dying: Deduplicator = { claim: (ids) => redisDeduplicator.claim(ids), markSeen: () => Promise.reject(new Error('killed')) };
