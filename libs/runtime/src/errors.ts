@@ -49,11 +49,10 @@ export class PackageVersionError extends TributaryError {
   constructor(
     /** The module whose package was looked for. */
     readonly moduleUrl: string,
-    cause: unknown,
+    /** What is wrong, e.g. no package.json above the module. */
+    readonly problem: string,
+    cause?: unknown,
   ) {
-    super(Code.FailedPrecondition, `cannot read the package version of ${moduleUrl}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-      retryable: false,
-    });
+    super(Code.FailedPrecondition, `cannot read the package version of ${moduleUrl}: ${problem}`, { cause, retryable: false });
   }
 }

@@ -13,7 +13,7 @@ export function packageVersion(moduleUrl: string | URL): string {
     try {
       text = readFileSync(manifestUrl, 'utf8');
     } catch (reason) {
-      if ((reason as NodeJS.ErrnoException).code !== 'ENOENT') throw new PackageVersionError(String(moduleUrl), reason);
+      if ((reason as NodeJS.ErrnoException).code !== 'ENOENT') throw new PackageVersionError(String(moduleUrl), (reason as Error).message, reason);
       const parent = new URL('../', directory);
       if (parent.href === directory.href) throw new PackageVersionError(String(moduleUrl), 'no package.json above it');
       directory = parent;
