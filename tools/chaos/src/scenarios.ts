@@ -139,9 +139,12 @@ const scaleOutKill: ChaosScenario = {
   async inject({ fleet, admin, groupOf }) {
     const held = await Promise.all(SCALED_SERVICES.map(async (service) => `${service} ${describeMembers(await groupAssignment(admin, groupOf(service).groupId, groupOf(service).topic))}`));
     const pids = await Promise.all(SCALED_SERVICES.map((service) => fleet.kill(service, 2)));
+    // Recovery runs from the kill: the survivor's takeover (the session timeout, a rebalance) and then its catch-up.
+    const liftedAtMs = performance.now();
+    await Promise.all(SCALED_SERVICES.map((service) => waitForMembers(admin, groupOf(service).groupId, groupOf(service).topic, 1)));
     return {
       description: `SIGKILL the second ingestion (pid ${pids[0]}) and feature-pipeline (pid ${pids[1]}), left down; partitions by member before: ${held.join('; ')}`,
-      liftedAtMs: performance.now(),
+      liftedAtMs,
     };
   },
 };
