@@ -53,7 +53,10 @@ export async function openFeatureStores(options: OpenFeatureStoresOptions): Prom
     username: config.clickhouse.user,
     ...(config.clickhouse.password === undefined ? {} : { password: config.clickhouse.password }),
   });
+  let processor: FeatureProcessor | undefined;
   const close = async () => {
+    // Its lease first, while Redis is still open: the next instance takes its turn at once.
+    await processor?.close().catch((error: unknown) => logger.warn({ err: error }, 'the feature state lease was not released; it lapses on its own'));
     await Promise.allSettled([redis.quit(), clickhouse.close()]);
   };
   try {
@@ -61,7 +64,7 @@ export async function openFeatureStores(options: OpenFeatureStoresOptions): Prom
     const onlineStore = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: config.features.redisPrefix });
     const offlineStore = createOfflineStore({ client: clickhouse, featureSet: flightFeatureSet, database: config.clickhouse.database });
     await offlineStore.ensureSchema();
-    const processor = createFeatureProcessor({
+    processor = createFeatureProcessor({
       featureSet: flightFeatureSet,
       redis,
       onlineStore,

@@ -42,7 +42,7 @@ describe.each(redisDeployments)('createFeatureProcessor() on $name', { timeout: 
       wrapOffline?: (store: OfflineStore<FlightDefinitions>) => OfflineStore<FlightDefinitions>;
       prefix?: string;
       database?: string;
-      processor?: Pick<FeatureProcessorOptions<FlightDefinitions>, 'sources' | 'endOffsetsOf' | 'idleSourceTimeoutMs' | 'turnMs'>;
+      processor?: Pick<FeatureProcessorOptions<FlightDefinitions>, 'sources' | 'endOffsetsOf' | 'idleSourceTimeoutMs' | 'turnMs' | 'leaseMs'>;
       /** A connection of its own, for a processor running beside another (the checkpoint WATCHes a key per connection). Default the shared one. */
       redis?: Redis | Cluster;
     } = {},
@@ -79,7 +79,7 @@ describe.each(redisDeployments)('createFeatureProcessor() on $name', { timeout: 
   /** What both stores hold, without the prefix or database names, so two runs can be compared. */
   async function storesOf(run: { prefix: string; offlineStore: OfflineStore<FlightDefinitions> }, ignoreFields: string[] = []) {
     // The lease says who holds the state now (a random token), not what the state is.
-    const { [':_lease']: _lease, ...state } = await dumpRedis(redis, run.prefix, { ignoreFields });
+    const { [':{_state}:lease']: _lease, ...state } = await dumpRedis(redis, run.prefix, { ignoreFields });
     return {
       redis: state,
       airport: await dumpTable(client, run.offlineStore.tableOf('airport'), { final: true }),
@@ -415,6 +415,23 @@ describe.each(redisDeployments)('createFeatureProcessor() on $name', { timeout: 
       expect(await valuesOf(first)).toEqual(expected);
     } finally {
       for (const connection of connections) connection.disconnect();
+    }
+  });
+
+  it('gives its turn up on close, so the next instance takes the state at once instead of after the lease', async () => {
+    const leaseMs = 30_000;
+    const first = await pipeline({ processor: { leaseMs } });
+    await processAll(first.processor, records.slice(0, 200));
+    await first.processor.close();
+    const connection = connectRedis(url);
+    try {
+      const second = await pipeline({ redis: connection, prefix: first.prefix, database: first.database, processor: { leaseMs } });
+      // Without the release the second would wait the whole lease.
+      const started = await Promise.race([second.processor.start().then(() => 'started'), sleep(leaseMs / 2).then(() => 'still waiting')]);
+      expect(started).toBe('started');
+      await expect(second.processor.process(records.slice(100, 300))).resolves.toMatchObject({ duplicates: 100 });
+    } finally {
+      connection.disconnect();
     }
   });
 

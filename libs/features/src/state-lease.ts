@@ -31,6 +31,8 @@ export interface StateLease {
   renew(): Promise<boolean>;
   /** Passes the lease to a process that asked for it within the last few polls, if any; true when it did. */
   handOver(): Promise<boolean>;
+  /** Gives the lease up if this process holds it, so the next instance need not wait for it to lapse (a graceful stop). */
+  release(): Promise<void>;
 }
 
 /** Redis server time in ms, inside a script. */
@@ -61,6 +63,9 @@ redis.call('HDEL', KEYS[1], 'asker', 'asked_until')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
+/** ARGV: token. Deletes the lease if this token holds it, keeping the ask of a waiting process. */
+const RELEASE = `if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then redis.call('HDEL', KEYS[1], 'holder') return 1 end return 0`;
+
 /** Creates a lease held under a token of this process; see {@link StateLease}. */
 export function createStateLease(options: StateLeaseOptions): StateLease {
   const { redis, key, leaseMs = 10_000, pollMs = 50 } = options;
@@ -83,6 +88,9 @@ export function createStateLease(options: StateLeaseOptions): StateLease {
     },
     async handOver() {
       return (await call('hand-over', HAND_OVER, leaseMs)) === 1;
+    },
+    async release() {
+      await call('release', RELEASE);
     },
   };
 }
