@@ -200,9 +200,9 @@ export const inferenceConfigSchema = {
     enabled: envVar({ name: 'INFERENCE_CACHE', description: 'Whether predictions are cached by model version and input.', expected: 'true or false', schema: booleanSchema, default: 'true' }),
     redisUrl: envVar({
       name: 'CACHE_REDIS_URL',
-      description: 'Redis of the prediction cache (its own instance in deploy/); unset uses REDIS_URL.',
-      expected: 'a redis:// or rediss:// URL',
-      schema: urlSchema(['redis:', 'rediss:']),
+      description: 'Redis of the prediction cache (its own instance in deploy/), one server or a Redis Cluster as REDIS_URL takes it; unset uses REDIS_URL.',
+      expected: 'a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL',
+      schema: urlSchema(['redis:', 'rediss:', 'redis+cluster:', 'rediss+cluster:']),
       optional: true,
     }),
     prefix: keyPrefixEnv('INFERENCE_CACHE_PREFIX', 'Key prefix of the prediction cache.', 'tributary:predictions'),
