@@ -1,0 +1,238 @@
+-- ClickHouse schema of a replicated, sharded cluster 'tributary': <table>_local replicas, <table> Distributed.
+-- Generated from the stores the services run (events_raw, features_*, drift_*, batch_score*):
+-- do not edit; regenerate with `npm run clickhouse-schemas -w @tributary/deploy-checks` (deploy/README.md).
+
+CREATE DATABASE IF NOT EXISTS tributary ON CLUSTER tributary;
+
+CREATE TABLE IF NOT EXISTS tributary.batch_score_jobs_local ON CLUSTER tributary
+(
+    `job_id` String,
+    `model_name` LowCardinality(String),
+    `model_version` UInt32,
+    `model_spec` String,
+    `source` String,
+    `source_identity` String,
+    `status` Enum8('running' = 1, 'complete' = 2),
+    `rows` UInt64,
+    `started_at` DateTime64(3, 'UTC'),
+    `updated_at` DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', updated_at)
+ORDER BY job_id
+SETTINGS index_granularity = 8192;
+
+-- batch_score_jobs: sharded by cityHash64(job_id): a job's status updates collapse on one shard
+CREATE TABLE IF NOT EXISTS tributary.batch_score_jobs ON CLUSTER tributary AS tributary.batch_score_jobs_local
+ENGINE = Distributed('tributary', 'tributary', 'batch_score_jobs_local', cityHash64(job_id));
+
+CREATE TABLE IF NOT EXISTS tributary.batch_score_rows_local ON CLUSTER tributary
+(
+    `job_id` String,
+    `chunk` UInt32,
+    `chunk_rows` UInt32,
+    `model_name` LowCardinality(String),
+    `model_version` UInt32,
+    `event_id` String,
+    `probability` Float64,
+    `prediction` UInt8,
+    `scored_at` DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (job_id, event_id)
+SETTINGS index_granularity = 8192;
+
+-- batch_score_rows: sharded by cityHash64(job_id, chunk): a chunk is one INSERT: it goes to one shard as one block, so it is there whole or not at all
+CREATE TABLE IF NOT EXISTS tributary.batch_score_rows ON CLUSTER tributary AS tributary.batch_score_rows_local
+ENGINE = Distributed('tributary', 'tributary', 'batch_score_rows_local', cityHash64(job_id, chunk));
+
+CREATE TABLE IF NOT EXISTS tributary.drift_flights_local ON CLUSTER tributary
+(
+    `departed_event_id` String,
+    `departure_time_ms` Int64,
+    `event_time_ms` Int64,
+    `outcome_known` UInt8,
+    `late` UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', outcome_known)
+ORDER BY (departure_time_ms, departed_event_id)
+SETTINGS index_granularity = 8192;
+
+-- drift_flights: sharded by cityHash64(departed_event_id): a flight's departure and arrival rows meet on one shard, beside its predictions
+CREATE TABLE IF NOT EXISTS tributary.drift_flights ON CLUSTER tributary AS tributary.drift_flights_local
+ENGINE = Distributed('tributary', 'tributary', 'drift_flights_local', cityHash64(departed_event_id));
+
+CREATE TABLE IF NOT EXISTS tributary.drift_predictions_local ON CLUSTER tributary
+(
+    `model_name` LowCardinality(String),
+    `model_version` UInt32,
+    `request_id` String,
+    `shadow` UInt8,
+    `alias` LowCardinality(String),
+    `served_by` UInt8,
+    `event_id` String,
+    `prediction_time_ms` Int64,
+    `probability` Float64,
+    `features` Map(String, Float64)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (model_name, model_version, event_id, request_id, shadow)
+SETTINGS index_granularity = 8192;
+
+-- drift_predictions: sharded by cityHash64(event_id): copies collapse on one shard; a prediction sits beside its flight (drift_flights shards by the same id), so the window join is shard-local
+CREATE TABLE IF NOT EXISTS tributary.drift_predictions ON CLUSTER tributary AS tributary.drift_predictions_local
+ENGINE = Distributed('tributary', 'tributary', 'drift_predictions_local', cityHash64(event_id));
+
+CREATE TABLE IF NOT EXISTS tributary.drift_reports_local ON CLUSTER tributary
+(
+    `report_id` String,
+    `model_name` LowCardinality(String),
+    `model_version` UInt32,
+    `window_start_ms` Int64,
+    `window_end_ms` Int64,
+    `window_start` DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(window_start_ms),
+    `window_end` DateTime64(3, 'UTC') MATERIALIZED fromUnixTimestamp64Milli(window_end_ms),
+    `revision` UInt32,
+    `sample_count` UInt32,
+    `labelled_count` UInt32,
+    `alert` UInt8,
+    `drifted` UInt8,
+    `drift_share` Float64,
+    `auc` Nullable(Float64),
+    `log_loss` Nullable(Float64),
+    `predicted_share` Nullable(Float64),
+    `observed_share` Nullable(Float64),
+    `calibration_gap` Nullable(Float64),
+    `reasons` Array(String),
+    `drifted_features` Array(String),
+    `report` String,
+    `created_at_ms` Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', revision)
+ORDER BY (model_name, model_version, window_start_ms, window_end_ms)
+SETTINGS index_granularity = 8192;
+
+-- drift_reports: sharded by cityHash64(model_name): a report's revisions collapse on one shard; small table
+CREATE TABLE IF NOT EXISTS tributary.drift_reports ON CLUSTER tributary AS tributary.drift_reports_local
+ENGINE = Distributed('tributary', 'tributary', 'drift_reports_local', cityHash64(model_name));
+
+CREATE TABLE IF NOT EXISTS tributary.drift_training_requests_local ON CLUSTER tributary
+(
+    `request_id` String,
+    `model_name` LowCardinality(String),
+    `report_id` String,
+    `trigger` LowCardinality(String),
+    `event_time_ms` Int64,
+    `requested_at_ms` Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (model_name, request_id)
+SETTINGS index_granularity = 8192;
+
+-- drift_training_requests: sharded by cityHash64(model_name): a model's requests and their results (drift_training_results) share a shard
+CREATE TABLE IF NOT EXISTS tributary.drift_training_requests ON CLUSTER tributary AS tributary.drift_training_requests_local
+ENGINE = Distributed('tributary', 'tributary', 'drift_training_requests_local', cityHash64(model_name));
+
+CREATE TABLE IF NOT EXISTS tributary.drift_training_results_local ON CLUSTER tributary
+(
+    `request_id` String,
+    `model_name` LowCardinality(String),
+    `model_version` UInt32,
+    `registered_at_ms` Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ORDER BY (model_name, request_id, model_version)
+SETTINGS index_granularity = 8192;
+
+-- drift_training_results: sharded by cityHash64(model_name): a model's results sit beside its requests
+CREATE TABLE IF NOT EXISTS tributary.drift_training_results ON CLUSTER tributary AS tributary.drift_training_results_local
+ENGINE = Distributed('tributary', 'tributary', 'drift_training_results_local', cityHash64(model_name));
+
+CREATE TABLE IF NOT EXISTS tributary.events_raw_local ON CLUSTER tributary
+(
+    `event_id` String,
+    `type` LowCardinality(String),
+    `entity_id` String,
+    `event_time` DateTime64(3, 'UTC'),
+    `ingest_time` DateTime64(3, 'UTC'),
+    `payload` String COMMENT 'the payload message in the protobuf JSON mapping',
+    `source` LowCardinality(String)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', ingest_time)
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (event_time, event_id)
+SETTINGS index_granularity = 8192;
+
+-- events_raw: sharded by cityHash64(event_id): a redelivered event lands where its first copy did; spreads evenly (no hot airport)
+CREATE TABLE IF NOT EXISTS tributary.events_raw ON CLUSTER tributary AS tributary.events_raw_local
+ENGINE = Distributed('tributary', 'tributary', 'events_raw_local', cityHash64(event_id));
+
+CREATE TABLE IF NOT EXISTS tributary.features_airport_local ON CLUSTER tributary
+(
+    `entity_id` String,
+    `event_time` DateTime64(3, 'UTC'),
+    `version` LowCardinality(String),
+    `departures_1h` Float64 DEFAULT nan,
+    `out_arrivals_1h` Float64 DEFAULT nan,
+    `out_delay_mean_1h` Float64 DEFAULT nan,
+    `out_late_share_1h` Float64 DEFAULT nan,
+    `out_arrivals_24h` Float64 DEFAULT nan,
+    `out_delay_mean_24h` Float64 DEFAULT nan,
+    `out_late_share_24h` Float64 DEFAULT nan,
+    `in_arrivals_1h` Float64 DEFAULT nan,
+    `in_delay_mean_1h` Float64 DEFAULT nan,
+    `in_late_share_1h` Float64 DEFAULT nan,
+    `in_arrivals_24h` Float64 DEFAULT nan,
+    `in_delay_mean_24h` Float64 DEFAULT nan,
+    `in_late_share_24h` Float64 DEFAULT nan
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (version, entity_id, event_time)
+SETTINGS index_granularity = 8192;
+
+-- features_airport: sharded by cityHash64(entity_id): an entity's snapshots stay on one shard, so rewritten snapshots collapse and its history is read from one place
+CREATE TABLE IF NOT EXISTS tributary.features_airport ON CLUSTER tributary AS tributary.features_airport_local
+ENGINE = Distributed('tributary', 'tributary', 'features_airport_local', cityHash64(entity_id));
+
+CREATE TABLE IF NOT EXISTS tributary.features_route_local ON CLUSTER tributary
+(
+    `entity_id` String,
+    `event_time` DateTime64(3, 'UTC'),
+    `version` LowCardinality(String),
+    `arrivals_7d` Float64 DEFAULT nan,
+    `delay_mean_7d` Float64 DEFAULT nan
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (version, entity_id, event_time)
+SETTINGS index_granularity = 8192;
+
+-- features_route: sharded by cityHash64(entity_id): an entity's snapshots stay on one shard, so rewritten snapshots collapse and its history is read from one place
+CREATE TABLE IF NOT EXISTS tributary.features_route ON CLUSTER tributary AS tributary.features_route_local
+ENGINE = Distributed('tributary', 'tributary', 'features_route_local', cityHash64(entity_id));
+
+CREATE VIEW IF NOT EXISTS tributary.batch_scores ON CLUSTER tributary
+(
+    `job_id` String,
+    `model_name` LowCardinality(String),
+    `model_version` UInt32,
+    `event_id` String,
+    `probability` Float64,
+    `prediction` UInt8,
+    `scored_at` DateTime64(3, 'UTC')
+)
+AS SELECT
+    job_id,
+    model_name,
+    model_version,
+    event_id,
+    probability,
+    prediction,
+    scored_at
+FROM tributary.batch_score_rows
+WHERE job_id IN (
+    SELECT job_id
+    FROM tributary.batch_score_jobs
+    FINAL
+    WHERE status = 'complete'
+);
