@@ -1,9 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { TributaryError } from '@tributary/errors';
 import { createLogger, type Logger } from '@tributary/observability';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { createConsumerLifecycle, type TypedConsumer } from './consumer-lifecycle.js';
 import { createDeadLetterWriter } from './dead-letter.js';
-import { KafkaClosedError, KafkaUnavailableError } from './errors.js';
 import { kafkaMetrics } from './metrics.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { createRecordProcessor, type BatchHandler, type ConsumedRecord, type HandlerContext } from './record-processor.js';
@@ -66,29 +64,6 @@ export type ConsumerOptions<T> = ConsumerBaseOptions<T> &
       }
   );
 
-/** A consumer group member that hands typed records to a handler with at-least-once delivery. */
-export interface TypedConsumer {
-  /** Connects, subscribes and joins the group; resolves once records can flow. Idempotent. */
-  start(): Promise<void>;
-  /**
-   * True while some partition is held because a dependency is down: its
-   * handler keeps failing with a retryable error and the records wait rather
-   * than go to the dead-letter topic.
-   */
-  readonly stalled: boolean;
-  /** Stops fetching; the record in flight finishes and the next waits for `resume()`. */
-  pause(): void;
-  resume(): void;
-  readonly paused: boolean;
-  /**
-   * Stops fetching, aborts the handlers' `signal`, lets in-flight handlers
-   * finish, commits what was handled, leaves the group. A handler that fails
-   * once the signal is aborted leaves its records to the group's next owner
-   * (neither committed nor retried nor dead-lettered). Idempotent.
-   */
-  close(): Promise<void>;
-}
-
 /**
  * Creates a {@link TypedConsumer}. Offsets are committed only for records
  * whose handling finished, at most every `commitIntervalMs`/`commitEveryRecords`.
@@ -112,35 +87,38 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
   const deadLetters = createDeadLetterWriter({ kafka, topic: options.deadLetterTopic ?? topics.eventsDlq.name, consumerGroup: groupId, logger });
   const recordsPerCall = options.batchHandler ? (options.maxBatchSize ?? 500) : 1;
   const retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;
-  /** Aborted when the consumer closes: ends the waits of an outage and tells handlers to give up. */
-  const closed = new AbortController();
   /** Partitions with a batch in hand, and whether a failed heartbeat says the group is taking them back. */
   const inHand = new Map<number, { lost: boolean }>();
-  const stalledPartitions = new Set<number>();
+  const offsets = new OffsetTracker(topic.name, { commitIntervalMs, commitEveryRecords: options.commitEveryRecords ?? 1000 });
+  const metrics = kafkaMetrics();
+  const consumed = metrics.consumed.labels(topic.name, groupId);
+  let commitTimer: NodeJS.Timeout | undefined;
+  let committing: Promise<void> = Promise.resolve();
 
-  /** Holds a partition through one wait of an outage; false when the consumer is closing or losing it. */
-  async function waitForRecovery(error: TributaryError, partition: number): Promise<boolean> {
-    if (stopping) return false;
-    if (!stalledPartitions.has(partition)) {
-      stalledPartitions.add(partition);
-      metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
-      logger.error({ err: error, topic: topic.name, partition, groupId, retryEveryMs: retryMaxDelayMs }, 'a dependency is unavailable; holding the partition until it recovers');
-    }
-    try {
-      await sleep(retryMaxDelayMs, undefined, { signal: closed.signal });
-    } catch {
-      return false; // closing: the next owner of the partition handles the records
-    }
-    // A rebalance is taking the partition: let it, the next owner handles the records.
-    return !stopping && inHand.get(partition)?.lost !== true;
-  }
-
-  /** The partition is no longer held: its records went through, or it was let go (closing, rebalance). */
-  function endStall(partition: number, outcome: 'recovered' | 'let go'): void {
-    if (!stalledPartitions.delete(partition)) return;
-    metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
-    if (outcome === 'recovered') logger.info({ topic: topic.name, partition, groupId }, 'dependency recovered; the partition moves on');
-  }
+  const lifecycle = createConsumerLifecycle({
+    consumer,
+    topic: topic.name,
+    groupId,
+    fromBeginning,
+    partitionsConcurrency,
+    retryMaxDelayMs,
+    kind: 'consumer',
+    logger,
+    handleBatch,
+    open: () => deadLetters.start(),
+    release: () => deadLetters.close(),
+    onRunning() {
+      commitTimer = setInterval(() => {
+        if (offsets.isDue()) void commit();
+      }, commitIntervalMs);
+      commitTimer.unref();
+    },
+    onGroupJoin: (assignment) => offsets.retainAssigned(assignment),
+    async drain() {
+      clearInterval(commitTimer);
+      await commit();
+    },
+  });
 
   const processRecords = createRecordProcessor({
     topic,
@@ -148,21 +126,12 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     handler: toBatchHandler(options),
     retry: { retries: options.retries ?? 3, baseDelayMs: options.retryBaseDelayMs ?? 100, maxDelayMs: retryMaxDelayMs },
     deadLetters,
-    waitForRecovery,
-    closing: closed.signal,
+    // A rebalance taking the partition ends the hold too: its next owner handles the records.
+    waitForRecovery: async (error, partition) =>
+      (await lifecycle.holdThroughOutage(error, partition)) && !lifecycle.stopping && inHand.get(partition)?.lost !== true,
+    closing: lifecycle.closing,
     logger,
   });
-  const offsets = new OffsetTracker(topic.name, { commitIntervalMs, commitEveryRecords: options.commitEveryRecords ?? 1000 });
-  const metrics = kafkaMetrics();
-  const consumed = metrics.consumed.labels(topic.name, groupId);
-  const inFlight = new Set<Promise<void>>();
-  let paused = false;
-  let stopping = false;
-  let running = false;
-  let starting: Promise<void> | undefined;
-  let closing: Promise<void> | undefined;
-  let commitTimer: NodeJS.Timeout | undefined;
-  let committing: Promise<void> = Promise.resolve();
 
   /** Commits what is pending; commits run one at a time and never throw (a failed one is retried later). */
   function commit(): Promise<void> {
@@ -196,15 +165,15 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     }, heartbeatIntervalMs / 3);
     try {
       for (let start = 0; start < messages.length; start += recordsPerCall) {
-        if (paused || stopping || !isRunning() || isStale()) return;
+        if (lifecycle.halted || !isRunning() || isStale()) return;
         const chunk = messages.slice(start, start + recordsPerCall);
         const last = chunk[chunk.length - 1];
         if (!last) return;
         if (!(await processRecords(partition, chunk))) {
-          endStall(partition, 'let go');
+          lifecycle.endStall(partition, 'let go');
           return;
         }
-        endStall(partition, 'recovered');
+        lifecycle.endStall(partition, 'recovered');
         lastHandled = last.offset;
         handledCount += chunk.length;
         offsets.markHandled(partition, last.offset, chunk.length);
@@ -228,88 +197,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     }
   }
 
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const done = handleBatch(payload);
-    inFlight.add(done);
-    try {
-      await done;
-    } finally {
-      inFlight.delete(done);
-    }
-  }
-
-  function pauseFetching(): void {
-    if (running) consumer.pause([{ topic: topic.name }]);
-  }
-
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    offsets.retainAssigned(payload.memberAssignment);
-    if (paused || stopping) pauseFetching();
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    const log = payload.restart ? logger.warn.bind(logger) : logger.error.bind(logger);
-    log({ err: payload.error, groupId, restart: payload.restart }, payload.restart ? 'consumer crashed; restarting' : 'consumer crashed and stopped');
-  });
-
-  async function connectAndRun(): Promise<void> {
-    try {
-      await deadLetters.start();
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic.name], fromBeginning });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: partitionsConcurrency, eachBatch });
-    } catch (reason) {
-      await Promise.allSettled([consumer.disconnect(), deadLetters.close()]);
-      throw new KafkaUnavailableError(`consumer start (group ${groupId})`, reason);
-    }
-    running = true;
-    if (paused) pauseFetching();
-    commitTimer = setInterval(() => {
-      if (offsets.isDue()) void commit();
-    }, commitIntervalMs);
-    commitTimer.unref();
-    logger.info({ groupId, topic: topic.name }, 'consumer started');
-  }
-
-  return {
-    start() {
-      if (closing) return Promise.reject(new KafkaClosedError('consumer'));
-      starting ??= connectAndRun().catch((reason: unknown) => {
-        starting = undefined;
-        throw reason;
-      });
-      return starting;
-    },
-    pause() {
-      paused = true;
-      pauseFetching();
-    },
-    resume() {
-      paused = false;
-      if (running && !stopping) consumer.resume([{ topic: topic.name }]);
-    },
-    get paused() {
-      return paused;
-    },
-    get stalled() {
-      return stalledPartitions.size > 0;
-    },
-    close() {
-      closing ??= (async () => {
-        stopping = true;
-        closed.abort();
-        if (!(await starting?.then(() => true, () => false))) return;
-        pauseFetching();
-        await Promise.allSettled([...inFlight]);
-        clearInterval(commitTimer);
-        await commit();
-        running = false;
-        await consumer.disconnect();
-        await deadLetters.close();
-        logger.info({ groupId, topic: topic.name }, 'consumer closed');
-      })();
-      return closing;
-    },
-  };
+  return lifecycle;
 }
 
 /** Record mode is batch mode with one record per call. */

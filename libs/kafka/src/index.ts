@@ -6,7 +6,8 @@
  * dead-letter topic. Test helpers live in `@tributary/kafka/testing`.
  */
 export { fetchConsumerLag, type ConsumerGroupLag, type ConsumerLagOptions, type PartitionLag } from './consumer-lag.js';
-export { createConsumer, type ConsumerBaseOptions, type ConsumerOptions, type RecordHandler, type TypedConsumer } from './consumer.js';
+export type { TypedConsumer } from './consumer-lifecycle.js';
+export { createConsumer, type ConsumerBaseOptions, type ConsumerOptions, type RecordHandler } from './consumer.js';
 export {
   createDeadLetterWriter,
   deadLetterId,

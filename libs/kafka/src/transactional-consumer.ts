@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@tributary/observability';
 import { backoffDelayMs } from '@tributary/resilience';
 import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
-import type { ConsumerBaseOptions, TypedConsumer } from './consumer.js';
+import { createConsumerLifecycle, type TypedConsumer } from './consumer-lifecycle.js';
+import type { ConsumerBaseOptions } from './consumer.js';
 import { createDeadLetterWriter } from './dead-letter.js';
-import { KafkaClosedError, KafkaUnavailableError } from './errors.js';
+import { KafkaUnavailableError } from './errors.js';
 import { kafkaMetrics } from './metrics.js';
 import { toMessages, type OutgoingRecord } from './producer.js';
 import { createRecordProcessor, type ConsumedRecord, type HandlerContext } from './record-processor.js';
@@ -82,7 +82,6 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
     readUncommitted: false,
   });
   const deadLetters = createDeadLetterWriter({ kafka, topic: options.deadLetterTopic ?? topics.eventsDlq.name, consumerGroup: groupId, logger });
-  const closed = new AbortController();
   const sourceBytes = Buffer.from(options.source);
   const metrics = kafkaMetrics();
   const consumed = metrics.consumed.labels(topic.name, groupId);
@@ -95,12 +94,29 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
   let generation = 0;
   /** Per partition: what the handler calls of the chunk in hand returned. */
   const outputs = new Map<number, OutgoingRecord<U>[]>();
-  const stalledPartitions = new Set<number>();
-  const inFlight = new Set<Promise<void>>();
-  let paused = false;
-  let running = false;
-  let starting: Promise<void> | undefined;
-  let closing: Promise<void> | undefined;
+  const lifecycle = createConsumerLifecycle({
+    consumer,
+    topic: topic.name,
+    groupId,
+    fromBeginning,
+    partitionsConcurrency,
+    retryMaxDelayMs,
+    kind: 'transactional consumer',
+    logger,
+    handleBatch,
+    async open() {
+      await deadLetters.start();
+      await admin.connect();
+    },
+    async release() {
+      await Promise.allSettled([...claims.keys()].map(dropClaim));
+      await admin.disconnect();
+      await deadLetters.close();
+    },
+    // Partitions may have changed hands: each is claimed again before its next transaction.
+    onGroupJoin: () => generation++,
+    logFields: { output: output.name },
+  });
 
   const processRecords = createRecordProcessor<T>({
     topic,
@@ -112,31 +128,10 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
     },
     retry: { retries: options.retries ?? 3, baseDelayMs: options.retryBaseDelayMs ?? 100, maxDelayMs: retryMaxDelayMs },
     deadLetters,
-    waitForRecovery: async (error, partition) => {
-      if (!stalledPartitions.has(partition)) {
-        stalledPartitions.add(partition);
-        metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
-        logger.error({ err: error, topic: topic.name, partition, groupId }, 'a dependency is unavailable; holding the partition until it recovers');
-      }
-      return pauseFor(retryMaxDelayMs);
-    },
-    closing: closed.signal,
+    waitForRecovery: (error, partition) => lifecycle.holdThroughOutage(error, partition),
+    closing: lifecycle.closing,
     logger,
   });
-
-  /** Waits; false when the consumer closes meanwhile. */
-  async function pauseFor(ms: number): Promise<boolean> {
-    try {
-      await sleep(ms, undefined, { signal: closed.signal });
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  function endStall(partition: number): void {
-    if (stalledPartitions.delete(partition)) metrics.stalled.set({ topic: topic.name, group: groupId }, stalledPartitions.size);
-  }
 
   /**
    * Takes a partition over. An empty transaction makes the broker register this producer's transactional id
@@ -214,7 +209,7 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
         }
         const delayMs = backoffDelayMs(attempt, { baseDelayMs: 100, maxDelayMs: retryMaxDelayMs });
         logger.warn({ err: new KafkaUnavailableError(`transaction on ${output.name}`, reason), partition, delayMs }, 'transaction failed; trying again');
-        if (!(await pauseFor(delayMs))) return false;
+        if (!(await lifecycle.wait(delayMs))) return false;
       }
     }
   }
@@ -225,12 +220,12 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
     const heartbeating = setInterval(() => void heartbeat().catch(() => undefined), heartbeatIntervalMs / 3);
     try {
       for (let start = 0; start < messages.length; start += maxBatchSize) {
-        if (paused || !isRunning() || isStale()) return;
+        if (lifecycle.halted || !isRunning() || isStale()) return;
         const claimed = await claimOf(partition).catch((reason: unknown) => reason as Error);
         if (claimed instanceof Error) {
           // The batch is not resolved: the partition's records are fetched again after the wait.
           logger.warn({ err: claimed, partition, groupId }, 'cannot take the partition over yet; trying again');
-          await pauseFor(retryMaxDelayMs);
+          await lifecycle.wait(retryMaxDelayMs);
           return;
         }
         const { committed } = claimed;
@@ -244,7 +239,7 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
         }
         outputs.set(partition, []);
         const done = await processRecords(partition, chunk);
-        endStall(partition);
+        lifecycle.endStall(partition, done ? 'recovered' : 'let go');
         const nextOffset = (BigInt(last.offset) + 1n).toString();
         if (!done || !(await commitChunk(partition, outputs.get(partition) ?? [], nextOffset))) return;
         deadLetters.forgetBefore(topic.name, partition, nextOffset);
@@ -259,81 +254,5 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
     }
   }
 
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const done = handleBatch(payload);
-    inFlight.add(done);
-    try {
-      await done;
-    } finally {
-      inFlight.delete(done);
-    }
-  }
-
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    // Partitions may have changed hands: each is claimed again before its next transaction.
-    generation++;
-    if (paused) consumer.pause([{ topic: topic.name }]);
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    const log = payload.restart ? logger.warn.bind(logger) : logger.error.bind(logger);
-    log({ err: payload.error, groupId, restart: payload.restart }, payload.restart ? 'consumer crashed; restarting' : 'consumer crashed and stopped');
-  });
-
-  async function connectAndRun(): Promise<void> {
-    try {
-      await deadLetters.start();
-      await admin.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic.name], fromBeginning });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: partitionsConcurrency, eachBatch });
-    } catch (reason) {
-      await Promise.allSettled([consumer.disconnect(), admin.disconnect(), deadLetters.close()]);
-      throw new KafkaUnavailableError(`transactional consumer start (group ${groupId})`, reason);
-    }
-    running = true;
-    if (paused) consumer.pause([{ topic: topic.name }]);
-    logger.info({ groupId, topic: topic.name, output: output.name }, 'transactional consumer started');
-  }
-
-  return {
-    start() {
-      if (closing) return Promise.reject(new KafkaClosedError('consumer'));
-      starting ??= connectAndRun().catch((reason: unknown) => {
-        starting = undefined;
-        throw reason;
-      });
-      return starting;
-    },
-    pause() {
-      paused = true;
-      if (running) consumer.pause([{ topic: topic.name }]);
-    },
-    resume() {
-      paused = false;
-      if (running && !closing) consumer.resume([{ topic: topic.name }]);
-    },
-    get paused() {
-      return paused;
-    },
-    get stalled() {
-      return stalledPartitions.size > 0;
-    },
-    close() {
-      closing ??= (async () => {
-        paused = true;
-        // Ends the waits of outages and commit retries; a handler call in progress finishes and its transaction is tried once.
-        closed.abort();
-        if (!(await starting?.then(() => true, () => false))) return;
-        consumer.pause([{ topic: topic.name }]);
-        await Promise.allSettled([...inFlight]);
-        running = false;
-        await consumer.disconnect();
-        await Promise.allSettled([...claims.keys()].map(dropClaim));
-        await admin.disconnect();
-        await deadLetters.close();
-        logger.info({ groupId, topic: topic.name }, 'transactional consumer closed');
-      })();
-      return closing;
-    },
-  };
+  return lifecycle;
 }
