@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createClient } from '@clickhouse/client';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickhouseSchemaFiles, generateClickHouseSchemas, schemaStatements } from './clickhouse-schemas.js';
 
 const client = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
@@ -31,21 +31,41 @@ describe('deploy/clickhouse', () => {
     );
   });
 
-  it('applies as a single-node schema: every table and view the stores read is created', async () => {
+  describe('applied as the single-node schema', () => {
     const database = `schema_apply_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const { singleNode } = await committed();
-    try {
-      for (const statement of schemaStatements(singleNode)) await client.command({ query: statement.replaceAll('tributary', database) });
+    const inDatabase = (statement: string) => statement.replaceAll(/\btributary\b/g, database);
+
+    beforeAll(async () => {
+      for (const statement of schemaStatements((await committed()).singleNode)) await client.command({ query: inDatabase(statement) });
+    });
+    afterAll(() => client.command({ query: 'DROP DATABASE IF EXISTS {db:Identifier} SYNC', query_params: { db: database } }));
+
+    it('creates every table and view the stores use', async () => {
       const tables = await (
         await client.query({ query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db: database }, format: 'JSONEachRow' })
       ).json<{ name: string }>();
+      const { singleNode } = await committed();
       expect(tables.map(({ name }) => name)).toEqual(
         schemaStatements(singleNode)
           .flatMap((statement) => /^CREATE (?:TABLE|VIEW) IF NOT EXISTS tributary\.(\w+)/.exec(statement)?.[1] ?? [])
           .sort(),
       );
-    } finally {
-      await client.command({ query: 'DROP DATABASE IF EXISTS {db:Identifier} SYNC', query_params: { db: database } });
-    }
+    });
+
+    // A Distributed table needs its cluster, which this server lacks; but the
+    // server checks the sharding key against the table's columns first.
+    it("shards each table by an expression of that table's columns", async () => {
+      const distributed = schemaStatements((await committed()).cluster).flatMap((statement) => {
+        const match = /CREATE TABLE IF NOT EXISTS tributary\.(\w+) ON CLUSTER (\w+) AS .*\nENGINE = Distributed\('\w+', 'tributary', '\w+', (.+)\)$/.exec(statement);
+        return match ? [{ table: match[1] ?? '', cluster: match[2] ?? '', key: match[3] ?? '' }] : [];
+      });
+      expect(distributed.length).toBeGreaterThan(5);
+      for (const { table, cluster, key } of distributed) {
+        const probe = `CREATE TABLE ${database}.${table}_probe AS ${database}.${table} ENGINE = Distributed('${cluster}', '${database}', '${table}', ${key})`;
+        await expect(client.command({ query: probe }), table).rejects.toThrow(/Requested cluster '\w+' not found/);
+      }
+      const broken = `CREATE TABLE ${database}.events_raw_probe AS ${database}.events_raw ENGINE = Distributed('tributary', '${database}', 'events_raw', cityHash64(no_such_column))`;
+      await expect(client.command({ query: broken })).rejects.toThrow(/no_such_column/);
+    });
   });
 });
