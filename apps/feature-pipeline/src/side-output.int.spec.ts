@@ -1,59 +1,101 @@
-import { fromBinary } from '@bufbuild/protobuf';
+import { toBinary } from '@bufbuild/protobuf';
 import { EventSchema, type Event } from '@tributary/contracts';
+import { Code, TributaryError } from '@tributary/errors';
 import { readFlightEvents, toEventMessage } from '@tributary/flights';
-import { DeadLetterHeader, createKafkaClient, createProducer, topics, type ConsumedRecord } from '@tributary/kafka';
-import { createTestTopics, readRecords } from '@tributary/kafka/testing';
+import { DeadLetterHeader, createConsumer, createKafkaClient, createProducer, deadLetterId, topics, type TypedConsumer } from '@tributary/kafka';
+import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_REASON_HEADER, createSideOutput } from './side-output.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createSideOutput } from './side-output.js';
 
 const logger = createLogger({ name: 'side-output-test', level: 'warn' });
 const kafka = createKafkaClient({ clientId: 'side-output-test', logger });
 const testTopics = createTestTopics(kafka);
+const admin = kafka.admin();
+const consumers: TypedConsumer[] = [];
 
 afterAll(async () => {
+  await Promise.allSettled(consumers.map((consumer) => consumer.close()));
+  await admin.disconnect();
   await testTopics.deleteAll();
 });
 
-describe('createSideOutput()', { timeout: 60_000 }, () => {
-  it('sends a refused event to the dead-letter topic as it was consumed, with the reason and its source position', async () => {
-    const deadLetterTopic = await testTopics.create(topics.eventsDlq);
-    const producer = createProducer({ kafka, source: '/tests/side-output', logger });
-    try {
-      const sideOutput = createSideOutput({ producer, deadLetterTopic, groupId: 'feature-pipeline-test' });
-      let event: Event | undefined;
-      for await (const flightEvent of readFlightEvents({ maxFlights: 1 })) event ??= toEventMessage(flightEvent);
-      const headers: Record<string, string> = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
-      const consumed: ConsumedRecord<Event> = {
-        topic: 'events.validated',
-        partition: 2,
-        offset: '41',
-        key: event?.entityId ?? null,
-        value: event as Event,
-        headers,
-        header: (name) => headers[name],
-        timestamp: new Date(),
-      };
-      const [record] = sideOutput.toFeatureRecords([consumed]);
-      expect(record).toMatchObject({ source: 'events.validated/2', offset: 41n, event: { id: event?.eventId, type: event?.type } });
-      await sideOutput.publish([{ record: record as NonNullable<typeof record>, reason: 'too_late', detail: 'event time is before the watermark' }]);
+async function recordsIn(topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((sum, partition) => sum + Number(partition.high), 0);
+}
 
-      const [letter] = await readRecords(kafka, deadLetterTopic.name, 1);
-      expect(fromBinary(EventSchema, letter?.value as Buffer)).toEqual(event);
-      expect(letter?.key).toBe(event?.entityId);
-      expect(letter?.headers).toMatchObject({
-        [DEAD_LETTER_REASON_HEADER]: 'features.too_late',
-        [DeadLetterHeader.error]: 'event time is before the watermark',
-        [DeadLetterHeader.errorCode]: 'OutOfRange',
-        [DeadLetterHeader.sourceTopic]: 'events.validated',
-        [DeadLetterHeader.sourcePartition]: '2',
-        [DeadLetterHeader.sourceOffset]: '41',
-        [DeadLetterHeader.consumerGroup]: 'feature-pipeline-test',
-        ce_id: event?.eventId,
-        ce_type: event?.type,
-      });
+describe('createSideOutput()', { timeout: 60_000 }, () => {
+  it("dead-letters refused events through the consumer as they were consumed, with the reason and a stable id, once however often the batch is retried", async () => {
+    const [validated, deadLetterTopic] = await Promise.all([testTopics.create({ ...topics.eventsValidated, partitions: 1 }), testTopics.create(topics.eventsDlq)]);
+    const events: Event[] = [];
+    for await (const flightEvent of readFlightEvents({ maxFlights: 2 })) if (events.length < 2) events.push(toEventMessage(flightEvent));
+    const producer = createProducer({ kafka, source: '/tests/side-output', logger });
+    await producer.start();
+    try {
+      await producer.send(validated, events.map((event) => ({ key: event.entityId, value: event, id: event.eventId, type: event.type })));
     } finally {
       await producer.close();
     }
+    await admin.connect();
+
+    const groupId = uniqueName('side-output-test');
+    const sideOutput = createSideOutput();
+    let calls = 0;
+    const positions: string[] = [];
+    const consumer = createConsumer({
+      kafka,
+      groupId,
+      topic: validated,
+      deadLetterTopic: deadLetterTopic.name,
+      retries: 3,
+      retryBaseDelayMs: 5,
+      maxWaitTimeMs: 100,
+      maxBatchSize: events.length,
+      logger,
+      batchHandler: async (records, context) => {
+        const featureRecords = sideOutput.toFeatureRecords(records, context);
+        positions.push(...featureRecords.map(({ source, offset }) => `${source}@${offset}`));
+        // The engine refuses the first event as late and the second as invalid; then the stores fail the batch twice.
+        const [late, invalid] = featureRecords;
+        if (!late || !invalid) throw new Error('expected the whole batch in one call');
+        await sideOutput.publish([
+          { record: late, reason: 'too_late', detail: 'event time is before the watermark' },
+          { record: invalid, reason: 'invalid', detail: 'missing field delay' },
+        ]);
+        if (++calls <= 2) throw new TributaryError(Code.Unavailable, 'store down', { retryable: true });
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+
+    await vi.waitFor(() => expect(calls).toBe(3), { timeout: 30_000 });
+    await consumer.close();
+    expect(new Set(positions)).toEqual(new Set([`${validated.name}/0@0`, `${validated.name}/0@1`]));
+    expect(await recordsIn(deadLetterTopic.name)).toBe(2);
+    const letters = await readRecords(kafka, deadLetterTopic.name, 2);
+    const byOffset = new Map(letters.map((letter) => [letter.headers[DeadLetterHeader.sourceOffset], letter]));
+    for (const [offset, reason, code, detail] of [
+      ['0', 'too_late', 'OutOfRange', 'event time is before the watermark'],
+      ['1', 'invalid', 'InvalidArgument', 'missing field delay'],
+    ] as const) {
+      const event = events[Number(offset)] as Event;
+      const letter = byOffset.get(offset);
+      const id = deadLetterId({ topic: validated.name, partition: 0, offset }, groupId);
+      expect(letter?.key).toBe(event.entityId);
+      expect(letter?.value).toEqual(Buffer.from(toBinary(EventSchema, event)));
+      expect(letter?.headers).toMatchObject({
+        [DeadLetterHeader.reason]: `features.${reason}`,
+        [DeadLetterHeader.error]: detail,
+        [DeadLetterHeader.errorCode]: code,
+        [DeadLetterHeader.id]: id,
+        ce_id: id,
+        [DeadLetterHeader.sourceCeId]: event.eventId,
+        ce_type: event.type,
+        [DeadLetterHeader.sourceTopic]: validated.name,
+        [DeadLetterHeader.sourcePartition]: '0',
+        [DeadLetterHeader.consumerGroup]: groupId,
+      });
+    }
   });
+
 });

@@ -1,15 +1,7 @@
-import { toBinary } from '@bufbuild/protobuf';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { EventSchema, type Event } from '@tributary/contracts';
-import type { FeatureRecord, RejectedRecord } from '@tributary/features';
-import { DeadLetterHeader, type ConsumedRecord, type TopicDefinition, type TypedProducer } from '@tributary/kafka';
+import type { Event } from '@tributary/contracts';
+import { FeatureEventRejectedError, type FeatureRecord, type RejectedRecord } from '@tributary/features';
+import { DeadLetterHeader, type ConsumedRecord, type HandlerContext, type RecordDeadLetter } from '@tributary/kafka';
 import { featureEventOf } from './feature-events.js';
-
-/** The header that carries why an event was not counted, as ingestion's rejects do. */
-export const DEAD_LETTER_REASON_HEADER = 'dlq_reason';
-
-/** The gRPC-shaped code name written in `dlq_error_code` for each reason. */
-const errorCodes = { too_late: 'OutOfRange', invalid: 'InvalidArgument' } as const;
 
 /** The engine's name of a topic partition, e.g. `events.validated/3`: its offsets are checkpointed under it. */
 export function sourceOf(topic: string, partition: number): string {
@@ -18,32 +10,25 @@ export function sourceOf(topic: string, partition: number): string {
 
 /** Turns consumed records into engine records and sends the ones the engine refuses to the dead-letter topic. */
 export interface SideOutput {
-  /** The engine records of a batch, each remembered with the Kafka record it came from. */
-  toFeatureRecords(records: readonly ConsumedRecord<Event>[]): FeatureRecord[];
-  /** Writes refused events, with their original key, value and headers, to the dead-letter topic. */
+  /** The engine records of a handler call's batch, each remembered with the Kafka record it came from and the call's context. */
+  toFeatureRecords(records: readonly ConsumedRecord<Event>[], context: HandlerContext): FeatureRecord[];
+  /** Dead-letters refused events through the consumer that handed them over; engine records of no handler call are skipped. */
   publish(rejected: readonly RejectedRecord[]): Promise<void>;
-}
-
-/** Options of {@link createSideOutput}. */
-export interface SideOutputOptions {
-  readonly producer: TypedProducer;
-  readonly deadLetterTopic: TopicDefinition<Uint8Array>;
-  /** The consumer group, written into the dead letters. */
-  readonly groupId: string;
 }
 
 /**
  * The side output of the feature pipeline: events too late for their window
- * or missing a field go to `events.dlq` with `dlq_reason`
- * (`features.too_late`, `features.invalid`), the error, the source position
- * and the original CloudEvents attributes, so they can be inspected or
- * replayed. Engine records are tied to their Kafka records by identity.
+ * or missing a field go to `events.dlq` through the consumer's own
+ * `context.deadLetter`, so they are the dead letters every consumer writes —
+ * the original key, value and headers, the error, the source position and a
+ * `dlq_id` stable per source offset (a batch retried does not write them
+ * again) — with `dlq_reason` `features.too_late` or `features.invalid`.
+ * Engine records are tied to their Kafka records by identity.
  */
-export function createSideOutput(options: SideOutputOptions): SideOutput {
-  const { producer, deadLetterTopic, groupId } = options;
-  const origins = new WeakMap<FeatureRecord, ConsumedRecord<Event>>();
+export function createSideOutput(): SideOutput {
+  const origins = new WeakMap<FeatureRecord, { readonly record: ConsumedRecord<Event>; readonly context: HandlerContext }>();
   return {
-    toFeatureRecords(records) {
+    toFeatureRecords(records, context) {
       const first = records[0];
       // A batch is one partition's: its source name is made once.
       const source = first ? sourceOf(first.topic, first.partition) : '';
@@ -53,39 +38,20 @@ export function createSideOutput(options: SideOutputOptions): SideOutput {
           offset: BigInt(record.offset),
           event: featureEventOf(record.value),
         };
-        origins.set(featureRecord, record);
+        origins.set(featureRecord, { record, context });
         return featureRecord;
       });
     },
     async publish(rejected) {
-      const failedAt = new Date().toISOString();
-      const letters = rejected.flatMap(({ record, reason, detail }) => {
+      const byCall = new Map<HandlerContext, RecordDeadLetter<Event>[]>();
+      for (const { record, reason, detail } of rejected) {
         const origin = origins.get(record);
-        if (!origin) return [];
-        const { value: event, key, headers, topic, partition, offset } = origin;
-        return [
-          {
-            ...(key === null ? {} : { key }),
-            value: toBinary(EventSchema, event),
-            id: event.eventId,
-            type: event.type,
-            ...(event.eventTime ? { time: timestampDate(event.eventTime) } : {}),
-            headers: {
-              ...headers,
-              [DEAD_LETTER_REASON_HEADER]: `features.${reason}`,
-              [DeadLetterHeader.error]: detail,
-              [DeadLetterHeader.errorCode]: errorCodes[reason],
-              [DeadLetterHeader.attempts]: '1',
-              [DeadLetterHeader.failedAt]: failedAt,
-              [DeadLetterHeader.sourceTopic]: topic,
-              [DeadLetterHeader.sourcePartition]: String(partition),
-              [DeadLetterHeader.sourceOffset]: offset,
-              [DeadLetterHeader.consumerGroup]: groupId,
-            },
-          },
-        ];
-      });
-      if (letters.length > 0) await producer.send(deadLetterTopic, letters);
+        if (!origin) continue;
+        let letters = byCall.get(origin.context);
+        if (!letters) byCall.set(origin.context, (letters = []));
+        letters.push({ record: origin.record, error: new FeatureEventRejectedError(reason, detail), headers: { [DeadLetterHeader.reason]: `features.${reason}` } });
+      }
+      for (const [context, letters] of byCall) await context.deadLetter(letters);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { flightFeatureSet } from '@tributary/features';
-import { createConsumer, createKafkaClient, createPartitionEndOffsets, createProducer, ensureTopics, topics } from '@tributary/kafka';
+import { createConsumer, createKafkaClient, createPartitionEndOffsets, ensureTopics, topics } from '@tributary/kafka';
 import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import type { FeaturePipelineConfig } from './config.js';
 import { openFeatureStores } from './feature-stores.js';
@@ -16,8 +16,8 @@ export interface RunningFeaturePipeline {
 /**
  * Opens, in dependency order, each registered with the lifecycle as it opens:
  * the ops and health servers, Redis and ClickHouse (offline tables created),
- * the dead-letter producer, the processor (checkpoint loaded, older owner
- * fenced off) and last the `events.validated` consumer. Each batch of a
+ * the processor (checkpoint loaded, older owner fenced off) and last the
+ * `events.validated` consumer. Each batch of a
  * partition is aggregated and written to both stores before its offsets are
  * committed. On SIGTERM the consumer stops and commits first, then the rest
  * closes in reverse.
@@ -34,8 +34,8 @@ export async function startFeaturePipeline(context: ServiceContext<FeaturePipeli
   lifecycle.register('kafka end offsets', () => endOffsets.close());
   const partitions = [...(await endOffsets.fetch()).keys()].sort((a, b) => a - b);
 
-  const producer = createProducer({ kafka, source: '/tributary/feature-pipeline', logger });
-  const sideOutput = createSideOutput({ producer, deadLetterTopic, groupId: config.features.groupId });
+  // Refused events go to the dead-letter topic through the consumer's context of the batch they came in.
+  const sideOutput = createSideOutput();
   // Every partition holds the watermark from the start, so the first to deliver cannot make the others late.
   const sources = partitions.map((partition) => sourceOf(validated.name, partition));
   const partitionOf = new Map(partitions.map((partition, i) => [sources[i] as string, partition]));
@@ -56,8 +56,6 @@ export async function startFeaturePipeline(context: ServiceContext<FeaturePipeli
     checks: { redis: () => stores.redis.ping(), clickhouse: async () => (await stores.clickhouse.ping()).success },
   });
 
-  await producer.start();
-  lifecycle.register('kafka producer', () => producer.close());
   await stores.processor.start();
 
   const consumer = createConsumer({
@@ -68,8 +66,8 @@ export async function startFeaturePipeline(context: ServiceContext<FeaturePipeli
     // The processor applies batches one at a time in call order; several in flight overlap aggregation with writes.
     partitionsConcurrency: config.features.partitionsConcurrency,
     maxBatchSize: config.features.maxBatchSize,
-    batchHandler: async (records) => {
-      await stores.processor.process(sideOutput.toFeatureRecords(records));
+    batchHandler: async (records, batchContext) => {
+      await stores.processor.process(sideOutput.toFeatureRecords(records, batchContext));
     },
     logger,
   });

@@ -5,14 +5,13 @@ import { EventSchema, IngestOutcome, IngestionService, type Event } from '@tribu
 import { loadConfig } from '@tributary/config';
 import { arrivedEvent, departedEvent, encodeFlightEvent, readFlights, replayFlightEvents, toEventMessage, type Flight } from '@tributary/flights';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
-import { createKafkaClient, createProducer, topics, type OutgoingRecord, type TopicDefinition } from '@tributary/kafka';
+import { DeadLetterHeader, createKafkaClient, createProducer, topics, type OutgoingRecord, type TopicDefinition } from '@tributary/kafka';
 import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
 import { createLifecycle } from '@tributary/runtime';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestionConfigSchema } from './config.js';
-import { REJECT_REASON_HEADER } from './reject-publisher.js';
 import { startIngestion, type RunningIngestion } from './start-ingestion.js';
 import { dropTestData, endOffsets, rawRowsFinal } from './testing/test-stores.js';
 
@@ -143,7 +142,7 @@ describe('the ingestion service on Kafka, Redis and ClickHouse', () => {
     const validated = await readRecords(kafka, ingestionTopics.validated.name, validIds.size, { timeoutMs: 60_000 });
     expect(new Set(validated.map((r) => r.headers['ce_id']))).toEqual(validIds);
     const dead = await readRecords(kafka, ingestionTopics.dlq.name, badReasons.size, { timeoutMs: 60_000 });
-    expect(new Map(dead.map((r) => [r.key, r.headers[REJECT_REASON_HEADER]]))).toEqual(badReasons);
+    expect(new Map(dead.map((r) => [r.key, r.headers[DeadLetterHeader.reason]]))).toEqual(badReasons);
     for (const record of dead) {
       expect(record.headers).toMatchObject({ dlq_source_topic: ingestionTopics.raw.name, dlq_consumer_group: groupId, dlq_error_code: 'InvalidArgument' });
       expect(record.headers['dlq_error']).toBeTruthy();

@@ -12,12 +12,11 @@ import { EventSchema, type Event } from '@tributary/contracts';
 import { assertEdgeHolds, hostileText, mutatedBytes } from '@tributary/fuzz';
 import { RejectReason, createEventValidator, createIngestor, createSchemaRegistry, flightEventSchemas } from '@tributary/ingest';
 import { InMemoryDeduplicator, InMemoryEventSink, validFlightEventArbitrary } from '@tributary/ingest/testing';
-import { CloudEventHeader, type ConsumedRecord, type HandlerContext, type RecordDeadLetter } from '@tributary/kafka';
+import { CloudEventHeader, DeadLetterHeader, type ConsumedRecord, type HandlerContext, type RecordDeadLetter } from '@tributary/kafka';
 import { createLogger } from '@tributary/observability';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRawBatchHandler } from './raw-batch-handler.js';
-import { REJECT_REASON_HEADER } from './reject-publisher.js';
 
 const NOW_MS = Date.UTC(2026, 0, 1);
 const reasons = new Set<string>(Object.values(RejectReason));
@@ -98,7 +97,7 @@ describe('raw batch handler fuzzing', () => {
           expect(record.key).toBe(source?.key);
           expect(Buffer.from(record.value as Uint8Array).equals(Buffer.from(source?.value ?? []))).toBe(true);
           expect(record.headers).toEqual(source?.headers);
-          expect(reasons.has(headers?.[REJECT_REASON_HEADER] ?? '')).toBe(true);
+          expect(reasons.has(headers?.[DeadLetterHeader.reason] ?? '')).toBe(true);
           expect(error.message.trim()).not.toBe('');
         }
       },

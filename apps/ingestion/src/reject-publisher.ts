@@ -1,9 +1,6 @@
 import { EventRejectedError, type Rejection } from '@tributary/ingest';
 import { DeadLetterHeader, type DeadLetterWriter } from '@tributary/kafka';
 
-/** The header that carries a rejection's machine-readable reason, next to the `dlq_*` headers of `@tributary/kafka`. */
-export const REJECT_REASON_HEADER = 'dlq_reason';
-
 /** Where a rejected gRPC event came from: the method that received it. */
 export interface RejectSource {
   readonly method: string;
@@ -28,7 +25,7 @@ export type RejectPublisher = (records: readonly RejectedRecord[]) => Promise<vo
  * gRPC ones.
  */
 export function rejectionDeadLetter(rejection: Rejection): { readonly error: EventRejectedError; readonly headers: Record<string, string> } {
-  return { error: new EventRejectedError(rejection), headers: { [REJECT_REASON_HEADER]: rejection.reason } };
+  return { error: new EventRejectedError(rejection), headers: { [DeadLetterHeader.reason]: rejection.reason } };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Code, TributaryError } from '@tributary/errors';
+import type { RejectionReason } from './aggregation-engine.js';
 
 /** A feature set declaration is inconsistent: bad name, window, key or duplicate. Fix the code. */
 export class InvalidFeatureDefinitionError extends TributaryError {
@@ -111,4 +112,16 @@ export class StateOwnershipLostError extends TributaryError {
 
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** The aggregation engine refused an event: too late for its window (`OutOfRange`) or missing what a feature needs (`InvalidArgument`). */
+export class FeatureEventRejectedError extends TributaryError {
+  override name = 'FeatureEventRejectedError';
+
+  constructor(
+    readonly reason: RejectionReason,
+    detail: string,
+  ) {
+    super(reason === 'too_late' ? Code.OutOfRange : Code.InvalidArgument, detail, { retryable: false });
+  }
 }

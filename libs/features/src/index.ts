@@ -30,6 +30,7 @@ export {
   type SourcePosition,
 } from './aggregation-engine.js';
 export {
+  FeatureEventRejectedError,
   FeatureReadTimeoutError,
   InvalidFeatureDefinitionError,
   InvalidTrainingSetRequestError,

@@ -30,6 +30,8 @@ export const DeadLetterHeader = {
   attempts: 'dlq_attempts',
   consumerGroup: 'dlq_consumer_group',
   failedAt: 'dlq_failed_at',
+  /** Why a consumer refused the record, machine-readable (e.g. `schema.out_of_range`, `features.too_late`); absent for a record that failed. */
+  reason: 'dlq_reason',
 } as const;
 
 /** The CloudEvents spec version written in `ce_specversion`. */

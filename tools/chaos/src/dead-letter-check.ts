@@ -3,9 +3,6 @@ import { CloudEventHeader, DeadLetterHeader } from '@tributary/kafka';
 import type { Kafka } from 'kafkajs';
 import { readTopicToEnd } from './read-topic-to-end.js';
 
-/** `dlq_reason`: why a consumer refused an event (ingestion's and the feature pipeline's rejections). */
-const REASON_HEADER = 'dlq_reason';
-
 /** What the dead-letter topic holds. */
 export interface DeadLetterCheck {
   readonly records: number;
@@ -23,7 +20,7 @@ export async function checkDeadLetters(kafka: Kafka, topic: string, goodIds: Rea
   const good = new Set<string>();
   const reasons: Record<string, number> = {};
   const records = await readTopicToEnd(kafka, topic, (headers) => {
-    const reason = headers[REASON_HEADER] ?? headers[DeadLetterHeader.errorCode] ?? 'unknown';
+    const reason = headers[DeadLetterHeader.reason] ?? headers[DeadLetterHeader.errorCode] ?? 'unknown';
     reasons[reason] = (reasons[reason] ?? 0) + 1;
     // A dead letter may carry an id of its own; the original event's id then travels as dlq_source_ce_id.
     const id = headers[DeadLetterHeader.sourceCeId] ?? headers[CloudEventHeader.id];
