@@ -1,8 +1,8 @@
 import { GRPCInferenceService, InferenceService, ServingTier } from '@tributary/contracts';
 import { createGrpcChannel, createGrpcClient, type GrpcChannel } from '@tributary/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, MODEL, randomFlightRows } from './fixtures/flight-models.fixture.js';
-import { startTestInference, type TestInference } from './fixtures/start-test-inference.fixture.js';
+import { FEATURE_NAMES, MODEL, randomFlightRows } from './testing/flight-models.fixture.js';
+import { startTestInference, type TestInference } from './testing/start-test-inference.fixture.js';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const sum = (values: readonly number[]) => values.reduce((s, v) => s + v, 0);

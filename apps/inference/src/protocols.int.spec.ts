@@ -13,8 +13,8 @@ import { assertEdgeHolds, createRawGrpcCaller, grpcWireEdge, hostileText, mutate
 import { createGrpcChannel, createGrpcClient, methodPath, type GrpcChannel } from '@tributary/grpc';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, MODEL, randomFlightRows } from './fixtures/flight-models.fixture.js';
-import { startTestInference, type TestInference } from './fixtures/start-test-inference.fixture.js';
+import { FEATURE_NAMES, MODEL, randomFlightRows } from './testing/flight-models.fixture.js';
+import { startTestInference, type TestInference } from './testing/start-test-inference.fixture.js';
 
 const TOKEN = 'a-test-token-of-enough-length';
 const row = randomFlightRows(1, 5).values;

@@ -8,8 +8,8 @@ import { findWorkspaceRoot } from '@tributary/infra';
 import { ensureGoTool, ensurePythonVenv } from '@tributary/infra/tooling';
 import { createOnnxPredictor } from '@tributary/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, MODEL, randomFlightRows, type RegisteredFlightModels } from './fixtures/flight-models.fixture.js';
-import { startTestInference, type TestInference } from './fixtures/start-test-inference.fixture.js';
+import { FEATURE_NAMES, MODEL, randomFlightRows, type RegisteredFlightModels } from './testing/flight-models.fixture.js';
+import { startTestInference, type TestInference } from './testing/start-test-inference.fixture.js';
 
 const run = promisify(execFile);
 const root = findWorkspaceRoot();
@@ -62,7 +62,7 @@ describe('the inference service with standard clients', { timeout: 900_000 }, ()
       request,
       JSON.stringify({ grpc: `127.0.0.1:${service.grpcPort}`, http: `127.0.0.1:${service.restPort}`, model: MODEL, version: String(models.primaryVersion), rows: asRows }),
     );
-    const script = fileURLToPath(new URL('./fixtures/triton-clients.py', import.meta.url));
+    const script = fileURLToPath(new URL('./testing/triton-clients.py', import.meta.url));
     const { stdout } = await run(python, [script, request], { maxBuffer: 16 << 20 });
     report = JSON.parse(stdout) as ClientReport;
   });

@@ -11,9 +11,9 @@ import { createTestTopics, uniqueName } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
 import type { Consumer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MODEL } from './fixtures/flight-models.fixture.js';
+import { MODEL } from './testing/flight-models.fixture.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/streaming-inference.fixture.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('./testing/streaming-inference.fixture.ts', import.meta.url));
 const logger = createLogger({ name: 'streaming-crash-spec', level: 'error' });
 const kafka = createKafkaClient({ clientId: 'streaming-crash-spec', logger });
 const testTopics = createTestTopics(kafka);

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createBytesCodec, createConsumer, createKafkaClient, createProducer, createProtobufCodec, defineTopic, type TopicDefinition } from './index.js';
 import { createTestTopics, uniqueName } from './testing/index.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/blocking-consumer.fixture.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('./testing/blocking-consumer.fixture.ts', import.meta.url));
 const kafka = createKafkaClient({ clientId: 'kafka-crash-test' });
 const logger = createLogger({ name: 'kafka-crash-test', level: 'error' });
 const testTopics = createTestTopics(kafka);

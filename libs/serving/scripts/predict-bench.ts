@@ -5,7 +5,7 @@
  *
  *   npx tsx --conditions=development libs/serving/scripts/predict-bench.ts
  */
-import { registryWithChampion, requestMaker, trainFlightModels } from '../src/fixtures/served-models.fixture.js';
+import { registryWithChampion, requestMaker, trainFlightModels } from '../src/testing/served-models.fixture.js';
 import { createServingPipeline } from '../src/index.js';
 
 const SEQUENTIAL = Number(process.env['BENCH_SEQUENTIAL'] ?? 2_000);

@@ -1,7 +1,7 @@
 import { createOnnxPredictor } from '@tributary/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, ModelExecutionError } from './errors.js';
-import { FEATURE_NAMES, syntheticFlights, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { FEATURE_NAMES, syntheticFlights, trainFlightModels, type TrainedModels } from './testing/served-models.fixture.js';
 import { createOnnxWorkerPool, type OnnxWorkerPool } from './onnx-worker-pool.js';
 
 const WIDTH = FEATURE_NAMES.length;

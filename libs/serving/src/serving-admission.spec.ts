@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORD_LAX, registryWithChampion, requestMaker, trainFlightModels } from './fixtures/served-models.fixture.js';
+import { ORD_LAX, registryWithChampion, requestMaker, trainFlightModels } from './testing/served-models.fixture.js';
 import { createServingPipeline, OverloadedError, type ServingPipeline } from './index.js';
-import { createFaultInjector } from './testing.js';
+import { createFaultInjector } from './testing/index.js';
 
 const request = requestMaker('adm');
 

@@ -11,9 +11,9 @@ import {
   syntheticFlights,
   trainFlightModels,
   type TrainedModels,
-} from './fixtures/served-models.fixture.js';
+} from './testing/served-models.fixture.js';
 import { createServingPipeline, type ServingAnswer, type ServingPipeline } from './index.js';
-import { createFaultInjector } from './testing.js';
+import { createFaultInjector } from './testing/index.js';
 
 const make = requestMaker('explain');
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));

@@ -10,7 +10,7 @@ import { createTestTopics, readRecords, type TestTopics } from '@tributary/kafka
 import { getMetricsRegistry } from '@tributary/observability';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL, ORD_LAX, moveAlias, registerPair, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { MODEL, ORD_LAX, moveAlias, registerPair, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './testing/served-models.fixture.js';
 import { createServingPipeline } from './index.js';
 
 const request = requestMaker('kafka', { flight: ORD_LAX });

@@ -1,6 +1,6 @@
 import type { InMemoryTrainerRegistry } from '@tributary/training/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORD_LAX, moveAlias, registerPair, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { ORD_LAX, moveAlias, registerPair, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './testing/served-models.fixture.js';
 import { createServingPipeline, OverloadedError, type ServingPipeline } from './index.js';
 
 const FLIGHT = ORD_LAX;

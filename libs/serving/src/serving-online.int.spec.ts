@@ -11,8 +11,8 @@ import {
   uniqueName,
   type FlightStores,
   type PrivateRedis,
-} from './fixtures/flight-stores.fixture.js';
-import { DEADLINE_SLACK_MS, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+} from './testing/flight-stores.fixture.js';
+import { DEADLINE_SLACK_MS, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './testing/served-models.fixture.js';
 import { createServingPipeline } from './index.js';
 
 const T0 = Date.UTC(2001, 2, 5, 6, 0);

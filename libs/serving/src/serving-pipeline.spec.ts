@@ -1,7 +1,7 @@
 import { createOnnxPredictor } from '@tributary/ml';
 import { createInMemoryTrainerRegistry } from '@tributary/training/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, MODEL, ORD_LAX, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { FEATURE_NAMES, MODEL, ORD_LAX, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './testing/served-models.fixture.js';
 import { createServingPipeline, InvalidInputError, ModelNotFoundError, type ServingPipeline, type ServingRequest } from './index.js';
 
 const FLIGHT = ORD_LAX;

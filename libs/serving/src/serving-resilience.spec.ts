@@ -1,9 +1,9 @@
 import { getMetricsRegistry } from '@tributary/observability';
 import { createInMemoryTrainerRegistry } from '@tributary/training/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEADLINE_SLACK_MS, MODEL, ORD_LAX, moveAlias, registerVersion, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { DEADLINE_SLACK_MS, MODEL, ORD_LAX, moveAlias, registerVersion, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './testing/served-models.fixture.js';
 import { createServingPipeline, type ServingPipeline, type ServingRequest } from './index.js';
-import { createFaultInjector } from './testing.js';
+import { createFaultInjector } from './testing/index.js';
 
 const make = requestMaker('res');
 let sequence = 0;

@@ -7,8 +7,8 @@ import { createTestTopics, readRecords, uniqueName, type TestTopics } from '@tri
 import { createLogger, getMetricsRegistry } from '@tributary/observability';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { departingFlights, fillFlightStores, flightRecords, type FlightStores } from './fixtures/flight-stores.fixture.js';
-import { registryWithChampion, trainFlightModels, type TrainedModels } from './fixtures/served-models.fixture.js';
+import { departingFlights, fillFlightStores, flightRecords, type FlightStores } from './testing/flight-stores.fixture.js';
+import { registryWithChampion, trainFlightModels, type TrainedModels } from './testing/served-models.fixture.js';
 import { createServingPipeline, createStreamingScorer, type ServingPipeline } from './index.js';
 
 const T0 = Date.UTC(2001, 2, 5, 6, 0);
