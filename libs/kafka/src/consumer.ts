@@ -1,56 +1,12 @@
-import { createLogger, type Logger } from '@tributary/observability';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { createConsumerLifecycle, type TypedConsumer } from './consumer-lifecycle.js';
-import { createDeadLetterWriter } from './dead-letter.js';
+import { createLogger } from '@tributary/observability';
+import type { EachBatchPayload } from 'kafkajs';
+import { createGroupMember, type ConsumerBaseOptions, type TypedConsumer } from './group-member.js';
 import { kafkaMetrics } from './metrics.js';
 import { OffsetTracker } from './offset-tracker.js';
-import { createRecordProcessor, type BatchHandler, type ConsumedRecord, type HandlerContext } from './record-processor.js';
-import type { TopicDefinition } from './topic.js';
-import { topics } from './topics.js';
+import type { BatchHandler, ConsumedRecord, HandlerContext } from './record-processor.js';
 
 /** Handles one record; throwing fails it (see {@link ConsumerOptions} for what happens next). */
 export type RecordHandler<T> = (record: ConsumedRecord<T>, context: HandlerContext) => Promise<void>;
-
-/** Options shared by both handler modes of {@link createConsumer}. */
-export interface ConsumerBaseOptions<T> {
-  readonly kafka: Kafka;
-  readonly groupId: string;
-  readonly topic: TopicDefinition<T>;
-  /** Where records go after their last retry. Default `events.dlq`. */
-  readonly deadLetterTopic?: string;
-  /** Retries of a failed handler call before the record is dead-lettered. Default 3. */
-  readonly retries?: number;
-  /** Backoff scale of the first retry, in ms (full jitter, doubling). Default 100. */
-  readonly retryBaseDelayMs?: number;
-  /**
-   * Upper bound of one backoff wait, in ms; also how often a partition held by
-   * an outage tries its records again. Default 5000.
-   */
-  readonly retryMaxDelayMs?: number;
-  /** Commit handled offsets at least this often while records flow, in ms. Default 1000. */
-  readonly commitIntervalMs?: number;
-  /** …or as soon as this many records were handled since the last commit. Default 1000. */
-  readonly commitEveryRecords?: number;
-  /** Partitions handled at the same time (records of one partition are always handled in order). Default 1. */
-  readonly partitionsConcurrency?: number;
-  /** Where a group without committed offsets starts: the oldest record (true) or new records only. Default true. */
-  readonly fromBeginning?: boolean;
-  /**
-   * The group drops a member silent for this long and hands its partitions to
-   * the others, in ms: after a crash (kill -9) its records wait about this long.
-   * Default 10 000 (see the README on failover for the trade-off).
-   */
-  readonly sessionTimeoutMs?: number;
-  /**
-   * Least time between two heartbeats, in ms; the member heartbeats this often
-   * while a handler runs too, however long it takes. Default 1000.
-   */
-  readonly heartbeatIntervalMs?: number;
-  /** Longest broker wait for new records in one fetch; `close()` may wait this long too, in ms. Default 500. */
-  readonly maxWaitTimeMs?: number;
-  /** Default a logger named `kafka-consumer`. */
-  readonly logger?: Logger;
-}
 
 /** Options of {@link createConsumer}: a handler per record, or a handler of batches for throughput. */
 export type ConsumerOptions<T> = ConsumerBaseOptions<T> &
@@ -75,18 +31,9 @@ export type ConsumerOptions<T> = ConsumerBaseOptions<T> &
  * them again every `retryMaxDelayMs` until they succeed or the consumer closes.
  */
 export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
-  const { kafka, groupId, topic, partitionsConcurrency = 1, fromBeginning = true, commitIntervalMs = 1000 } = options;
+  const { groupId, topic, commitIntervalMs = 1000 } = options;
   const logger = options.logger ?? createLogger({ name: 'kafka-consumer' });
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: heartbeatIntervalMs,
-    maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
-  });
-  const deadLetters = createDeadLetterWriter({ kafka, topic: options.deadLetterTopic ?? topics.eventsDlq.name, consumerGroup: groupId, logger });
   const recordsPerCall = options.batchHandler ? (options.maxBatchSize ?? 500) : 1;
-  const retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;
   /** Partitions with a batch in hand, and whether a failed heartbeat says the group is taking them back. */
   const inHand = new Map<number, { lost: boolean }>();
   const offsets = new OffsetTracker(topic.name, { commitIntervalMs, commitEveryRecords: options.commitEveryRecords ?? 1000 });
@@ -95,18 +42,13 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
   let commitTimer: NodeJS.Timeout | undefined;
   let committing: Promise<void> = Promise.resolve();
 
-  const lifecycle = createConsumerLifecycle({
-    consumer,
-    topic: topic.name,
-    groupId,
-    fromBeginning,
-    partitionsConcurrency,
-    retryMaxDelayMs,
+  const member = createGroupMember(options, {
     kind: 'consumer',
     logger,
+    handler: toBatchHandler(options),
+    // A rebalance taking the partition ends the hold: its next owner handles the records.
+    stillHeld: (partition) => inHand.get(partition)?.lost !== true,
     handleBatch,
-    open: () => deadLetters.start(),
-    release: () => deadLetters.close(),
     onRunning() {
       commitTimer = setInterval(() => {
         if (offsets.isDue()) void commit();
@@ -119,19 +61,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
       await commit();
     },
   });
-
-  const processRecords = createRecordProcessor({
-    topic,
-    groupId,
-    handler: toBatchHandler(options),
-    retry: { retries: options.retries ?? 3, baseDelayMs: options.retryBaseDelayMs ?? 100, maxDelayMs: retryMaxDelayMs },
-    deadLetters,
-    // A rebalance taking the partition ends the hold too: its next owner handles the records.
-    waitForRecovery: async (error, partition) =>
-      (await lifecycle.holdThroughOutage(error, partition)) && !lifecycle.stopping && inHand.get(partition)?.lost !== true,
-    closing: lifecycle.closing,
-    logger,
-  });
+  const { consumer, deadLetters, processRecords, heartbeatIntervalMs } = member;
 
   /** Commits what is pending; commits run one at a time and never throw (a failed one is retried later). */
   function commit(): Promise<void> {
@@ -165,15 +95,15 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     }, heartbeatIntervalMs / 3);
     try {
       for (let start = 0; start < messages.length; start += recordsPerCall) {
-        if (lifecycle.halted || !isRunning() || isStale()) return;
+        if (member.halted || !isRunning() || isStale()) return;
         const chunk = messages.slice(start, start + recordsPerCall);
         const last = chunk[chunk.length - 1];
         if (!last) return;
         if (!(await processRecords(partition, chunk))) {
-          lifecycle.endStall(partition, 'let go');
+          member.endStall(partition, 'let go');
           return;
         }
-        lifecycle.endStall(partition, 'recovered');
+        member.endStall(partition, 'recovered');
         lastHandled = last.offset;
         handledCount += chunk.length;
         offsets.markHandled(partition, last.offset, chunk.length);
@@ -197,7 +127,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>): TypedConsumer {
     }
   }
 
-  return lifecycle;
+  return member;
 }
 
 /** Record mode is batch mode with one record per call. */

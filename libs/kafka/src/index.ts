@@ -6,8 +6,7 @@
  * dead-letter topic. Test helpers live in `@tributary/kafka/testing`.
  */
 export { fetchConsumerLag, type ConsumerGroupLag, type ConsumerLagOptions, type PartitionLag } from './consumer-lag.js';
-export type { TypedConsumer } from './consumer-lifecycle.js';
-export { createConsumer, type ConsumerBaseOptions, type ConsumerOptions, type RecordHandler } from './consumer.js';
+export { createConsumer, type ConsumerOptions, type RecordHandler } from './consumer.js';
 export {
   createDeadLetterWriter,
   deadLetterId,
@@ -27,6 +26,7 @@ export {
   KafkaUnavailableError,
   isTransientKafkaError,
 } from './errors.js';
+export type { ConsumerBaseOptions, TypedConsumer } from './group-member.js';
 export { CloudEventHeader, DeadLetterHeader, cloudEventsSpecVersion, headersToStrings } from './headers.js';
 export { createKafkaClient, kafkaBrokersFromEnv, kafkaSaslFromEnv, type KafkaClientOptions, type KafkaPasswordSasl } from './kafka-client.js';
 export { createPartitionEndOffsets, type PartitionEndOffsets, type PartitionEndOffsetsOptions } from './partition-end-offsets.js';

@@ -1,15 +1,12 @@
 import { createLogger } from '@tributary/observability';
 import { backoffDelayMs } from '@tributary/resilience';
-import type { Admin, Consumer, EachBatchPayload, Producer } from 'kafkajs';
-import { createConsumerLifecycle, type TypedConsumer } from './consumer-lifecycle.js';
-import type { ConsumerBaseOptions } from './consumer.js';
-import { createDeadLetterWriter } from './dead-letter.js';
+import type { Admin, EachBatchPayload, Producer } from 'kafkajs';
 import { KafkaUnavailableError } from './errors.js';
+import { createGroupMember, type ConsumerBaseOptions, type TypedConsumer } from './group-member.js';
 import { kafkaMetrics } from './metrics.js';
 import { toMessages, type OutgoingRecord } from './producer.js';
-import { createRecordProcessor, type ConsumedRecord, type HandlerContext } from './record-processor.js';
+import type { ConsumedRecord, HandlerContext } from './record-processor.js';
 import type { TopicDefinition } from './topic.js';
-import { topics } from './topics.js';
 
 /** Turns consumed records into the records to write for them; throwing fails them (retried, dead-lettered or held as by `createConsumer`). */
 export type TransformHandler<T, U> = (records: readonly ConsumedRecord<T>[], context: HandlerContext) => Promise<readonly OutgoingRecord<U>[]>;
@@ -68,20 +65,11 @@ function isFenced(reason: unknown): boolean {
  * holds are those of `createConsumer`.
  */
 export function createTransactionalConsumer<T, U>(options: TransactionalConsumerOptions<T, U>): TypedConsumer {
-  const { kafka, groupId, topic, output, partitionsConcurrency = 1, fromBeginning = true } = options;
+  const { kafka, groupId, topic, output } = options;
   const logger = options.logger ?? createLogger({ name: 'kafka-transactional-consumer' });
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
   const retryMaxDelayMs = options.retryMaxDelayMs ?? 5000;
   const prefix = options.transactionalIdPrefix ?? groupId;
   const maxBatchSize = options.maxBatchSize ?? 100;
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: heartbeatIntervalMs,
-    maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
-    readUncommitted: false,
-  });
-  const deadLetters = createDeadLetterWriter({ kafka, topic: options.deadLetterTopic ?? topics.eventsDlq.name, consumerGroup: groupId, logger });
   const sourceBytes = Buffer.from(options.source);
   const metrics = kafkaMetrics();
   const consumed = metrics.consumed.labels(topic.name, groupId);
@@ -94,44 +82,25 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
   let generation = 0;
   /** Per partition: what the handler calls of the chunk in hand returned. */
   const outputs = new Map<number, OutgoingRecord<U>[]>();
-  const lifecycle = createConsumerLifecycle({
-    consumer,
-    topic: topic.name,
-    groupId,
-    fromBeginning,
-    partitionsConcurrency,
-    retryMaxDelayMs,
+  const member = createGroupMember(options, {
     kind: 'transactional consumer',
     logger,
-    handleBatch,
-    async open() {
-      await deadLetters.start();
-      await admin.connect();
-    },
-    async release() {
-      await Promise.allSettled([...claims.keys()].map(dropClaim));
-      await admin.disconnect();
-      await deadLetters.close();
-    },
-    // Partitions may have changed hands: each is claimed again before its next transaction.
-    onGroupJoin: () => generation++,
-    logFields: { output: output.name },
-  });
-
-  const processRecords = createRecordProcessor<T>({
-    topic,
-    groupId,
     handler: async (records, context) => {
       const produced = await options.handler(records, context);
       const partition = records[0]?.partition;
       if (partition !== undefined) outputs.get(partition)?.push(...produced);
     },
-    retry: { retries: options.retries ?? 3, baseDelayMs: options.retryBaseDelayMs ?? 100, maxDelayMs: retryMaxDelayMs },
-    deadLetters,
-    waitForRecovery: (error, partition) => lifecycle.holdThroughOutage(error, partition),
-    closing: lifecycle.closing,
-    logger,
+    handleBatch,
+    open: () => admin.connect(),
+    async release() {
+      await Promise.allSettled([...claims.keys()].map(dropClaim));
+      await admin.disconnect();
+    },
+    // Partitions may have changed hands: each is claimed again before its next transaction.
+    onGroupJoin: () => generation++,
+    logFields: { output: output.name },
   });
+  const { deadLetters, processRecords, heartbeatIntervalMs } = member;
 
   /**
    * Takes a partition over. An empty transaction makes the broker register this producer's transactional id
@@ -209,7 +178,7 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
         }
         const delayMs = backoffDelayMs(attempt, { baseDelayMs: 100, maxDelayMs: retryMaxDelayMs });
         logger.warn({ err: new KafkaUnavailableError(`transaction on ${output.name}`, reason), partition, delayMs }, 'transaction failed; trying again');
-        if (!(await lifecycle.wait(delayMs))) return false;
+        if (!(await member.wait(delayMs))) return false;
       }
     }
   }
@@ -220,12 +189,12 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
     const heartbeating = setInterval(() => void heartbeat().catch(() => undefined), heartbeatIntervalMs / 3);
     try {
       for (let start = 0; start < messages.length; start += maxBatchSize) {
-        if (lifecycle.halted || !isRunning() || isStale()) return;
+        if (member.halted || !isRunning() || isStale()) return;
         const claimed = await claimOf(partition).catch((reason: unknown) => reason as Error);
         if (claimed instanceof Error) {
           // The batch is not resolved: the partition's records are fetched again after the wait.
           logger.warn({ err: claimed, partition, groupId }, 'cannot take the partition over yet; trying again');
-          await lifecycle.wait(retryMaxDelayMs);
+          await member.wait(retryMaxDelayMs);
           return;
         }
         const { committed } = claimed;
@@ -239,7 +208,7 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
         }
         outputs.set(partition, []);
         const done = await processRecords(partition, chunk);
-        lifecycle.endStall(partition, done ? 'recovered' : 'let go');
+        member.endStall(partition, done ? 'recovered' : 'let go');
         const nextOffset = (BigInt(last.offset) + 1n).toString();
         if (!done || !(await commitChunk(partition, outputs.get(partition) ?? [], nextOffset))) return;
         deadLetters.forgetBefore(topic.name, partition, nextOffset);
@@ -254,5 +223,5 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
     }
   }
 
-  return lifecycle;
+  return member;
 }
