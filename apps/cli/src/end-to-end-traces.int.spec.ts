@@ -22,7 +22,7 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@tribut
 import { startServiceProcess, writeFlightFixtures, type ServiceProcess } from '@tributary/training/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from './commands/fixtures/cli-run.fixture.js';
+import { runCommand } from './testing/cli-run.fixture.js';
 import { registerTrainCommand } from './commands/train.js';
 
 const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivedMessage, asJson, asProtobuf } from './fixtures/flight-messages.js';
+import { arrivedMessage, asJson, asProtobuf } from './testing/flight-messages.js';
 import { RejectReason, decodeEvent, wireFormatOf } from './index.js';
 
 describe('wireFormatOf()', () => {

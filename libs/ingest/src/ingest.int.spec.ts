@@ -6,7 +6,7 @@ import { readFlightEvents, toEventMessage } from '@tributary/flights';
 import { createLogger } from '@tributary/observability';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arrivedMessage, asJson, asProtobuf, departedMessage, sampleFlight, unknownTypeMessage } from './fixtures/flight-messages.js';
+import { arrivedMessage, asJson, asProtobuf, departedMessage, sampleFlight, unknownTypeMessage } from './testing/flight-messages.js';
 import {
   RejectReason,
   createEventValidator,

@@ -3,7 +3,7 @@ import { EventSchema } from '@tributary/contracts';
 import { Code, TributaryError } from '@tributary/errors';
 import { createLogger } from '@tributary/observability';
 import { describe, expect, it } from 'vitest';
-import { arrivedMessage, asJson, asProtobuf, departedMessage, sampleFlight, unknownTypeMessage } from './fixtures/flight-messages.js';
+import { arrivedMessage, asJson, asProtobuf, departedMessage, sampleFlight, unknownTypeMessage } from './testing/flight-messages.js';
 import {
   RejectReason,
   createEventValidator,

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { EventSchema } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
-import { arrivedMessage, departedMessage, sampleFlight } from './fixtures/flight-messages.js';
+import { arrivedMessage, departedMessage, sampleFlight } from './testing/flight-messages.js';
 import { payloadJson } from './index.js';
 
 describe('payloadJson()', () => {

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { EventSchema, FlightArrivedSchema, type Event } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
-import { arrivedMessage, departedMessage, sampleFlight, unknownTypeMessage } from './fixtures/flight-messages.js';
+import { arrivedMessage, departedMessage, sampleFlight, unknownTypeMessage } from './testing/flight-messages.js';
 import { RejectReason, createEventValidator, createSchemaRegistry, flightEventSchemas, type ValidationResult } from './index.js';
 
 const nowMs = Date.UTC(2026, 0, 1);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const fixture = fileURLToPath(new URL('./fixtures/service.fixture.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('./testing/service.fixture.ts', import.meta.url));
 
 /** Starts the fixture service and resolves once it printed that it is ready. */
 async function startService(mode: 'clean' | 'faulty' | 'stuck') {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { redisReconnectDelayMs } from './index.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/redis-client.fixture.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('./testing/redis-client.fixture.ts', import.meta.url));
 const children: ChildProcess[] = [];
 
 afterAll(() => {

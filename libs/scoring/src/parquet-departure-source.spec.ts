@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { departedEvent, readFlights, type Flight } from '@tributary/flights';
 import { parquetWriteFile, type ColumnSource } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLIGHTS_SCHEMA, flightColumns, writeFlightsParquet } from './fixtures/flights-parquet.fixture.js';
+import { FLIGHTS_SCHEMA, flightColumns, writeFlightsParquet } from './testing/flights-parquet.fixture.js';
 import { InvalidFlightsFileError, InvalidScoringWindowError, createParquetDepartureSource, type Departure } from './index.js';
 
 const FROM = Date.UTC(2001, 3, 2, 6);

@@ -5,8 +5,8 @@ import { flightFeatureNames, flightFeatureSet, flightTrainingSet } from '@tribut
 import { departedEvent, readFlights, type Flight } from '@tributary/flights';
 import { createOnnxWorkerPool, createServingPipeline, type OnnxWorkerPool } from '@tributary/serving';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFlightsParquet } from './fixtures/flights-parquet.fixture.js';
-import { MODEL, createScoringStack, registryWith, uniqueName, type ScoringStack } from './fixtures/scoring-stack.fixture.js';
+import { writeFlightsParquet } from './testing/flights-parquet.fixture.js';
+import { MODEL, createScoringStack, registryWith, uniqueName, type ScoringStack } from './testing/scoring-stack.fixture.js';
 import {
   EmptyScoringWindowError,
   ScoringJobMismatchError,

@@ -8,7 +8,7 @@ import { createClient } from '@clickhouse/client';
 import { createClickHouseDepartureSource, createScoringStore } from '@tributary/scoring';
 import { writeFlightFixtures } from '@tributary/training/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand, startRegistryProcess, type RegistryProcess } from './fixtures/cli-run.fixture.js';
+import { runCommand, startRegistryProcess, type RegistryProcess } from '../testing/cli-run.fixture.js';
 import { SCORE_EXIT_CODES, registerScoreCommand } from './score.js';
 import { registerTrainCommand } from './train.js';
 

@@ -3,7 +3,7 @@ import { createClient } from '@clickhouse/client';
 import { createKafkaClient } from '@tributary/kafka';
 import { startServiceProcess, writeFlightFixtures } from '@tributary/training/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand, startRegistryProcess, type RegistryProcess } from './fixtures/cli-run.fixture.js';
+import { runCommand, startRegistryProcess, type RegistryProcess } from '../testing/cli-run.fixture.js';
 import { registerTrainCommand } from './train.js';
 
 const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
