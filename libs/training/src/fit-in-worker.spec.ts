@@ -43,8 +43,9 @@ describe('fitInWorker()', () => {
   it('answers with exported, verified models, their profiles, and each stage it ran', async () => {
     const { reporter, ended } = recordingReporter();
     const fitted = await fitInWorker(await input(), { reporter });
-    expect(fitted.primary.model.kind).toBe('gbdt');
-    expect(fitted.fallback.model.kind).toBe('logistic-regression');
+    // One of each kind, the better on the holdout serving.
+    expect([fitted.primary.model.kind, fitted.fallback.model.kind].sort()).toEqual(['gbdt', 'logistic-regression']);
+    expect(fitted.primary.metrics['holdout_auc']).toBeGreaterThanOrEqual(fitted.fallback.metrics['holdout_auc'] ?? Number.NaN);
     for (const model of [fitted.primary, fitted.fallback]) {
       expect(model.artifact.byteLength).toBeGreaterThan(0);
       expect(model.metrics['onnx_parity_max_abs_diff']).toBeLessThanOrEqual(1e-5);
