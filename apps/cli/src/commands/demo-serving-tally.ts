@@ -5,7 +5,7 @@ export interface ServedAnswer {
   readonly flightKey: string;
   /** Departure of the flight asked about (event time, ms). */
   readonly eventTimeMs: number;
-  /** `v3 champion`, or `no model (champion)` when the rules or the default answered. */
+  /** `v3 champion`, `v2 (champion's fallback)` when the fallback model answered, or `no model (champion)` when the rules or the default answered. */
   readonly version: string;
   readonly tier: string;
   readonly probability: number;

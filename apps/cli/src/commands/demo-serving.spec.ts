@@ -46,12 +46,17 @@ describe('formatServingSummary()', () => {
 describe('servedAnswer()', () => {
   const flight = departedEvent({ flightKey: '20010515T0800-ORD-LAX-1', origin: 'ORD', destination: 'LAX', distanceMiles: 1744, departureTimeMs: Date.UTC(2001, 4, 15, 8), arrivalDelayMinutes: 3 } as Flight);
 
-  it('names the version and alias of a model answer, and its tier', () => {
-    const response = create(PredictResponseSchema, { modelVersion: 4, alias: 'champion', servedBy: ServingTier.FALLBACK_MODEL, probability: 0.3, defaultedFeatures: ['origin.departures_1h'] });
+  it('names the version and alias of a primary answer', () => {
+    const response = create(PredictResponseSchema, { modelVersion: 4, alias: 'champion', servedBy: ServingTier.PRIMARY, probability: 0.3 });
+    expect(servedAnswer(flight, response, 2.5)).toMatchObject({ version: 'v4 champion', tier: 'primary' });
+  });
+
+  it("names a fallback model's answer as the alias's fallback, not as the alias", () => {
+    const response = create(PredictResponseSchema, { modelVersion: 3, alias: 'champion', servedBy: ServingTier.FALLBACK_MODEL, probability: 0.3, defaultedFeatures: ['origin.departures_1h'] });
     expect(servedAnswer(flight, response, 2.5)).toEqual({
       flightKey: flight.flightKey,
       eventTimeMs: Date.UTC(2001, 4, 15, 8),
-      version: 'v4 champion',
+      version: "v3 (champion's fallback)",
       tier: 'fallback model',
       probability: 0.3,
       latencyMs: 2.5,

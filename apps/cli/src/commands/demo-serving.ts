@@ -58,12 +58,18 @@ function predictOne(client: InferenceClient, modelName: string, flight: FlightDe
   );
 }
 
+/** `v4 champion`; `v3 (champion's fallback)` when the fallback model answered; `no model (champion)` for rules or the default. */
+function versionLabel(response: PredictResponse): string {
+  if (response.modelVersion <= 0) return `no model (${response.alias || 'no alias'})`;
+  return response.servedBy === ServingTier.FALLBACK_MODEL ? `v${response.modelVersion} (${response.alias}'s fallback)` : `v${response.modelVersion} ${response.alias}`;
+}
+
 /** The answer as the tally counts it. */
 export function servedAnswer(flight: FlightDepartedEvent, response: PredictResponse, latencyMs: number): ServedAnswer {
   return {
     flightKey: flight.flightKey,
     eventTimeMs: flight.departureTimeMs,
-    version: response.modelVersion > 0 ? `v${response.modelVersion} ${response.alias}` : `no model (${response.alias || 'no alias'})`,
+    version: versionLabel(response),
     tier: tierNames[response.servedBy],
     probability: response.probability,
     latencyMs,
