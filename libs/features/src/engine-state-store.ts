@@ -70,6 +70,9 @@ export interface PreparedCommit {
 const FIELDS_PER_COMMAND = 5_000;
 const DAY_MS = 86_400_000;
 
+/** Tries of a checkpoint whose transaction aborts while this processor still owns the state. */
+const MAX_COMMIT_ATTEMPTS = 5;
+
 /**
  * Creates the store; see {@link EngineStateStore}. Buckets live in one hash
  * per window and day (`<prefix>:{_state}:window:<window id>:<day>`, field
@@ -206,25 +209,37 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
     },
     prepare,
     async commit(epoch, prepared) {
-      let results: [error: Error | null, result: unknown][] | null;
-      try {
-        await redis.watch(metaKey);
-        const owner = Number(await redis.hget(metaKey, 'epoch'));
-        if (owner !== epoch) {
-          await redis.unwatch();
-          throw new StateOwnershipLostError(epoch, owner);
+      for (let attempt = 1; ; attempt++) {
+        let results: [error: Error | null, result: unknown][] | null;
+        try {
+          await redis.watch(metaKey);
+          const owner = Number(await redis.hget(metaKey, 'epoch'));
+          if (owner !== epoch) {
+            await redis.unwatch();
+            throw new StateOwnershipLostError(epoch, owner);
+          }
+          const multi = redis.multi();
+          for (const [command, key, ...args] of prepared.commands) multi[command](key, ...args);
+          results = await multi.exec();
+        } catch (error) {
+          if (error instanceof StateOwnershipLostError) throw error;
+          throw new OnlineStoreError('state commit', error);
         }
-        const multi = redis.multi();
-        for (const [command, key, ...args] of prepared.commands) multi[command](key, ...args);
-        results = await multi.exec();
-      } catch (error) {
-        if (error instanceof StateOwnershipLostError) throw error;
-        throw new OnlineStoreError('state commit', error);
+        if (results !== null) {
+          const failed = results.find(([error]) => error);
+          if (failed) throw new OnlineStoreError('state commit', failed[0]);
+          return;
+        }
+        // EXEC returns null when the watched key changed. A new owner taking the
+        // epoch is the usual cause; if the epoch is still ours the abort was
+        // spurious (seen on a Redis Cluster) and nothing was applied, so the
+        // commit is tried again under a new WATCH, which checks the epoch again.
+        const owner = Number(await redis.hget(metaKey, 'epoch'));
+        if (owner !== epoch) throw new StateOwnershipLostError(epoch, owner);
+        if (attempt >= MAX_COMMIT_ATTEMPTS) {
+          throw new OnlineStoreError('state commit', new Error(`the transaction was aborted ${attempt} times while epoch ${epoch} still owned the state`));
+        }
       }
-      // EXEC returns null when the watched key changed: a new owner took the epoch meanwhile.
-      if (results === null) throw new StateOwnershipLostError(epoch, Number(await redis.hget(metaKey, 'epoch')));
-      const failed = results.find(([error]) => error);
-      if (failed) throw new OnlineStoreError('state commit', failed[0]);
     },
     async clear() {
       try {
