@@ -10,6 +10,7 @@ import { loadConfig } from '@tributary/config';
 import { EventSchema, type Event } from '@tributary/contracts';
 import { createFeatureProcessor, createOfflineStore, createOnlineStore, flightFeatureSet, type FeatureRecord } from '@tributary/features';
 import { readFlightEvents, toEventMessage } from '@tributary/flights';
+import { scanRedisKeys } from '@tributary/infra/testing';
 import { createRawEventStore } from '@tributary/ingest';
 import { createKafkaClient, createPartitionEndOffsets, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords } from '@tributary/kafka/testing';
@@ -48,15 +49,8 @@ async function flightEvents(flights: number): Promise<Event[]> {
 
 /** Both stores of a run, comparable across runs: online hashes, checkpoint (owner epoch aside, live buckets), offline rows. */
 async function storesOf(prefix: string, database: string) {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
   const hashes: Record<string, Record<string, string>> = {};
-  for (const key of keys.sort()) {
+  for (const key of (await scanRedisKeys(redis, prefix)).sort()) {
     const hash = await redis.hgetall(key);
     delete hash['epoch'];
     hashes[key.slice(prefix.length)] = hash;

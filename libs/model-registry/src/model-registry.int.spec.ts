@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { Code } from '@tributary/errors';
 import { createLogger } from '@tributary/observability';
+import { scanRedisKeys } from '@tributary/infra/testing';
 import { redisDeployments } from '@tributary/infra/tooling';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -346,18 +347,6 @@ describe.each(redisDeployments)('createModelRegistry() on $name', (deployment) =
 });
 
 describe('createModelRegistry() on keys of the untagged layout', () => {
-  /** Every key under the prefix, by SCAN (KEYS would block the shared server). */
-  async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    return keys;
-  }
-
   it('renames them to the {registry} layout before its first operation and finds every version, alias and audit entry', async () => {
     const redis = connectRedis() as Redis;
     const keyPrefix = uniqueKeyPrefix();
@@ -378,7 +367,7 @@ describe('createModelRegistry() on keys of the untagged layout', () => {
       const before = { versions: await old.listVersions(MODEL), history: await old.getAuditHistory(MODEL) };
       await old.shutdown();
       // What an earlier release left: the same keys without the hash tag.
-      const tagged = await keysUnder(redis, keyPrefix);
+      const tagged = await scanRedisKeys(redis, keyPrefix);
       expect(tagged.length).toBeGreaterThan(5);
       for (const key of tagged) await redis.rename(key, key.replace(':{registry}', ''));
 
@@ -386,7 +375,7 @@ describe('createModelRegistry() on keys of the untagged layout', () => {
       expect(await upgraded.listVersions(MODEL)).toEqual(before.versions);
       expect(await upgraded.getAuditHistory(MODEL)).toEqual(before.history);
       expect((await upgraded.getVersionByAlias(MODEL, 'challenger')).version).toBe(1);
-      expect((await keysUnder(redis, keyPrefix)).filter((key) => !key.includes(':{registry}:'))).toEqual([]);
+      expect((await scanRedisKeys(redis, keyPrefix)).filter((key) => !key.includes(':{registry}:'))).toEqual([]);
       await upgraded.shutdown();
     } finally {
       await deleteKeys(redis, keyPrefix);

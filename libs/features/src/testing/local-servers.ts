@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { scanRedisKeys } from '@tributary/infra/testing';
 import { createLogger } from '@tributary/observability';
 import { createRedisConnection } from '@tributary/runtime';
 import type { Cluster, Redis } from 'ioredis';
@@ -21,9 +22,6 @@ export function connectRedis(url = localRedisUrl()): Redis | Cluster {
   return createRedisConnection({ url, name: 'test', maxRetriesPerRequest: 1, logger: createLogger({ name: 'redis', level: 'silent' }) });
 }
 
-/** The servers to scan for keys: the masters of a cluster, or the one server. */
-const serversOf = (redis: Redis | Cluster): Redis[] => (redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis]);
-
 /** A ClickHouse client of `CLICKHOUSE_URL` (default the local server). */
 export function connectClickHouse(): ClickHouseClient {
   return createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
@@ -32,7 +30,7 @@ export function connectClickHouse(): ClickHouseClient {
 /** Every key under `prefix`, with hashes read whole: a comparable picture of what a test wrote. */
 export async function dumpRedis(redis: Redis | Cluster, prefix: string, options: { ignoreFields?: readonly string[] } = {}): Promise<Record<string, Record<string, string>>> {
   const dump: Record<string, Record<string, string>> = {};
-  for (const key of (await scanKeys(redis, prefix)).sort()) {
+  for (const key of (await scanRedisKeys(redis, prefix)).sort()) {
     const hash = await redis.hgetall(key);
     for (const field of options.ignoreFields ?? []) delete hash[field];
     dump[key.slice(prefix.length)] = Object.fromEntries(Object.entries(hash).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -42,20 +40,7 @@ export async function dumpRedis(redis: Redis | Cluster, prefix: string, options:
 
 /** Deletes every key under `prefix` (one DEL per key: on a cluster they lie in many slots). */
 export async function deleteRedisPrefix(redis: Redis | Cluster, prefix: string): Promise<void> {
-  await Promise.all((await scanKeys(redis, prefix)).map((key) => redis.del(key)));
-}
-
-async function scanKeys(redis: Redis | Cluster, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for (const server of serversOf(redis)) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await server.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  return keys;
+  await Promise.all((await scanRedisKeys(redis, prefix)).map((key) => redis.del(key)));
 }
 
 /** Every row of a table in a stable order, as JSON rows; `final` collapses replaced rows first. */
