@@ -234,7 +234,12 @@ export function createEngineStateStore(options: EngineStateStoreOptions): Engine
         // epoch is the usual cause; if the epoch is still ours the abort was
         // spurious (seen on a Redis Cluster) and nothing was applied, so the
         // commit is tried again under a new WATCH, which checks the epoch again.
-        const owner = Number(await redis.hget(metaKey, 'epoch'));
+        let owner: number;
+        try {
+          owner = Number(await redis.hget(metaKey, 'epoch'));
+        } catch (error) {
+          throw new OnlineStoreError('state commit', error);
+        }
         if (owner !== epoch) throw new StateOwnershipLostError(epoch, owner);
         if (attempt >= MAX_COMMIT_ATTEMPTS) {
           throw new OnlineStoreError('state commit', new Error(`the transaction was aborted ${attempt} times while epoch ${epoch} still owned the state`));
