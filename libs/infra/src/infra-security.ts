@@ -34,7 +34,8 @@ const sha256Hex = (text: string) => createHash('sha256').update(text).digest('he
 /**
  * Redis ACL lines (`user …`) for redis.conf: the default user off, the admin
  * with everything, and each service with its key prefixes — read-write or
- * read-only (`%R~`) — and every command but the dangerous ones. Passwords are
+ * read-only (`%R~`) — and every command but the dangerous ones, with the few
+ * of those its grants name (the registry's `config|get`). Passwords are
  * given as SHA-256 (`#…`), so the file holds no password.
  */
 export function redisAclLines(security: InfraSecurity): string[] {
@@ -44,7 +45,8 @@ export function redisAclLines(security: InfraSecurity): string[] {
     if (password === undefined) continue;
     const pattern = (prefix: string) => `${security.name('key-prefix', prefix)}*`;
     const keys = [...grants.redisReadWrite.map((prefix) => `~${pattern(prefix)}`), ...grants.redisReadOnly.map((prefix) => `%R~${pattern(prefix)}`)];
-    lines.push(`user ${principal} on #${sha256Hex(password)} resetkeys ${keys.join(' ')} resetchannels +@all -@dangerous +info`.replace(/ {2,}/g, ' '));
+    const commands = ['+info', ...grants.redisCommands.map((command) => `+${command}`)].join(' ');
+    lines.push(`user ${principal} on #${sha256Hex(password)} resetkeys ${keys.join(' ')} resetchannels +@all -@dangerous ${commands}`.replace(/ {2,}/g, ' '));
   }
   return lines;
 }

@@ -11,10 +11,18 @@ export interface PrincipalGrants {
   readonly writesTopics: readonly string[];
   /** Prefixes of its consumer group ids. */
   readonly groupPrefixes: readonly string[];
+  /** Prefixes of other principals' consumer groups it may describe (offsets, members), e.g. for `tributary status`. */
+  readonly describesGroupPrefixes: readonly string[];
+  /** Topics whose configuration it reads (DESCRIBE_CONFIGS): a dead-letter writer reads its topic's `max.message.bytes`. */
+  readonly describesTopicConfigs: readonly string[];
+  /** Prefixes of its Kafka transactional ids (named after its consumer group, as `createTransactionalConsumer` names them). */
+  readonly transactionalIdPrefixes: readonly string[];
   /** Redis key prefixes it reads and writes. */
   readonly redisReadWrite: readonly string[];
   /** Redis key prefixes it may only read. */
   readonly redisReadOnly: readonly string[];
+  /** Redis commands it needs beyond the non-dangerous ones, as ACL names (`config|get`). */
+  readonly redisCommands: readonly string[];
   /** ClickHouse tables (of the namespace's database) it reads and writes; a trailing `*` matches a prefix. */
   readonly clickhouseReadWrite: readonly string[];
   /** ClickHouse tables it may only read. */
@@ -27,12 +35,19 @@ const grants = (partial: Partial<PrincipalGrants>): PrincipalGrants => ({
   readsTopics: none,
   writesTopics: none,
   groupPrefixes: none,
+  describesGroupPrefixes: none,
+  describesTopicConfigs: none,
+  transactionalIdPrefixes: none,
   redisReadWrite: none,
   redisReadOnly: none,
+  redisCommands: none,
   clickhouseReadWrite: none,
   clickhouseReadOnly: none,
   ...partial,
 });
+
+/** The dead-letter topic: every consumer writes it, and reads its size limit. */
+const deadLetters = { writesTopics: ['events.dlq'], describesTopicConfigs: ['events.dlq'] };
 
 const allTopics = ['events.raw', 'events.validated', 'events.dlq', 'training.requested', 'model.lifecycle', 'predictions.logged', 'drift.detected', 'predictions.scored'];
 
@@ -45,13 +60,14 @@ export const platformPrincipals: Readonly<Record<string, PrincipalGrants>> = {
   ingestion: grants({
     readsTopics: ['events.raw'],
     writesTopics: ['events.validated', 'events.dlq'],
+    describesTopicConfigs: deadLetters.describesTopicConfigs,
     groupPrefixes: ['ingestion'],
     redisReadWrite: ['tributary:ingest:'],
     clickhouseReadWrite: ['events_raw'],
   }),
   'feature-pipeline': grants({
     readsTopics: ['events.validated'],
-    writesTopics: ['events.dlq'],
+    ...deadLetters,
     groupPrefixes: ['feature-pipeline'],
     redisReadWrite: ['features'],
     clickhouseReadWrite: ['features_*'],
@@ -59,21 +75,26 @@ export const platformPrincipals: Readonly<Record<string, PrincipalGrants>> = {
   }),
   trainer: grants({
     readsTopics: ['training.requested'],
-    writesTopics: ['events.dlq'],
+    ...deadLetters,
     groupPrefixes: ['trainer'],
     clickhouseReadOnly: ['events_raw', 'features_*'],
   }),
-  registry: grants({ writesTopics: ['model.lifecycle'], redisReadWrite: ['tributary:registry'] }),
+  // CONFIG GET: at start the registry checks that its Redis keeps an append-only file.
+  registry: grants({ writesTopics: ['model.lifecycle'], redisReadWrite: ['tributary:registry'], redisCommands: ['config|get'] }),
   inference: grants({
     readsTopics: ['model.lifecycle', 'events.validated'],
     writesTopics: ['predictions.logged', 'predictions.scored', 'events.dlq'],
-    groupPrefixes: ['inference'],
+    describesTopicConfigs: deadLetters.describesTopicConfigs,
+    // Its lifecycle consumers (`inference-<uuid>`, one per replica) and the streaming scorer, whose transactions carry its group's name.
+    groupPrefixes: ['inference', 'streaming-scorer'],
+    transactionalIdPrefixes: ['streaming-scorer'],
     redisReadWrite: ['tributary:predictions'],
     redisReadOnly: ['features'],
   }),
   'drift-monitor': grants({
     readsTopics: ['predictions.logged', 'events.validated', 'model.lifecycle'],
     writesTopics: ['drift.detected', 'training.requested', 'events.dlq'],
+    describesTopicConfigs: deadLetters.describesTopicConfigs,
     groupPrefixes: ['drift-monitor'],
     clickhouseReadWrite: ['drift_*'],
   }),
@@ -81,6 +102,8 @@ export const platformPrincipals: Readonly<Record<string, PrincipalGrants>> = {
     readsTopics: allTopics,
     writesTopics: ['events.raw', 'training.requested'],
     groupPrefixes: ['tributary'],
+    // `tributary status`: the lag of every service's group.
+    describesGroupPrefixes: ['ingestion', 'feature-pipeline', 'trainer', 'inference', 'streaming-scorer', 'drift-monitor'],
     redisReadOnly: [''],
     clickhouseReadOnly: ['*'],
   }),

@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
-import kafkajs from 'kafkajs';
+import kafkajs, { type logCreator } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInfra, secretsDir, secureClientEnv, writeSecureClientEnvFiles, type Infra, type InfraPorts, type InfraSecrets } from './index.js';
 import { isolatedInfraEnv } from './testing/isolated-infra-env.js';
@@ -38,9 +38,12 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 }, 60_000);
 
-function kafkaAs(principal?: string) {
+/** A client as `principal`; with `errors`, the broker errors kafkajs logs are kept there (it hides some refusals behind an error of its own). */
+function kafkaAs(principal?: string, errors?: string[]) {
   const sasl = principal === undefined ? {} : { sasl: { mechanism: 'scram-sha-256' as const, username: principal, password: secrets[principal] ?? '' } };
-  return new Kafka({ clientId: `secure-spec-${principal ?? 'anonymous'}`, brokers: [`127.0.0.1:${ports.kafka}`], logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 1 }, ...sasl });
+  const logCreator: logCreator = () => (entry) => void errors?.push(String((entry.log as { error?: unknown }).error));
+  const logging = errors === undefined ? { logLevel: logLevel.NOTHING } : { logLevel: logLevel.ERROR, logCreator };
+  return new Kafka({ clientId: `secure-spec-${principal ?? 'anonymous'}`, brokers: [`127.0.0.1:${ports.kafka}`], connectionTimeout: 3_000, retry: { retries: 1 }, ...logging, ...sasl });
 }
 
 function redisAs(principal?: string): Redis {
@@ -105,6 +108,61 @@ describe('Kafka with SASL/SCRAM and ACLs', () => {
   });
 });
 
+describe('Kafka ACLs of what the services do besides reading and writing', () => {
+  it("lets a dead-letter writer read its topic's size limit, and no other topic's configuration", async () => {
+    const admin = kafkaAs('admin').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'sec.events.dlq', numPartitions: 1 }, { topic: 'sec.events.raw', numPartitions: 1 }] });
+    await admin.disconnect();
+    const ingestion = kafkaAs('ingestion').admin();
+    await ingestion.connect();
+    try {
+      const describe = (topic: string) => ingestion.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
+      const { resources } = await describe('sec.events.dlq');
+      expect(resources[0]?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue).toMatch(/^\d+$/);
+      await expect(describe('sec.events.raw')).rejects.toThrow(/[Nn]ot authorized/);
+    } finally {
+      await ingestion.disconnect();
+    }
+  });
+
+  it("lets inference open the streaming scorer's transactions, and refuses the same transactional id to the trainer", async () => {
+    const errors: string[] = [];
+    const transaction = async (principal: string) => {
+      const producer = kafkaAs(principal, errors).producer({ transactionalId: 'sec.streaming-scorer-sec.events.validated-0', idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      try {
+        await (await producer.transaction()).abort();
+      } finally {
+        await producer.disconnect();
+      }
+    };
+    await expect(transaction('inference')).resolves.toBeUndefined();
+    // A fresh broker's transaction coordinator may first answer that it is loading; what matters is no refusal.
+    expect(errors.filter((error) => /authorization/i.test(error))).toEqual([]);
+    // kafkajs reports it as 'Failed to find group coordinator'; the broker's answer was TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+    await expect(transaction('trainer')).rejects.toThrow();
+    expect(errors).toContain('Transactional Id authorization failed');
+  });
+
+  it("lets the operator describe the services' consumer groups (tributary status), and a service only its own", async () => {
+    const errors: string[] = [];
+    const operator = kafkaAs('operator', errors).admin();
+    const trainer = kafkaAs('trainer', errors).admin();
+    await Promise.all([operator.connect(), trainer.connect()]);
+    try {
+      const { groups } = await operator.describeGroups(['sec.ingestion', 'sec.streaming-scorer']);
+      expect(groups.map((group) => group.groupId)).toEqual(['sec.ingestion', 'sec.streaming-scorer']);
+      expect(errors.filter((error) => /authorization/i.test(error))).toEqual([]);
+      // kafkajs reports it as 'Failed to find group coordinator'; the broker's answer was GROUP_AUTHORIZATION_FAILED.
+      await expect(trainer.describeGroups(['sec.ingestion'])).rejects.toThrow();
+      expect(errors).toContain('Not authorized to access group: Group authorization failed');
+    } finally {
+      await Promise.all([operator.disconnect(), trainer.disconnect()]);
+    }
+  });
+});
+
 describe('Redis with ACL users', () => {
   it('refuses a client without its user', async () => {
     const anonymous = redisAs();
@@ -124,6 +182,18 @@ describe('Redis with ACL users', () => {
       expect(await pipeline.hget('sec:features:airport:ORD', 'flights_1h')).toBe('12');
     } finally {
       pipeline.disconnect();
+      inference.disconnect();
+    }
+  });
+  it('lets the registry check that its Redis keeps an append-only file, and no other service read the configuration', async () => {
+    const registry = redisAs('registry');
+    const inference = redisAs('inference');
+    try {
+      expect(await registry.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+      await expect(inference.config('GET', 'appendonly')).rejects.toThrow(/NOPERM/);
+      await expect(registry.config('SET', 'appendonly', 'no')).rejects.toThrow(/NOPERM/);
+    } finally {
+      registry.disconnect();
       inference.disconnect();
     }
   });
