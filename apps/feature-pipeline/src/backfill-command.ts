@@ -1,8 +1,9 @@
-import { backfill, flightFeatureSet } from '@tributary/features';
+import { backfill, flightFeatureSet, type FeatureEvent } from '@tributary/features';
+import { createRawEventReader, type RawEventReader } from '@tributary/ingest';
 import type { Logger } from '@tributary/observability';
 import type { FeaturePipelineConfig } from './config.js';
 import { openFeatureStores } from './feature-stores.js';
-import { endOfRawEvents, readRawEvents } from './raw-events.js';
+import { featureEventOfRow } from './feature-events.js';
 
 /** What the backfill command was asked to do. */
 export interface BackfillCommandOptions {
@@ -37,7 +38,8 @@ export async function runBackfillCommand(options: BackfillCommandOptions): Promi
   const stores = await openFeatureStores({ config, logger });
   try {
     const { clickhouse, processor, onlineStore, offlineStore } = stores;
-    const untilMs = options.untilMs ?? (await endOfRawEvents(clickhouse, config.clickhouse.database, config.features.rawTable));
+    const rawEvents = createRawEventReader({ client: clickhouse, database: config.clickhouse.database, table: config.features.rawTable });
+    const untilMs = options.untilMs ?? (await rawEvents.endTimeMs());
     if (untilMs === undefined) {
       logger.warn({ table: config.features.rawTable }, 'no raw events: nothing to backfill');
       return;
@@ -52,7 +54,7 @@ export async function runBackfillCommand(options: BackfillCommandOptions): Promi
     let logged = 0;
     const result = await backfill({
       processor,
-      events: readRawEvents({ client: clickhouse, database: config.clickhouse.database, table: config.features.rawTable, untilMs, batchSize: config.features.backfillBatchSize }),
+      events: featureEvents(rawEvents, untilMs, config.features.backfillBatchSize),
       sealAtMs: untilMs,
       onProgress: (progress) => {
         if (progress.events - logged < 200_000) return;
@@ -64,4 +66,9 @@ export async function runBackfillCommand(options: BackfillCommandOptions): Promi
   } finally {
     await stores.close();
   }
+}
+
+/** The raw events before `untilMs` as the aggregation engine reads them, in the reader's event-time order. */
+async function* featureEvents(rawEvents: RawEventReader, untilMs: number, batchSize: number): AsyncGenerator<FeatureEvent[]> {
+  for await (const rows of rawEvents.events({ untilMs, batchSize })) yield rows.map(featureEventOfRow);
 }

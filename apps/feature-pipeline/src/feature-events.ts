@@ -2,7 +2,7 @@ import { fromJsonString, type DescMessage } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { EventSchema, type Event } from '@tributary/contracts';
 import type { FeatureEvent } from '@tributary/features';
-import { flightEventSchemas } from '@tributary/ingest';
+import { flightEventSchemas, type RawEventRow } from '@tributary/ingest';
 
 /**
  * The flat fields of a payload message: its string and number fields by name
@@ -29,14 +29,6 @@ export function featureEventOf(event: Event): FeatureEvent {
     timeMs: event.eventTime ? timestampMs(event.eventTime) : Number.NaN,
     fields: scalarFields(event.payload.value),
   };
-}
-
-/** A row of the raw events table: the payload in the protobuf JSON mapping, as ingestion writes it. */
-export interface RawEventRow {
-  readonly eventId: string;
-  readonly type: string;
-  readonly eventTimeMs: number;
-  readonly payloadJson: string;
 }
 
 /** The payload message type of each registered event type, from the contract and ingestion's schemas. */

@@ -30,12 +30,12 @@ export class DuplicateEventSchemaError extends TributaryError {
   }
 }
 
-/** The ClickHouse raw-event table could not be created or written. Retryable: the server may come back. */
+/** The ClickHouse raw-event table could not be created, written or read. Retryable: the server may come back. */
 export class RawEventStoreError extends TributaryError {
   override name = 'RawEventStoreError';
 
   constructor(
-    readonly operation: 'create schema' | 'insert' | 'look up',
+    readonly operation: 'create schema' | 'insert' | 'look up' | 'read',
     readonly table: string,
     cause: unknown,
   ) {

@@ -38,6 +38,17 @@ export {
   type RawRecord,
 } from './ingestor.js';
 export { payloadJson } from './payload-json.js';
+export {
+  createRawEventReader,
+  type ArrivedFlight,
+  type ArrivedFlightsOptions,
+  type RawEventReader,
+  type RawEventReaderOptions,
+  type RawEventRow,
+  type RawEventWindow,
+  type RecordedDeparture,
+  type RecordedFlight,
+} from './raw-event-reader.js';
 export { createRawEventStore, type RawEventStore, type RawEventStoreOptions } from './raw-event-store.js';
 export { createRedisDeduplicator, type RedisDeduplicatorOptions } from './redis-deduplicator.js';
 export { RejectReason, reject, type Rejection } from './rejection.js';

@@ -1,6 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { FLIGHT_ARRIVED, FLIGHT_DEPARTED } from '@tributary/flights';
-import { MIDNIGHT_SLIP_MS } from '@tributary/flights';
+import { createRawEventReader } from '@tributary/ingest';
 import { LabelSourceError } from './errors.js';
 import { lateArrivalLabel, type LabelSource, type LabeledFlights } from './flight-labels.js';
 
@@ -21,12 +20,13 @@ export interface ClickHouseLabelSourceOptions {
 }
 
 /**
- * Labels from the raw events ingestion stores in ClickHouse: each
- * `flight.departed` in the window joined by flight key to its
+ * Labels from the raw events ingestion stores in ClickHouse, read through
+ * ingestion's own reader of the table (`arrivedFlights` of @tributary/ingest):
+ * each `flight.departed` in the window joined by flight key to its
  * `flight.arrived`, which carries the arrival delay. A departure without a
- * recorded arrival has no label yet and is left out. `FINAL` and the grouped
- * arrivals collapse events ingested twice. Times are read as stored (the
- * flights' naive local times as if UTC).
+ * recorded arrival has no label yet and is left out; events ingested twice
+ * count once. Times are read as stored (the flights' naive local times as if
+ * UTC).
  *
  * A row's time is the departure its dataset row records, which the flight key
  * names (`20010115T0030-…`; the event time when a key names no minute), not the
@@ -37,35 +37,9 @@ export interface ClickHouseLabelSourceOptions {
  * rows by that recorded time.
  */
 export function createClickHouseLabelSource(options: ClickHouseLabelSourceOptions): LabelSource {
-  const { client, database = 'tributary', table = 'events_raw', maxArrivalDelayMs = 2 * MIDNIGHT_SLIP_MS } = options;
-  const query = `
-    SELECT d.row_ms, d.origin, d.destination, d.distance, a.delay
-    FROM (
-      SELECT
-        JSONExtractString(payload, 'flightKey') AS flight_key,
-        coalesce(
-          toInt64(toUnixTimestamp(parseDateTimeOrNull(substring(flight_key, 1, 13), '%Y%m%dT%H%i', 'UTC'))) * 1000,
-          toUnixTimestamp64Milli(event_time)
-        ) AS row_ms,
-        JSONExtractString(payload, 'origin') AS origin,
-        JSONExtractString(payload, 'destination') AS destination,
-        JSONExtractInt(payload, 'distanceMiles') AS distance
-      FROM {database:Identifier}.{table:Identifier} FINAL
-      WHERE type = {departed:String}
-        AND event_time >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
-        AND event_time < fromUnixTimestamp64Milli({departures_to_ms:Int64}, 'UTC')
-        AND row_ms >= {from_ms:Int64}
-        AND row_ms < {to_ms:Int64}
-    ) AS d
-    INNER JOIN (
-      SELECT JSONExtractString(payload, 'flightKey') AS flight_key, any(JSONExtractInt(payload, 'arrivalDelayMinutes')) AS delay
-      FROM {database:Identifier}.{table:Identifier}
-      WHERE type = {arrived:String}
-        AND event_time >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
-        AND event_time < fromUnixTimestamp64Milli({arrivals_to_ms:Int64}, 'UTC')
-      GROUP BY flight_key
-    ) AS a ON d.flight_key = a.flight_key
-    ORDER BY d.row_ms, d.flight_key`;
+  const { client, database = 'tributary', table = 'events_raw', maxArrivalDelayMs } = options;
+  const arrivals = maxArrivalDelayMs === undefined ? {} : { maxArrivalDelayMs };
+  const rawEvents = createRawEventReader({ client, database, table });
 
   return {
     async loadLabels(range) {
@@ -75,33 +49,17 @@ export function createClickHouseLabelSource(options: ClickHouseLabelSourceOption
       const distances: number[] = [];
       const labels: number[] = [];
       try {
-        const result = await client.query({
-          query,
-          format: 'TabSeparated',
-          query_params: {
-            database,
-            table,
-            departed: FLIGHT_DEPARTED,
-            arrived: FLIGHT_ARRIVED,
-            from_ms: range.startMs,
-            to_ms: range.endMs,
-            // A departure recorded in the window happens at most a day after its row (past midnight).
-            departures_to_ms: range.endMs + MIDNIGHT_SLIP_MS,
-            arrivals_to_ms: range.endMs + maxArrivalDelayMs,
-          },
-        });
-        for await (const rows of result.stream()) {
-          for (const row of rows) {
-            const [time, origin, destination, distance, delay] = row.text.split('\t');
-            departures.push(Number(time));
-            origins.push(origin ?? '');
-            destinations.push(destination ?? '');
-            distances.push(Number(distance));
-            labels.push(lateArrivalLabel(Number(delay)));
+        for await (const flights of rawEvents.arrivedFlights({ fromMs: range.startMs, toMs: range.endMs }, arrivals)) {
+          for (const flight of flights) {
+            departures.push(flight.rowMs);
+            origins.push(flight.origin);
+            destinations.push(flight.destination);
+            distances.push(flight.distanceMiles);
+            labels.push(lateArrivalLabel(flight.arrivalDelayMinutes));
           }
         }
       } catch (error) {
-        throw new LabelSourceError(`query of ${database}.${table} failed: ${(error as Error).message}`, error);
+        throw new LabelSourceError(`query of ${rawEvents.table} failed: ${(error as Error).message}`, error);
       }
       const flights: LabeledFlights = {
         rowCount: departures.length,
