@@ -76,8 +76,34 @@ export interface ReportQuery {
   readonly reportId?: string;
   /** Only windows ending after this event time, ms. */
   readonly sinceWindowEndMs?: number;
+  /** Only windows starting at or after this event time, ms. */
+  readonly windowStartFromMs?: number;
+  /** Only windows ending at or before this event time, ms. */
+  readonly windowEndUntilMs?: number;
   /** Most recent windows first, at most this many. Default: 100. */
   readonly limit?: number;
+}
+
+/** Which predictions {@link DriftMonitorStore.servedPredictions} counts. */
+export interface ServedPredictionsQuery {
+  readonly modelName: string;
+  /** Departures from this event time on, ms. */
+  readonly fromMs: number;
+  /** Departures before this event time, ms. */
+  readonly toMs: number;
+  /** Width of the buckets the predictions are counted in, ms (buckets aligned to the epoch). */
+  readonly bucketMs: number;
+}
+
+/** The predictions one version (or tier) answered for the flights departing in one bucket of event time. */
+export interface ServedPredictionBucket {
+  /** The version that answered; a rules or default answer names the version it stood in for, or 0. */
+  readonly modelVersion: number;
+  readonly servedBy: ServingTier;
+  readonly bucketStartMs: number;
+  readonly predictions: number;
+  /** The earliest departure among them, ms. */
+  readonly firstDepartureMs: number;
 }
 
 /**
@@ -111,6 +137,8 @@ export interface DriftMonitorStore {
   reports(query?: ReportQuery): Promise<DriftReport[]>;
   /** End of the latest window reported, event time. */
   lastWindowEndMs(): Promise<number | undefined>;
+  /** Answers served to clients (shadow answers left out) per version, tier and bucket of departure time, oldest bucket first. */
+  servedPredictions(query: ServedPredictionsQuery): Promise<ServedPredictionBucket[]>;
   writeTrainingRequest(row: TrainingRequestRow): Promise<void>;
   writeTrainingResult(row: TrainingResultRow): Promise<void>;
   /** Per model, its latest request and whether a version came of it. */
@@ -311,16 +339,49 @@ export function createDriftMonitorStore(options: DriftMonitorStoreOptions): Drif
       if (query.alertsOnly) conditions.push('alert = 1');
       if (query.reportId !== undefined) conditions.push('report_id = {id:String}');
       if (query.sinceWindowEndMs !== undefined) conditions.push('window_end_ms > {since:Int64}');
+      if (query.windowStartFromMs !== undefined) conditions.push('window_start_ms >= {startFrom:Int64}');
+      if (query.windowEndUntilMs !== undefined) conditions.push('window_end_ms <= {endUntil:Int64}');
       const rows = await select<{ report: string }>(
         'read reports',
         `SELECT report FROM ${db}.drift_reports FINAL WHERE ${conditions.join(' AND ')} ORDER BY window_end_ms DESC, model_name, model_version LIMIT {limit:UInt32}`,
-        defined({ model: query.modelName, version: query.modelVersion, id: query.reportId, since: query.sinceWindowEndMs, limit: query.limit ?? 100 }),
+        defined({
+          model: query.modelName,
+          version: query.modelVersion,
+          id: query.reportId,
+          since: query.sinceWindowEndMs,
+          startFrom: query.windowStartFromMs,
+          endUntil: query.windowEndUntilMs,
+          limit: query.limit ?? 100,
+        }),
       );
       return rows.map((row) => fromJsonString(DriftReportSchema, row.report));
     },
     async lastWindowEndMs() {
       const [row] = await select<{ t: string; n: string }>('read last window', `SELECT max(window_end_ms) AS t, count() AS n FROM ${db}.drift_reports`);
       return row === undefined || Number(row.n) === 0 ? undefined : Number(row.t);
+    },
+    async servedPredictions(query) {
+      if (!(Number.isInteger(query.bucketMs) && query.bucketMs > 0)) throw new InvalidOptionsError('bucketMs', `${query.bucketMs} is not a whole number of ms above 0`);
+      const rows = await select<{ model_version: number; served_by: number; bucket_start_ms: string; n: string; first_ms: string }>(
+        'read served predictions',
+        `SELECT p.model_version AS model_version, p.served_by AS served_by, intDiv(f.departed_ms, {bucket:Int64}) * {bucket:Int64} AS bucket_start_ms,
+                count() AS n, min(f.departed_ms) AS first_ms
+         FROM ${db}.drift_predictions AS p FINAL
+         INNER JOIN (SELECT departed_event_id, any(departure_time_ms) AS departed_ms FROM ${db}.drift_flights
+           WHERE departure_time_ms >= {start:Int64} AND departure_time_ms < {end:Int64} GROUP BY departed_event_id) AS f
+         ON p.event_id = f.departed_event_id
+         WHERE p.model_name = {model:String} AND p.shadow = 0 AND p.event_id IN (${windowFlights})
+         GROUP BY model_version, served_by, bucket_start_ms
+         ORDER BY bucket_start_ms, model_version, served_by`,
+        { start: query.fromMs, end: query.toMs, model: query.modelName, bucket: query.bucketMs },
+      );
+      return rows.map((row) => ({
+        modelVersion: Number(row.model_version),
+        servedBy: Number(row.served_by) as ServingTier,
+        bucketStartMs: Number(row.bucket_start_ms),
+        predictions: Number(row.n),
+        firstDepartureMs: Number(row.first_ms),
+      }));
     },
     async writeTrainingRequest(row) {
       await insert('drift_training_requests', [

@@ -60,6 +60,8 @@ export {
   type DriftMonitorStoreOptions,
   type FlightObservation,
   type ReportQuery,
+  type ServedPredictionBucket,
+  type ServedPredictionsQuery,
   type TrainingLineage,
   type TrainingRequestRow,
   type TrainingResultRow,
