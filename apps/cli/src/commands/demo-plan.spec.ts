@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_PLAN, QUICK_PLAN, demoPlan, demoServiceEnv } from './demo-plan.js';
+import { FULL_PLAN, QUICK_PLAN, demoPlan, demoReportRange, demoServiceEnv } from './demo-plan.js';
 
 describe('demoPlan()', () => {
   it('is the quick plan by default and the full one with full', () => {
@@ -24,5 +24,13 @@ describe('demoServiceEnv()', () => {
     expect(env['REGISTRY_APPROVAL_EXEMPT_MODELS']).toBe('flight-delay');
     expect(env['DRIFT_WINDOW_SIZE_MS']).toBe(String(QUICK_PLAN.monitor.windowMs));
     expect(env['DRIFT_TRAINING_WINDOW_MS']).toBe(String(QUICK_PLAN.monitor.trainingWindowMs));
+  });
+});
+
+describe('demoReportRange()', () => {
+  it('spans the monitor’s windows that touch the served days, aligned as the monitor aligns them', () => {
+    expect(demoReportRange(QUICK_PLAN)).toEqual({ fromMs: Date.UTC(2001, 4, 21), toMs: Date.UTC(2001, 4, 24) });
+    // Weekly windows are aligned to the epoch, a Thursday: 1 February 2001 is one, the window holding 30 June ends on Thursday 5 July.
+    expect(demoReportRange(FULL_PLAN)).toEqual({ fromMs: Date.UTC(2001, 1, 1), toMs: Date.UTC(2001, 6, 5) });
   });
 });

@@ -109,3 +109,13 @@ export function demoServiceEnv(plan: DemoPlan, modelName: string): Record<string
     DRIFT_EVALUATE_INTERVAL_MS: '1000',
   };
 }
+
+/**
+ * The event time the demo's HTML report charts: every window of the
+ * monitor that touches the served part of the plan. Windows are aligned to the
+ * epoch, so a weekly window may start before the first served departure.
+ */
+export function demoReportRange(plan: DemoPlan): { readonly fromMs: number; readonly toMs: number } {
+  const { windowMs } = plan.monitor;
+  return { fromMs: Math.floor(plan.trainUntilMs / windowMs) * windowMs, toMs: Math.ceil(plan.untilMs / windowMs) * windowMs };
+}

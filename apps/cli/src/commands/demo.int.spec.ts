@@ -1,9 +1,10 @@
 // Runs the built command as a user would: `npm test` builds every project first (tools/bootstrap.mjs).
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@clickhouse/client';
@@ -23,6 +24,8 @@ const KEY_PREFIXES = ['tributary:', 'features'];
 const ARTIFACTS = '.tributary/registry/artifacts';
 
 const endpoints = localEndpoints();
+/** The HTML report the demo wrote, removed after. */
+let reportFile: string | undefined;
 const kafka = createKafkaClient({ clientId: 'demo-spec', brokers: endpoints.kafkaBrokers });
 const clickhouse = createClient({ url: endpoints.clickhouseUrl });
 const redis = new Redis(endpoints.redisUrl);
@@ -83,6 +86,7 @@ afterAll(async () => {
   for await (const batch of redis.scanStream({ match: `${namespace}:*`, count: 1000 }) as AsyncIterable<string[]>) if (batch.length > 0) await redis.del(...batch);
   redis.disconnect();
   await rm(join(findWorkspaceRoot(), inNamespace(namespace, 'directory', ARTIFACTS)), { recursive: true, force: true });
+  if (reportFile) await rm(reportFile, { force: true });
 }, 120_000);
 
 describe('tributary demo', () => {
@@ -106,6 +110,24 @@ describe('tributary demo', () => {
       });
       void exited.then(() => reject(new Error(`the demo exited before Ctrl-C:\n${stdout}`)));
     });
+    // The HTML report, written beside the text report; `tributary report` renders the same charts again from ClickHouse while the services run.
+    const htmlReport = /^HTML report: (\S+\.html)\n {2}(flight-delay, 2001-05-21 00:00 → 2001-05-23 00:00: .*)$/m.exec(stdout);
+    expect(htmlReport, stdout).not.toBeNull();
+    expect(htmlReport?.[2]).toMatch(/: [12] windows?, \d+ drift reports? \(\d+ alarms?\), versions v2, (?:v\d+, )*v4$/);
+    reportFile = htmlReport?.[1];
+    const html = await readFile(reportFile ?? '', 'utf8');
+    const charts = (page: string) => [...page.matchAll(/<section id="([a-z-]+)"><h2>[^<]*<\/h2><p class="caption">[^<]*<\/p><figure>(<svg[\s\S]*?<\/svg>)<\/figure><\/section>/g)].map((m) => [m[1], m[2]]);
+    expect(charts(html).map(([id]) => id)).toEqual(['realised-auc', 'calibration', 'drift-share', 'feature-effects', 'serving']);
+    expect(html).toMatch(/<tr class="alarm"><td><code>[0-9a-f-]{36}<\/code><\/td><td>2001-05-21 00:00 → 05-22 00:00<\/td><td>v2<\/td>/);
+    const registryAddress = /^registry\s+ready in .*gRPC (127\.0\.0\.1:\d+)/m.exec(stdout)?.[1] ?? '';
+    const again = join(findWorkspaceRoot(), '.tributary', 'reports', `${namespace}-again.html`);
+    const rendered = await promisify(execFile)(process.execPath, [cli, 'report', '--from', '2001-05-21', '--to', '2001-05-23', '--registry', registryAddress, '--out', again], {
+      env: { ...process.env, TRIBUTARY_NAMESPACE: namespace },
+    });
+    expect(rendered.stdout).toBe(`HTML report: ${again}\n  ${htmlReport?.[2]}\n`);
+    expect(charts(await readFile(again, 'utf8'))).toEqual(charts(html));
+    await rm(again, { force: true });
+
     demo.kill('SIGINT');
     const [code] = (await exited) as [number | null];
 

@@ -10,11 +10,12 @@ import { formatSeconds } from './infra-output.js';
 import { runClosedLoop, type ClosedLoopResult } from './demo-closed-loop.js';
 import { describeFeatureStores, type EntityFeatures } from './demo-features.js';
 import { formatModelVersions, listModelVersions } from './demo-models.js';
-import { FULL_PLAN, QUICK_PLAN, demoPlan, demoServiceEnv } from './demo-plan.js';
+import { FULL_PLAN, QUICK_PLAN, demoPlan, demoReportRange, demoServiceEnv } from './demo-plan.js';
 import { formatServingSummary } from './demo-serving.js';
 import { driftEvidence, formatEventTime, formatTimeline, formatWindow } from './demo-timeline.js';
 import { runAction } from './run-action.js';
 import { positiveInteger, windowBound } from './arguments.js';
+import { writeReport } from './report.js';
 import { platformNames, type PlatformNames } from './platform-names.js';
 
 interface DemoOptions {
@@ -167,6 +168,12 @@ async function runDemo(options: DemoOptions): Promise<number> {
     });
     const versions = await listModelVersions(`127.0.0.1:${registry.grpcPort}`, DEMO_MODEL);
     printReport(loop, versions, options.clients);
+    // The same report as charts, from what the monitor stored: `tributary report` renders it again, for any range.
+    try {
+      await writeReport({ modelName: DEMO_MODEL, ...demoReportRange(plan), registryAddress: `127.0.0.1:${registry.grpcPort}` });
+    } catch (error) {
+      console.log(`No HTML report: ${TributaryError.from(error).message}`);
+    }
     const ready = readiness.filter((r) => r.ready).length;
     console.log(`Kafka, ClickHouse and Redis run on loopback; ${allTopics.length} topics exist; ${ready} of ${readiness.length} services are ready.`);
     console.log(`Service logs: ${logDir}/<service>.log. Metrics: http://127.0.0.1:<ops port>/metrics.`);

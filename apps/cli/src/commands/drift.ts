@@ -29,7 +29,8 @@ export function parseModelVersion(text: string): { modelName: string; version: n
   return { modelName: match[1] as string, version: Number(match[2]) };
 }
 
-async function withStore<T>(use: (store: DriftMonitorStore) => Promise<T>): Promise<T> {
+/** Runs `use` with the drift monitor's store in ClickHouse (`CLICKHOUSE_URL`, the namespace's `CLICKHOUSE_DATABASE`), and closes the client after. */
+export async function withStore<T>(use: (store: DriftMonitorStore) => Promise<T>): Promise<T> {
   const { clickhouse } = loadConfig({ clickhouse: clickhouseEnv() }, process.env);
   const client = createClient({ url: clickhouse.url, username: clickhouse.user, ...(clickhouse.password === undefined ? {} : { password: clickhouse.password }) });
   try {
