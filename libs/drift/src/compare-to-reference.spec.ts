@@ -88,6 +88,18 @@ describe('compareToReference()', () => {
     expect([delay.ksStatistic, delay.ksPValue]).toEqual([direct.statistic, direct.pValue]);
   });
 
+  it('gives the same statistics for a profile whose sample is not stored sorted', () => {
+    const shuffled = clone(ReferenceProfileSchema, reference);
+    const delay = shuffled.features[0]?.distribution;
+    if (delay?.case !== 'numeric') throw new Error('expected a numeric profile');
+    delay.value.sample.reverse();
+    const current = window(0.3, originMix, 450);
+    const asStored = feature(compareToReference(reference, current).features, 'delay');
+    const reversed = feature(compareToReference(shuffled, current).features, 'delay');
+    expect([reversed.ksStatistic, reversed.wassersteinDistance]).toEqual([asStored.ksStatistic, asStored.wassersteinDistance]);
+    expect(reversed.wassersteinDistance).toBeGreaterThan(0.2);
+  });
+
   it('reports the prediction apart from the features', () => {
     const report = compareToReference(reference, window(0, originMix, 500), { predictions: normalSample(rows, 0.5, 0.05, 6) });
     expect(report.prediction).toMatchObject({ featureName: PREDICTION_FEATURE_NAME, drifted: true });

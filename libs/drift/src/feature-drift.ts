@@ -94,8 +94,7 @@ function numericStatistics(
   const currentBins = [...binCountsOfSorted(sorted, reference.binEdges), values.length - sorted.length];
   const statistics = binnedStatistics(referenceBins, currentBins, psiEpsilon);
   if (reference.sample.length > 0 && sorted.length > 0) {
-    // Stored sorted by buildReferenceProfile, but a profile may come from elsewhere.
-    const sample = Float64Array.from(reference.sample).sort();
+    const sample = sortedSample(reference.sample);
     const ks = kolmogorovSmirnovTestOfSorted(sample, sorted);
     statistics.ks_statistic = ks.statistic;
     statistics.ks_p_value = ks.pValue;
@@ -131,6 +130,18 @@ function categoricalStatistics(
     statistics.chi_squared_p_value = chiSquared.pValue;
   }
   return { statistics, currentCount: values.length - missing };
+}
+
+/**
+ * The profile's sample as a sorted typed array. buildReferenceProfile stores it
+ * sorted, and a profile that keeps every reference value is as long as the
+ * reference, so it is only checked (one pass) and sorted only when a profile
+ * from elsewhere is not.
+ */
+function sortedSample(values: readonly number[]): Float64Array {
+  const sample = Float64Array.from(values);
+  for (let i = 1; i < sample.length; i++) if ((sample[i] as number) < (sample[i - 1] as number)) return sample.sort();
+  return sample;
 }
 
 /** PSI and Jensen–Shannon over bins; none when either side has no rows at all. */

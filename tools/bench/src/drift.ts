@@ -23,18 +23,22 @@
  *   standard deviations (a strong shift, e.g. a feature computed in the wrong
  *   unit); windows from the first shifted one to the first
  *   alarm naming it (0 = caught in the first), the worst block.
- * - `drift window 1k ms` / `100k ms`: one `evaluateWindow` of 1,000 and
- *   100,000 rows (drawn with replacement from the real rows) against a
- *   profile of 500,000 rows (the last block's model predicting), median of 5.
+ * - Window cost, beside Evidently's report on the same data, and whether the
+ *   two compute the same statistics: drift-window-cost.ts.
+ * - `monitor sustained predictions/s`: the service fed from pre-filled topics,
+ *   beside a bare kafkajs consumer: drift-monitor-throughput.ts.
  */
+import { availableParallelism } from 'node:os';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { DriftReport } from '@tributary/contracts';
+import type { DriftReport, ReferenceProfile } from '@tributary/contracts';
 import { buildReferenceProfile, evaluateWindow, resolveAlarmThresholds, type WindowRows } from '@tributary/drift';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
-import { selectRows, trainLogisticRegression, type FeatureMatrix } from '@tributary/ml';
-import { createRandom } from '@tributary/seeded-random';
+import { rocAuc, selectRows, trainLogisticRegression, type FeatureMatrix } from '@tributary/ml';
 import { DEFAULT_MODEL_PARAMS, buildFlightDataset, createClickHouseLabelSource, type LabeledDataset } from '@tributary/training';
 import { writeFlightFixtures } from '@tributary/training/testing';
+import { measureMonitorThroughput } from './drift-monitor-throughput.js';
+import { measureWindowCost } from './drift-window-cost.js';
+import { watchLoad } from './load-watch.js';
 import { percentile, reportResults, type Measurement } from './results.js';
 
 const database = 'bench_drift';
@@ -99,7 +103,7 @@ function standardDeviation(values: Float64Array): number {
   return Math.sqrt(present.reduce((a, b) => a + (b - mean) ** 2, 0) / present.length);
 }
 
-function judge(rows: WindowRows, profile: ReturnType<typeof buildReferenceProfile>, startMs: number): DriftReport {
+function judge(rows: WindowRows, profile: ReferenceProfile, startMs: number): DriftReport {
   return evaluateWindow(rows, {
     reportId: 'bench',
     modelName: 'flight-delay',
@@ -123,6 +127,7 @@ function largestEffect(report: DriftReport, statistic: 'wasserstein_distance_nor
 export async function run(): Promise<void> {
   const client = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123', request_timeout: 600_000 });
   const measurements: Measurement[] = [];
+  const load = watchLoad();
   try {
     await ensureData(client);
     const labels = await createClickHouseLabelSource({ client, database }).loadLabels(range);
@@ -134,12 +139,16 @@ export async function run(): Promise<void> {
     const largest = { numeric: [] as number[], categorical: [] as number[], prediction: [] as number[] };
     const drifted = new Map<string, number>();
     let lastModel: ReturnType<typeof trainLogisticRegression> | undefined;
+    let lastProfile: ReferenceProfile | undefined;
+    let lastReferenceWindow = { startMs: 0, endMs: 0 };
     for (let start = range.startMs; start + (REFERENCE_DAYS + WINDOWS_PER_BLOCK) * DAY_MS <= range.endMs; start += 7 * DAY_MS) {
       const reference = selectRows(dataset.matrix, rowsBetween(dataset, start, start + REFERENCE_DAYS * DAY_MS));
       const referenceLabels = Float64Array.from(rowsBetween(dataset, start, start + REFERENCE_DAYS * DAY_MS), (i) => dataset.labels[i] as number);
       const model = trainLogisticRegression(reference, referenceLabels, DEFAULT_MODEL_PARAMS.logisticRegression);
       lastModel = model;
       const profile = buildReferenceProfile(reference, { predictions: model.predictProba(reference) });
+      lastProfile = profile;
+      lastReferenceWindow = { startMs: start, endMs: start + REFERENCE_DAYS * DAY_MS };
       const shiftBy = standardDeviation(reference.columns[reference.featureNames.indexOf(SHIFTED_FEATURE)] as Float64Array);
       let delay: number | undefined;
       for (let w = 0; w < WINDOWS_PER_BLOCK; w++) {
@@ -177,31 +186,35 @@ export async function run(): Promise<void> {
     );
     if (drifted.size > 0) console.log(`features flagged on ordinary days: ${[...drifted].map(([name, n]) => `${name} ${n}`).join(', ')}`);
 
-    // Window cost: rows drawn with replacement from the real ones.
-    const random = createRandom(7);
-    const draw = (n: number) => selectRows(dataset.matrix, Array.from({ length: n }, () => Math.floor(random() * dataset.matrix.rowCount)));
-    const big = draw(500_000);
     const model = lastModel as NonNullable<typeof lastModel>;
-    const profile = buildReferenceProfile(big, { predictions: model.predictProba(big) });
-    for (const size of [1_000, 100_000]) {
-      const matrix = draw(size);
-      const rows = windowRows(matrix, model.predictProba(matrix), new Float64Array(size).fill(Number.NaN));
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const started = performance.now();
-        judge(rows, profile, range.startMs);
-        times.push(performance.now() - started);
-      }
-      measurements.push({ name: `drift window ${size / 1000}k ms`, value: percentile(times, 50), unit: 'ms' });
-    }
+    const judgeAgainst = (rows: WindowRows, profile: ReferenceProfile) => judge(rows, profile, range.startMs);
+    measurements.push(...(await measureWindowCost({ matrix: dataset.matrix, predict: (matrix) => model.predictProba(matrix), judge: judgeAgainst })));
+    // The monitor's throughput: every flight of the range, scored by the last block's model, against that block's profile.
+    const probabilities = model.predictProba(dataset.matrix);
+    measurements.push(
+      ...(await measureMonitorThroughput(
+        {
+          matrix: dataset.matrix,
+          probabilities,
+          labels: dataset.labels,
+          departureTimesMs: dataset.labelTimesMs,
+          profile: lastProfile as ReferenceProfile,
+          trainingWindow: lastReferenceWindow,
+          holdoutAuc: rocAuc(dataset.labels, probabilities),
+        },
+        client,
+      )),
+    );
     reportResults('drift', measurements, {
       conditions: {
         data: `every ${EVERY_NTH}th flight, 2001-03-01…05-20`,
         rules: 'monitor defaults (normed Wasserstein / Jensen–Shannon effect sizes above 1,000 rows)',
-        'load average': (await import('node:os')).loadavg()[0]?.toFixed(1) ?? '',
+        'load average 1m at the start, min, median, max': [load.samples[0], Math.min(...load.samples), percentile(load.samples, 50), Math.max(...load.samples)].map((l) => l?.toFixed(1)).join(' / '),
+        'cpu cores': String(availableParallelism()),
       },
     });
   } finally {
+    load.stop();
     await client.close();
   }
 }
