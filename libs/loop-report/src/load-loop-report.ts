@@ -1,6 +1,6 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { DriftReport, ModelVersion } from '@tributary/contracts';
-import type { DriftMonitorStore, ServedPredictionBucket } from '@tributary/drift';
+import { DriftStoreError, type DriftMonitorStore, type ServedPredictionBucket } from '@tributary/drift';
 import { InvalidReportRangeError, NoLoopReportDataError } from './errors.js';
 
 /** Everything the loop report charts and lists, as read from the drift monitor's tables and the registry. */
@@ -44,6 +44,12 @@ export function servingBucketMs(fromMs: number, toMs: number): number {
   return BUCKETS_MS.find((width) => (toMs - fromMs) / width <= MAX_BUCKETS) ?? (BUCKETS_MS[BUCKETS_MS.length - 1] as number);
 }
 
+/** ClickHouse's answer for a database or table that does not exist. */
+function isMissingTable(cause: unknown): boolean {
+  const type = (cause as { type?: unknown } | undefined)?.type;
+  return type === 'UNKNOWN_DATABASE' || type === 'UNKNOWN_TABLE';
+}
+
 const windowOf = (report: DriftReport) => ({
   startMs: report.window?.startTime ? timestampMs(report.window.startTime) : Number.NaN,
   endMs: report.window?.endTime ? timestampMs(report.window.endTime) : Number.NaN,
@@ -58,13 +64,19 @@ const windowOf = (report: DriftReport) => ({
 export async function loadLoopReport(options: LoadLoopReportOptions): Promise<LoopReportData> {
   const { store, modelName, fromMs, toMs, versions, maxReports = 5_000 } = options;
   if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) throw new InvalidReportRangeError(fromMs, toMs);
-  const newestFirst = await store.reports({
-    modelName,
-    limit: maxReports,
-    ...(fromMs === undefined ? {} : { windowStartFromMs: fromMs }),
-    ...(toMs === undefined ? {} : { windowEndUntilMs: toMs }),
-  });
-  if (newestFirst.length === 0) throw new NoLoopReportDataError(modelName, fromMs, toMs, store.database);
+  const noData = new NoLoopReportDataError(modelName, fromMs, toMs, store.database);
+  const newestFirst = await store
+    .reports({
+      modelName,
+      limit: maxReports,
+      ...(fromMs === undefined ? {} : { windowStartFromMs: fromMs }),
+      ...(toMs === undefined ? {} : { windowEndUntilMs: toMs }),
+    })
+    .catch((error: unknown) => {
+      // No monitor ever wrote to this database (e.g. a namespace no demo ran in): no window, not a failure.
+      throw error instanceof DriftStoreError && isMissingTable(error.cause) ? noData : error;
+    });
+  if (newestFirst.length === 0) throw noData;
   const reports = newestFirst
     .map((report) => ({ report, window: windowOf(report) }))
     .sort((a, b) => a.window.startMs - b.window.startMs || a.window.endMs - b.window.endMs || a.report.modelVersion - b.report.modelVersion);

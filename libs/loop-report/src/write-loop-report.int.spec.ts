@@ -96,4 +96,9 @@ describe('writeLoopReport() on the drift monitor’s tables', () => {
     await expect(attempt).rejects.toThrow(`the drift monitor reported no window of flight-delay inside 2001-05-21 12:00 → 2001-05-22 12:00 (database ${database}): nothing to chart`);
     await expect(readFile(join(directory, 'none.html'))).rejects.toThrow(/ENOENT/);
   });
+
+  it('says the same of a database the monitor never wrote to', async () => {
+    const nowhere = createDriftMonitorStore({ client: clickhouse, database: `${database}_never` });
+    await expect(loadLoopReport({ store: nowhere, modelName: 'flight-delay' })).rejects.toThrow(`the drift monitor reported no window of flight-delay at all (database ${database}_never)`);
+  });
 });

@@ -1,5 +1,5 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { clickhouseEnv, loadConfig } from '@tributary/config';
 import { ModelRegistryService, type DriftReport } from '@tributary/contracts';
@@ -32,7 +32,13 @@ export function parseModelVersion(text: string): { modelName: string; version: n
 /** Runs `use` with the drift monitor's store in ClickHouse (`CLICKHOUSE_URL`, the namespace's `CLICKHOUSE_DATABASE`), and closes the client after. */
 export async function withStore<T>(use: (store: DriftMonitorStore) => Promise<T>): Promise<T> {
   const { clickhouse } = loadConfig({ clickhouse: clickhouseEnv() }, process.env);
-  const client = createClient({ url: clickhouse.url, username: clickhouse.user, ...(clickhouse.password === undefined ? {} : { password: clickhouse.password }) });
+  // The client logs nothing itself: a failed query is thrown, and the command prints it once.
+  const client = createClient({
+    url: clickhouse.url,
+    username: clickhouse.user,
+    ...(clickhouse.password === undefined ? {} : { password: clickhouse.password }),
+    log: { level: ClickHouseLogLevel.OFF },
+  });
   try {
     return await use(createDriftMonitorStore({ client, database: platformNames().database }));
   } finally {

@@ -62,7 +62,7 @@ describe('tributary report', () => {
     expect(written.code, written.output).toBe(REPORT_EXIT_CODES.done);
     const lines = written.output.split('\n');
     // Nothing serves on 127.0.0.1:1: the versions come from the reports, and the command says so.
-    expect(lines[0]).toMatch(/^registry at 127\.0\.0\.1:1 not reached \(.+\): the versions table lists the versions the reports name$/);
+    expect(lines[0]).toBe('registry at 127.0.0.1:1 not reached (Unavailable): the versions table lists the versions the reports name');
     expect(lines.slice(1)).toEqual([`HTML report: ${out}`, '  flight-delay, 2001-05-22 00:00 → 2001-05-24 00:00: 2 windows, 2 drift reports (1 alarm), version v2']);
     const html = await readFile(out, 'utf8');
     expect([...html.matchAll(/<tr(?: class="alarm")?><td><code>([^<]+)<\/code>/g)].map((m) => m[1])).toEqual(['cli-report-1', 'cli-report-2']);
@@ -84,7 +84,7 @@ describe('tributary report', () => {
     }
   });
 
-  it('says clearly when no window lies in the range, and when the range is reversed', async () => {
+  it('says clearly when no window lies in the range or the database was never written, and when the range is reversed', async () => {
     const none = await report('--from', '2001-06-01', '--to', '2001-06-08', '--out', join(directory, 'none.html'));
     expect(none.code).toBe(REPORT_EXIT_CODES.noData);
     expect(none.output).toContain(
@@ -92,6 +92,16 @@ describe('tributary report', () => {
     );
     expect(none.output).not.toMatch(/\n\s+at /);
     await expect(readFile(join(directory, 'none.html'))).rejects.toThrow(/ENOENT/);
+
+    process.env['CLICKHOUSE_DATABASE'] = `${env.CLICKHOUSE_DATABASE}_never`;
+    try {
+      const nowhere = await report();
+      expect(nowhere.code).toBe(REPORT_EXIT_CODES.noData);
+      expect(nowhere.output).toMatch(/✗ the drift monitor reported no window of flight-delay at all \(database \S+_never\): nothing to chart/);
+      expect(nowhere.output).not.toMatch(/\n\s+at /);
+    } finally {
+      process.env['CLICKHOUSE_DATABASE'] = env.CLICKHOUSE_DATABASE;
+    }
 
     const reversed = await report('--from', '2001-05-24', '--to', '2001-05-22');
     expect(reversed.code).toBe(REPORT_EXIT_CODES.invalidArguments);

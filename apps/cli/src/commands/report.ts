@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ModelVersion } from '@tributary/contracts';
-import { TributaryError } from '@tributary/errors';
+import { Code, TributaryError } from '@tributary/errors';
 import { resolveInfraConfig } from '@tributary/infra';
 import { InvalidReportRangeError, NoLoopReportDataError, formatLoopReportSummary, writeLoopReport, type WrittenLoopReport } from '@tributary/loop-report';
 import { windowBound } from './arguments.js';
@@ -31,7 +31,7 @@ async function registryVersions(address: string, modelName: string): Promise<rea
   try {
     return await listModelVersions(address, modelName);
   } catch (error) {
-    console.log(`registry at ${address} not reached (${TributaryError.from(error).message}): the versions table lists the versions the reports name`);
+    console.log(`registry at ${address} not reached (${Code[TributaryError.from(error).code]}): the versions table lists the versions the reports name`);
     return undefined;
   }
 }
