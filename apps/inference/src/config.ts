@@ -125,6 +125,14 @@ export const inferenceConfigSchema = {
       schema: positiveIntSchema,
       default: '256',
     }),
+    loopDelayTurns: envVar({
+      name: 'INFERENCE_LOOP_DELAY_TURNS',
+      description:
+        'Admission by the event loop\'s delay: a call is shed at once with RESOURCE_EXHAUSTED (HTTP 429) when the loop runs so late that this many of its turns would outlast the call\'s deadline (an overloaded loop leaves requests unread in socket buffers, where no queue sees them). 0 turns it off.',
+      expected: 'a number ≥ 0',
+      schema: nonNegativeNumberSchema,
+      default: '8',
+    }),
     canaryShare: envVar({
       name: 'INFERENCE_CANARY_SHARE',
       description: 'Share of champion traffic routed to challenger (when loaded), sticky per entity.',

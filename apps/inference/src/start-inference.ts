@@ -76,7 +76,7 @@ export async function startInference(context: ServiceContext<InferenceConfig>, o
       // Every replica hears every alias move, so each has a group of its own.
       groupId: serving.lifecycleGroupId ?? inNamespace(config.namespace, 'consumer-group', `inference-${randomUUID()}`),
     },
-    execution: { workers: serving.workers, maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs, maxQueuedRows: serving.maxQueuedRows, maxInFlightRequests: serving.maxInFlightRequests },
+    execution: { workers: serving.workers, maxBatchSize: serving.maxBatchSize, maxQueueDelayMs: serving.maxQueueDelayMs, maxQueuedRows: serving.maxQueuedRows, maxInFlightRequests: serving.maxInFlightRequests, loopDelayTurns: serving.loopDelayTurns },
     routing: { canaryShare: serving.canaryShare, shadow: serving.shadow },
     resilience: {
       onlineStoreBudgetMs: serving.onlineStoreBudgetMs,

@@ -24,6 +24,7 @@ export {
 } from './errors.js';
 export { explanationFields, type ExplanationFields } from './explanation-fields.js';
 export type { FaultInjector } from './fault-injector.js';
+export { createLoopDelayMonitor, type LoopDelayMonitor, type LoopDelayMonitorOptions } from './loop-delay-monitor.js';
 export { toPredictResponse } from './predict-response.js';
 export { createOnnxWorkerPool, type BatchResult, type ExplainResult, type OnnxWorkerPool, type OnnxWorkerPoolOptions } from './onnx-worker-pool.js';
 export type {

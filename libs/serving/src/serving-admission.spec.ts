@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORD_LAX, registryWithChampion, requestMaker, trainFlightModels } from './testing/served-models.fixture.js';
 import { createServingPipeline, OverloadedError, type ServingPipeline } from './index.js';
-import { createFaultInjector } from './testing/index.js';
+import { blockEventLoop, createFaultInjector } from './testing/index.js';
 
 const request = requestMaker('adm');
 
@@ -61,5 +61,19 @@ describe('admission: the most requests a pipeline works on at once', { timeout: 
     expect(performance.now() - started).toBeLessThan(300);
     await Promise.all(busy);
     faults.primaryDelayMs = 0;
+  });
+
+  it('sheds with OverloadedError while the event loop runs too late for the deadline, and takes requests again once it caught up', async () => {
+    // A flood the loop cannot keep up with: it stays behind turn after turn (requests would wait unread in the socket).
+    for (let i = 0; i < 4; i++) {
+      blockEventLoop(100);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const shed = await pipeline.predict(request({ flight: ORD_LAX }, 500)).catch((error: unknown) => error);
+    expect(shed).toBeInstanceOf(OverloadedError);
+    expect((shed as Error).message).toMatch(/event loop runs \d+ ms behind/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await pipeline.predict(request({ flight: ORD_LAX }, 10_000));
+    expect(after.tier).toBe('primary');
   });
 });

@@ -21,6 +21,14 @@ export interface ExecutionOptions {
    * saturated event loop owes, which the per-version row queues cannot see. Default 256.
    */
   readonly maxInFlightRequests?: number;
+  /**
+   * Admission by the event loop's delay: a call is shed at once with `OverloadedError` when the loop runs so late that
+   * this many of its turns would outlast the call's deadline. When the loop is the bottleneck, requests wait unread in
+   * socket buffers, which no queue of the pipeline sees; each then waits a turn to be read, another for its model's
+   * answer, more while the loop stays behind — shedding early keeps what is accepted within its deadline and spends
+   * little on what is not. 0 turns it off. Default 8.
+   */
+  readonly loopDelayTurns?: number;
 }
 
 /** Canary and shadow traffic. */

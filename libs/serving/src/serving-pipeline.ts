@@ -23,6 +23,7 @@ import {
 import { explainAnswer } from './explain-answer.js';
 import { buildFeatureRow, checkRequest, type FeatureSource } from './feature-row.js';
 import type { LoadedVersion } from './loaded-version.js';
+import { createLoopDelayMonitor, type LoopDelayMonitor } from './loop-delay-monitor.js';
 import { createModelCatalog, type ModelCatalog } from './model-catalog.js';
 import { createOnnxWorkerPool, type OnnxWorkerPool } from './onnx-worker-pool.js';
 import { createPredictionCache, type PredictionCache } from './prediction-cache.js';
@@ -87,7 +88,7 @@ const CHAMPION = 'champion';
 export function createServingPipeline(options: ServingPipelineOptions): ServingPipeline {
   const modelNames = options.models ?? ['flight-delay'];
   const logger = options.logger ?? createLogger({ name: 'serving' });
-  const execution = { workers: 2, maxBatchSize: 64, maxQueueDelayMs: 0, maxQueuedRows: 1_024, maxInFlightRequests: 256, ...options.execution };
+  const execution = { workers: 2, maxBatchSize: 64, maxQueueDelayMs: 0, maxQueuedRows: 1_024, maxInFlightRequests: 256, loopDelayTurns: 8, ...options.execution };
   const budgets = { onlineStoreBudgetMs: 25, primaryBudgetMs: 50, fallbackBudgetMs: 25, ...options.resilience };
   const breakerOptions = {
     errorThresholdPercentage: options.resilience?.errorThresholdPercentage ?? 50,
@@ -144,6 +145,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   let producer: TypedProducer | undefined;
   let predictionLogger: PredictionLogger | undefined;
   let consumer: TypedConsumer | undefined;
+  let loopDelay: LoopDelayMonitor | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
@@ -346,8 +348,11 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     });
   }
 
-  /** Lets one call in (a single request or a whole batch), or refuses it at once: closed, or already at the most calls in flight. */
-  async function admitted<T>(model: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Lets one call in (a single request or a whole batch), or refuses it at once: closed, already at the most calls in
+   * flight, or the event loop so late that the call could not answer by `deadlineAtMs`.
+   */
+  async function admitted<T>(model: string, deadlineAtMs: number, work: () => Promise<T>): Promise<T> {
     if (!running) {
       metrics.refused.inc({ model, reason: 'closed' });
       throw new PipelineClosedError(closing ? 'closed' : 'not started');
@@ -355,6 +360,13 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     if (inFlight >= execution.maxInFlightRequests) {
       metrics.refused.inc({ model, reason: 'overloaded' });
       throw new OverloadedError('admission', `${inFlight} calls in flight, the most the service takes at once`);
+    }
+    // A deadline already passed is the deadline's refusal (DEADLINE_EXCEEDED), not a shed.
+    const delayMs = loopDelay?.delayMs ?? 0;
+    const remainingMs = deadlineAtMs - Date.now();
+    if (delayMs > 0 && remainingMs > 0 && delayMs * execution.loopDelayTurns >= remainingMs) {
+      metrics.refused.inc({ model, reason: 'overloaded' });
+      throw new OverloadedError('admission', `the event loop runs ${Math.round(delayMs)} ms behind, too late for the deadline`);
     }
     inFlight++;
     try {
@@ -384,6 +396,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
 
   async function startPipeline(): Promise<void> {
     pool = createOnnxWorkerPool({ workers: execution.workers, logger });
+    if (execution.loopDelayTurns > 0) loopDelay = createLoopDelayMonitor();
     catalog = createModelCatalog({
       models: modelNames,
       registry: { getByAlias: (m, a) => registryAlias.fire(m, a), downloadArtifact: (m, v) => registryArtifacts.fire(m, v) },
@@ -436,6 +449,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     await Promise.race([producer?.close(), sleep(drainTimeoutMs)]);
     await catalog?.close();
     await pool?.close();
+    loopDelay?.close();
     cache?.close();
     for (const breaker of [registryAlias, registryArtifacts, ...primaryBreakers.values(), ...fallbackBreakers.values(), onlineRead]) breaker?.shutdown();
     logger.info('serving pipeline closed');
@@ -444,11 +458,11 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   return {
     predict(request) {
       const startedAt = performance.now();
-      return admitted(request.model, () => predictOne(request, startedAt));
+      return admitted(request.model, request.deadlineAtMs, () => predictOne(request, startedAt));
     },
     predictMany(requests) {
       const startedAt = performance.now();
-      return admitted(requests[0]?.model ?? '', () =>
+      return admitted(requests[0]?.model ?? '', requests[0]?.deadlineAtMs ?? Number.POSITIVE_INFINITY, () =>
         Promise.all(requests.map((request) => predictOne(request, startedAt).catch((error: unknown) => error as Error))),
       );
     },
