@@ -1,5 +1,6 @@
 -- ClickHouse schema of a replicated, sharded cluster 'tributary': <table>_local replicas, <table> Distributed.
--- Generated from the stores the services run (events_raw, features_*, drift_*, batch_score*):
+-- Generated from the stores the services run (events_raw, features_*, drift_*, batch_score*)
+-- and the grants of libs/infra platformPrincipals (a role per service, no CREATE: CLICKHOUSE_MANAGE_SCHEMA=false):
 -- do not edit; regenerate with `npm run clickhouse-schemas -w @tributary/deploy-checks` (deploy/README.md).
 
 CREATE DATABASE IF NOT EXISTS tributary ON CLUSTER tributary;
@@ -236,3 +237,108 @@ WHERE job_id IN (
     FINAL
     WHERE status = 'complete'
 );
+
+-- ingestion: its user is made with DEFAULT ROLE tributary_ingestion
+CREATE ROLE IF NOT EXISTS tributary_ingestion ON CLUSTER tributary;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.events_raw TO tributary_ingestion;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.events_raw_local TO tributary_ingestion;
+
+-- feature-pipeline: its user is made with DEFAULT ROLE tributary_feature_pipeline
+CREATE ROLE IF NOT EXISTS tributary_feature_pipeline ON CLUSTER tributary;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.events_raw TO tributary_feature_pipeline;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.events_raw_local TO tributary_feature_pipeline;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.features_airport TO tributary_feature_pipeline;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.features_airport_local TO tributary_feature_pipeline;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.features_route TO tributary_feature_pipeline;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.features_route_local TO tributary_feature_pipeline;
+
+-- trainer: its user is made with DEFAULT ROLE tributary_trainer
+CREATE ROLE IF NOT EXISTS tributary_trainer ON CLUSTER tributary;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.events_raw TO tributary_trainer;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.events_raw_local TO tributary_trainer;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.features_airport TO tributary_trainer;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.features_airport_local TO tributary_trainer;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.features_route TO tributary_trainer;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.features_route_local TO tributary_trainer;
+
+-- drift-monitor: its user is made with DEFAULT ROLE tributary_drift_monitor
+CREATE ROLE IF NOT EXISTS tributary_drift_monitor ON CLUSTER tributary;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_flights TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_flights_local TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_predictions TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_predictions_local TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_reports TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_reports_local TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_training_requests TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_training_requests_local TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_training_results TO tributary_drift_monitor;
+
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_training_results_local TO tributary_drift_monitor;
+
+-- operator: its user is made with DEFAULT ROLE tributary_operator
+CREATE ROLE IF NOT EXISTS tributary_operator ON CLUSTER tributary;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.batch_score_jobs TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.batch_score_jobs_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.batch_score_rows TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.batch_score_rows_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.batch_scores TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_flights TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_flights_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_predictions TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_predictions_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_reports TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_reports_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_training_requests TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_training_requests_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_training_results TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.drift_training_results_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.events_raw TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.events_raw_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.features_airport TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.features_airport_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.features_route TO tributary_operator;
+
+GRANT ON CLUSTER tributary SELECT ON tributary.features_route_local TO tributary_operator;

@@ -1,6 +1,7 @@
 import {
   booleanSchema,
   clickhouseEnv,
+  clickhouseSchemaEnv,
   consumerGroupEnv,
   envVar,
   kafkaConsumerEnv,
@@ -35,7 +36,7 @@ const count = (name: string, description: string, value: number) => envVar({ nam
 export const driftMonitorConfigSchema = {
   ...serviceBaseEnv({ grpcPort: 50_056, opsPort: 9469 }),
   kafka: { ...kafkaEnv({ clientId: 'drift-monitor' }), ...kafkaConsumerEnv() },
-  clickhouse: clickhouseEnv(),
+  clickhouse: { ...clickhouseEnv(), ...clickhouseSchemaEnv() },
   topics: {
     predictions: topicNameEnv('DRIFT_PREDICTIONS_TOPIC', 'Topic of the prediction logs watched.', topics.predictionsLogged.name),
     events: topicNameEnv('DRIFT_EVENTS_TOPIC', 'Topic of the validated events whose flight.departed and flight.arrived give each prediction its event time and outcome.', topics.eventsValidated.name),

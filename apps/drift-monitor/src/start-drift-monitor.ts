@@ -49,7 +49,8 @@ export async function startDriftMonitor(context: ServiceContext<DriftMonitorConf
   });
   lifecycle.register('clickhouse', () => clickhouse.close());
   const store = createDriftMonitorStore({ client: clickhouse, database: config.clickhouse.database });
-  await store.ensureSchema();
+  // With CLICKHOUSE_MANAGE_SCHEMA=false an operator made the tables (deploy/clickhouse); the user may not create them.
+  if (config.clickhouse.manageSchema) await store.ensureSchema();
 
   const channel = createGrpcChannel({ address: config.registry.address, ...clientSecurityOptions(config.auth, { tls: config.registry.tls }) });
   lifecycle.register('registry channel', () => channel.close());

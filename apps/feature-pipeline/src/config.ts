@@ -1,5 +1,6 @@
 import {
   clickhouseEnv,
+  clickhouseSchemaEnv,
   consumerGroupEnv,
   envVar,
   kafkaEnv,
@@ -26,7 +27,7 @@ export const featurePipelineConfigSchema = {
   ...serviceBaseEnv({ grpcPort: 50_053, opsPort: 9466 }),
   kafka: kafkaEnv({ clientId: 'feature-pipeline' }),
   redis: redisEnv(),
-  clickhouse: clickhouseEnv(),
+  clickhouse: { ...clickhouseEnv(), ...clickhouseSchemaEnv() },
   features: {
     validatedTopic: topicNameEnv('FEATURES_VALIDATED_TOPIC', 'Topic of the validated events the features are computed from.', topics.eventsValidated.name),
     dlqTopic: topicNameEnv('FEATURES_DLQ_TOPIC', 'Dead-letter topic of events not counted (too late, invalid) and of records that keep failing.', topics.eventsDlq.name),

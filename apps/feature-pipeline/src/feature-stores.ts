@@ -63,7 +63,8 @@ export async function openFeatureStores(options: OpenFeatureStoresOptions): Prom
     await redis.connect();
     const onlineStore = createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: config.features.redisPrefix });
     const offlineStore = createOfflineStore({ client: clickhouse, featureSet: flightFeatureSet, database: config.clickhouse.database });
-    await offlineStore.ensureSchema();
+    // With CLICKHOUSE_MANAGE_SCHEMA=false an operator made the tables (deploy/clickhouse); the user may not create them.
+    if (config.clickhouse.manageSchema) await offlineStore.ensureSchema();
     processor = createFeatureProcessor({
       featureSet: flightFeatureSet,
       redis,

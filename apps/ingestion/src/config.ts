@@ -1,5 +1,6 @@
 import {
   clickhouseEnv,
+  clickhouseSchemaEnv,
   consumerGroupEnv,
   envVar,
   grpcServerEnv,
@@ -22,7 +23,7 @@ import { topics } from '@tributary/kafka';
 export const ingestionConfigSchema = {
   kafka: { ...kafkaEnv({ clientId: 'ingestion' }), ...kafkaConsumerEnv() },
   redis: redisEnv(),
-  clickhouse: clickhouseEnv(),
+  clickhouse: { ...clickhouseEnv(), ...clickhouseSchemaEnv() },
   grpc: grpcServerEnv(),
   ops: opsServerEnv(),
   auth: serviceAuthEnv(),

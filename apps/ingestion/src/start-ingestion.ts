@@ -51,7 +51,8 @@ export async function startIngestion(context: ServiceContext<IngestionConfig>): 
 
   lifecycle.register('clickhouse', () => clickhouse.close());
   const store = createRawEventStore({ client: clickhouse, database: config.clickhouse.database });
-  await store.ensureSchema();
+  // With CLICKHOUSE_MANAGE_SCHEMA=false an operator made the table (deploy/clickhouse); the user may not create it.
+  if (config.clickhouse.manageSchema) await store.ensureSchema();
 
   const kafka = createKafkaClient({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logger });
   await ensureTopics(kafka, [raw, validated, dlq]);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { envVar } from './env-var.js';
 import { withGroupCheck } from './load-config.js';
 import {
+  booleanSchema,
   hostPortListSchema,
   logLevelSchema,
   nameListSchema,
@@ -143,6 +144,24 @@ export function clickhouseEnv(options: ClickhouseEnvOptions = {}) {
       schema: textSchema,
       optional: true,
       secret: true,
+    }),
+  };
+}
+
+/**
+ * `CLICKHOUSE_MANAGE_SCHEMA` (default true), for the services that own
+ * ClickHouse tables: false when the schema is managed outside the service (the
+ * SQL of deploy/clickhouse applied by an operator), so the service creates
+ * nothing at start and its user needs no CREATE grant.
+ */
+export function clickhouseSchemaEnv() {
+  return {
+    manageSchema: envVar({
+      name: 'CLICKHOUSE_MANAGE_SCHEMA',
+      description: 'Whether the service creates its database and tables at start (CREATE … IF NOT EXISTS); false when deploy/clickhouse\'s SQL made them and the user has no CREATE grant.',
+      expected: 'true or false',
+      schema: booleanSchema,
+      default: 'true',
     }),
   };
 }

@@ -8,6 +8,7 @@
  */
 export {
   clickhouseEnv,
+  clickhouseSchemaEnv,
   consumerGroupEnv,
   grpcServerEnv,
   kafkaConsumerEnv,

@@ -14,12 +14,21 @@ export interface InfraSecurityOptions {
    * ACLs and grants are written for these names. Default: names unchanged.
    */
   readonly name?: (kind: PlatformNameKind, name: string) => string;
+  /**
+   * The ClickHouse schema is made by the admin (deploy/clickhouse's SQL), not by
+   * the services: their users get no CREATE, only SELECT, INSERT and ALTER
+   * DELETE on their tables, and they run with `CLICKHOUSE_MANAGE_SCHEMA=false`.
+   * Default false: each service creates its database and tables at start.
+   */
+  readonly managedSchema?: boolean;
 }
 
 /** What secure server definitions get: the principals' passwords and the namer. */
 export interface InfraSecurity {
   readonly secrets: InfraSecrets;
   readonly name: (kind: PlatformNameKind, name: string) => string;
+  /** See {@link InfraSecurityOptions.managedSchema}. Default false. */
+  readonly managedSchema?: boolean;
 }
 
 /** The admin's password; every secure server has one. */
@@ -70,8 +79,9 @@ function grantTarget(database: string, table: string): string {
  * embedded engine's own session runs as, so it cannot have a password) may
  * only start the listeners and read `system.numbers` for the launcher's
  * blocking query; the admin may do everything; each service may create its
- * database and its own tables (with the engines it uses) and read or write
- * exactly the tables {@link platformPrincipals} grants it.
+ * database and its own tables (with the engines it uses) — unless the schema
+ * is managed by the admin — and read or write exactly the tables
+ * {@link platformPrincipals} grants it.
  */
 export function clickhouseUsersXml(security: InfraSecurity): string {
   const database = security.name('database', 'tributary');
@@ -85,11 +95,11 @@ export function clickhouseUsersXml(security: InfraSecurity): string {
   ];
   for (const [principal, grants] of Object.entries(platformPrincipals)) {
     if (security.secrets[principal] === undefined) continue;
+    const creates = grants.clickhouseReadWrite.length > 0 && security.managedSchema !== true;
+    const readWrite = security.managedSchema === true ? 'SELECT, INSERT, ALTER DELETE' : 'SELECT, INSERT, ALTER, CREATE TABLE';
     const statements = [
-      ...(grants.clickhouseReadWrite.length > 0
-        ? [`GRANT CREATE DATABASE ON ${database}.*`, ...serviceTableEngines.map((engine) => `GRANT TABLE ENGINE ON ${engine}`)]
-        : []),
-      ...grants.clickhouseReadWrite.map((table) => `GRANT SELECT, INSERT, ALTER, CREATE TABLE ON ${grantTarget(database, table)}`),
+      ...(creates ? [`GRANT CREATE DATABASE ON ${database}.*`, ...serviceTableEngines.map((engine) => `GRANT TABLE ENGINE ON ${engine}`)] : []),
+      ...grants.clickhouseReadWrite.map((table) => `GRANT ${readWrite} ON ${grantTarget(database, table)}`),
       ...grants.clickhouseReadOnly.map((table) => `GRANT SELECT ON ${grantTarget(database, table)}`),
     ];
     users.push(user(principal, password(principal), statements.length > 0 ? statements : ['GRANT SELECT ON system.one']));

@@ -104,6 +104,7 @@ export function createInfra(options: InfraOptions = {}): Infra {
   const securityOf = async (): Promise<InfraSecurity> => ({
     secrets: await ensureInfraSecrets(config.home),
     name: options.secure?.name ?? ((_kind, name) => name),
+    managedSchema: options.secure?.managedSchema ?? false,
   });
   const logFileOf = (service: ServiceName) => join(config.home, 'logs', `${service}.log`);
   const lockPath = join(config.home, 'infra.lock');

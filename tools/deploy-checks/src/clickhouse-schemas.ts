@@ -5,6 +5,7 @@ import { createOfflineStore, flightFeatureSet } from '@tributary/features';
 import { createRawEventStore } from '@tributary/ingest';
 import { createScoringStore } from '@tributary/scoring';
 import { clusterStatements } from './clickhouse-cluster-schema.js';
+import { grantStatements } from './clickhouse-grants.js';
 import { fromRoot } from './workspace.js';
 
 /** Where the generated schema files live, and their names. */
@@ -31,14 +32,17 @@ export interface ClickHouseSchemas {
 
 const HEADER = (what: string) =>
   `-- ${what}\n` +
-  '-- Generated from the stores the services run (events_raw, features_*, drift_*, batch_score*):\n' +
+  '-- Generated from the stores the services run (events_raw, features_*, drift_*, batch_score*)\n' +
+  '-- and the grants of libs/infra platformPrincipals (a role per service, no CREATE: CLICKHOUSE_MANAGE_SCHEMA=false):\n' +
   '-- do not edit; regenerate with `npm run clickhouse-schemas -w @tributary/deploy-checks` (deploy/README.md).\n\n';
 
 /**
  * Lets every store create its schema in a scratch database on `client`, reads
  * each table back with `SHOW CREATE TABLE` and writes it out twice: as is
  * (today's single-node default) and rewritten for a replicated, sharded
- * cluster (see {@link clusterStatements}). Tables before views, each in name order.
+ * cluster (see {@link clusterStatements}). Tables before views, each in name
+ * order, then a role per service with the grants of its tables (see
+ * {@link grantStatements}), for services that do not create their schema.
  */
 export async function generateClickHouseSchemas(options: GenerateClickHouseSchemasOptions): Promise<ClickHouseSchemas> {
   const { client, database = 'tributary', cluster = 'tributary' } = options;
@@ -51,11 +55,12 @@ export async function generateClickHouseSchemas(options: GenerateClickHouseSchem
 
     const tables = await (
       await client.query({
-        query: "SELECT name FROM system.tables WHERE database = {db:String} ORDER BY engine = 'View', name",
+        query: "SELECT name, engine = 'View' AS view FROM system.tables WHERE database = {db:String} ORDER BY view, name",
         query_params: { db: scratch },
         format: 'JSONEachRow',
       })
-    ).json<{ name: string }>();
+    ).json<{ name: string; view: number }>();
+    const kinds = tables.map(({ name, view }) => ({ name, view: view === 1 }));
     const creates: string[] = [];
     for (const { name } of tables) {
       const result = await client.query({ query: 'SHOW CREATE TABLE {db:Identifier}.{table:Identifier}', query_params: { db: scratch, table: name }, format: 'TabSeparatedRaw' });
@@ -65,9 +70,10 @@ export async function generateClickHouseSchemas(options: GenerateClickHouseSchem
     const clustered = [
       `CREATE DATABASE IF NOT EXISTS ${database} ON CLUSTER ${cluster}`,
       ...creates.flatMap((create) => clusterStatements(create, { database, cluster })),
+      ...grantStatements(kinds, { database, cluster }),
     ];
     return {
-      singleNode: HEADER('ClickHouse schema of one server: what the services create at start.') + [`CREATE DATABASE IF NOT EXISTS ${database}`, ...singleNode].join(';\n\n') + ';\n',
+      singleNode: HEADER('ClickHouse schema of one server: what the services create at start.') + [`CREATE DATABASE IF NOT EXISTS ${database}`, ...singleNode, ...grantStatements(kinds, { database })].join(';\n\n') + ';\n',
       cluster:
         HEADER(`ClickHouse schema of a replicated, sharded cluster '${cluster}': <table>_local replicas, <table> Distributed.`) +
         clustered.join(';\n\n') +
