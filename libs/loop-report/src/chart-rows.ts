@@ -10,21 +10,25 @@ interface WindowPoint {
   readonly label: string;
 }
 
+/** A window's realised AUC of one version. */
 export interface AucPoint extends WindowPoint {
   readonly auc: number;
 }
 
+/** A version's AUC on its training holdout, the level its realised AUC is compared with. */
 export interface HoldoutAuc {
   readonly version: string;
   readonly auc: number;
   readonly label: string;
 }
 
+/** A window's mean predicted probability, or its observed late share, of one version. */
 export interface CalibrationPoint extends WindowPoint {
   readonly series: 'predicted late share' | 'observed late share';
   readonly share: number;
 }
 
+/** A window's share of drifted features for one version. */
 export interface DriftSharePoint extends WindowPoint {
   readonly driftShare: number;
 }
@@ -32,6 +36,7 @@ export interface DriftSharePoint extends WindowPoint {
 /** The effect-size statistic of a feature's kind: what the monitor judges large windows by. */
 export type EffectStatistic = 'normed Wasserstein' | 'Jensen–Shannon';
 
+/** A window's effect size of one feature for one version, and whether the monitor judged it drifted. */
 export interface FeatureEffectPoint extends WindowPoint {
   readonly feature: string;
   readonly statistic: EffectStatistic;
@@ -39,6 +44,7 @@ export interface FeatureEffectPoint extends WindowPoint {
   readonly drifted: boolean;
 }
 
+/** The threshold the monitor judged an effect statistic by. */
 export interface EffectThreshold {
   readonly statistic: EffectStatistic;
   readonly threshold: number;
