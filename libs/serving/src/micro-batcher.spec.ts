@@ -64,6 +64,13 @@ describe('createMicroBatcher()', () => {
     expect(model.batches).toEqual([1, 4, 4, 2]);
   });
 
+  it('shares rows submitted together evenly among the idle workers, so their runs end together', async () => {
+    const model = echoModel();
+    const batcher = createMicroBatcher(options(model.run, { maxBatchSize: 64, maxInFlightBatches: 2 }));
+    await Promise.all(Array.from({ length: 100 }, () => batcher.submit([1, 1], Date.now() + 5_000)));
+    expect(model.batches).toEqual([50, 50]);
+  });
+
   it('dispatches a lone row at once when a worker is idle, without waiting maxQueueDelayMs', async () => {
     const model = echoModel();
     const batcher = createMicroBatcher(options(model.run, { maxQueueDelayMs: 60_000 }));

@@ -13,9 +13,12 @@ export interface PredictionLoggerOptions {
   readonly topic: TopicDefinition<PredictionLog>;
   /** Logs kept while Kafka cannot take them (besides the one batch being sent); beyond it the oldest are dropped and counted. */
   readonly maxBuffered: number;
-  /** Longest a log waits before it is sent, in ms. Default 50. */
+  /**
+   * Longest a log waits before it is sent, in ms. Default 10: a send encodes its records on the event loop,
+   * so small, frequent sends hold a request up far less than large, rare ones.
+   */
   readonly flushIntervalMs?: number;
-  /** Logs per send at most. Default 500. */
+  /** Logs per send at most. Default 64. */
   readonly maxBatch?: number;
   readonly logger: Logger;
 }
@@ -40,7 +43,7 @@ export interface PredictionLogger {
  * `tributary_serving_prediction_logs_total{outcome="dropped"}`.
  */
 export function createPredictionLogger(options: PredictionLoggerOptions): PredictionLogger {
-  const { producer, topic, maxBuffered, flushIntervalMs = 50, maxBatch = 500, logger } = options;
+  const { producer, topic, maxBuffered, flushIntervalMs = 10, maxBatch = 64, logger } = options;
   const metrics = servingMetrics();
   // Each log keeps the trace of the request that made it: it is sent later, from a timer, in a batch of other requests'.
   let buffer: { readonly entry: PredictionLogEntry; readonly traceContext: Context }[] = [];
