@@ -230,7 +230,7 @@ export async function measureMonitorThroughput(flights: ScoredFlights, clickhous
     const started = performance.now();
     // The last day closes once the watermark passes it: one departure a day later, with no prediction.
     const tick = createProducer({ kafka, source: '/bench/drift', logger });
-    const last = Math.max(...flights.departureTimesMs);
+    const last = flights.departureTimesMs.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
     await tick.send(eventsTopic, [{ key: 'bench-watermark', value: toEventMessage({ type: FLIGHT_DEPARTED, eventId: randomUUID(), eventTimeMs: last + DAY_MS, flightKey: 'bench-watermark', origin: 'ORD', destination: 'SFO', departureTimeMs: last + DAY_MS, distanceMiles: 1846 }) }]);
     await tick.close();
     let stored = { predictions: 0, outcomes: 0 };
