@@ -1,6 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { withSpan } from '@tributary/observability';
 import { startTestTracing } from '@tributary/observability/testing';
+import { Code } from '@tributary/errors';
 import { describe, expect, it, vi } from 'vitest';
 import { DeadlineExceededError, InvalidInputError, OverloadedError } from './errors.js';
 import { createMicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
@@ -162,6 +163,35 @@ describe('createMicroBatcher()', () => {
     const ahead = Array.from({ length: 6 }, () => batcher.submit([1, 1], Date.now() + 5_000));
     await expect(batcher.submit([1, 1], Date.now() + 50)).rejects.toThrow(/would outlast the deadline/);
     await Promise.all(ahead);
+  });
+
+  it('under a flood past its queue, answers a row in time, sheds it at once with RESOURCE_EXHAUSTED, or rejects it at its deadline — never later', async () => {
+    const model = echoModel(40);
+    const batcher = createMicroBatcher(options(model.run, { maxBatchSize: 4, maxQueuedRows: 12, maxInFlightBatches: 2 }));
+    // A slack for timers on a loaded machine: an outcome is 'at once' or 'at the deadline' within it, never a whole batch later.
+    const slackMs = 20;
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const submittedAt = Date.now();
+        const deadlineAtMs = submittedAt + 150 + (i % 5) * 10;
+        try {
+          await batcher.submit([1, 1], deadlineAtMs);
+          return { kind: 'answered', late: Date.now() - deadlineAtMs };
+        } catch (error) {
+          if (error instanceof OverloadedError) return { kind: 'shed', code: error.code, after: Date.now() - submittedAt };
+          if (error instanceof DeadlineExceededError) return { kind: 'expired', late: Date.now() - deadlineAtMs };
+          return { kind: 'failed', error };
+        }
+      }),
+    );
+    const of = (kind: string) => outcomes.filter((o) => o.kind === kind);
+    expect(of('failed')).toEqual([]);
+    expect(of('answered').length).toBeGreaterThan(0);
+    expect(of('shed').length).toBeGreaterThan(100);
+    for (const o of of('shed')) expect(o).toMatchObject({ code: Code.ResourceExhausted, after: expect.any(Number) });
+    expect(Math.max(...of('shed').map((o) => (o as { after: number }).after))).toBeLessThan(slackMs);
+    for (const o of [...of('answered'), ...of('expired')]) expect((o as { late: number }).late).toBeLessThanOrEqual(slackMs);
+    expect(batcher.pendingRows).toBe(0);
   });
 
   it('refuses a row of the wrong width', async () => {
