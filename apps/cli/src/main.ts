@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerInfraCommand } from './commands/infra.js';
+import { registerModelCommand } from './commands/model.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerPublishCommand } from './commands/publish.js';
 import { registerReportCommand } from './commands/report.js';
@@ -18,6 +19,7 @@ const program = new Command('tributary').description('Tributary: an event-driven
 registerDemoCommand(program);
 registerDriftCommand(program);
 registerInfraCommand(program);
+registerModelCommand(program);
 registerPredictCommand(program);
 registerPublishCommand(program);
 registerReportCommand(program);

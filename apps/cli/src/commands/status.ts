@@ -6,11 +6,12 @@ import { createKafkaClient, kafkaBrokersFromEnv } from '@tributary/kafka';
 import { createGrpcRegistryClient } from '@tributary/model-registry/client';
 import { createLogger } from '@tributary/observability';
 import { collectPlatformStatus, formatPlatformStatus, platformStatusJson, serviceEndpoints, servedVersionsFromInference } from '@tributary/operations';
+import { operatorChannelSecurity, withOperatorChannelOptions, type OperatorChannelFlags } from './operator-channel.js';
 import { platformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
 
 /** What `tributary status` is given on its command line. */
-export interface StatusCommandOptions {
+export interface StatusCommandOptions extends OperatorChannelFlags {
   readonly host: string;
   readonly service: readonly string[];
   readonly registry: string;
@@ -29,8 +30,8 @@ const serviceGroups = ['ingestion', 'feature-pipeline', 'trainer', 'drift-monito
 /** Asks the platform how it is and prints it; 0 when nothing is wrong, 1 otherwise. */
 export async function showStatus(options: StatusCommandOptions): Promise<number> {
   const names = platformNames();
-  const token = process.env['SERVICE_AUTH_TOKEN']?.trim();
-  const channel = (address: string) => createGrpcChannel({ address, timeoutMs: options.timeout, ...(token ? { token } : {}) });
+  const security = operatorChannelSecurity(options);
+  const channel = (address: string) => createGrpcChannel({ address, timeoutMs: options.timeout, ...security });
   const registryChannel = channel(options.registry);
   const inferenceChannel = channel(options.inference);
   const kafka = createKafkaClient({
@@ -69,8 +70,7 @@ function milliseconds(text: string): number {
 
 /** `tributary status`: every service's health and readiness, consumer lag, model aliases and versions served, breaker states. */
 export function registerStatusCommand(program: Command): void {
-  program
-    .command('status')
+  withOperatorChannelOptions(program.command('status'))
     .description('Show every service’s health and readiness, consumer lag per group and partition, model aliases and the versions served, and breaker states; exit 1 when something is wrong.')
     .option('--host <host>', 'host of the services’ ops ports (each on its default port)', '127.0.0.1')
     .option('--service <name=host:port>', 'ops address of one service, e.g. inference=10.0.0.7:9468 (repeatable)', collect, [])
