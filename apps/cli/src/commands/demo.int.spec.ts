@@ -1,5 +1,5 @@
 // Runs the built command as a user would: `npm test` builds every project first (tools/bootstrap.mjs).
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
@@ -26,6 +26,8 @@ const ARTIFACTS = '.tributary/registry/artifacts';
 const endpoints = localEndpoints();
 /** The HTML report the demo wrote, removed after. */
 let reportFile: string | undefined;
+/** The demo, stopped after even when a check failed while it kept running. */
+let demoProcess: ChildProcess | undefined;
 const kafka = createKafkaClient({ clientId: 'demo-spec', brokers: endpoints.kafkaBrokers });
 const clickhouse = createClient({ url: endpoints.clickhouseUrl });
 const redis = new Redis(endpoints.redisUrl);
@@ -71,6 +73,11 @@ async function holdings(ns: string | undefined) {
 }
 
 afterAll(async () => {
+  if (demoProcess && demoProcess.exitCode === null && demoProcess.signalCode === null) {
+    const exited = once(demoProcess, 'exit');
+    demoProcess.kill('SIGINT');
+    await exited;
+  }
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -97,6 +104,7 @@ describe('tributary demo', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, TRIBUTARY_NAMESPACE: namespace },
     });
+    demoProcess = demo;
     let stdout = '';
     const exited = once(demo, 'exit');
     await new Promise<void>((resolve, reject) => {
@@ -113,7 +121,8 @@ describe('tributary demo', () => {
     // The HTML report, written beside the text report; `tributary report` renders the same charts again from ClickHouse while the services run.
     const htmlReport = /^HTML report: (\S+\.html)\n {2}(flight-delay, 2001-05-21 00:00 → 2001-05-23 00:00: .*)$/m.exec(stdout);
     expect(htmlReport, stdout).not.toBeNull();
-    expect(htmlReport?.[2]).toMatch(/: [12] windows?, \d+ drift reports? \(\d+ alarms?\), versions v2, (?:v\d+, )*v4$/);
+    // The windows the replay's end closed; under load some answers come from v2's fallback, which the monitor judges as its own version.
+    expect(htmlReport?.[2], stdout).toMatch(/: [12] windows?, \d+ drift reports? \(\d+ alarms?\), versions (?:v\d+, )*v2, (?:v\d+, )*v4$/);
     reportFile = htmlReport?.[1];
     const html = await readFile(reportFile ?? '', 'utf8');
     const charts = (page: string) => [...page.matchAll(/<section id="([a-z-]+)"><h2>[^<]*<\/h2><p class="caption">[^<]*<\/p><figure>(<svg[\s\S]*?<\/svg>)<\/figure><\/section>/g)].map((m) => [m[1], m[2]]);
