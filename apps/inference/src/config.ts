@@ -170,6 +170,7 @@ export const inferenceConfigSchema = {
     drainTimeoutMs: ms('INFERENCE_DRAIN_TIMEOUT_MS', 'How long a replaced version keeps serving requests already routed to it, in ms.', '5000'),
     lifecycleTopic: topicNameEnv('INFERENCE_LIFECYCLE_TOPIC', 'Topic of the registry lifecycle events that trigger a hot swap.', topics.modelLifecycle.name),
     predictionsTopic: topicNameEnv('INFERENCE_PREDICTIONS_TOPIC', 'Topic every served prediction is logged to.', topics.predictionsLogged.name),
+    dlqTopic: topicNameEnv('INFERENCE_DLQ_TOPIC', 'Dead-letter topic of model.lifecycle records the lifecycle consumer cannot read.', topics.eventsDlq.name),
     lifecycleGroupId: envVar({
       name: 'INFERENCE_LIFECYCLE_GROUP_ID',
       description: 'Consumer group of the lifecycle consumer; every replica needs its own. Unset: a fresh one per process, inference-<uuid> (in the namespace).',

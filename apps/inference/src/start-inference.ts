@@ -73,6 +73,7 @@ export async function startInference(context: ServiceContext<InferenceConfig>, o
       client: kafka,
       lifecycleTopic: serving.lifecycleTopic,
       predictionsTopic: serving.predictionsTopic,
+      deadLetterTopic: serving.dlqTopic,
       // Every replica hears every alias move, so each has a group of its own.
       groupId: serving.lifecycleGroupId ?? inNamespace(config.namespace, 'consumer-group', `inference-${randomUUID()}`),
     },

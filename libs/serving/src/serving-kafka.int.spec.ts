@@ -5,7 +5,7 @@ import {
   PredictionLogSchema,
   ServingTier,
 } from '@tributary/contracts';
-import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
+import { DeadLetterHeader, createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords, type TestTopics } from '@tributary/kafka/testing';
 import { getMetricsRegistry } from '@tributary/observability';
 import type { Kafka } from 'kafkajs';
@@ -114,6 +114,33 @@ describe('serving with Kafka', { timeout: 120_000 }, () => {
       expect(version).toBe(next.primary);
     } finally {
       await producer.close();
+      await pipeline.close();
+    }
+  });
+
+  it('dead-letters a lifecycle record it cannot read to the topic it is given, not to the default events.dlq', async () => {
+    const { registry } = await registryWithChampion(models);
+    const lifecycle = await testTopics.create(topics.modelLifecycle);
+    const predictions = await testTopics.create(topics.predictionsLogged);
+    const deadLetters = await testTopics.create(topics.eventsDlq);
+    const pipeline = createServingPipeline({
+      registry,
+      kafka: { client: kafka, lifecycleTopic: lifecycle.name, predictionsTopic: predictions.name, deadLetterTopic: deadLetters.name },
+      resilience: { primaryBudgetMs: BUDGET_MS },
+    });
+    const producer = kafka.producer();
+    await Promise.all([pipeline.start(), producer.connect()]);
+    try {
+      const until = Date.now() + 30_000;
+      let letters: Awaited<ReturnType<typeof readRecords>> = [];
+      while (letters.length === 0 && Date.now() < until) {
+        // The consumer joins in the background (from the end of the topic): the record is sent again until one is dead-lettered.
+        await producer.send({ topic: lifecycle.name, messages: [{ key: MODEL, value: Buffer.from([0xff, 0xff, 0xff]) }] });
+        letters = await readRecords(kafka, deadLetters.name, 1, { timeoutMs: 1_000 }).catch(() => []);
+      }
+      expect(letters[0]?.headers[DeadLetterHeader.sourceTopic]).toBe(lifecycle.name);
+    } finally {
+      await producer.disconnect();
       await pipeline.close();
     }
   });

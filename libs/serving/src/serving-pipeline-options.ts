@@ -96,6 +96,8 @@ export interface ServingKafkaOptions {
   readonly lifecycleTopic?: string;
   /** `predictions.logged`'s name. Default `predictions.logged`. */
   readonly predictionsTopic?: string;
+  /** Where the lifecycle consumer dead-letters a record it cannot read. Default `events.dlq`. */
+  readonly deadLetterTopic?: string;
   /** Consumer group of the lifecycle consumer; every replica needs its own so each sees every event. Default `inference-<random>`. */
   readonly groupId?: string;
   /** Prediction logs kept while Kafka is unreachable; beyond it the oldest are dropped and counted. Default 10 000. */

@@ -419,6 +419,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
         kafka: kafka.client,
         groupId: kafka.groupId ?? `inference-${crypto.randomUUID()}`,
         topic: { ...topics.modelLifecycle, name: kafka.lifecycleTopic ?? topics.modelLifecycle.name },
+        ...(kafka.deadLetterTopic === undefined ? {} : { deadLetterTopic: kafka.deadLetterTopic }),
         fromBeginning: false,
         logger,
         handler: async (record) => {
