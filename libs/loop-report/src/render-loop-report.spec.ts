@@ -49,6 +49,8 @@ describe('renderLoopReport()', () => {
     expect(rows).toEqual(sampleReports().map((r) => [r.reportId, expect.stringMatching(/^2001-05-2\d 00:00 → 05-2\d 00:00$/), `v${r.modelVersion}`, reportEvidence(r).replaceAll('&', '&amp;')]));
     expect(reports.match(/class="alarm"/g)).toHaveLength(2);
     expect(reportEvidence(sampleReports()[0]!)).toBe('ALARM calibration_gap 0.091 ≥ 0.04; predicted 0.193 vs observed 0.284 late');
+    const counted = { ...sampleReports()[0]!, reasons: [{ $typeName: 'tributary.v1.DriftReason' as const, rule: 'feature_drift', value: 3, threshold: 1, detail: '' }] };
+    expect(reportEvidence(counted)).toBe('ALARM feature_drift 3 ≥ 1; predicted 0.193 vs observed 0.284 late');
     const models = sections(html).get('models-table') ?? '';
     expect([...models.matchAll(/<tr><td>(v\d)<\/td><td>([^<]*)<\/td><td class="num">([\d.]+)<\/td><td>([^<]*)<\/td>/g)].map((m) => m.slice(1))).toEqual([
       ['v1', 'fallback, logistic_regression', '0.6780', '–'],

@@ -30,7 +30,8 @@ const fixed = (value: number | undefined, digits = 3) => (value === undefined ||
 
 /** The evidence of a report: the rules that fired with value and threshold, the calibration, the drifted features. */
 export function reportEvidence(report: DriftReport): string {
-  const rules = report.reasons.map((reason) => `${reason.rule} ${fixed(reason.value)} ≥ ${reason.threshold}`);
+  // A count (e.g. of drifted features) reads as one; a gap or a drop with three decimals.
+  const rules = report.reasons.map((reason) => `${reason.rule} ${Number.isInteger(reason.value) ? reason.value : fixed(reason.value)} ≥ ${reason.threshold}`);
   const { performance } = report;
   const calibration = performance && performance.labelledCount > 0 ? `predicted ${fixed(performance.predictedPositiveShare)} vs observed ${fixed(performance.observedPositiveShare)} late` : 'no outcomes yet';
   const drifted = report.features.filter((feature) => feature.drifted).map((feature) => feature.featureName);
