@@ -47,7 +47,7 @@ export interface OpenFeatureStoresOptions {
  */
 export async function openFeatureStores(options: OpenFeatureStoresOptions): Promise<FeatureStores> {
   const { config, logger, onRejected, sources, endOffsetsOf } = options;
-  const redis = createRedisConnection({ url: config.redis.url, name: 'features', logger, lazyConnect: true });
+  const redis = createRedisConnection({ url: config.redis.url, credentials: config.redis, name: 'features', logger, lazyConnect: true });
   const clickhouse = createClient({
     url: config.clickhouse.url,
     username: config.clickhouse.user,

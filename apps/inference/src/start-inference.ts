@@ -51,7 +51,7 @@ export async function startInference(context: ServiceContext<InferenceConfig>, o
 
   // A Redis outage is served around (request features, defaults, no cache): commands fail at once instead of queuing.
   const openRedis = async (url: string, name: string, unreachable: string) => {
-    const connection = createRedisConnection({ url, name, logger, lazyConnect: true, maxRetriesPerRequest: 1, offlineQueue: false });
+    const connection = createRedisConnection({ url, credentials: config.redis, name, logger, lazyConnect: true, maxRetriesPerRequest: 1, offlineQueue: false });
     await connection.connect().catch((error: unknown) => logger.warn({ err: error }, unreachable));
     lifecycle.register(`${name} redis`, () => connection.quit().then(() => undefined, () => connection.disconnect()));
     return connection;

@@ -38,7 +38,7 @@ export async function startIngestion(context: ServiceContext<IngestionConfig>): 
   const validated = { ...topics.eventsValidated, name: config.ingest.validatedTopic };
   const dlq = { ...topics.eventsDlq, name: config.ingest.dlqTopic };
 
-  const redis = createRedisConnection({ url: config.redis.url, name: 'dedup', logger, lazyConnect: true });
+  const redis = createRedisConnection({ url: config.redis.url, credentials: config.redis, name: 'dedup', logger, lazyConnect: true });
   const clickhouse = createClient({
     url: config.clickhouse.url,
     username: config.clickhouse.user,

@@ -26,7 +26,7 @@ export async function startRegistry(context: ServiceContext<RegistryConfig>): Pr
   const { config, lifecycle, logger } = context;
   const lifecycleTopic = { ...topics.modelLifecycle, name: config.registry.lifecycleTopic };
 
-  const redis = createRedisConnection({ url: config.redis.url, name: 'registry', logger });
+  const redis = createRedisConnection({ url: config.redis.url, credentials: config.redis, name: 'registry', logger });
   lifecycle.register('redis', async () => {
     await redis.quit();
   });

@@ -93,7 +93,12 @@ export function keyPrefixEnv(name: string, description: string, defaultPrefix: s
   return envVar({ name, description, expected: 'non-blank text', schema: textSchema, default: defaultPrefix, namespaced: 'key-prefix' });
 }
 
-/** `REDIS_URL` (default `redis://127.0.0.1:6379`), one server or a Redis Cluster (`redis+cluster://`, read by `createRedisConnection`). */
+/**
+ * `REDIS_URL` (default `redis://127.0.0.1:6379`), one server or a Redis Cluster
+ * (`redis+cluster://`, read by `createRedisConnection`), and `REDIS_USERNAME` /
+ * `REDIS_PASSWORD` for a URL without credentials (a Kubernetes Secret's password
+ * beside an address in a ConfigMap).
+ */
 export function redisEnv() {
   return {
     url: envVar({
@@ -102,6 +107,21 @@ export function redisEnv() {
       expected: 'a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL',
       schema: urlSchema(['redis:', 'rediss:', 'redis+cluster:', 'rediss+cluster:']),
       default: 'redis://127.0.0.1:6379',
+    }),
+    username: envVar({
+      name: 'REDIS_USERNAME',
+      description: "Redis ACL user of this service when the Redis URLs carry none (theirs win); unset for the server's default user.",
+      expected: 'non-blank text',
+      schema: textSchema,
+      optional: true,
+    }),
+    password: envVar({
+      name: 'REDIS_PASSWORD',
+      description: 'Password of REDIS_USERNAME when the Redis URLs carry none.',
+      expected: 'non-blank text',
+      schema: textSchema,
+      optional: true,
+      secret: true,
     }),
   };
 }

@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { redisReconnectDelayMs } from './index.js';
+import { createLogger } from '@tributary/observability';
+import { createRedisConnection, redisReconnectDelayMs } from './index.js';
 
 const fixture = fileURLToPath(new URL('./testing/redis-client.fixture.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -24,9 +25,9 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A throwaway redis-server of this test only, on its own port, keeping nothing on disk. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+/** A throwaway redis-server of this test only, on its own port, keeping nothing on disk; `extra` adds settings (e.g. ACL users). */
+async function startRedis(port: number, extra: readonly string[] = []): Promise<ChildProcess> {
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
   children.push(server);
   await vi.waitFor(
     async () => {
@@ -34,7 +35,8 @@ async function startRedis(port: number): Promise<ChildProcess> {
       let out = '';
       probe.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       await once(probe, 'exit');
-      expect(out.trim()).toBe('PONG');
+      // A server without an open default user answers, but refuses the ping.
+      expect(out.trim()).toMatch(/^(PONG|NOAUTH)/);
     },
     { timeout: 10_000, interval: 100 },
   );
@@ -91,6 +93,26 @@ describe('createRedisConnection()', () => {
     expect(after['tributary_redis_connection_errors_total']).toBeGreaterThan(rest.length + 1);
     await kill(server);
   }, 40_000);
+
+  it('signs in as the given ACL user when the URL carries no credentials, and lets a URL\'s own credentials win', async () => {
+    const port = await freePort();
+    const server = await startRedis(port, ['--user', 'default', 'off', '--user', 'svc', 'on', '>svc-password', '~svc:*', '+@all']);
+    const logger = createLogger({ name: 'redis-credentials-spec', level: 'silent' });
+    const open = (url: string, credentials?: { username?: string; password?: string }) =>
+      createRedisConnection({ url, name: 'credentials-spec', logger, maxRetriesPerRequest: 0, ...(credentials ? { credentials } : {}) });
+    const signedIn = open(`redis://127.0.0.1:${port}`, { username: 'svc', password: 'svc-password' });
+    const anonymous = open(`redis://127.0.0.1:${port}`);
+    const urlWins = open(`redis://svc:svc-password@127.0.0.1:${port}`, { username: 'svc', password: 'not-the-password' });
+    try {
+      await signedIn.set('svc:key', 'written');
+      expect(await urlWins.get('svc:key')).toBe('written');
+      await expect(signedIn.set('other:key', 'x')).rejects.toThrow(/NOPERM/);
+      await expect(anonymous.get('svc:key')).rejects.toThrow(/NOAUTH/);
+    } finally {
+      for (const client of [signedIn, anonymous, urlWins]) client.disconnect();
+      await kill(server);
+    }
+  });
 
   it('backs off reconnection from 100 ms to at most 2 s', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 50].map(redisReconnectDelayMs)).toEqual([100, 200, 400, 800, 1600, 2000, 2000, 2000]);

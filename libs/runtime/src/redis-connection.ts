@@ -11,6 +11,13 @@ export interface RedisConnectionOptions {
    * (`rediss+cluster://` with TLS) for a Redis Cluster, by seed nodes.
    */
   readonly url: string;
+  /**
+   * Redis ACL user and password when the URL carries none (a URL's own
+   * credentials win), so a deployment can keep the address in configuration
+   * and the password in a secret (`REDIS_USERNAME`, `REDIS_PASSWORD`).
+   * Default: the URL's, or none (`default`).
+   */
+  readonly credentials?: { readonly username?: string | undefined; readonly password?: string | undefined };
   /** Names the connection in logs and in the metrics' `client` label, e.g. `dedup` or `registry`. */
   readonly name: string;
   /** Default a logger named `redis`. */
@@ -93,16 +100,20 @@ export function createRedisConnection(options: RedisConnectionOptions): Redis | 
   const logger = options.logger ?? createLogger({ name: 'redis' });
   const { up, errors } = redisConnectionMetrics();
   const target = parseRedisUrl(url);
+  const { username, password } = options.credentials ?? {};
   const redisOptions = { maxRetriesPerRequest, connectTimeout: connectTimeoutMs };
+  // ioredis fills in from the options only what the URL leaves out, so a URL's own credentials win.
+  const fallbackCredentials = { ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }) };
   const redis =
     target.kind === 'server'
-      ? new Redis(url, { ...redisOptions, lazyConnect, enableOfflineQueue: offlineQueue, retryStrategy: redisReconnectDelayMs })
+      ? new Redis(url, { ...redisOptions, ...fallbackCredentials, lazyConnect, enableOfflineQueue: offlineQueue, retryStrategy: redisReconnectDelayMs })
       : new Cluster([...target.nodes], {
           lazyConnect,
           enableOfflineQueue: offlineQueue,
           clusterRetryStrategy: redisReconnectDelayMs,
           redisOptions: {
             ...redisOptions,
+            ...fallbackCredentials,
             ...(target.username === undefined ? {} : { username: target.username }),
             ...(target.password === undefined ? {} : { password: target.password }),
             ...(target.tls ? { tls: {} } : {}),
