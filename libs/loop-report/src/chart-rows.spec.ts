@@ -7,7 +7,9 @@ describe('loopChartRows()', () => {
 
   it('makes one AUC point per window and version whose AUC is known, at the window’s middle, and each version’s holdout AUC once', () => {
     const withAuc = sampleReports().filter((report) => report.performance?.auc !== undefined);
-    expect(rows.auc.map((p) => [p.windowMidMs, p.version, p.auc])).toEqual(withAuc.map((r) => [T0 + Number(r.reportId.split('-')[1]) * DAY_MS + DAY_MS / 2, `v${r.modelVersion}`, r.performance?.auc]));
+    expect(rows.auc.map((p) => [p.windowMidMs, p.version, p.auc, p.outcomes])).toEqual(
+      withAuc.map((r) => [T0 + Number(r.reportId.split('-')[1]) * DAY_MS + DAY_MS / 2, `v${r.modelVersion}`, r.performance?.auc, r.performance?.labelledCount]),
+    );
     expect(rows.holdoutAuc.map((h) => [h.version, h.auc])).toEqual([['v2', 0.697], ['v4', 0.708]]);
   });
 

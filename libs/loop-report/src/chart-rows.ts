@@ -13,6 +13,8 @@ interface WindowPoint {
 /** A window's realised AUC of one version. */
 export interface AucPoint extends WindowPoint {
   readonly auc: number;
+  /** Outcomes it was measured on: a fallback model that answered a few flights gets a noisy AUC. */
+  readonly outcomes: number;
 }
 
 /** A version's AUC on its training holdout, the level its realised AUC is compared with. */
@@ -139,7 +141,7 @@ export function loopChartRows(data: LoopReportData, options: LoopChartRowsOption
     const at = { windowMidMs: middle(report), version };
     const where = `${windowText(report)} ${version}`;
     const { performance } = report;
-    if (performance?.auc !== undefined) auc.push({ ...at, auc: performance.auc, label: `${where}: realised AUC ${round(performance.auc)} (${performance.labelledCount} outcomes)` });
+    if (performance?.auc !== undefined) auc.push({ ...at, auc: performance.auc, outcomes: performance.labelledCount, label: `${where}: realised AUC ${round(performance.auc)} (${performance.labelledCount} outcomes)` });
     if (performance?.referenceAuc !== undefined) holdout.set(version, performance.referenceAuc);
     if (performance && performance.labelledCount > 0) {
       calibration.push({ ...at, series: 'predicted late share', share: performance.predictedPositiveShare, label: `${where}: predicted late share ${round(performance.predictedPositiveShare)}` });

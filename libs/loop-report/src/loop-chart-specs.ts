@@ -51,12 +51,23 @@ export function loopChartSpecs(rows: LoopChartRows, options: LoopChartSpecsOptio
     charts.push({
       id: 'realised-auc',
       title: 'Realised AUC per window',
-      caption: 'Each point is a window of served predictions whose outcomes are known, per model version; the dashed line is the version’s holdout AUC at training.',
+      caption: 'Each point is a window of served predictions whose outcomes are known, per model version, its area by the number of outcomes; the dashed line is the version’s holdout AUC at training.',
       spec: {
         ...base,
         layer: [
           { data: { values: [...rows.auc] }, mark: silentLine, encoding: { x: time('windowMidMs'), y: { field: 'auc', type: 'quantitative' as const, title: 'AUC', scale: { zero: false } }, color: version } },
-          { data: { values: [...rows.auc] }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x: time('windowMidMs'), y: { field: 'auc', type: 'quantitative' as const }, color: version, ...described } },
+          {
+            data: { values: [...rows.auc] },
+            mark: { type: 'point', filled: true },
+            encoding: {
+              x: time('windowMidMs'),
+              y: { field: 'auc', type: 'quantitative' as const },
+              color: version,
+              // The area of a point grows with the outcomes behind it: a few answers of a fallback model make a small, noisy point.
+              size: { field: 'outcomes', type: 'quantitative' as const, title: 'outcomes', scale: { type: 'sqrt', zero: true, range: [4, 120] } },
+              ...described,
+            },
+          },
           { data: { values: [...rows.holdoutAuc] }, mark: { type: 'rule', strokeDash: [6, 4] }, encoding: { y: { field: 'auc', type: 'quantitative' as const }, color: version, ...described } },
         ],
       } satisfies TopLevelSpec,
