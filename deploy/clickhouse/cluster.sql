@@ -275,6 +275,10 @@ GRANT ON CLUSTER tributary SELECT ON tributary.features_route TO tributary_train
 
 GRANT ON CLUSTER tributary SELECT ON tributary.features_route_local TO tributary_trainer;
 
+GRANT ON CLUSTER tributary CREATE TEMPORARY TABLE ON *.* TO tributary_trainer;
+
+GRANT ON CLUSTER tributary TABLE ENGINE ON Memory TO tributary_trainer;
+
 -- drift-monitor: its user is made with DEFAULT ROLE tributary_drift_monitor
 CREATE ROLE IF NOT EXISTS tributary_drift_monitor ON CLUSTER tributary;
 

@@ -221,6 +221,10 @@ GRANT SELECT ON tributary.features_airport TO tributary_trainer;
 
 GRANT SELECT ON tributary.features_route TO tributary_trainer;
 
+GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_trainer;
+
+GRANT TABLE ENGINE ON Memory TO tributary_trainer;
+
 -- drift-monitor: its user is made with DEFAULT ROLE tributary_drift_monitor
 CREATE ROLE IF NOT EXISTS tributary_drift_monitor;
 

@@ -101,6 +101,7 @@ export function clickhouseUsersXml(security: InfraSecurity): string {
       ...(creates ? [`GRANT CREATE DATABASE ON ${database}.*`, ...serviceTableEngines.map((engine) => `GRANT TABLE ENGINE ON ${engine}`)] : []),
       ...grants.clickhouseReadWrite.map((table) => `GRANT ${readWrite} ON ${grantTarget(database, table)}`),
       ...grants.clickhouseReadOnly.map((table) => `GRANT SELECT ON ${grantTarget(database, table)}`),
+      ...(grants.clickhouseTemporaryTables ? ['GRANT CREATE TEMPORARY TABLE ON *.*', 'GRANT TABLE ENGINE ON Memory'] : []),
     ];
     users.push(user(principal, password(principal), statements.length > 0 ? statements : ['GRANT SELECT ON system.one']));
   }

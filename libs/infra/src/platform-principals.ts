@@ -27,6 +27,8 @@ export interface PrincipalGrants {
   readonly clickhouseReadWrite: readonly string[];
   /** ClickHouse tables it may only read. */
   readonly clickhouseReadOnly: readonly string[];
+  /** Whether it may create ClickHouse temporary tables (session-scoped, `CREATE TEMPORARY TABLE ON *.*`, of engine Memory). */
+  readonly clickhouseTemporaryTables: boolean;
 }
 
 const none: readonly string[] = [];
@@ -43,6 +45,7 @@ const grants = (partial: Partial<PrincipalGrants>): PrincipalGrants => ({
   redisCommands: none,
   clickhouseReadWrite: none,
   clickhouseReadOnly: none,
+  clickhouseTemporaryTables: false,
   ...partial,
 });
 
@@ -78,6 +81,8 @@ export const platformPrincipals: Readonly<Record<string, PrincipalGrants>> = {
     ...deadLetters,
     groupPrefixes: ['trainer'],
     clickhouseReadOnly: ['events_raw', 'features_*'],
+    // The training set's point-in-time join stages its labels in a temporary table of its session.
+    clickhouseTemporaryTables: true,
   }),
   // CONFIG GET: at start the registry checks that its Redis keeps an append-only file.
   registry: grants({ writesTopics: ['model.lifecycle'], redisReadWrite: ['tributary:registry'], redisCommands: ['config|get'] }),

@@ -16,10 +16,13 @@ describe('grantStatements()', () => {
     expect(grantsOf(statements, 'tributary_trainer')).toEqual([
       'GRANT SELECT ON tributary.events_raw TO tributary_trainer',
       'GRANT SELECT ON tributary.features_airport TO tributary_trainer',
+      // Its training set stages the labels in a temporary table of its session.
+      'GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_trainer',
+      'GRANT TABLE ENGINE ON Memory TO tributary_trainer',
     ]);
     // The registry and inference use no ClickHouse: no role at all.
     expect(statements.some((statement) => /tributary_(registry|inference)\b/.test(statement))).toBe(false);
-    expect(statements.filter((statement) => /\bCREATE\b/.test(statement.replace(/^(?:--.*\n)*CREATE ROLE /, '')))).toEqual([]);
+    expect(statements.filter((statement) => /\bCREATE\b/.test(statement.replace(/^(?:--.*\n)*CREATE ROLE /, '')))).toEqual(['GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_trainer']);
     expect(statements.every(isGrantStatement)).toBe(true);
   });
 

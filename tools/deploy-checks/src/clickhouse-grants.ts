@@ -34,7 +34,9 @@ function matches(pattern: string, table: string): boolean {
  * grants, over `tables` (the schema's own names; views get SELECT only). In
  * the cluster form a service is granted the Distributed table and its
  * `_local` table alike: with inter-server secrets, the shards run the
- * forwarded INSERTs and SELECTs as the initial user.
+ * forwarded INSERTs and SELECTs as the initial user. A principal that stages
+ * data in temporary tables (the trainer) gets `CREATE TEMPORARY TABLE`, which
+ * ClickHouse grants only on `*.*`, and their engine, Memory.
  */
 export function grantStatements(tables: readonly { name: string; view: boolean }[], options: GrantStatementsOptions): string[] {
   const { database, cluster } = options;
@@ -54,6 +56,9 @@ export function grantStatements(tables: readonly { name: string; view: boolean }
     statements.push(`-- ${principal}: its user is made with DEFAULT ROLE ${role}\nCREATE ROLE IF NOT EXISTS ${role}${onCluster}`);
     for (const [table, privilege] of [...privileges].sort(([a], [b]) => a.localeCompare(b))) {
       statements.push(`GRANT${onCluster} ${privilege} ON ${database}.${table} TO ${role}`);
+    }
+    if (grants.clickhouseTemporaryTables) {
+      statements.push(`GRANT${onCluster} CREATE TEMPORARY TABLE ON *.* TO ${role}`, `GRANT${onCluster} TABLE ENGINE ON Memory TO ${role}`);
     }
   }
   return statements;
