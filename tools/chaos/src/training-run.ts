@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ModelRegistryService, type ModelVersion } from '@tributary/contracts';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { createGrpcRegistryClient } from '@tributary/model-registry/client';
 import type { FlightSlice } from './flight-slice.js';
 import { startNodeScript, type NodeScript } from './node-script.js';
 import type { ExtraInvariant } from './run-scenario.js';
@@ -43,26 +44,16 @@ export function requestTraining(options: RequestTrainingOptions): TrainingReques
   return { modelName, requestId, script: startNodeScript('apps/cli/dist/main.js', args, env, logFile) };
 }
 
-async function listAllVersions(registryAddress: string, modelName: string): Promise<ModelVersion[]> {
+/** The registry's invariants for one request, as measurements with their violations. */
+export async function checkRegistry(registryAddress: string, run: TrainingRequestRun, exitCode: number | null): Promise<ExtraInvariant[]> {
   const channel = createGrpcChannel({ address: registryAddress, timeoutMs: 10_000 });
-  const registry = createGrpcClient(ModelRegistryService, channel);
+  let versions: ModelVersion[];
   try {
-    const versions: ModelVersion[] = [];
-    let pageToken = '';
-    do {
-      const page = await registry.listModelVersions({ modelName, pageSize: 100, pageToken });
-      versions.push(...page.modelVersions);
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
-    return versions;
+    const registry = createGrpcRegistryClient(createGrpcClient(ModelRegistryService, channel), { timeoutMs: 10_000 });
+    versions = await registry.findByTags(run.modelName, { [REQUEST_ID_TAG]: run.requestId });
   } finally {
     channel.close();
   }
-}
-
-/** The registry's invariants for one request, as measurements with their violations. */
-export async function checkRegistry(registryAddress: string, run: TrainingRequestRun, exitCode: number | null): Promise<ExtraInvariant[]> {
-  const versions = (await listAllVersions(registryAddress, run.modelName)).filter((v) => v.tags[REQUEST_ID_TAG] === run.requestId);
   const ofRole = (role: string) => versions.filter((v) => v.tags[ROLE_TAG] === role);
   const [primaries, fallbacks] = [ofRole('primary'), ofRole('fallback')];
   const challengers = versions.filter((v) => v.aliases.includes('challenger'));

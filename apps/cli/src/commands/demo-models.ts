@@ -1,27 +1,16 @@
 import { ModelRegistryService, type ModelVersion } from '@tributary/contracts';
-import { Code, TributaryError } from '@tributary/errors';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { createGrpcRegistryClient } from '@tributary/model-registry/client';
 import { TRAINER_TAGS, decidePromotion, evaluationFromMetrics } from '@tributary/training';
 import { formatWindow } from './demo-timeline.js';
 
 /** Every version of `modelName` the registry holds, oldest first; none when the model was never registered. */
 export async function listModelVersions(registryAddress: string, modelName: string): Promise<ModelVersion[]> {
   const channel = createGrpcChannel({ address: registryAddress, timeoutMs: 10_000 });
-  const registry = createGrpcClient(ModelRegistryService, channel);
   try {
-    const versions: ModelVersion[] = [];
-    let pageToken = '';
-    do {
-      try {
-        const page = await registry.listModelVersions({ modelName, pageSize: 50, pageToken });
-        versions.push(...page.modelVersions);
-        pageToken = page.nextPageToken;
-      } catch (error) {
-        if (TributaryError.from(error).code === Code.NotFound) return [];
-        throw error;
-      }
-    } while (pageToken !== '');
-    return versions.sort((a, b) => a.version - b.version);
+    const registry = createGrpcRegistryClient(createGrpcClient(ModelRegistryService, channel), { timeoutMs: 10_000 });
+    // No tag to match: every version.
+    return (await registry.findByTags(modelName, {})).sort((a, b) => a.version - b.version);
   } finally {
     channel.close();
   }
