@@ -51,7 +51,7 @@ export {
   type LocalServiceStop,
   type StartLocalServicesOptions,
 } from './local-services.js';
-export { freePort, isPortFree } from './port-check.js';
+export { freePort, freePorts, isPortFree } from './port-check.js';
 export { identifyProcess, isAlive, type ProcessIdentity } from './process-group.js';
 export { readRunRecord, type RunRecord } from './run-record.js';
 export { findWorkspaceRoot } from './workspace-root.js';

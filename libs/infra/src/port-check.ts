@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loopbackHost } from './infra-config.js';
@@ -11,11 +12,44 @@ export function isPortFree(port: number, host = loopbackHost): Promise<boolean> 
   });
 }
 
+/** The lowest port of the system's ephemeral range (Linux's default when it cannot be read). */
+async function ephemeralRangeStart(): Promise<number> {
+  const text = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '');
+  const low = Number(text.trim().split(/\s+/)[0]);
+  return Number.isInteger(low) && low > 0 ? low : 32_768;
+}
+
+/** Where {@link freePort} draws from: above the ports the platform's servers use by default, below the ephemeral range. */
+const PICK_FROM = 20_000;
+
 /**
- * A port the system has just handed out on the loopback address, for a server a
- * test starts: free now, though another process may take it before it is bound.
+ * A free port on the loopback address for a server a test starts, drawn at
+ * random below the system's ephemeral range: a port that `listen(0)` hands
+ * out comes from that range, where every outgoing connection (a Kafka or
+ * HTTP client's) also takes its local port, so one of those could take it
+ * before the server binds it (EADDRINUSE). Another process may still take
+ * the port first; it is free when returned.
  */
-export function freePort(host = loopbackHost): Promise<number> {
+export async function freePort(host = loopbackHost): Promise<number> {
+  const below = await ephemeralRangeStart();
+  if (below - PICK_FROM >= 1_000) {
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const port = PICK_FROM + randomInt(below - PICK_FROM);
+      if (await isPortFree(port, host)) return port;
+    }
+  }
+  return systemPickedPort(host);
+}
+
+/** `count` distinct free ports from {@link freePort}, for the servers of one stack. */
+export async function freePorts(count: number, host = loopbackHost): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort(host));
+  return [...ports];
+}
+
+/** A port the system hands out for `listen(0)`, from its ephemeral range. */
+function systemPickedPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -35,7 +35,7 @@ import { createLogger } from '@tributary/observability';
 import { sha256Hex, timeWindowOf, type TimeRange } from '@tributary/training';
 import { Redis } from 'ioredis';
 import { deleteKafkaNamespace, deleteKeysWithPrefix } from './bench-cleanup.js';
-import { freePort } from './free-port.js';
+import { freePort } from '@tributary/infra';
 import type { Measurement } from './results.js';
 import { serviceEnv, startService, stopService } from './service-process.js';
 

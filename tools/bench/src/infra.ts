@@ -7,10 +7,10 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tributary/infra';
 import { percentile, reportResults } from './results.js';
 
 const cliMain = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
@@ -23,17 +23,6 @@ const portEnvVars = [
   'TRIBUTARY_CLICKHOUSE_TCP_PORT',
   'TRIBUTARY_REDIS_PORT',
 ];
-
-/** A port the OS just handed out, released again for the server to take. */
-function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    }),
-  );
-}
 
 /** Runs `tributary infra <command>` with its output shown; resolves with the wall time in seconds. */
 function timedInfra(command: string, env: NodeJS.ProcessEnv): Promise<number> {

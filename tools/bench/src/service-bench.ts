@@ -26,7 +26,7 @@ import { Redis } from 'ioredis';
 import { deleteKafkaNamespace, deleteKeysWithPrefix } from './bench-cleanup.js';
 import { TRAINING_WINDOW, type FlightsGbdt } from './flights-gbdt.js';
 import { startBarePredictServer } from './bare-predict-server.js';
-import { freePort } from './free-port.js';
+import { freePort } from '@tributary/infra';
 import { runGhz, type GhzReport } from './ghz.js';
 import { measureMtlsCost } from './inference-mtls.js';
 import { KSERVE_MODEL_INFER, TRIBUTARY_PREDICT, TRIBUTARY_PREDICT_BATCH, modelInferMessages, predictMessages, saturating, sequential } from './inference-requests.js';

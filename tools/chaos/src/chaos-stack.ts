@@ -4,12 +4,12 @@
  * free, sharing only the download cache with the workspace's servers — so
  * killing them never touches the servers other work depends on.
  */
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createInfra,
   findWorkspaceRoot,
+  freePorts,
   isAlive,
   isPortFree,
   loopbackHost,
@@ -54,29 +54,6 @@ const serverPortKeys: Readonly<Record<ServiceName, readonly (keyof InfraPorts)[]
   clickhouse: ['clickhouseHttp', 'clickhouseTcp'],
   redis: ['redis'],
 };
-
-/** A TCP port nothing listens on right now, as the OS hands it out. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, loopbackHost, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
-
-/** Distinct free ports, none of them a default port of the shared servers. */
-export async function freePorts(count: number): Promise<number[]> {
-  const defaults = new Set(Object.values(portSettings).map((setting) => setting.defaultPort));
-  const ports = new Set<number>();
-  while (ports.size < count) {
-    const port = await freePort();
-    if (!defaults.has(port)) ports.add(port);
-  }
-  return [...ports];
-}
 
 /**
  * Builds the stack's settings (nothing starts until `up()`); refuses a home

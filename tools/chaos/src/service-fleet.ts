@@ -7,8 +7,7 @@
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { identifyProcess, isAlive, isPortFree, startLocalServices, type LocalServices, type ProcessIdentity } from '@tributary/infra';
-import { freePorts } from './chaos-stack.js';
+import { freePorts, identifyProcess, isAlive, isPortFree, startLocalServices, type LocalServices, type ProcessIdentity } from '@tributary/infra';
 import { NotRunningError } from './errors.js';
 
 /** A service the fleet can run (a folder of apps/ with a built `dist/main.js`). */
