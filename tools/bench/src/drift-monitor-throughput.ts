@@ -28,6 +28,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ModelRegistryService, PredictionLogSchema, ServingTier, type Event, type PredictionLog, type ReferenceProfile } from '@tributary/contracts';
 import { FLIGHT_ARRIVED, FLIGHT_DEPARTED, flightEventId, toEventMessage } from '@tributary/flights';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { freePort } from '@tributary/infra';
 import { createKafkaClient, createProducer, ensureTopics, topics, type OutgoingRecord } from '@tributary/kafka';
 import type { FeatureMatrix } from '@tributary/ml';
 import { createGrpcRegistryClient } from '@tributary/model-registry/client';
@@ -35,7 +36,6 @@ import { createLogger } from '@tributary/observability';
 import { sha256Hex, timeWindowOf, type TimeRange } from '@tributary/training';
 import { Redis } from 'ioredis';
 import { deleteKafkaNamespace, deleteKeysWithPrefix } from './bench-cleanup.js';
-import { freePort } from '@tributary/infra';
 import type { Measurement } from './results.js';
 import { serviceEnv, startService, stopService } from './service-process.js';
 

@@ -11,9 +11,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@tributary/infra';
 import { benchPython } from './bench-venv.js';
 import { BENCH_INFERENCE_DIR } from './flights-gbdt.js';
-import { freePort } from '@tributary/infra';
 
 /** What the peer needs installed; onnxruntime at the version onnxruntime-node wraps. */
 export const PYTHON_PEER_PACKAGES = ['kserve==0.21.0', 'onnxruntime==1.30.0', 'numpy==2.2.6'];
