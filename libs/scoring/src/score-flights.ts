@@ -69,9 +69,10 @@ export interface ScoringResult extends ScoringProgress {
   /** Rows this run scored per second of its wall time. */
   readonly rowsPerSecond: number;
   /**
-   * Time this run spent in each stage, summed over its chunks, ms: reading
-   * feature rows, running the model, writing scores. The stages overlap (a
-   * chunk is scored while the next one's features are read), so the sum may
+   * Time this run spent in each stage, ms: reading feature rows and writing
+   * scores (each summed over its reads or chunks), and running the model
+   * (while any run was in the workers' hands). The stages overlap (a chunk
+   * is scored while the next one's features are read), so the sum may
    * exceed the wall time.
    */
   readonly stageMs: { readonly features: number; readonly model: number; readonly write: number };
@@ -130,6 +131,15 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
       stageMs[stage] += performance.now() - start;
     }
   };
+  // The model stage is busy while any run is in the workers' hands: chunks overlap, so their own spans would count twice.
+  let runsInHand = 0;
+  let busySince = 0;
+  const modelBusy = <T>(run: Promise<T>): Promise<T> => {
+    if (runsInHand++ === 0) busySince = performance.now();
+    return run.finally(() => {
+      if (--runsInHand === 0) stageMs.model += performance.now() - busySince;
+    });
+  };
   const summary = (fields: Pick<ScoringResult, 'status' | 'alreadyComplete' | 'doneRows' | 'scoredRows' | 'resumedRows' | 'repairedRows' | 'totalRows'>): ScoringResult => {
     const elapsedMs = now() - started;
     return { jobId, modelName: model.modelName, modelVersion: model.version, elapsedMs, rowsPerSecond: fields.scoredRows / Math.max(elapsedMs / 1000, 1e-3), stageMs, ...fields };
@@ -181,9 +191,9 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
       for (let start = 0; start < departures.length; start += batchRows) {
         const count = Math.min(batchRows, departures.length - start);
         // slice(): the pool transfers each run's buffer to its worker.
-        runs.push(pool.run(key, rows.slice(start * width, (start + count) * width), count).then((result) => result.probabilities));
+        runs.push(modelBusy(pool.run(key, rows.slice(start * width, (start + count) * width), count)).then((result) => result.probabilities));
       }
-      const probabilities = (await timed('model', () => Promise.all(runs))).flatMap((run) => Array.from(run));
+      const probabilities = (await Promise.all(runs)).flatMap((run) => Array.from(run));
       return departures.map((d, r) => {
         const probability = probabilities[r] as number;
         return { eventId: d.eventId, probability, prediction: probability >= threshold ? 1 : 0 };
@@ -195,17 +205,31 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
       scoredRows += rows.length;
       onProgress?.({ jobId, totalRows, doneRows: resumedRows + scoredRows, scoredRows, elapsedMs: now() - started });
     };
-    /** A read's rows, chunk by chunk: each chunk is written while the next is scored. */
+    /**
+     * A read's rows, chunk by chunk: each chunk is written while the next is
+     * scored, and the next chunk's runs are queued before this one's are
+     * awaited, so a worker that finishes its share of a chunk early goes on
+     * with the next instead of waiting for the other workers.
+     */
     const scoreRead = async ({ departures, rows }: PreparedRows): Promise<void> => {
       await loading; // the first read's features are fetched while the model loads
       const width = rows.length / departures.length;
-      for (let start = 0; start < departures.length && !signal?.aborted; start += chunkRows) {
+      const scoreChunk = (start: number) => {
         const end = Math.min(start + chunkRows, departures.length);
-        const scored = await score({ departures: departures.slice(start, end), rows: rows.subarray(start * width, end * width) });
+        const scoring = score({ departures: departures.slice(start, end), rows: rows.subarray(start * width, end * width) });
+        scoring.catch(() => undefined); // awaited in turn below, or dropped with its chunk when the job is stopped
+        return scoring;
+      };
+      let ahead = scoreChunk(0);
+      for (let start = 0; start < departures.length && !signal?.aborted; start += chunkRows) {
+        const current = ahead;
+        if (start + chunkRows < departures.length) ahead = scoreChunk(start + chunkRows);
+        const scored = await current;
         await writing;
         writing = write(scored);
         writing.catch(() => undefined); // awaited before the next write and at the end
       }
+      await ahead.catch(() => undefined); // a chunk scored past a stop is not written; nothing outlives the run
     };
 
     onProgress?.({ jobId, totalRows, doneRows: resumedRows, scoredRows: 0, elapsedMs: now() - started });
