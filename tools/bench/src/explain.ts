@@ -8,7 +8,8 @@
  * (mean CPU time, and wall p50, what a request pays; the explain vs predict
  * ratio is of CPU times, steadier than wall times on a shared machine). The
  * values of our TreeSHAP are checked against shap's on the first rows and
- * against the model's margin on all of them. Writes `bench-results/explain.json`.
+ * against the model's margin on all of them. Part of `npm run bench -- scoring`
+ * (bench-results/scoring.json); alone, it writes `bench-results/explain.json`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { benchPython } from './bench-venv.js';
 import { SHAP_PACKAGES } from './explain-fixtures.js';
 import { flightsGbdt } from './flights-gbdt.js';
 import { percentile, reportResults } from './results.js';
+import type { ScoringBenchPart, ScoringPartResult } from './scoring-bench-part.js';
 
 const SHAP_BENCH_SCRIPT = join('tools', 'bench', 'python', 'explain_bench.py');
 /** One-row calls timed, each side. */
@@ -35,7 +37,8 @@ interface ShapAnswer {
   readonly expectedValue: number;
 }
 
-export async function run(): Promise<void> {
+/** Measures TreeSHAP beside shap and beside a prediction; see the module comment. */
+export async function measureExplanations(): Promise<ScoringPartResult> {
   // A model cached before exports carried the model JSON (with covers) cannot be explained: train it again.
   const model = await flightsGbdt((onnx) => readOnnxMetadata(onnx).props[ONNX_METADATA_KEYS.modelJson] === undefined);
   const explainer = explainerFromOnnx(model.onnx);
@@ -92,9 +95,8 @@ export async function run(): Promise<void> {
   );
   const singleP50 = percentile(single, 50);
   const predictP50 = percentile(predictions, 50);
-  reportResults(
-    'explain',
-    [
+  return {
+    measurements: [
       { name: 'treeshap per row ms', value: batchPerRowMs, unit: 'ms CPU' },
       { name: 'shap treeexplainer per row ms', value: shap.batchPerRowMs, unit: 'ms CPU' },
       { name: 'treeshap vs shap ratio', value: batchPerRowMs / shap.batchPerRowMs, unit: '×', target: '≤ 1' },
@@ -108,15 +110,17 @@ export async function run(): Promise<void> {
       { name: `max abs diff vs shap (${checkRows} rows)`, value: maxDiff, unit: 'log-odds', target: '≤ 1e-6' },
       { name: 'max additivity error', value: additivity, unit: 'log-odds', target: '≤ 1e-6' },
     ],
-    {
-      conditions: {
-        model: `flights GBDT, ${model.trees} trees, ${featureCount} features`,
-        rows: model.rowCount,
-        shap: shap.shapVersion,
-        'load average (1 min) at the end, 2 cores': loadavg()[0] as number,
-      },
-    },
-  );
+    conditions: { explainedModel: `flights GBDT, ${model.trees} trees, ${featureCount} features`, explainedRows: model.rowCount, shap: shap.shapVersion },
+  };
+}
+
+/** The explanations part of the scoring benchmark (scoring.ts). */
+export const explanationsPart: ScoringBenchPart = { name: 'explanations', run: measureExplanations };
+
+/** `npm run bench -- explain`: this part alone, to bench-results/explain.json. */
+export async function run(): Promise<void> {
+  const { measurements, conditions } = await measureExplanations();
+  reportResults('explain', measurements, { conditions: { ...conditions, 'load average (1 min) at the end, 2 cores': loadavg()[0] as number } });
 }
 
 const cpuMs = (used: NodeJS.CpuUsage) => (used.user + used.system) / 1000;

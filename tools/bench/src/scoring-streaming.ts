@@ -179,4 +179,4 @@ export async function measureStreamingScoring(): Promise<Measurement[]> {
   }
 }
 
-export const streamingScoringPart: ScoringBenchPart = { name: 'streaming', run: measureStreamingScoring };
+export const streamingScoringPart: ScoringBenchPart = { name: 'streaming', run: async () => ({ measurements: await measureStreamingScoring() }) };
