@@ -4,7 +4,7 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/src/gen/**', '**/out-tsc/**', '**/.tributary/**', 'tools/bootstrap.mjs', 'vitest.config.ts', 'eslint.config.mjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/src/gen/**', '**/out-tsc/**', '**/.tributary/**', 'tools/bootstrap.mjs', 'vitest.config.ts', 'vitest.secure-setup.ts', 'eslint.config.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

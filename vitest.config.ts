@@ -11,6 +11,10 @@
  * so the topics, consumer groups, ClickHouse database, Redis keys and artifact
  * directories they use by default are not the ones `npm run demo` or a user's
  * services use. A namespace set for the user's own work is never the tests'.
+ *
+ * `TRIBUTARY_SECURE=1` (or `keep`, which leaves the servers running for the
+ * next run) runs the same tests against the secure servers instead: see
+ * vitest.secure-setup.ts.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +24,9 @@ const conditions = ['development', 'node', 'import', 'default'];
 
 /** The tests' namespace; see above. */
 const testNamespace = process.env['TRIBUTARY_TEST_NAMESPACE']?.trim() || 'test';
+
+/** Whether this run is against the secure servers; see above. */
+const secure = ['1', 'true', 'keep'].includes(process.env['TRIBUTARY_SECURE']?.trim() ?? '');
 
 const projects = ['libs', 'apps', 'tools']
   .flatMap((group) => (existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : []))
@@ -40,5 +47,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     passWithNoTests: true,
     env: { TRIBUTARY_NAMESPACE: testNamespace },
+    // Each project runs it; the first starts the servers, the others find them running.
+    globalSetup: secure ? [join(import.meta.dirname, 'vitest.secure-setup.ts')] : [],
   },
 });

@@ -2,7 +2,10 @@
  * @tributary/infra/testing — servers of a caller's own: `isolatedInfraEnv()`
  * gives `createInfra` a temporary home and free ports beside the shared
  * servers, for tests and benchmarks that start a stack they may stop;
- * `scanRedisKeys()` lists the keys a test wrote under its prefix.
+ * `startSecureTestServers()` runs the secure servers a whole test run uses
+ * (`TRIBUTARY_SECURE=1`); `scanRedisKeys()` lists the keys a test wrote under
+ * its prefix.
  */
-export { isolatedInfraEnv } from './isolated-infra-env.js';
+export { freeInfraPorts, infraEnvAt, isolatedInfraEnv } from './isolated-infra-env.js';
+export { startSecureTestServers, type SecureTestServers, type SecureTestServersOptions } from './secure-test-servers.js';
 export { scanRedisKeys } from './redis-keys.js';
