@@ -1,5 +1,4 @@
 import {
-  booleanSchema,
   clickhouseEnv,
   clickhouseSchemaEnv,
   consumerGroupEnv,
@@ -7,6 +6,7 @@ import {
   kafkaConsumerEnv,
   kafkaEnv,
   positiveIntSchema,
+  registryClientEnv,
   serviceBaseEnv,
   textSchema,
   topicNameEnv,
@@ -46,16 +46,7 @@ export const driftMonitorConfigSchema = {
     dlq: topicNameEnv('DRIFT_DLQ_TOPIC', 'Dead-letter topic of records that cannot be read.', topics.eventsDlq.name),
   },
   groupId: consumerGroupEnv('DRIFT_GROUP_ID', 'Kafka consumer group of the monitor (one per topic: <group>.predictions, <group>.events, <group>.lifecycle).', 'drift-monitor'),
-  registry: {
-    address: envVar({ name: 'REGISTRY_ADDRESS', description: 'host:port of the model registry gRPC server (reference profiles and holdout AUC).', expected: 'host:port', schema: textSchema, default: '127.0.0.1:50052' }),
-    tls: envVar({
-      name: 'REGISTRY_TLS',
-      description: 'Whether to reach the registry over TLS (verified against TLS_CA_FILE, presenting TLS_CERT_FILE/TLS_KEY_FILE when set).',
-      expected: 'true or false',
-      schema: booleanSchema,
-      default: 'false',
-    }),
-  },
+  registry: registryClientEnv({ uses: 'reference profiles and holdout AUC' }),
   drift: withGroupCheck(
     {
       windowSizeMs: ms('DRIFT_WINDOW_SIZE_MS', 'Length of a window, event time, ms (28 days: over a month the late share is steady enough to judge calibration).', 28 * DAY_MS),

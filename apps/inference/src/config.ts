@@ -9,6 +9,7 @@ import {
   portSchema,
   positiveIntSchema,
   redisEnv,
+  registryClientEnv,
   serviceBaseEnv,
   textSchema,
   topicNameEnv,
@@ -81,16 +82,7 @@ export const inferenceConfigSchema = {
   },
   kafka: { ...kafkaEnv({ clientId: 'inference' }), ...kafkaConsumerEnv() },
   redis: redisEnv(),
-  registry: {
-    address: envVar({ name: 'REGISTRY_ADDRESS', description: 'host:port of the model registry gRPC server.', expected: 'host:port', schema: textSchema, default: '127.0.0.1:50052' }),
-    tls: envVar({
-      name: 'REGISTRY_TLS',
-      description: 'Whether to reach the registry over TLS (verified against TLS_CA_FILE, presenting TLS_CERT_FILE/TLS_KEY_FILE when set).',
-      expected: 'true or false',
-      schema: booleanSchema,
-      default: 'false',
-    }),
-  },
+  registry: registryClientEnv(),
   serving: {
     models: envVar({ name: 'INFERENCE_MODELS', description: 'Models served, comma-separated.', expected: 'comma-separated model names', schema: nameListSchema, default: 'flight-delay' }),
     defaultDeadlineMs: ms('INFERENCE_DEFAULT_DEADLINE_MS', 'Deadline of a request that sets none (gRPC deadline, REST `timeout` parameter), in ms.', '1000'),

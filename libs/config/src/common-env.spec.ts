@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, serviceBaseEnv } from './index.js';
+import { ConfigError, describeConfig, loadConfig, registryClientEnv, serviceBaseEnv } from './index.js';
 
 describe('serviceBaseEnv()', () => {
   it('defaults to the service ports given and the shared settings', () => {
@@ -22,5 +22,25 @@ describe('serviceBaseEnv()', () => {
     } catch (error) {
       expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['GRPC_PORT', 'OPS_PORT']);
     }
+  });
+});
+
+describe('registryClientEnv()', () => {
+  it('defaults to the local registry without TLS, and reads both variables', () => {
+    expect(loadConfig(registryClientEnv(), {})).toEqual({ address: '127.0.0.1:50052', tls: false });
+    expect(loadConfig(registryClientEnv(), { REGISTRY_ADDRESS: 'registry:50052', REGISTRY_TLS: 'true' })).toEqual({ address: 'registry:50052', tls: true });
+  });
+
+  it('says what the service reads from the registry when told', () => {
+    const described = (schema: ReturnType<typeof registryClientEnv>) => describeConfig(schema).map((doc) => [doc.name, doc.description]);
+    expect(described(registryClientEnv())).toEqual([
+      ['REGISTRY_ADDRESS', 'host:port of the model registry gRPC server.'],
+      ['REGISTRY_TLS', 'Whether to reach the registry over TLS (verified against TLS_CA_FILE, presenting TLS_CERT_FILE/TLS_KEY_FILE when set).'],
+    ]);
+    expect(described(registryClientEnv({ uses: 'reference profiles' }))[0]).toEqual(['REGISTRY_ADDRESS', 'host:port of the model registry gRPC server (reference profiles).']);
+  });
+
+  it('names REGISTRY_TLS when it is not a boolean', () => {
+    expect(() => loadConfig(registryClientEnv(), { REGISTRY_TLS: 'maybe' })).toThrow(/REGISTRY_TLS/);
   });
 });

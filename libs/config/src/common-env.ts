@@ -186,6 +186,36 @@ export function clickhouseSchemaEnv() {
   };
 }
 
+/** Options of {@link registryClientEnv}. */
+export interface RegistryClientEnvOptions {
+  /** What the service reads from the registry, added to `REGISTRY_ADDRESS`'s description in parentheses. Default: nothing added. */
+  readonly uses?: string;
+}
+
+/**
+ * `REGISTRY_ADDRESS` (default `127.0.0.1:50052`) and `REGISTRY_TLS` (default
+ * false): how a service reaches the model registry's gRPC server, with the
+ * service's own certificates of {@link serviceAuthEnv} when over TLS.
+ */
+export function registryClientEnv(options: RegistryClientEnvOptions = {}) {
+  return {
+    address: envVar({
+      name: 'REGISTRY_ADDRESS',
+      description: `host:port of the model registry gRPC server${options.uses === undefined ? '' : ` (${options.uses})`}.`,
+      expected: 'host:port',
+      schema: textSchema,
+      default: '127.0.0.1:50052',
+    }),
+    tls: envVar({
+      name: 'REGISTRY_TLS',
+      description: 'Whether to reach the registry over TLS (verified against TLS_CA_FILE, presenting TLS_CERT_FILE/TLS_KEY_FILE when set).',
+      expected: 'true or false',
+      schema: booleanSchema,
+      default: 'false',
+    }),
+  };
+}
+
 /** Options of {@link grpcServerEnv} and {@link opsServerEnv}. */
 export interface ServerEnvOptions {
   /** Default port, so services on one host need no settings. Defaults: gRPC 50051, ops 9464. */

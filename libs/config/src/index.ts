@@ -17,6 +17,7 @@ export {
   logEnv,
   opsServerEnv,
   redisEnv,
+  registryClientEnv,
   serviceAuthEnv,
   serviceBaseEnv,
   shutdownEnv,
@@ -24,6 +25,7 @@ export {
   tracingEnv,
   type ClickhouseEnvOptions,
   type KafkaEnvOptions,
+  type RegistryClientEnvOptions,
   type ServerEnvOptions,
   type ServiceBaseEnvOptions,
 } from './common-env.js';
