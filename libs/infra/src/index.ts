@@ -35,7 +35,7 @@ export {
 } from './infra-config.js';
 export type { InfraEvent, InfraEventListener, ServiceDownResult, ServiceStatus, ServiceUpResult } from './infra-reports.js';
 export { ensureInfraSecrets, secretsDir, type InfraSecrets } from './infra-secrets.js';
-export type { InfraSecurityOptions, PlatformNameKind } from './infra-security.js';
+export { redisAdminRules, redisUserRules, type InfraSecurityOptions, type PlatformNameKind } from './infra-security.js';
 export { adminPrincipal, platformPrincipals, principalNames, type PrincipalGrants } from './platform-principals.js';
 export { secureClientEnv, writeSecureClientEnvFiles } from './secure-client-env.js';
 export { localEndpoints, type LocalEndpoints } from './local-endpoints.js';

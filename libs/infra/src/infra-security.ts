@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { InfraSecrets } from './infra-secrets.js';
-import { adminPrincipal, platformPrincipals } from './platform-principals.js';
+import { adminPrincipal, platformPrincipals, type PrincipalGrants } from './platform-principals.js';
 
 /** Kinds of names the platform puts in a namespace. */
 export type PlatformNameKind = 'topic' | 'consumer-group' | 'database' | 'key-prefix';
@@ -40,22 +40,36 @@ export function adminPassword(security: InfraSecurity): string {
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** The rules of the admin's Redis user: every key, channel and command. */
+export const redisAdminRules = '~* &* +@all';
+
+/**
+ * The rules of a principal's Redis ACL user, without its password: its key
+ * prefixes — read-write or read-only (`%R~`) — and every command but the
+ * dangerous ones, with the few of those its grants name (the registry's
+ * `config|get`). `name` puts a prefix in the namespace; default: unchanged.
+ */
+export function redisUserRules(
+  grants: Pick<PrincipalGrants, 'redisReadWrite' | 'redisReadOnly' | 'redisCommands'>,
+  name: (kind: PlatformNameKind, name: string) => string = (_kind, prefix) => prefix,
+): string {
+  const pattern = (prefix: string) => `${name('key-prefix', prefix)}*`;
+  const keys = [...grants.redisReadWrite.map((prefix) => `~${pattern(prefix)}`), ...grants.redisReadOnly.map((prefix) => `%R~${pattern(prefix)}`)];
+  const commands = ['+info', ...grants.redisCommands.map((command) => `+${command}`)];
+  return ['resetkeys', ...keys, 'resetchannels', '+@all', '-@dangerous', ...commands].join(' ');
+}
+
 /**
  * Redis ACL lines (`user …`) for redis.conf: the default user off, the admin
- * with everything, and each service with its key prefixes — read-write or
- * read-only (`%R~`) — and every command but the dangerous ones, with the few
- * of those its grants name (the registry's `config|get`). Passwords are
- * given as SHA-256 (`#…`), so the file holds no password.
+ * with everything, and each service with {@link redisUserRules}. Passwords
+ * are given as SHA-256 (`#…`), so the file holds no password.
  */
 export function redisAclLines(security: InfraSecurity): string[] {
-  const lines = ['user default off', `user ${adminPrincipal} on #${sha256Hex(adminPassword(security))} ~* &* +@all`];
+  const lines = ['user default off', `user ${adminPrincipal} on #${sha256Hex(adminPassword(security))} ${redisAdminRules}`];
   for (const [principal, grants] of Object.entries(platformPrincipals)) {
     const password = security.secrets[principal];
     if (password === undefined) continue;
-    const pattern = (prefix: string) => `${security.name('key-prefix', prefix)}*`;
-    const keys = [...grants.redisReadWrite.map((prefix) => `~${pattern(prefix)}`), ...grants.redisReadOnly.map((prefix) => `%R~${pattern(prefix)}`)];
-    const commands = ['+info', ...grants.redisCommands.map((command) => `+${command}`)].join(' ');
-    lines.push(`user ${principal} on #${sha256Hex(password)} resetkeys ${keys.join(' ')} resetchannels +@all -@dangerous ${commands}`.replace(/ {2,}/g, ' '));
+    lines.push(`user ${principal} on #${sha256Hex(password)} ${redisUserRules(grants, security.name)}`);
   }
   return lines;
 }

@@ -16,7 +16,12 @@ export const overlays = ['dev', 'prod'] as const;
 
 /** `kustomize build deploy/k8s/overlays/<overlay>` as YAML text. */
 export function kustomizeBuild(tools: DeployTools, overlay: string): string {
-  return execFileSync(tools.kustomize, ['build', fromRoot('deploy', 'k8s', 'overlays', overlay)], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  return kustomizeBuildDir(tools, fromRoot('deploy', 'k8s', 'overlays', overlay));
+}
+
+/** `kustomize build <dir>` as YAML text, e.g. of deploy/k8s/redis. */
+export function kustomizeBuildDir(tools: DeployTools, dir: string): string {
+  return execFileSync(tools.kustomize, ['build', dir], { encoding: 'utf8', maxBuffer: 16 << 20 });
 }
 
 /** The objects of a multi-document YAML text. */
