@@ -81,6 +81,27 @@ describe('startTracing()', () => {
     }
   });
 
+  it('records no span when nothing exports them, yet gives every trace its id and follows a sampled caller', async () => {
+    await tracing.shutdown();
+    const quiet = startTracing({ serviceName: 'unexported-spec' });
+    try {
+      const root = await withSpan('root', (span) => ({ recording: span.isRecording(), context: span.spanContext() }));
+      expect(root.recording).toBe(false);
+      expect(root.context.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(root.context.traceId).not.toBe('0'.repeat(32));
+      const carrier: Record<string, string> = {};
+      await withSpan('sends', () => propagation.inject(context.active(), carrier));
+      expect(carrier['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+
+      const caller = propagation.extract(context.active(), { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+      const child = await context.with(caller, () => withSpan('served', (span) => ({ recording: span.isRecording(), context: span.spanContext() })));
+      expect(child.recording).toBe(true);
+      expect(child.context.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    } finally {
+      await quiet.shutdown();
+    }
+  });
+
   it('shuts down idempotently and unregisters the globals', async () => {
     await Promise.all([tracing.shutdown(), tracing.shutdown()]);
     await withSpan('after', (span) => expect(span.isRecording()).toBe(false));

@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { createLogger } from './logger.js';
 
@@ -29,6 +29,20 @@ export interface TracingOptions {
   readonly otlpEndpoint?: string | undefined;
   /** More span processors, e.g. an in-memory one in tests. Default: none. */
   readonly spanProcessors?: readonly SpanProcessor[];
+}
+
+/**
+ * What decides whether a span is recorded. `OTEL_TRACES_SAMPLER` (e.g.
+ * `traceidratio` with `OTEL_TRACES_SAMPLER_ARG`), when set, decides. Otherwise
+ * every span is recorded when something exports them, and when nothing does,
+ * only spans whose caller's trace is sampled (so a sampled trace stays whole
+ * across services): recording a span costs tens of µs of a request, worth
+ * paying only for spans someone reads. Unrecorded spans still carry trace ids,
+ * so logs, prediction logs and Kafka headers keep them.
+ */
+function samplerFor(processors: readonly SpanProcessor[]): { sampler?: ParentBasedSampler } {
+  if (process.env['OTEL_TRACES_SAMPLER']?.trim() || processors.length > 0) return {};
+  return { sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) };
 }
 
 /** The tracing of this process, as {@link startTracing} registered it. */
@@ -70,6 +84,7 @@ export function startTracing(options: TracingOptions): Tracing {
       }),
     ),
     spanProcessors: processors,
+    ...samplerFor(processors),
   });
   diag.setLogger(diagToLogger(), DiagLogLevel.WARN);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
