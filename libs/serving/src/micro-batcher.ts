@@ -88,6 +88,7 @@ interface Pending {
 export function createMicroBatcher(options: MicroBatcherOptions): MicroBatcher {
   const { featureCount, maxBatchSize, maxQueueDelayMs, maxQueuedRows, maxInFlightBatches } = options;
   const queueStage = `${options.name} batch queue`;
+  const modelRunSpan = { attributes: { 'tributary.model': options.name } };
   const runStage = `${options.name} model run`;
   let queue: Pending[] = [];
   let queued = 0; // live rows in `queue` (settled ones are skipped lazily)
@@ -279,21 +280,24 @@ export function createMicroBatcher(options: MicroBatcherOptions): MicroBatcher {
       if (waitMs > 0 && waitMs + batchMs > remainingMs) {
         return Promise.reject(new OverloadedError(queueStage, `the ${queued + inFlightRows} rows ahead would outlast the deadline`));
       }
-      const span = tracer.startSpan('model run', { attributes: { 'tributary.model': options.name } });
+      const span = tracer.startSpan('model run', modelRunSpan);
       const probability = new Promise<number>((resolve, reject) => {
         queue.push({ row, deadlineAtMs, enqueuedAtMs: performance.now(), span, settled: false, dispatched: false, resolve, reject });
         queued++;
         watchDeadline(deadlineAtMs);
         schedule();
       });
-      probability.then(
-        () => span.end(),
-        (error: Error) => {
-          span.recordException(error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-          span.end();
-        },
-      );
+      // A span nobody records (an unsampled trace) needs no ending: no promise chained per row for it.
+      if (span.isRecording()) {
+        probability.then(
+          () => span.end(),
+          (error: Error) => {
+            span.recordException(error);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+            span.end();
+          },
+        );
+      }
       return probability;
     },
   };

@@ -33,7 +33,10 @@ export interface OnnxWorkerPoolOptions {
 /** ONNX Runtime sessions in worker threads: every loaded model in every worker; a run goes to the least busy one. */
 export interface OnnxWorkerPool {
   readonly size: number;
-  /** Loads a model under `key` in every worker. */
+  /**
+   * Loads a model under `key` in every worker, one worker after another: a worker creating a session takes no runs
+   * while another is ready, so serving goes on in the others.
+   */
   load(key: string, bytes: Uint8Array): Promise<void>;
   /** Runs `rowCount` rows (row-major float32) of the model under `key`; `values` is transferred, not copied. */
   run(key: string, values: Float32Array, rowCount: number): Promise<BatchResult>;
@@ -50,6 +53,9 @@ export interface OnnxWorkerPool {
   close(): Promise<void>;
 }
 
+/** Ranks a loading worker behind any number of runs queued in the others. */
+const LOADING_PENALTY = Number.MAX_SAFE_INTEGER / 2;
+
 interface Pending {
   resolve(reply: WorkerReply): void;
   reject(error: Error): void;
@@ -60,6 +66,8 @@ interface Slot {
   pending: Map<number, Pending>;
   /** False while a replacement worker reloads the models. */
   ready: boolean;
+  /** True while it creates a session: its thread is busy for that long, so runs go to the others. */
+  loading: boolean;
 }
 
 /**
@@ -91,7 +99,7 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
 
   function spawn(index: number): Slot {
     const entry = workerEntry();
-    const slot: Slot = { worker: new Worker(entry.filename, entry.options), pending: new Map(), ready: false };
+    const slot: Slot = { worker: new Worker(entry.filename, entry.options), pending: new Map(), ready: false, loading: false };
     slot.worker.on('message', (reply: WorkerReply) => {
       const pending = slot.pending.get(reply.id);
       slot.pending.delete(reply.id);
@@ -126,10 +134,12 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
     slots.push(slot);
   }
 
+  // A worker creating a session is taken only when every ready worker is (a pool of one).
+  const rank = (slot: Slot) => slot.pending.size + (slot.loading ? LOADING_PENALTY : 0);
   const leastBusy = (): Slot => {
     let best: Slot | undefined;
     for (const slot of slots) {
-      if (slot.ready && (!best || slot.pending.size < best.pending.size)) best = slot;
+      if (slot.ready && (!best || rank(slot) < rank(best))) best = slot;
     }
     if (!best) throw new ModelExecutionError('no ONNX worker is ready (replacements are loading)');
     return best;
@@ -141,7 +151,15 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
       if (closed) throw new ModelExecutionError('the ONNX worker pool is closed');
       models.set(key, bytes);
       try {
-        await Promise.all(slots.map((slot) => expect(slot, { type: 'load', id: nextId++, key, bytes })));
+        // One worker after another: creating a session holds a worker's thread, and the others keep serving meanwhile.
+        for (const slot of slots) {
+          slot.loading = true;
+          try {
+            await expect(slot, { type: 'load', id: nextId++, key, bytes });
+          } finally {
+            slot.loading = false;
+          }
+        }
       } catch (error) {
         models.delete(key);
         throw error;

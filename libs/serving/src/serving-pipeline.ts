@@ -379,15 +379,16 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   async function predictOne(request: ServingRequest, startedAt: number): Promise<ServingAnswer> {
     try {
       // One span per request (each item of a batch too): its model run and its prediction log hang under it.
-      return await withSpan(
-        'serving pipeline',
-        async (span) => {
-          const served = await answer(request, startedAt);
+      // Attributes only on a recorded span (a sampled trace): an unsampled request builds no attribute objects.
+      return await withSpan('serving pipeline', async (span) => {
+        const recording = span.isRecording();
+        if (recording) span.setAttribute('tributary.model', request.model);
+        const served = await answer(request, startedAt);
+        if (recording) {
           span.setAttributes({ 'tributary.model.version': served.modelVersion, 'tributary.serving.tier': served.tier, 'tributary.serving.alias': served.alias });
-          return served;
-        },
-        { 'tributary.model': request.model },
-      );
+        }
+        return served;
+      });
     } catch (error) {
       metrics.refused.inc({ model: request.model, reason: refusalReason(error) });
       throw error;
