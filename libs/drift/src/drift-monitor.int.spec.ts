@@ -171,6 +171,40 @@ describe('createDriftMonitor() on ClickHouse', () => {
     expect(await restarted.evaluate()).toEqual([]);
   }, 60_000);
 
+  it('alarms once per verdict: not again for late outcomes after a restart, again when a drifted feature joins', async () => {
+    const alarmsBefore = published.length;
+    const data = day(6, 9, { outcomeShift: 0.08 });
+    const first = createDriftMonitor(monitorOptions);
+    await first.recordPredictions(data.predictions);
+    await first.recordFlights([...data.departures, ...data.arrivals.slice(0, 1000), tick(T0 + 7 * DAY + 3 * HOUR)]);
+    const [opened] = await first.evaluate();
+    expect([opened?.revision, opened?.performance?.labelledCount, opened?.reasons.map((r) => r.rule)]).toEqual([0, 1000, ['calibration_gap']]);
+    expect(published.slice(alarmsBefore).map((r) => [r.reportId, r.revision])).toEqual([[opened?.reportId, 0]]);
+
+    // A new process (its verdict reloaded from the stored row) takes the late outcomes in: a new revision, the same verdict, no alarm.
+    const restarted = createDriftMonitor(monitorOptions);
+    await restarted.recordFlights(data.arrivals.slice(1000));
+    const [revised] = await restarted.evaluate();
+    expect([revised?.reportId, revised?.revision, revised?.performance?.labelledCount, revised?.alert]).toEqual([opened?.reportId, 1, 2000, true]);
+    expect(revised?.reasons.map((r) => r.rule)).toEqual(['calibration_gap']);
+    expect(published.slice(alarmsBefore)).toHaveLength(1);
+
+    // Late predictions with a shifted delay_mean for the same window: the verdict gains feature (and so prediction) drift, which is raised.
+    const shifted = day(6, 10, { delayShift: 4, outcomeShift: 0.08 });
+    await restarted.recordPredictions(shifted.predictions);
+    await restarted.recordFlights([...shifted.departures, ...shifted.arrivals]);
+    const [grown] = await restarted.evaluate();
+    expect([grown?.reportId, grown?.revision, grown?.sampleCount]).toEqual([opened?.reportId, 2, 4000]);
+    expect(grown?.features.filter((f) => f.drifted).map((f) => f.featureName)).toEqual(['delay_mean']);
+    expect(published.slice(alarmsBefore).map((r) => [r.reportId, r.revision, r.reasons.map((reason) => reason.rule)])).toEqual([
+      [opened?.reportId, 0, ['calibration_gap']],
+      [opened?.reportId, 2, ['calibration_gap', 'feature_drift', 'prediction_drift']],
+    ]);
+    // The stored row is the latest revision either way.
+    const [stored] = await store.reports({ reportId: opened?.reportId as string });
+    expect(stored?.revision).toBe(2);
+  }, 60_000);
+
   it('reads a feature the prediction did not log as missing, not as 0', async () => {
     const data = day(20, 8);
     const [first] = data.predictions as [PredictionLog];

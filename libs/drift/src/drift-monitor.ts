@@ -11,13 +11,14 @@ import {
   type TrainingRequest,
 } from '@tributary/contracts';
 import { uuidV5 } from '@tributary/flights';
+import { alarmVerdict, newAlarmReasons } from './alarm-verdict.js';
 import type { ChooseDriftRulesOptions } from './choose-drift-rules.js';
 import { driftReportId } from './drift-report-id.js';
 import type { DriftMonitorStore, FlightObservation, WindowCount } from './drift-monitor-store.js';
 import { evaluateWindow } from './evaluate-window.js';
 import { createEventTimeWindows, type EventTimeWindow, type EventTimeWindowsOptions } from './event-time-windows.js';
 import { resolveAlarmThresholds, type AlarmThresholds } from './judge-window.js';
-import { createRetrainingPolicy, type LastTrainingRequest, type RetrainingPolicyOptions } from './retraining-policy.js';
+import { createRetrainingPolicy, type LastTrainingRequest, type RetrainingDecision, type RetrainingPolicyOptions } from './retraining-policy.js';
 
 /** What the monitor needs to know of a model version: its reference profile and holdout AUC. */
 export interface VersionReference {
@@ -33,7 +34,7 @@ export interface ReferenceSource {
 
 /** Where the monitor's outputs go. */
 export interface DriftMonitorOutputs {
-  /** A report that raised an alarm: `drift.detected`. */
+  /** A report that raised an alarm (see {@link newAlarmReasons}): `drift.detected`. */
   publishReport(report: DriftReport): Promise<void>;
   /** A request for training: `training.requested`. */
   requestTraining(request: TrainingRequest): Promise<void>;
@@ -61,10 +62,20 @@ export interface DriftMonitorOptions {
   readonly trainingWindowMs?: number;
   /** Called with every report written (alarm or not), e.g. for metrics. Default: none. */
   readonly onReport?: (report: DriftReport) => void;
+  /** Called with every alarm published, e.g. for metrics and the log. Default: none. */
+  readonly onAlarm?: (alarm: DriftAlarm) => void;
   /** Called with every training request made. Default: none. */
   readonly onTrainingRequest?: (request: TrainingRequest) => void;
   /** Wall clock, ms. Default: `Date.now`. */
   readonly now?: () => number;
+}
+
+/** An alarm the monitor published: the report, what in its verdict was new, and what the retraining policy made of it. */
+export interface DriftAlarm {
+  readonly report: DriftReport;
+  /** The parts of the verdict that raised it (see {@link alarmVerdict}), e.g. `['calibration_gap', 'feature_drift:delay_mean']`. */
+  readonly raised: readonly string[];
+  readonly retraining: RetrainingDecision;
 }
 
 /** The drift monitor: records what the consumers read, and turns closed windows into reports and training requests. */
@@ -87,11 +98,13 @@ export interface DriftMonitor {
 const REQUESTS_NAMESPACE = 'c4b2e8f1-5d3a-4f7e-9b6c-2a1d0e8f7c35';
 const DAY_MS = 86_400_000;
 
-/** What the monitor remembers of a reported window version, to tell when late data changed it. */
+/** What the monitor remembers of a reported window version, to tell when late data changed it and whether its verdict grew. */
 interface Reported {
   readonly revision: number;
   readonly sampleCount: number;
   readonly labelledCount: number;
+  /** {@link alarmVerdict} of the latest revision. */
+  readonly verdict: readonly string[];
 }
 
 /**
@@ -101,7 +114,7 @@ interface Reported {
  * same report ids and revisions.
  */
 export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
-  const { store, references, outputs, onReport, onTrainingRequest } = options;
+  const { store, references, outputs, onReport, onAlarm, onTrainingRequest } = options;
   const now = options.now ?? Date.now;
   const windows = createEventTimeWindows(options.windows);
   const thresholds = resolveAlarmThresholds(options.thresholds);
@@ -128,7 +141,7 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
       const since = closedThroughMs - lateUpdateHorizonMs - windows.sizeMs;
       for (const report of await store.reports({ limit: 10_000, sinceWindowEndMs: since })) {
         const window = windowOf(report);
-        reported.set(key(report.modelName, report.modelVersion, window), { revision: report.revision, sampleCount: report.sampleCount, labelledCount: report.performance?.labelledCount ?? 0 });
+        reported.set(key(report.modelName, report.modelVersion, window), remembered(report));
       }
     }
     for (const [model, last] of await store.lastTrainingRequests()) lastRequests.set(model, last);
@@ -142,7 +155,7 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     const reference = await references.get(modelName, modelVersion);
     if (reference === undefined) {
       // Remembered with its counts, so the window is not loaded again on every pass until its data changes.
-      reported.set(k, { revision: previous?.revision ?? -1, sampleCount: count.sampleCount, labelledCount: count.labelledCount });
+      reported.set(k, { revision: previous?.revision ?? -1, sampleCount: count.sampleCount, labelledCount: count.labelledCount, verdict: previous?.verdict ?? [] });
       return undefined;
     }
     const rows = await store.loadWindowRows(window, { modelName, modelVersion, featureNames: reference.profile.features.map((feature) => feature.featureName) });
@@ -161,15 +174,18 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
       revision: previous === undefined ? 0 : previous.revision + 1,
       createdAt: new Date(now()),
     });
-    if (result.alert) await outputs.publishReport(result);
+    // Alarmed once per verdict: a revision (late data, or the same window re-computed after a restart) with no new reason is stored, not published.
+    const raised = newAlarmReasons(alarmVerdict(result), previous?.verdict ?? []);
+    if (raised.length > 0) await outputs.publishReport(result);
     const decision = policy.afterReport(result, lastRequests.get(result.modelName), now());
     if (decision.action === 'request') {
       const reasons = result.reasons.filter((reason) => decision.rules.includes(reason.rule as never));
       await requestTraining(result.modelName, window.endMs, 'drift', result.reportId, reasons.map((reason) => `${reason.rule}: ${reason.detail}`).join('; '));
     }
-    // Written last: a crash before this re-reports the window with the same ids after the restart.
+    // Written last: a crash before this re-reports the window with the same ids after the restart (and may publish its alarm again).
     await store.writeReport(result);
-    reported.set(k, { revision: result.revision, sampleCount: result.sampleCount, labelledCount: result.performance?.labelledCount ?? 0 });
+    if (raised.length > 0) onAlarm?.({ report: result, raised, retraining: decision });
+    reported.set(k, remembered(result));
     if (!firstWindowEnd.has(result.modelName)) firstWindowEnd.set(result.modelName, window.endMs);
     onReport?.(result);
     return result;
@@ -260,6 +276,10 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     },
     watermarkMs: () => watermark,
   };
+}
+
+function remembered(report: DriftReport): Reported {
+  return { revision: report.revision, sampleCount: report.sampleCount, labelledCount: report.performance?.labelledCount ?? 0, verdict: alarmVerdict(report) };
 }
 
 function windowOf(report: DriftReport): EventTimeWindow {

@@ -48,6 +48,7 @@ export { wassersteinDistance } from './statistics/wasserstein-distance.js';
 export { chooseDriftRules, type ChooseDriftRulesOptions } from './choose-drift-rules.js';
 export {
   createDriftMonitor,
+  type DriftAlarm,
   type DriftMonitor,
   type DriftMonitorOptions,
   type DriftMonitorOutputs,
@@ -68,6 +69,7 @@ export {
   type WindowCount,
   type WindowRowsQuery,
 } from './drift-monitor-store.js';
+export { alarmVerdict, newAlarmReasons } from './alarm-verdict.js';
 export { driftReportId } from './drift-report-id.js';
 export { evaluateWindow, type EvaluateWindowOptions, type WindowRows } from './evaluate-window.js';
 export { createEventTimeWindows, type EventTimeWindow, type EventTimeWindows, type EventTimeWindowsOptions } from './event-time-windows.js';
