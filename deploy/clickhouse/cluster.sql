@@ -305,13 +305,13 @@ GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.drift_train
 -- operator: its user is made with DEFAULT ROLE tributary_operator
 CREATE ROLE IF NOT EXISTS tributary_operator ON CLUSTER tributary;
 
-GRANT ON CLUSTER tributary SELECT ON tributary.batch_score_jobs TO tributary_operator;
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.batch_score_jobs TO tributary_operator;
 
-GRANT ON CLUSTER tributary SELECT ON tributary.batch_score_jobs_local TO tributary_operator;
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.batch_score_jobs_local TO tributary_operator;
 
-GRANT ON CLUSTER tributary SELECT ON tributary.batch_score_rows TO tributary_operator;
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.batch_score_rows TO tributary_operator;
 
-GRANT ON CLUSTER tributary SELECT ON tributary.batch_score_rows_local TO tributary_operator;
+GRANT ON CLUSTER tributary SELECT, INSERT, ALTER DELETE ON tributary.batch_score_rows_local TO tributary_operator;
 
 GRANT ON CLUSTER tributary SELECT ON tributary.batch_scores TO tributary_operator;
 
@@ -346,3 +346,7 @@ GRANT ON CLUSTER tributary SELECT ON tributary.features_airport_local TO tributa
 GRANT ON CLUSTER tributary SELECT ON tributary.features_route TO tributary_operator;
 
 GRANT ON CLUSTER tributary SELECT ON tributary.features_route_local TO tributary_operator;
+
+GRANT ON CLUSTER tributary CREATE TEMPORARY TABLE ON *.* TO tributary_operator;
+
+GRANT ON CLUSTER tributary TABLE ENGINE ON Memory TO tributary_operator;

@@ -241,9 +241,9 @@ GRANT SELECT, INSERT, ALTER DELETE ON tributary.drift_training_results TO tribut
 -- operator: its user is made with DEFAULT ROLE tributary_operator
 CREATE ROLE IF NOT EXISTS tributary_operator;
 
-GRANT SELECT ON tributary.batch_score_jobs TO tributary_operator;
+GRANT SELECT, INSERT, ALTER DELETE ON tributary.batch_score_jobs TO tributary_operator;
 
-GRANT SELECT ON tributary.batch_score_rows TO tributary_operator;
+GRANT SELECT, INSERT, ALTER DELETE ON tributary.batch_score_rows TO tributary_operator;
 
 GRANT SELECT ON tributary.batch_scores TO tributary_operator;
 
@@ -262,3 +262,7 @@ GRANT SELECT ON tributary.events_raw TO tributary_operator;
 GRANT SELECT ON tributary.features_airport TO tributary_operator;
 
 GRANT SELECT ON tributary.features_route TO tributary_operator;
+
+GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_operator;
+
+GRANT TABLE ENGINE ON Memory TO tributary_operator;

@@ -110,7 +110,8 @@ export function clickhouseUsersXml(security: InfraSecurity): string {
   for (const [principal, grants] of Object.entries(platformPrincipals)) {
     if (security.secrets[principal] === undefined) continue;
     const creates = grants.clickhouseReadWrite.length > 0 && security.managedSchema !== true;
-    const readWrite = security.managedSchema === true ? 'SELECT, INSERT, ALTER DELETE' : 'SELECT, INSERT, ALTER, CREATE TABLE';
+    // CREATE VIEW: batch scoring's `batch_scores` view of completed jobs.
+    const readWrite = security.managedSchema === true ? 'SELECT, INSERT, ALTER DELETE' : 'SELECT, INSERT, ALTER, CREATE TABLE, CREATE VIEW';
     const statements = [
       ...(creates ? [`GRANT CREATE DATABASE ON ${database}.*`, ...serviceTableEngines.map((engine) => `GRANT TABLE ENGINE ON ${engine}`)] : []),
       ...grants.clickhouseReadWrite.map((table) => `GRANT ${readWrite} ON ${grantTarget(database, table)}`),

@@ -110,7 +110,11 @@ export const platformPrincipals: Readonly<Record<string, PrincipalGrants>> = {
     // `tributary status`: the lag of every service's group.
     describesGroupPrefixes: ['ingestion', 'feature-pipeline', 'trainer', 'inference', 'streaming-scorer', 'drift-monitor'],
     redisReadOnly: [''],
+    // `tributary score`: its jobs and scores (a resumed job deletes a cut-short chunk's rows), from the raw events and offline
+    // features, whose point-in-time read stages the departures in a temporary table of its session (as the trainer's).
+    clickhouseReadWrite: ['batch_score*'],
     clickhouseReadOnly: ['*'],
+    clickhouseTemporaryTables: true,
   }),
 };
 

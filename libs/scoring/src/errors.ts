@@ -92,6 +92,35 @@ export class ScoringStoreError extends TributaryError {
   }
 }
 
+/** What a principal needs for batch scoring, said when ClickHouse refuses one. */
+const OPERATOR_GRANTS =
+  'SELECT on events_raw and features_*; SELECT, INSERT and ALTER DELETE on batch_score_rows and batch_score_jobs; SELECT on batch_scores; ' +
+  'CREATE TEMPORARY TABLE and TABLE ENGINE ON Memory for the point-in-time read; CREATE on the scoring tables too where deploy/clickhouse did not make them';
+
+/** ClickHouse refused the user batch scoring runs as: it lacks the operator's grants on the data read or the scoring tables. */
+export class ScoringAccessDeniedError extends TributaryError {
+  override name = 'ScoringAccessDeniedError';
+
+  constructor(
+    /** The ClickHouse user refused. */
+    readonly user: string,
+    /** ClickHouse's own words, e.g. which grant the query needed. */
+    readonly detail: string,
+    cause?: unknown,
+  ) {
+    super(Code.PermissionDenied, `ClickHouse refused user ${user}: ${detail}\n  batch scoring takes the operator's grants: ${OPERATOR_GRANTS}`, { cause, retryable: false });
+  }
+
+  /** The access refusal (ClickHouse's ACCESS_DENIED, code 497) in `error` or its causes, as this error for `user`; undefined if there is none. */
+  static find(error: unknown, user: string): ScoringAccessDeniedError | undefined {
+    for (let current: unknown = error; current instanceof Error; current = current.cause) {
+      const { code, type } = current as { code?: unknown; type?: unknown };
+      if (type === 'ACCESS_DENIED' || code === '497') return new ScoringAccessDeniedError(user, current.message, error);
+    }
+    return undefined;
+  }
+}
+
 function iso(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString().replace(':00.000Z', '') : String(ms);
 }

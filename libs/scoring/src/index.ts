@@ -14,6 +14,7 @@ export {
   InvalidScoringWindowError,
   ModelFeatureMismatchError,
   ModelVersionNotFoundError,
+  ScoringAccessDeniedError,
   ScoringJobMismatchError,
   ScoringStoreError,
 } from './errors.js';

@@ -34,6 +34,12 @@ export interface ScoreFlightsOptions {
   readonly batchRows?: number;
   /** Probability at or above which `prediction` is 1, as the inference service. Default 0.5. */
   readonly threshold?: number;
+  /**
+   * Whether to create the scoring tables if missing (CREATE … IF NOT EXISTS);
+   * false when deploy/clickhouse's SQL made them and the user may not create
+   * tables (`CLICKHOUSE_MANAGE_SCHEMA=false`). Default true.
+   */
+  readonly manageSchema?: boolean;
   /** After each chunk is written. */
   readonly onProgress?: (progress: ScoringProgress) => void;
   /** Stops after the chunk being scored; the job stays resumable. */
@@ -119,7 +125,7 @@ export async function scoreFlights(options: ScoreFlightsOptions): Promise<Scorin
   // Counting the departures is one of the slower queries: it runs while the job's state is read.
   const counting = source.count();
   counting.catch(() => undefined); // awaited below
-  await store.ensureSchema();
+  if (options.manageSchema !== false) await store.ensureSchema();
   const existing = await store.getJob(jobId);
   if (existing) checkSameJob(existing, model, sourceIdentity);
   const stageMs = { features: 0, model: 0, write: 0 };

@@ -20,9 +20,21 @@ describe('grantStatements()', () => {
       'GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_trainer',
       'GRANT TABLE ENGINE ON Memory TO tributary_trainer',
     ]);
+    // `tributary score`: the operator reads everything and writes batch scoring's tables; its feature read stages in a temporary table too.
+    expect(grantsOf(statements, 'tributary_operator')).toEqual([
+      'GRANT SELECT, INSERT, ALTER DELETE ON tributary.batch_score_rows TO tributary_operator',
+      'GRANT SELECT ON tributary.drift_reports TO tributary_operator',
+      'GRANT SELECT ON tributary.events_raw TO tributary_operator',
+      'GRANT SELECT ON tributary.features_airport TO tributary_operator',
+      'GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_operator',
+      'GRANT TABLE ENGINE ON Memory TO tributary_operator',
+    ]);
     // The registry and inference use no ClickHouse: no role at all.
     expect(statements.some((statement) => /tributary_(registry|inference)\b/.test(statement))).toBe(false);
-    expect(statements.filter((statement) => /\bCREATE\b/.test(statement.replace(/^(?:--.*\n)*CREATE ROLE /, '')))).toEqual(['GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_trainer']);
+    expect(statements.filter((statement) => /\bCREATE\b/.test(statement.replace(/^(?:--.*\n)*CREATE ROLE /, '')))).toEqual([
+      'GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_trainer',
+      'GRANT CREATE TEMPORARY TABLE ON *.* TO tributary_operator',
+    ]);
     expect(statements.every(isGrantStatement)).toBe(true);
   });
 

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Command } from 'commander';
-import { TributaryError } from '@tributary/errors';
+import { ConfigError } from '@tributary/config';
+import { Code, TributaryError } from '@tributary/errors';
 import {
   EmptyScoringWindowError,
   InvalidFlightsFileError,
@@ -8,6 +9,7 @@ import {
   ModelFeatureMismatchError,
   ModelVersionNotFoundError,
   SCORING_TABLES,
+  ScoringAccessDeniedError,
   ScoringJobMismatchError,
   checkWindow,
   createClickHouseDepartureSource,
@@ -22,11 +24,13 @@ import {
   type ScoringResult,
 } from '@tributary/scoring';
 import { positiveInteger, windowBound } from './arguments.js';
+import { clickhouseConnection, type ClickHouseConnection } from './clickhouse-connection.js';
+import { operatorChannelSecurity, withOperatorChannelOptions, type OperatorChannelFlags } from './operator-channel.js';
 import { platformNames, type PlatformNames } from './platform-names.js';
 import { createScoreProgressView } from './score-progress.js';
 
 /** What `tributary score` is given on its command line. */
-export interface ScoreCommandOptions {
+export interface ScoreCommandOptions extends OperatorChannelFlags {
   /** `flight-delay`, `flight-delay@7` or `flight-delay@challenger`. */
   readonly model: string;
   readonly from?: number;
@@ -51,16 +55,20 @@ export const SCORE_EXIT_CODES = {
   emptyWindow: 4,
   /** The Parquet file is not Parquet, is corrupt or lacks a flights column. */
   unreadableFile: 5,
+  /** ClickHouse or the registry refused the identity: its user lacks the operator's grants, or the registry its certificate. */
+  refused: 6,
   /** Stopped by Ctrl-C; the job resumes where it stopped. */
   interrupted: 130,
 } as const;
 
 /** The exit code for what a run threw. */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof InvalidScoringWindowError || error instanceof ScoringJobMismatchError) return SCORE_EXIT_CODES.invalidArguments;
+  if (error instanceof InvalidScoringWindowError || error instanceof ScoringJobMismatchError || error instanceof ConfigError) return SCORE_EXIT_CODES.invalidArguments;
   if (error instanceof ModelVersionNotFoundError || error instanceof ModelFeatureMismatchError) return SCORE_EXIT_CODES.modelNotFound;
   if (error instanceof EmptyScoringWindowError) return SCORE_EXIT_CODES.emptyWindow;
   if (error instanceof InvalidFlightsFileError) return SCORE_EXIT_CODES.unreadableFile;
+  const { code } = TributaryError.from(error);
+  if (code === Code.PermissionDenied || code === Code.Unauthenticated) return SCORE_EXIT_CODES.refused;
   return SCORE_EXIT_CODES.failed;
 }
 
@@ -86,13 +94,17 @@ export function formatScoreSummary(result: ScoringResult, database: string): str
 
 /**
  * Runs a batch scoring job in this process against ClickHouse
- * (`CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE` or the namespace's) and the
- * registry (`REGISTRY_ADDRESS`), with a progress bar; resolves to the exit code.
+ * (`CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE` or the namespace's, as
+ * `CLICKHOUSE_USER`/`CLICKHOUSE_PASSWORD`; `CLICKHOUSE_MANAGE_SCHEMA=false`
+ * creates no table) and the registry (`REGISTRY_ADDRESS`, as the operator
+ * identity with `--tls`), with a progress bar; resolves to the exit code.
  */
 export async function runScore(options: ScoreCommandOptions, names: PlatformNames = platformNames()): Promise<number> {
   let sourceOf: (client: ClickHouseClient) => DepartureSource;
   let spec: ModelSpec;
+  let clickhouse: ClickHouseConnection;
   try {
+    clickhouse = clickhouseConnection();
     // The options first: a bad one is reported before anything is opened.
     const window = windowOf(options);
     if (window) checkWindow(window);
@@ -105,9 +117,16 @@ export async function runScore(options: ScoreCommandOptions, names: PlatformName
     return fail(error);
   }
   const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
+  let registrySecurity: ReturnType<typeof operatorChannelSecurity>;
+  try {
+    registrySecurity = operatorChannelSecurity(options);
+  } catch (error) {
+    return fail(error);
+  }
+  const { manageSchema, ...connection } = clickhouse;
   const scoring = openBatchScoring({
-    clickhouse: { url: env('CLICKHOUSE_URL', 'http://127.0.0.1:8123'), database: names.database },
-    registry: { address: env('REGISTRY_ADDRESS', '127.0.0.1:50052'), ...(process.env['SERVICE_AUTH_TOKEN'] ? { token: process.env['SERVICE_AUTH_TOKEN'] } : {}) },
+    clickhouse: { ...connection, database: names.database },
+    registry: { address: env('REGISTRY_ADDRESS', '127.0.0.1:50052'), ...registrySecurity },
     workers: options.workers,
   });
   const view = createScoreProgressView();
@@ -122,6 +141,7 @@ export async function runScore(options: ScoreCommandOptions, names: PlatformName
       source,
       model,
       modelSpec: formatModelSpec(spec),
+      manageSchema,
       features: scoring.features,
       store: scoring.store,
       pool: scoring.pool,
@@ -135,7 +155,7 @@ export async function runScore(options: ScoreCommandOptions, names: PlatformName
     return result.status === 'stopped' ? SCORE_EXIT_CODES.interrupted : SCORE_EXIT_CODES.done;
   } catch (error) {
     view.stop();
-    return fail(error);
+    return fail(ScoringAccessDeniedError.find(error, clickhouse.user) ?? error);
   } finally {
     process.removeListener('SIGINT', stop);
     await scoring.close();
@@ -157,7 +177,7 @@ function windowOf(options: ScoreCommandOptions): { fromMs: number; toMs: number 
 
 /** `tributary score`: batch inference over a window of the offline store or a Parquet file of flights. */
 export function registerScoreCommand(program: Command): void {
-  program
+  const command = program
     .command('score')
     .description('score a window of departed flights (or a Parquet file of flights) with one model version, into ClickHouse; resumable')
     .requiredOption('--model <name[@version|@alias]>', 'model and version or alias, e.g. flight-delay@3 or flight-delay@challenger (default alias: champion)')
@@ -169,9 +189,10 @@ export function registerScoreCommand(program: Command): void {
     .option('--workers <n>', 'ONNX Runtime worker threads', positiveInteger, 2)
     .addHelpText(
       'after',
-      `\nExit codes: 0 done, 1 failed (resumable), 2 invalid arguments, 3 unknown model or version, 4 no departures in the window, 5 unreadable Parquet file, 130 interrupted (resumable).`,
-    )
-    .action(async (options: ScoreCommandOptions) => {
-      process.exitCode = await runScore(options);
-    });
+      `\nExit codes: 0 done, 1 failed (resumable), 2 invalid arguments, 3 unknown model or version, 4 no departures in the window, 5 unreadable Parquet file, ` +
+        `6 refused (the ClickHouse user lacks the operator's grants, or the registry the operator certificate), 130 interrupted (resumable).`,
+    );
+  withOperatorChannelOptions(command).action(async (options: ScoreCommandOptions) => {
+    process.exitCode = await runScore(options);
+  });
 }

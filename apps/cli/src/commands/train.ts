@@ -16,6 +16,7 @@ import {
   type TrainingRunResult,
 } from '@tributary/training';
 import { windowBound } from './arguments.js';
+import { clickhouseConnection } from './clickhouse-connection.js';
 import { platformNames, type PlatformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
 
@@ -110,11 +111,15 @@ export function formatRunSummary(result: TrainingRunResult): string[] {
   return lines;
 }
 
-/** Trains in this process against ClickHouse and the registry (`CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE` or the namespace's, `REGISTRY_ADDRESS`). */
+/**
+ * Trains in this process against ClickHouse and the registry (`CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE` or the namespace's,
+ * as `CLICKHOUSE_USER`/`CLICKHOUSE_PASSWORD`; `REGISTRY_ADDRESS`).
+ */
 async function trainLocally(request: TrainingRequest, names: PlatformNames): Promise<number> {
   const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
+  const { url, user, password } = clickhouseConnection();
   const training = openFlightTraining({
-    clickhouse: { url: env('CLICKHOUSE_URL', 'http://127.0.0.1:8123'), database: names.database },
+    clickhouse: { url, user, ...(password === undefined ? {} : { password }), database: names.database },
     registry: { address: env('REGISTRY_ADDRESS', '127.0.0.1:50052'), ...(process.env['SERVICE_AUTH_TOKEN'] ? { token: process.env['SERVICE_AUTH_TOKEN'] } : {}) },
   });
   const bar = createProgressBar();
