@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { createInfra, findWorkspaceRoot, portSettings, secureClientEnv, type Infra, type InfraPorts, type InfraSecurityOptions } from '../index.js';
 import { adminPrincipal } from '../platform-principals.js';
 import { ensureInfraSecrets } from '../infra-secrets.js';
@@ -43,6 +44,24 @@ async function runningPorts(home: string, security: InfraSecurityOptions): Promi
 }
 
 /**
+ * Fails unless Redis refuses a client without a user: a run meant to be
+ * secure must never pass quietly against open servers.
+ */
+async function assertRefusesAnonymous(ports: InfraPorts): Promise<void> {
+  const anonymous = new Redis({ host: '127.0.0.1', port: ports.redis, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  anonymous.on('error', () => undefined);
+  try {
+    const answer = await anonymous.ping().then(
+      (reply) => reply,
+      (error: unknown) => String(error),
+    );
+    if (!answer.includes('NOAUTH')) throw new Error(`the secure test servers' Redis (port ${ports.redis}) answered a client without a user: ${answer}`);
+  } finally {
+    anonymous.disconnect();
+  }
+}
+
+/**
  * Kafka with SASL/SCRAM and ACLs, Redis with ACL users and ClickHouse with
  * users granted per table (`createInfra({ secure })`) on a home and free
  * ports of their own, never the shared plain servers: reused when they run
@@ -67,6 +86,7 @@ export async function startSecureTestServers(options: SecureTestServersOptions =
   } else {
     infra = createInfra({ env: infraEnvAt(home, ports), secure: security });
   }
+  await assertRefusesAnonymous(ports);
   const secrets = await ensureInfraSecrets(home);
   const admin = secureClientEnv(adminPrincipal, secrets, ports);
   const credentials = `${encodeURIComponent(adminPrincipal)}:${encodeURIComponent(secrets[adminPrincipal] ?? '')}`;
