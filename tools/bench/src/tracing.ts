@@ -4,7 +4,8 @@
  * every record it was handed does) against records that carry the send
  * span's trace. @tributary/kafka's producer writes 1 KB records, 500 per
  * send, to the local Kafka, with tracing registered as services register it
- * (every trace sampled, nothing exported). Three kinds of send alternate each
+ * with nothing exported (a caller's sampled trace is recorded, a new root
+ * trace is not, so the send spans here are not). Three kinds of send alternate each
  * round: every record in the send's trace; every record in a sampled trace of
  * its own (a `create` span each); every record in an unsampled trace of its
  * own (its context injected as is). Reported: the least CPU time per record
