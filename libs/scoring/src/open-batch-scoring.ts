@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ModelRegistryService } from '@tributary/contracts';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
 import { createGrpcChannel, createGrpcClient, type ClientTlsOptions } from '@tributary/grpc';
@@ -47,6 +47,8 @@ export function openBatchScoring(options: BatchScoringOptions): BatchScoring {
     // A chunk's feature join can take minutes on a busy server: progress headers keep the connection alive meanwhile.
     request_timeout: 600_000,
     clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
+    // Every failure reaches the caller as an error (the CLI prints it in one line); the client's own log would print it again, stack and all.
+    log: { level: ClickHouseLogLevel.OFF },
     ...(ch.user === undefined ? {} : { username: ch.user }),
     ...(ch.password === undefined ? {} : { password: ch.password }),
   });
