@@ -39,7 +39,7 @@ import { TRAINER_TAGS, timeWindowOf, trainingRequestRecord } from '@tributary/tr
 import { startServiceProcess, writeFlightFixtures, type ServiceProcess } from '@tributary/training/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driftMonitorConfigSchema } from './config.js';
+import { FLIGHT_PERIODIC_FEATURES, driftMonitorConfigSchema, type DriftMonitorConfig } from './config.js';
 import { startDriftMonitor, type RunningDriftMonitor } from './start-drift-monitor.js';
 
 const logger = createLogger({ name: 'drift-monitor-int-spec', level: 'silent' });
@@ -51,6 +51,8 @@ const registryPrefix = `test:drift-loop:${suffix}`;
 const MODEL = `flight-delay-${suffix.replaceAll('_', '-').toLowerCase()}`.slice(0, 64);
 const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
+/** The monitor's second life, after the restart. */
+const restartLifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 const day = (d: number, hour = 0) => Date.UTC(2001, 0, d, hour);
 const DAY_MS = 86_400_000;
 /** Records per send: one request must stay under the broker's message size limit. */
@@ -102,7 +104,10 @@ describe('the closed loop: drift monitor → training.requested → trainer → 
   let registry: ServiceProcess & { address: string };
   let trainer: ServiceProcess;
   let monitor: RunningDriftMonitor;
+  let monitorConfig: DriftMonitorConfig;
   let artifactDirectory: string;
+  /** What the first test served, for the second to add late data to: the champion, its feature sampler, the flights of 11–12 January and the first window's alarm. */
+  let served: { champion: ModelVersion; sample: () => Record<string, number>; flights: Flight[]; firstAlarm: DriftReport } | undefined;
   const names = {} as Record<'requests' | 'dlq' | 'lifecycle' | 'predictions' | 'events' | 'reports', string>;
 
   beforeAll(async () => {
@@ -141,7 +146,7 @@ describe('the closed loop: drift monitor → training.requested → trainer → 
       readyMessage: 'trainer consuming',
       timeoutMs: 120_000,
     });
-    const config = loadConfig(driftMonitorConfigSchema, {
+    monitorConfig = loadConfig(driftMonitorConfigSchema, {
       ...process.env,
       ...common,
       CLICKHOUSE_DATABASE: database,
@@ -161,11 +166,12 @@ describe('the closed loop: drift monitor → training.requested → trainer → 
       DRIFT_TRAINING_WINDOW_MS: String(3 * DAY_MS),
       DRIFT_EVALUATE_INTERVAL_MS: '500',
     });
-    monitor = await startDriftMonitor({ config, lifecycle, logger });
+    monitor = await startDriftMonitor({ config: monitorConfig, lifecycle, logger });
   }, 240_000);
 
   afterAll(async () => {
     await lifecycle.shutdown();
+    await restartLifecycle.shutdown();
     await trainer?.stop();
     await registry?.stop();
     await testTopics.deleteAll();
@@ -276,6 +282,7 @@ describe('the closed loop: drift monitor → training.requested → trainer → 
       expect(lineage.map((row) => [row.requestId, row.producedVersion])).toEqual([[fromMonitor[0]?.requestId, retrained.version]]);
       const [stored] = await monitor.store.reports({ reportId: first.reportId });
       expect(stored?.alert).toBe(true);
+      served = { champion: firstChampion, sample, flights, firstAlarm: first };
 
       // And the operators see it: alarms by rule and the latest window's calibration gap on /metrics.
       const text = await (await fetch(`http://127.0.0.1:${monitor.opsPort}/metrics`)).text();
@@ -288,4 +295,71 @@ describe('the closed loop: drift monitor → training.requested → trainer → 
       await producer.close();
     }
   }, 600_000);
+
+  it('publishes no second alarm for late data with the same verdict after a restart that replays the topics, and one when the verdict gains a drifted feature', async () => {
+    if (served === undefined) throw new Error('needs the alarms of the previous test');
+    const { champion, sample, flights, firstAlarm } = served;
+    const reportId = firstAlarm.reportId;
+    const alarmsOf = async () => (await topicValues(names.reports, (bytes) => fromBinary(DriftReportSchema, bytes))).filter((report) => report.reportId === reportId);
+    const storedReport = async () => (await monitor.store.reports({ reportId }))[0] as DriftReport;
+    const alarmsBefore = await alarmsOf();
+    const before = await storedReport();
+
+    // The monitor restarts under a new consumer group: it replays every topic from the start (the same rows again) over its stored state.
+    await lifecycle.shutdown();
+    monitor = await startDriftMonitor({ config: { ...monitorConfig, groupId: uniqueName('drift-loop-monitor-restarted') }, lifecycle: restartLifecycle, logger });
+
+    const producer = createProducer({ kafka, source: '/tests/drift-loop', logger });
+    await producer.start();
+    try {
+      // The first window's flights, by the departure event's time (what the monitor windows by).
+      const firstDay = flights.filter((flight) => departedEvent(flight).eventTimeMs < day(12));
+      const predict = (count: number, features: () => Record<string, number>) =>
+        Array.from({ length: count }, (_, i) =>
+          create(PredictionLogSchema, {
+            requestId: randomUUID(),
+            modelName: MODEL,
+            modelVersion: champion.version,
+            alias: 'champion',
+            servedBy: ServingTier.PRIMARY,
+            predictionTime: timestampFromMs(Date.now()),
+            eventId: departedEvent(firstDay[i % firstDay.length] as Flight).eventId,
+            features: features(),
+            probability: 0.03,
+          }),
+        );
+      const send = async (logs: PredictionLog[]) => {
+        for (let i = 0; i < logs.length; i += SEND_CHUNK) {
+          await producer.send({ ...topics.predictionsLogged, name: names.predictions }, logs.slice(i, i + SEND_CHUNK).map((value) => ({ key: MODEL, value })));
+        }
+      };
+
+      // Late predictions like the others for the first window: a new revision with the same verdict, and no alarm.
+      await send(predict(200, sample));
+      const revised = await until('a revision with the late predictions', storedReport, (report) => report.revision > before.revision && report.sampleCount >= before.sampleCount + 200, 120_000);
+      expect(revised.alert).toBe(true);
+      expect((await alarmsOf()).length).toBe(alarmsBefore.length);
+
+      // Late predictions with one input far outside its reference: the verdict gains feature drift, raised once.
+      const feature = champion.referenceProfile?.features.find(
+        (f) => f.distribution.case === 'numeric' && f.distribution.value.standardDeviation > 0 && !(f.featureName in FLIGHT_PERIODIC_FEATURES),
+      );
+      if (feature?.distribution.case !== 'numeric') throw new Error('the champion profiles no numeric feature');
+      const { mean, standardDeviation } = feature.distribution.value;
+      await send(predict(3000, () => ({ ...sample(), [feature.featureName]: mean + 20 * standardDeviation })));
+      await until('every late prediction in the stored report', storedReport, (report) => report.sampleCount >= revised.sampleCount + 3000, 120_000);
+      const alarms = await alarmsOf();
+      expect(alarms.length).toBe(alarmsBefore.length + 1);
+      const grown = alarms[alarms.length - 1] as DriftReport;
+      expect(grown.revision).toBeGreaterThan(revised.revision);
+      expect(grown.reasons.map((reason) => reason.rule)).toContain('feature_drift');
+      expect(grown.features.filter((f) => f.drifted).map((f) => f.featureName)).toContain(feature.featureName);
+
+      // Still the one training request: the alarm fell in the cooldown of the first.
+      const requests = await topicValues(names.requests, (bytes) => fromBinary(TrainingRequestSchema, bytes));
+      expect(requests.filter((request) => request.requestedBy === 'drift-monitor')).toHaveLength(1);
+    } finally {
+      await producer.close();
+    }
+  }, 300_000);
 });

@@ -1,5 +1,6 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { DriftReport, TrainingRequest } from '@tributary/contracts';
+import type { DriftAlarm } from '@tributary/drift';
 import { getMetricsRegistry } from '@tributary/observability';
 import { Counter, Gauge } from 'prom-client';
 import { TrainingReason } from '@tributary/contracts';
@@ -7,6 +8,7 @@ import { TrainingReason } from '@tributary/contracts';
 /** The drift monitor's Prometheus metrics, fed by the monitor's report and request hooks. */
 export interface MonitorMetrics {
   observeReport(report: DriftReport): void;
+  observeAlarm(alarm: DriftAlarm): void;
   observeTrainingRequest(request: TrainingRequest): void;
   observeWatermark(watermarkMs: number | undefined): void;
 }
@@ -20,7 +22,7 @@ export function createMonitorMetrics(): MonitorMetrics {
   const reports = (existing as Counter<'model' | 'alert'> | undefined) ?? new Counter({ name: 'tributary_drift_reports_total', help: 'Window reports written (each revision), by whether they raised an alarm', labelNames: ['model', 'alert'], registers: [registry] });
   const alarms =
     (registry.getSingleMetric('tributary_drift_alarms_total') as Counter<'model' | 'rule'> | undefined) ??
-    new Counter({ name: 'tributary_drift_alarms_total', help: 'Alarm rules fired on window reports, by rule', labelNames: ['model', 'rule'], registers: [registry] });
+    new Counter({ name: 'tributary_drift_alarms_total', help: 'Alarms published (drift.detected), by rule new to the window’s verdict', labelNames: ['model', 'rule'], registers: [registry] });
   const requests =
     (registry.getSingleMetric('tributary_drift_training_requests_total') as Counter<'model' | 'trigger'> | undefined) ??
     new Counter({ name: 'tributary_drift_training_requests_total', help: 'Training requests made, by trigger (drift or schedule)', labelNames: ['model', 'trigger'], registers: [registry] });
@@ -38,7 +40,6 @@ export function createMonitorMetrics(): MonitorMetrics {
     observeReport(report) {
       const l = { model: report.modelName, version: String(report.modelVersion) };
       reports.inc({ model: report.modelName, alert: String(report.alert) });
-      for (const reason of report.reasons) alarms.inc({ model: report.modelName, rule: reason.rule });
       driftShare.set(l, report.driftShare);
       samples.set(l, report.sampleCount);
       if (report.window?.endTime) windowEnd.set(l, timestampMs(report.window.endTime) / 1000);
@@ -48,6 +49,10 @@ export function createMonitorMetrics(): MonitorMetrics {
         logLoss.set(l, performance.logLoss);
         gap.set(l, performance.calibrationGap);
       }
+    },
+    observeAlarm({ report, raised }) {
+      // A verdict part is a rule, or `feature_drift:<feature>`: counted by its rule, once per feature that joined.
+      for (const part of raised) alarms.inc({ model: report.modelName, rule: part.split(':')[0] as string });
     },
     observeTrainingRequest(request) {
       requests.inc({ model: request.modelName, trigger: request.reason === TrainingReason.SCHEDULED ? 'schedule' : 'drift' });

@@ -70,7 +70,6 @@ export async function startDriftMonitor(context: ServiceContext<DriftMonitorConf
     outputs: {
       publishReport: async (report) => {
         await producer.send(reportsTopic, [{ key: report.modelName, value: report, id: `${report.reportId}/${report.revision}` }]);
-        logger.warn({ reportId: report.reportId, model: report.modelName, version: report.modelVersion, revision: report.revision, reasons: report.reasons.map((r) => `${r.rule}: ${r.detail}`) }, 'drift detected');
       },
       requestTraining: async (request) => {
         // Checked as the trainer will check it: a request it would refuse is a bug here, not a record for its dead-letter topic.
@@ -88,6 +87,22 @@ export async function startDriftMonitor(context: ServiceContext<DriftMonitorConf
     policy: { cooldownMs: drift.cooldownMs, requestTimeoutMs: drift.requestTimeoutMs, scheduleIntervalMs: drift.scheduleIntervalMs },
     trainingWindowMs: drift.trainingWindowMs,
     onReport: (report) => metrics.observeReport(report),
+    onAlarm: (alarm) => {
+      metrics.observeAlarm(alarm);
+      const { report, raised, retraining } = alarm;
+      logger.warn(
+        {
+          reportId: report.reportId,
+          model: report.modelName,
+          version: report.modelVersion,
+          revision: report.revision,
+          raised,
+          reasons: report.reasons.map((r) => `${r.rule}: ${r.detail}`),
+          retraining: retraining.action === 'request' ? 'requested' : `skipped (${retraining.why})`,
+        },
+        'drift detected',
+      );
+    },
     onTrainingRequest: (request) => metrics.observeTrainingRequest(request),
   });
 
