@@ -275,6 +275,7 @@ describe.each(overlays)('deploy/k8s/overlays/%s', (overlay) => {
             'redis-features from pod inference :6379',
             'redis-cache from pod ingestion :6379',
             'redis-cache from pod inference :6379',
+            'redis-registry from pod registry :6379',
           ]
         : []),
     ];

@@ -19,6 +19,8 @@ export const redisInstancePrefixes = {
   'redis-features': ['features'],
   // Ingestion's dedup marks and inference's prediction cache: nothing on disk.
   'redis-cache': ['tributary:ingest:', 'tributary:predictions'],
+  // The registry's metadata: AOF, every write synced.
+  'redis-registry': ['tributary:registry'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A Redis instance deploy/ runs. */

@@ -101,8 +101,8 @@ describe('deploy/k8s/redis', () => {
         checked += 1;
       }
     }
-    // ingestion (cache), feature-pipeline (features), inference (both).
-    expect(checked).toBe(4);
+    // ingestion (cache), registry (registry), feature-pipeline (features), inference (both).
+    expect(checked).toBe(5);
   });
 
   it.each(redisInstances)('%s: one hardened pod, probes, resources, a PDB, a Service, and the passwords of exactly its users', (instance) => {
@@ -127,15 +127,17 @@ describe('deploy/k8s/redis', () => {
     expect(container.env?.find((variable) => variable.name === 'REDISCLI_AUTH')?.valueFrom?.secretKeyRef).toEqual({ name: 'tributary-credentials', key: 'admin-redis-password' });
   });
 
-  it("keeps redis-features' every write on its volume, and nothing of redis-cache on disk", () => {
-    const features = directives(configOf('redis-features')['redis.conf'] ?? '');
-    expect(features.get('appendonly')).toBe('yes');
-    expect(features.get('appendfsync')).toBe('always');
-    expect(features.get('maxmemory-policy'), 'evicting would lose features or the checkpoint').toBe('noeviction');
-    const set = find<StatefulSet>('StatefulSet', 'redis-features');
-    const data = mainContainer(set).volumeMounts?.find((mount) => mount.mountPath === features.get('dir'));
+  it.each(['redis-features', 'redis-registry'] as const)('%s: keeps every write on its volume and evicts nothing', (instance) => {
+    const conf = directives(configOf(instance)['redis.conf'] ?? '');
+    expect(conf.get('appendonly')).toBe('yes');
+    expect(conf.get('appendfsync')).toBe('always');
+    expect(conf.get('maxmemory-policy'), 'evicting would lose features, the checkpoint or the registry').toBe('noeviction');
+    const set = find<StatefulSet>('StatefulSet', instance);
+    const data = mainContainer(set).volumeMounts?.find((mount) => mount.mountPath === conf.get('dir'));
     expect(set.spec.volumeClaimTemplates?.map((claim) => claim.metadata.name)).toEqual([data?.name]);
+  });
 
+  it('keeps nothing of redis-cache on disk', () => {
     const cache = directives(configOf('redis-cache')['redis.conf'] ?? '');
     expect(cache.get('appendonly')).toBe('no');
     expect(cache.get('save')).toBe('""');
