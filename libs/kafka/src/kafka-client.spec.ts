@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { KafkaCredentialsError, kafkaSaslFromEnv } from './index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { KafkaCredentialsError, createKafkaClient, kafkaSaslFromEnv } from './index.js';
 
 describe('kafkaSaslFromEnv()', () => {
   it('gives no SASL when no user is set (the local plain broker)', () => {
@@ -34,5 +34,20 @@ describe('kafkaSaslFromEnv()', () => {
     expect(() => kafkaSaslFromEnv({ KAFKA_SASL_USERNAME: 'trainer' })).toThrow(KafkaCredentialsError);
     expect(() => kafkaSaslFromEnv({ KAFKA_SASL_USERNAME: 'trainer' })).toThrow(/KAFKA_SASL_PASSWORD/);
     expect(() => kafkaSaslFromEnv({ KAFKA_SASL_USERNAME: 'trainer', KAFKA_SASL_PASSWORD: 'x', KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(/KAFKA_SASL_MECHANISM is gssapi/);
+  });
+});
+
+describe('createKafkaClient()', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  // Regression: a plain stack of its own got the credentials a secure test run had set for its servers.
+  it('takes the credentials of the env it is given, never the process’s', () => {
+    vi.stubEnv('KAFKA_SASL_USERNAME', 'admin');
+    vi.stubEnv('KAFKA_SASL_PASSWORD', '');
+    expect(() => createKafkaClient({ clientId: 'spec' })).toThrow(KafkaCredentialsError);
+    expect(() => createKafkaClient({ clientId: 'spec', env: { KAFKA_BROKERS: '127.0.0.1:1' } })).not.toThrow();
+    expect(() => createKafkaClient({ clientId: 'spec', env: { KAFKA_SASL_USERNAME: 'trainer' } })).toThrow(/KAFKA_SASL_USERNAME is set \(trainer\)/);
   });
 });

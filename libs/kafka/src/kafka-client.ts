@@ -7,7 +7,7 @@ import { KafkaCredentialsError } from './errors.js';
 export interface KafkaClientOptions {
   /** Client id the brokers see in their logs and quotas, e.g. the service name. */
   readonly clientId: string;
-  /** Bootstrap brokers. Default {@link kafkaBrokersFromEnv}. */
+  /** Bootstrap brokers. Default {@link kafkaBrokersFromEnv} of {@link KafkaClientOptions.env}. */
   readonly brokers?: readonly string[];
   /** Where kafkajs's own warnings and errors go. Default a logger named `kafkajs`. */
   readonly logger?: Logger;
@@ -15,8 +15,14 @@ export interface KafkaClientOptions {
   readonly connectionTimeoutMs?: number;
   /** Timeout of one broker request, in ms. Default 30 000. */
   readonly requestTimeoutMs?: number;
-  /** SASL credentials of this client's principal. Default {@link kafkaSaslFromEnv}: none unless the environment sets them. */
+  /** SASL credentials of this client's principal. Default {@link kafkaSaslFromEnv} of {@link KafkaClientOptions.env}: none unless it sets them. */
   readonly sasl?: SASLOptions;
+  /**
+   * Where brokers and credentials not given here come from, e.g. the
+   * environment of servers of one's own, whose clients must not take the
+   * process's credentials for other servers. Default `process.env`.
+   */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const saslMechanisms = ['scram-sha-256', 'scram-sha-512', 'plain'] as const;
@@ -66,10 +72,10 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const logger = options.logger ?? createLogger({ name: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
-    brokers: [...(options.brokers ?? kafkaBrokersFromEnv())],
+    brokers: [...(options.brokers ?? kafkaBrokersFromEnv(options.env))],
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    ...withSasl(options.sasl ?? kafkaSaslFromEnv()),
+    ...withSasl(options.sasl ?? kafkaSaslFromEnv(options.env)),
     logLevel: logLevel.WARN,
     logCreator: toPino(logger),
   });
