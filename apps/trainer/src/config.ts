@@ -1,10 +1,10 @@
 import {
-  booleanSchema,
   clickhouseEnv,
   consumerGroupEnv,
   envVar,
   kafkaEnv,
   positiveIntSchema,
+  registryClientEnv,
   serviceBaseEnv,
   textSchema,
   topicNameEnv,
@@ -62,13 +62,6 @@ export const trainerConfigSchema = {
       schema: textSchema,
       default: 'events_raw',
     }),
-    registryAddress: envVar({
-      name: 'REGISTRY_ADDRESS',
-      description: 'host:port of the model registry gRPC server.',
-      expected: 'host:port',
-      schema: textSchema,
-      default: '127.0.0.1:50052',
-    }),
     testFault: envVar({
       name: 'TRAINER_TEST_FAULT',
       description:
@@ -108,15 +101,7 @@ export const trainerConfigSchema = {
       default: '0.01',
     }),
   },
-  registryTls: {
-    enabled: envVar({
-      name: 'REGISTRY_TLS',
-      description: 'Whether to reach the registry over TLS (verified against TLS_CA_FILE, presenting TLS_CERT_FILE/TLS_KEY_FILE when set).',
-      expected: 'true or false',
-      schema: booleanSchema,
-      default: 'false',
-    }),
-  },
+  registry: registryClientEnv(),
 };
 
 /** The trainer's loaded configuration. */

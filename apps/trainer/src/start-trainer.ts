@@ -48,7 +48,7 @@ export async function startTrainer(context: ServiceContext<TrainerConfig>, hooks
     },
     rawEventsTable: config.trainer.rawEventsTable,
     registry: {
-      address: config.trainer.registryAddress,
+      address: config.registry.address,
       ...(config.auth.token === undefined ? {} : { token: config.auth.token }),
       ...registryTls(config),
     },
@@ -108,7 +108,7 @@ export async function startTrainer(context: ServiceContext<TrainerConfig>, hooks
   // Closing aborts the run if it is still training (its request is left to the next trainer); a run already registering finishes.
   lifecycle.register('kafka consumer', () => consumer.close(), { timeoutMs: config.trainer.drainTimeoutMs });
 
-  logger.info({ requests: requests.name, dlq: dlq.name, registry: config.trainer.registryAddress }, 'trainer consuming');
+  logger.info({ requests: requests.name, dlq: dlq.name, registry: config.registry.address }, 'trainer consuming');
   return { grpcPort: host.grpcPort, opsPort: host.opsPort };
 }
 
@@ -122,7 +122,7 @@ function withTestFault(config: TrainerConfig, logger: Logger): Pick<TrainingRequ
 
 /** TLS towards the registry, when REGISTRY_TLS is on, from the service's own TLS files. */
 function registryTls(config: TrainerConfig): { tls?: ClientTlsOptions } {
-  if (!config.registryTls.enabled) return {};
+  if (!config.registry.tls) return {};
   const { caFile, certFile, keyFile } = config.auth.tls;
   return {
     tls: {
