@@ -158,8 +158,9 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
           command: process.execPath,
           args: [join(root, 'apps', definition.name, 'dist', 'main.js')],
           cwd: root,
+          // Regression: on top of process.env, a caller's env for servers of its own still carried the process's credentials for others.
+          baseEnv: env,
           env: {
-            ...env,
             KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
             REDIS_URL: endpoints.redisUrl,
             CLICKHOUSE_URL: endpoints.clickhouseUrl,

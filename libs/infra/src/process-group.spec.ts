@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { identifyProcess, isAlive, spawnDetached, stopProcessGroup, waitForExit, type ProcessIdentity } from './process-group.js';
 
 const node = process.execPath;
@@ -23,6 +23,23 @@ describe('spawnDetached()', () => {
     expect(processGroup).toBe(String(identity.pid));
     await expect.poll(() => readFileSync(logFile, 'utf8')).toContain(`listening as ${identity.pid}`);
     await stopProcessGroup(identity, 5_000);
+  });
+});
+
+describe('spawnDetached() with a base environment', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  // Regression: services started for servers of one's own still got the process's credentials for other servers.
+  it('passes on the base environment and the extra variables, not what only this process has', async () => {
+    vi.stubEnv('SPEC_ONLY_HERE', 'leaked');
+    const dir = mkdtempSync(join(tmpdir(), 'proc-'));
+    const logFile = join(dir, 'server.log');
+    const script = 'console.log(`seen: ${process.env.SPEC_ONLY_HERE ?? "-"} ${process.env.SPEC_BASE} ${process.env.SPEC_EXTRA}`)';
+    const child = spawnDetached({ command: node, args: ['-e', script], cwd: dir, baseEnv: { PATH: process.env['PATH'], SPEC_BASE: 'base' }, env: { SPEC_EXTRA: 'extra' } }, logFile);
+    await expect.poll(() => readFileSync(logFile, 'utf8')).toContain('seen: - base extra');
+    expect(child.pid).toBeDefined();
   });
 });
 

@@ -7,8 +7,10 @@ export interface LaunchSpec {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd: string;
-  /** Extra environment variables on top of `process.env`. */
+  /** Extra environment variables on top of {@link LaunchSpec.baseEnv}. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The environment `env` goes on top of: a variable it lacks is not passed on. Default `process.env`. */
+  readonly baseEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -82,7 +84,7 @@ export function spawnDetached(spec: LaunchSpec, logFile: string): ChildProcess {
     writeSync(log, `\n--- ${new Date().toISOString()} ${spec.command} ${spec.args.join(' ')}\n`);
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: { ...(spec.baseEnv ?? process.env), ...spec.env },
       detached: true,
       stdio: ['ignore', log, log],
     });
