@@ -6,19 +6,8 @@
  */
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createInfra,
-  findWorkspaceRoot,
-  freePorts,
-  isAlive,
-  isPortFree,
-  loopbackHost,
-  portSettings,
-  readRunRecord,
-  type Infra,
-  type InfraPorts,
-  type ServiceName,
-} from '@tributary/infra';
+import { createInfra, findWorkspaceRoot, isAlive, isPortFree, loopbackHost, readRunRecord, type Infra, type InfraPorts, type ServiceName } from '@tributary/infra';
+import { freeInfraPorts, infraEnvAt } from '@tributary/infra/testing';
 import { NotRunningError, SharedInfraRefusedError } from './errors.js';
 
 /** Options of {@link createChaosStack}. */
@@ -35,7 +24,12 @@ export interface ChaosStackOptions {
 export interface ChaosStack {
   readonly home: string;
   readonly ports: InfraPorts;
-  /** Endpoints and infra settings of this stack only; the shared servers' `KAFKA_BROKERS`, `REDIS_URL`, `CLICKHOUSE_URL` are replaced. */
+  /**
+   * Endpoints and infra settings of this stack only: the shared servers'
+   * `KAFKA_BROKERS`, `REDIS_URL`, `CLICKHOUSE_URL` are replaced and their
+   * credentials (`KAFKA_SASL_*`, `REDIS_USERNAME`, `CLICKHOUSE_USER`, …) left
+   * out — this stack's servers are plain.
+   */
   readonly env: NodeJS.ProcessEnv;
   readonly kafkaBrokers: readonly string[];
   readonly redisUrl: string;
@@ -64,16 +58,14 @@ export async function createChaosStack(options: ChaosStackOptions = {}): Promise
   const root = findWorkspaceRoot();
   const home = resolve(options.home ?? join(root, '.tributary', 'chaos'));
   if (home === join(root, '.tributary')) throw new SharedInfraRefusedError(`home ${home} is the workspace's shared one`);
-  const [kafka, kafkaController, clickhouseHttp, clickhouseTcp, redis] = (await freePorts(5)) as [number, number, number, number, number];
-  const ports: InfraPorts = { kafka, kafkaController, clickhouseHttp, clickhouseTcp, redis };
-  const kafkaBrokers = [`${loopbackHost}:${kafka}`];
-  const redisUrl = `redis://${loopbackHost}:${redis}`;
-  const clickhouseUrl = `http://${loopbackHost}:${clickhouseHttp}`;
+  const ports = await freeInfraPorts();
+  const kafkaBrokers = [`${loopbackHost}:${ports.kafka}`];
+  const redisUrl = `redis://${loopbackHost}:${ports.redis}`;
+  const clickhouseUrl = `http://${loopbackHost}:${ports.clickhouseHttp}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TRIBUTARY_HOME: home,
+    // Regression: a secure test run's credentials reached this plain stack's clients ("Request is not valid given the current SASL state").
+    ...infraEnvAt(home, ports),
     TRIBUTARY_CACHE_DIR: resolve(options.cacheDir ?? join(root, '.tributary', 'cache')),
-    ...Object.fromEntries(Object.entries(portSettings).map(([key, setting]) => [setting.envVar, String(ports[key as keyof InfraPorts])])),
     KAFKA_BROKERS: kafkaBrokers.join(','),
     REDIS_URL: redisUrl,
     CLICKHOUSE_URL: clickhouseUrl,

@@ -114,7 +114,7 @@ function describeViolations(result: Omit<ScenarioResult, 'violations'>, sliceEnd
 export async function runScenario(options: RunScenarioOptions): Promise<ScenarioResult> {
   const { stack, scenario, slice, sliceEvents, eventsPerSecond, log, settleTimeoutMs = 300_000 } = options;
   const names = scenarioNamespace(options.runId, scenario.name);
-  const kafka = createKafkaClient({ clientId: 'chaos', brokers: stack.kafkaBrokers });
+  const kafka = createKafkaClient({ clientId: 'chaos', env: stack.env });
   const admin = kafka.admin();
   const clickhouse = createClient({ url: stack.clickhouseUrl });
   const redis = new Redis(stack.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
