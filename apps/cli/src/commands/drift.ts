@@ -8,6 +8,7 @@ import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { TRAINER_TAGS } from '@tributary/training';
 import { platformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
+import { registryAddress } from './registry-address.js';
 
 /** One line of `tributary drift reports`: window, version, evidence, and what the report led to. */
 export function driftReportLine(report: DriftReport, lineage: readonly TrainingLineage[]): string {
@@ -69,7 +70,7 @@ export function registerDriftCommand(program: Command): void {
   drift
     .command('lineage <model@version>')
     .description('where a version came from: its training request and, when a drift report caused it, that report’s window and evidence')
-    .option('--registry <host:port>', 'the registry’s gRPC address (env REGISTRY_ADDRESS)', process.env['REGISTRY_ADDRESS']?.trim() || '127.0.0.1:50052')
+    .option('--registry <host:port>', 'the registry’s gRPC address (env REGISTRY_ADDRESS)', registryAddress())
     .action(
       runAction(async (text: string, options: { registry: string }) => {
         const { modelName, version } = parseModelVersion(text);

@@ -4,6 +4,7 @@ import { Code, TributaryError } from '@tributary/errors';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { operatorChannelSecurity, withOperatorChannelOptions, type OperatorChannelFlags } from './operator-channel.js';
 import { runAction } from './run-action.js';
+import { registryAddress } from './registry-address.js';
 
 /** What `tributary model approve|promote` share on the command line. */
 export interface ModelCommandOptions extends OperatorChannelFlags {
@@ -82,7 +83,7 @@ export function registerModelCommand(program: Command): void {
   const model = program.command('model').description('Operate the model registry: approve a version, move an alias (as the operator identity when mutual TLS is on).');
   const common = (command: Command) =>
     withOperatorChannelOptions(command)
-      .option('--registry <host:port>', 'the registry’s gRPC address (env REGISTRY_ADDRESS)', process.env['REGISTRY_ADDRESS']?.trim() || '127.0.0.1:50052')
+      .option('--registry <host:port>', 'the registry’s gRPC address (env REGISTRY_ADDRESS)', registryAddress())
       .option('--reason <text>', 'why, for the audit history', 'operator decision')
       .option('--actor <name>', 'who, for the audit history (default $USER)', process.env['USER']?.trim() || 'operator')
       .option('--timeout <ms>', 'deadline of the call', wholeNumber(1), 10_000);

@@ -9,6 +9,7 @@ import { listModelVersions } from './demo-models.js';
 import { withStore } from './drift.js';
 import { platformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
+import { registryAddress } from './registry-address.js';
 
 /** Exit codes of `tributary report`. */
 export const REPORT_EXIT_CODES = { done: 0, failed: 1, invalidArguments: 2, noData: 4 } as const;
@@ -102,6 +103,6 @@ export function registerReportCommand(program: Command): void {
     .option('--to <time>', 'only windows ending at or before this event time, YYYY-MM-DD[THH:MM] (default: the last reported)', windowBound)
     .option('--model <name>', 'the model', 'flight-delay')
     .option('--out <file.html>', 'where to write it (default: .tributary/reports/[<namespace>-]<model>-<from>-<to>.html)')
-    .option('--registry <host:port>', 'the registry’s gRPC address, for the versions (env REGISTRY_ADDRESS)', process.env['REGISTRY_ADDRESS']?.trim() || '127.0.0.1:50052')
+    .option('--registry <host:port>', 'the registry’s gRPC address, for the versions (env REGISTRY_ADDRESS)', registryAddress())
     .action(runAction(runReport));
 }

@@ -28,6 +28,7 @@ import { clickhouseConnection, type ClickHouseConnection } from './clickhouse-co
 import { operatorChannelSecurity, withOperatorChannelOptions, type OperatorChannelFlags } from './operator-channel.js';
 import { platformNames, type PlatformNames } from './platform-names.js';
 import { createScoreProgressView } from './score-progress.js';
+import { registryAddress } from './registry-address.js';
 
 /** What `tributary score` is given on its command line. */
 export interface ScoreCommandOptions extends OperatorChannelFlags {
@@ -116,7 +117,6 @@ export async function runScore(options: ScoreCommandOptions, names: PlatformName
   } catch (error) {
     return fail(error);
   }
-  const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
   let registrySecurity: ReturnType<typeof operatorChannelSecurity>;
   try {
     registrySecurity = operatorChannelSecurity(options);
@@ -126,7 +126,7 @@ export async function runScore(options: ScoreCommandOptions, names: PlatformName
   const { manageSchema, ...connection } = clickhouse;
   const scoring = openBatchScoring({
     clickhouse: { ...connection, database: names.database },
-    registry: { address: env('REGISTRY_ADDRESS', '127.0.0.1:50052'), ...registrySecurity },
+    registry: { address: registryAddress(), ...registrySecurity },
     workers: options.workers,
   });
   const view = createScoreProgressView();

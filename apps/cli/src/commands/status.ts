@@ -9,6 +9,7 @@ import { collectPlatformStatus, formatPlatformStatus, platformStatusJson, servic
 import { operatorChannelSecurity, withOperatorChannelOptions, type OperatorChannelFlags } from './operator-channel.js';
 import { platformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
+import { registryAddress } from './registry-address.js';
 
 /** What `tributary status` is given on its command line. */
 export interface StatusCommandOptions extends OperatorChannelFlags {
@@ -74,7 +75,7 @@ export function registerStatusCommand(program: Command): void {
     .description('Show every service’s health and readiness, consumer lag per group and partition, model aliases and the versions served, and breaker states; exit 1 when something is wrong.')
     .option('--host <host>', 'host of the services’ ops ports (each on its default port)', '127.0.0.1')
     .option('--service <name=host:port>', 'ops address of one service, e.g. inference=10.0.0.7:9468 (repeatable)', collect, [])
-    .option('--registry <host:port>', 'the registry’s gRPC address (env REGISTRY_ADDRESS)', process.env['REGISTRY_ADDRESS']?.trim() || '127.0.0.1:50052')
+    .option('--registry <host:port>', 'the registry’s gRPC address (env REGISTRY_ADDRESS)', registryAddress())
     .option('--inference <host:port>', 'the inference service’s gRPC address (env INFERENCE_ADDRESS)', process.env['INFERENCE_ADDRESS']?.trim() || '127.0.0.1:50055')
     .option('--brokers <list>', 'Kafka bootstrap brokers (env KAFKA_BROKERS)', kafkaBrokersFromEnv().join(','))
     .option('--group <id>', 'consumer group to report, as named on the broker (repeatable; default: ingestion, feature-pipeline, trainer and drift-monitor in TRIBUTARY_NAMESPACE)', collect, [])

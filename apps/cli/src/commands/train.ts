@@ -19,6 +19,7 @@ import { windowBound } from './arguments.js';
 import { clickhouseConnection } from './clickhouse-connection.js';
 import { platformNames, type PlatformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
+import { registryAddress } from './registry-address.js';
 
 /** What `tributary train` is given on its command line. */
 export interface TrainCommandOptions {
@@ -116,11 +117,10 @@ export function formatRunSummary(result: TrainingRunResult): string[] {
  * as `CLICKHOUSE_USER`/`CLICKHOUSE_PASSWORD`; `REGISTRY_ADDRESS`).
  */
 async function trainLocally(request: TrainingRequest, names: PlatformNames): Promise<number> {
-  const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
   const { url, user, password } = clickhouseConnection();
   const training = openFlightTraining({
     clickhouse: { url, user, ...(password === undefined ? {} : { password }), database: names.database },
-    registry: { address: env('REGISTRY_ADDRESS', '127.0.0.1:50052'), ...(process.env['SERVICE_AUTH_TOKEN'] ? { token: process.env['SERVICE_AUTH_TOKEN'] } : {}) },
+    registry: { address: registryAddress(), ...(process.env['SERVICE_AUTH_TOKEN'] ? { token: process.env['SERVICE_AUTH_TOKEN'] } : {}) },
   });
   const bar = createProgressBar();
   const interrupted = new AbortController();
