@@ -175,7 +175,8 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
       createdAt: new Date(now()),
     });
     // Alarmed once per verdict: a revision (late data, or the same window re-computed after a restart) with no new reason is stored, not published.
-    const raised = newAlarmReasons(alarmVerdict(result), previous?.verdict ?? []);
+    const verdict = alarmVerdict(result);
+    const raised = newAlarmReasons(verdict, previous?.verdict ?? []);
     if (raised.length > 0) await outputs.publishReport(result);
     const decision = policy.afterReport(result, lastRequests.get(result.modelName), now());
     if (decision.action === 'request') {
@@ -185,7 +186,7 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
     // Written last: a crash before this re-reports the window with the same ids after the restart (and may publish its alarm again).
     await store.writeReport(result);
     if (raised.length > 0) onAlarm?.({ report: result, raised, retraining: decision });
-    reported.set(k, remembered(result));
+    reported.set(k, remembered(result, verdict));
     if (!firstWindowEnd.has(result.modelName)) firstWindowEnd.set(result.modelName, window.endMs);
     onReport?.(result);
     return result;
@@ -278,8 +279,8 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
   };
 }
 
-function remembered(report: DriftReport): Reported {
-  return { revision: report.revision, sampleCount: report.sampleCount, labelledCount: report.performance?.labelledCount ?? 0, verdict: alarmVerdict(report) };
+function remembered(report: DriftReport, verdict = alarmVerdict(report)): Reported {
+  return { revision: report.revision, sampleCount: report.sampleCount, labelledCount: report.performance?.labelledCount ?? 0, verdict };
 }
 
 function windowOf(report: DriftReport): EventTimeWindow {
