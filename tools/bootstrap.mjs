@@ -4,7 +4,7 @@
 // last install, then builds every project (Nx caches, so a warm run is quick).
 // Plain JavaScript with no dependencies: it runs before node_modules exists.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,13 @@ function run(command, args) {
   }
 }
 
-const lockHash = () => createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+// The lockfile and the patches applied to installed packages (patch-package, at postinstall): either changing reinstalls.
+const patchesDir = join(root, 'patches');
+const lockHash = () => {
+  const hash = createHash('sha256').update(readFileSync(join(root, 'package-lock.json')));
+  for (const patch of existsSync(patchesDir) ? readdirSync(patchesDir).sort() : []) hash.update(patch).update(readFileSync(join(patchesDir, patch)));
+  return hash.digest('hex');
+};
 const stamp = join(root, 'node_modules', '.tributary-lock-sha256');
 if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash()) {
   // `npm install` rather than `npm ci`: the lockfile pins every version, but npm ci

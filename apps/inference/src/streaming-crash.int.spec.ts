@@ -59,14 +59,20 @@ async function startScorerProcess(env: Record<string, string>): Promise<{ child:
   throw new Error(`the scorer process exited (${child.exitCode ?? child.signalCode}) before it was ready`);
 }
 
-/** Every answer a read_committed reader of a new group sees on the topic, as it arrives. */
-async function watchScored(topic: string): Promise<{ consumer: Consumer; answers: ScoredEvent[] }> {
-  const answers: ScoredEvent[] = [];
+/**
+ * Every answer a read_committed reader of a new group sees on the topic, as it arrives, once per record of the log:
+ * keyed by partition and offset, so the reader's own redelivery (a rebalance before its commit) is not counted as the
+ * scorer writing twice.
+ */
+async function watchScored(topic: string): Promise<{ consumer: Consumer; answers: () => ScoredEvent[] }> {
+  const records = new Map<string, ScoredEvent>();
   const consumer = kafka.consumer({ groupId: uniqueName('crash-reader'), readUncommitted: false, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void answers.push(fromBinary(ScoredEventSchema, message.value ?? new Uint8Array())) });
-  return { consumer, answers };
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => void records.set(`${partition}@${message.offset}`, fromBinary(ScoredEventSchema, message.value ?? new Uint8Array())),
+  });
+  return { consumer, answers: () => [...records.values()] };
 }
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -94,6 +100,8 @@ describe('the streaming scorer of the inference service', { timeout: 300_000 }, 
       LOG_LEVEL: 'error',
     };
     const { consumer, answers } = await watchScored(scored.name);
+    const admin = kafka.admin();
+    await admin.connect();
     const producer = createProducer({ kafka, source: '/tests/streaming-crash', logger });
     try {
       const first = await startScorerProcess(env);
@@ -107,19 +115,22 @@ describe('the streaming scorer of the inference service', { timeout: 300_000 }, 
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       })();
-      await until(() => answers.length >= 300, 120_000, 'the first 300 answers');
+      await until(() => answers().length >= 300, 120_000, 'the first 300 answers');
       const exited = once(first.child, 'exit');
       first.child.kill('SIGKILL');
       await exited;
-      const answeredBeforeKill = answers.length;
+      const answeredBeforeKill = answers().length;
       expect(answeredBeforeKill).toBeLessThan(EVENTS);
 
       const second = await startScorerProcess(env);
       await publishing;
-      await until(() => new Set(answers.map((answer) => answer.eventId)).size >= EVENTS, 180_000, `answers to all ${EVENTS} events`);
+      await until(() => new Set(answers().map((answer) => answer.eventId)).size >= EVENTS, 180_000, `answers to all ${EVENTS} events`);
       // Whatever the killed process had written but not committed stays invisible; nothing more arrives.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
-      const ids = answers.map((answer) => answer.eventId);
+      // The input holds each departure once (the test's producer is idempotent), so one answer per event id is one per record.
+      const inputRecords = (await admin.fetchTopicOffsets(events.name)).reduce((sum, { high }) => sum + Number(high), 0);
+      expect(inputRecords).toBe(EVENTS);
+      const ids = answers().map((answer) => answer.eventId);
       // Both counts at once: a failure then shows whether extra answers repeat event ids or are records of other ids.
       expect({ answers: ids.length, distinctEventIds: new Set(ids).size }).toEqual({ answers: EVENTS, distinctEventIds: EVENTS });
       expect([...new Set(ids)].sort()).toEqual(Array.from({ length: EVENTS }, (_, i) => `crash-dep-${i}`).sort());
@@ -128,7 +139,7 @@ describe('the streaming scorer of the inference service', { timeout: 300_000 }, 
       const channel = createGrpcChannel({ address: `127.0.0.1:${second.grpcPort}` });
       try {
         const client = createGrpcClient(InferenceService, channel);
-        for (const answer of answers.filter((_, i) => i % 300 === 0)) {
+        for (const answer of answers().filter((_, i) => i % 300 === 0)) {
           const event = departure(Number(answer.eventId.slice('crash-dep-'.length)));
           if (event.payload.case !== 'flightDeparted') throw new Error('not a departure');
           const { origin, destination, departureTime, distanceMiles } = event.payload.value;
@@ -145,6 +156,7 @@ describe('the streaming scorer of the inference service', { timeout: 300_000 }, 
     } finally {
       await producer.close();
       await consumer.disconnect();
+      await admin.disconnect();
     }
   });
 });

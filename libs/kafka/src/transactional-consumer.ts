@@ -124,6 +124,7 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
       await (await producer.transaction()).abort();
       const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic.name] });
       const committed = offsets?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
+      logger.info({ topic: topic.name, partition, groupId, generation, committed }, 'claimed the partition: its previous owners are fenced');
       return { producer, generation, committed: BigInt(committed) };
     } catch (reason) {
       await producer.disconnect().catch(() => undefined);
@@ -156,14 +157,23 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
 
   /**
    * Writes the chunk's records and its next offset in one transaction, trying
-   * again through outages. False when the partition is gone (fenced by its next
-   * owner, or the consumer closing): nothing of the chunk was committed.
+   * again through outages. False when the chunk is no longer this member's to
+   * write: the partition is gone (fenced by its next owner, or the consumer
+   * closing), or the claim taken again after a failure finds part of the chunk
+   * committed already — a commit whose answer was lost did go through, or a
+   * newer owner wrote it. The caller then leaves the chunk unresolved, to be
+   * fetched again and filtered by the committed offset.
    */
-  async function commitChunk(partition: number, records: readonly OutgoingRecord<U>[], nextOffset: string): Promise<boolean> {
+  async function commitChunk(partition: number, records: readonly OutgoingRecord<U>[], firstOffset: bigint, nextOffset: string): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
       try {
-        transaction = await (await claimOf(partition)).producer.transaction();
+        const claimed = await claimOf(partition);
+        if (claimed.committed > firstOffset) {
+          logger.warn({ topic: topic.name, partition, groupId, committed: String(claimed.committed), firstOffset: String(firstOffset) }, 'the chunk was committed while its transaction was retried; not writing it again');
+          return false;
+        }
+        transaction = await claimed.producer.transaction();
         if (records.length > 0) await transaction.send({ topic: output.name, messages: toMessages(output, records, sourceBytes), acks: -1 });
         await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: topic.name, partitions: [{ partition, offset: nextOffset }] }] });
         await transaction.commit();
@@ -210,7 +220,8 @@ export function createTransactionalConsumer<T, U>(options: TransactionalConsumer
         const done = await processRecords(partition, chunk);
         member.endStall(partition, done ? 'recovered' : 'let go');
         const nextOffset = (BigInt(last.offset) + 1n).toString();
-        if (!done || !(await commitChunk(partition, outputs.get(partition) ?? [], nextOffset))) return;
+        const firstOffset = BigInt((chunk[0] ?? last).offset);
+        if (!done || !(await commitChunk(partition, outputs.get(partition) ?? [], firstOffset, nextOffset))) return;
         deadLetters.forgetBefore(topic.name, partition, nextOffset);
         resolveOffset(last.offset);
         consumed.inc(chunk.length);
