@@ -9,7 +9,7 @@ import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, uniqueName } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
-import type { Consumer } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODEL } from './testing/flight-models.fixture.js';
 
@@ -75,6 +75,18 @@ async function watchScored(topic: string): Promise<{ consumer: Consumer; answers
   return { consumer, answers: () => [...records.values()] };
 }
 
+/** Records on a topic written without transactions: the sum of its partitions' high watermarks (asked again while a loaded broker moves leaders). */
+async function inputRecordCount(admin: Admin, topic: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);
+    } catch (error) {
+      if (attempt === 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -128,8 +140,7 @@ describe('the streaming scorer of the inference service', { timeout: 300_000 }, 
       // Whatever the killed process had written but not committed stays invisible; nothing more arrives.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       // The input holds each departure once (the test's producer is idempotent), so one answer per event id is one per record.
-      const inputRecords = (await admin.fetchTopicOffsets(events.name)).reduce((sum, { high }) => sum + Number(high), 0);
-      expect(inputRecords).toBe(EVENTS);
+      expect(await inputRecordCount(admin, events.name)).toBe(EVENTS);
       const ids = answers().map((answer) => answer.eventId);
       // Both counts at once: a failure then shows whether extra answers repeat event ids or are records of other ids.
       expect({ answers: ids.length, distinctEventIds: new Set(ids).size }).toEqual({ answers: EVENTS, distinctEventIds: EVENTS });
