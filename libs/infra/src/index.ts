@@ -37,7 +37,7 @@ export type { InfraEvent, InfraEventListener, ServiceDownResult, ServiceStatus, 
 export { ensureInfraSecrets, secretsDir, type InfraSecrets } from './infra-secrets.js';
 export { redisAdminRules, redisUserRules, type InfraSecurityOptions, type PlatformNameKind } from './infra-security.js';
 export { adminPrincipal, platformPrincipals, principalNames, type PrincipalGrants } from './platform-principals.js';
-export { secureClientEnv, writeSecureClientEnvFiles } from './secure-client-env.js';
+export { readSecureClientEnvFile, secureClientEnv, writeSecureClientEnvFiles } from './secure-client-env.js';
 export { localEndpoints, type LocalEndpoints } from './local-endpoints.js';
 export {
   fetchReadiness,

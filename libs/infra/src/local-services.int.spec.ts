@@ -37,4 +37,20 @@ describe('startLocalServices()', () => {
     await expect(attempt).rejects.toThrow(/no-such-service exited during start/);
     expect(await isPortFree(good.opsPort)).toBe(true);
   }, 90_000);
+
+  it("gives each service the environment envFor makes for it, not another's", async () => {
+    const services = [await definition('registry'), await definition('drift-monitor')];
+    const logDir = mkdtempSync(join(tmpdir(), 'local-services-'));
+    const ready: string[] = [];
+    // Only the drift monitor's environment is broken: the registry starts on its own and is ready first.
+    const attempt = startLocalServices({
+      services,
+      logDir,
+      envFor: (service) => (service.name === 'drift-monitor' ? { ...process.env, DRIFT_WINDOW_SIZE_MS: 'soon' } : process.env),
+      onReady: (s) => ready.push(s.name),
+    });
+    await expect(attempt).rejects.toThrow(/drift-monitor exited during start[\s\S]*DRIFT_WINDOW_SIZE_MS/);
+    expect(ready).toEqual(['registry']);
+    for (const service of services) expect(await isPortFree(service.opsPort)).toBe(true);
+  }, 90_000);
 });

@@ -51,6 +51,13 @@ export interface StartLocalServicesOptions {
    * namespace. Default: `process.env`.
    */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Environment of one service, in place of `env` — e.g. its own principal's
+   * credentials and certificate under security (`<home>/secrets/<service>.env`
+   * of `tributary infra up --secure`), so no service holds another's.
+   * Default: `env` for every service.
+   */
+  readonly envFor?: (service: LocalServiceDefinition) => NodeJS.ProcessEnv;
   /** How long a service may take to answer `/readyz` with 200, in ms. Default: 60 000. */
   readonly readinessTimeoutMs?: number;
   /** How long a service gets to drain after SIGTERM before SIGKILL, in ms. Default: 15 000. */
@@ -132,9 +139,8 @@ async function assertPortsFree(services: readonly LocalServiceDefinition[]): Pro
 export async function startLocalServices(options: StartLocalServicesOptions): Promise<LocalServices> {
   const definitions = options.services ?? localServiceDefinitions;
   const { readinessTimeoutMs = 60_000, stopGraceMs = 15_000 } = options;
-  const env = options.env ?? process.env;
+  const envFor = options.envFor ?? (() => options.env ?? process.env);
   const root = findWorkspaceRoot();
-  const endpoints = localEndpoints(env);
   mkdirSync(options.logDir, { recursive: true });
   await assertPortsFree(definitions);
 
@@ -153,6 +159,9 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
     for (const definition of definitions) {
       const startedAt = performance.now();
       const logFile = join(options.logDir, `${definition.name}.log`);
+      const env = envFor(definition);
+      // Per service: under security its REDIS_URL carries its own ACL user.
+      const endpoints = localEndpoints(env);
       const child = spawnDetached(
         {
           command: process.execPath,

@@ -1,4 +1,4 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loopbackHost, type InfraPorts } from './infra-config.js';
 import { secretsDir, type InfraSecrets } from './infra-secrets.js';
@@ -46,4 +46,20 @@ export async function writeSecureClientEnvFiles(
     files[principal] = file;
   }
   return files;
+}
+
+/**
+ * A principal's `<home>/secrets/<principal>.env`, as
+ * {@link writeSecureClientEnvFiles} wrote it: one `NAME=value` a line, the
+ * value taken whole (no quotes or expansion). Throws when the file is missing:
+ * run `tributary infra up --secure` first.
+ */
+export async function readSecureClientEnvFile(home: string, principal: string): Promise<Record<string, string>> {
+  const text = await readFile(join(secretsDir(home), `${principal}.env`), 'utf8');
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const equals = line.indexOf('=');
+    if (equals > 0) env[line.slice(0, equals)] = line.slice(equals + 1);
+  }
+  return env;
 }
