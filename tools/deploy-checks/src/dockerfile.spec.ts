@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localServiceDefinitions } from '@tributary/infra';
@@ -72,6 +72,15 @@ describe('deploy/Dockerfile', () => {
     expect(runs('runtime-deps')).toMatch(/npm install --omit=dev --ignore-scripts .*--workspace="apps\/\$\{SERVICE\}"/);
     const copies = finalInstructions('COPY').map((instruction) => instruction.args);
     expect(copies).toEqual(['--from=runtime-deps /app/ ./', '--from=build /out/ ./']);
+  });
+
+  it('ships the packages patches/ fixes as patched: patch-package in deps, each patched package copied from there into runtime-deps', () => {
+    const patched = readdirSync(fromRoot('patches')).map((file) => /^(.+)\+[^+]+\.patch$/.exec(file)?.[1]?.replace(/\+/g, '/'));
+    expect(patched.length).toBeGreaterThan(0);
+    expect(runs('manifests')).toContain('cp -r patches /manifests/');
+    expect(runs('deps')).toMatch(/npm install --ignore-scripts [^&]*&& npx --no-install patch-package --error-on-fail/);
+    const copies = stage('runtime-deps').instructions.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => instruction.args);
+    for (const name of patched) expect(copies, `${name} as patched`).toContain(`--from=deps /app/node_modules/${name}/ ./node_modules/${name}/`);
   });
 
   it('runs as a numeric non-root user, stops with SIGTERM and checks /healthz with node', () => {
