@@ -96,3 +96,32 @@ describe.each(redisDeployments)('createOnlineStore() on $name', (deployment) => 
     }
   });
 });
+
+describe('createOnlineStore() as a Redis user that may only read the features', () => {
+  // Regression: the many-entity read went out as EVAL, whose keys Redis ACLs count as written: inference, read-only on the
+  // features under security, was refused NOPERM on every read and answered on the features' defaults.
+  it('reads many entities in one call', async () => {
+    const admin = connectRedis() as Redis;
+    const prefix = uniqueName('features_readonly');
+    const user = uniqueName('features-reader');
+    const password = uniqueName('secret');
+    await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, 'resetkeys', `%R~${prefix}:*`, '+@all', '-@dangerous', '+info');
+    const url = new URL(process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379');
+    url.username = user;
+    url.password = password;
+    const reader = connectRedis(url.toString());
+    try {
+      await createOnlineStore({ redis: admin, featureSet: flightFeatureSet, prefix }).write([airportSnapshot('ORD', T, 10), airportSnapshot('JFK', T, 20)]);
+      const store = createOnlineStore({ redis: reader, featureSet: flightFeatureSet, prefix });
+      const vectors = await store.getMany('airport', ['ORD', 'JFK', 'SFO'], { asOfMs: T });
+      expect(vectors.map((v) => v.values.departures_1h)).toEqual([10, 20, Number.NaN]);
+      // The user's grant is what makes it a reader: a write is refused.
+      await expect(store.write([airportSnapshot('ORD', T + 1, 0)])).rejects.toThrow(/NOPERM/);
+    } finally {
+      reader.disconnect();
+      await admin.call('ACL', 'DELUSER', user);
+      await deleteRedisPrefix(admin, prefix);
+      admin.disconnect();
+    }
+  });
+});

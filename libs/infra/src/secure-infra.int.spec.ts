@@ -179,6 +179,10 @@ describe('Redis with ACL users', () => {
       await pipeline.hset('sec:features:airport:ORD', 'flights_1h', '12');
       expect(await inference.hget('sec:features:airport:ORD', 'flights_1h')).toBe('12');
       await expect(inference.hset('sec:features:airport:ORD', 'flights_1h', '0')).rejects.toThrow(/NOPERM/);
+      // A read-only script (EVAL_RO, as the online store reads many entities) is a read; EVAL's keys count as written.
+      const read = "return redis.call('HGET', KEYS[1], ARGV[1])";
+      expect(await inference.eval_ro(read, 1, 'sec:features:airport:ORD', 'flights_1h')).toBe('12');
+      await expect(inference.eval(read, 1, 'sec:features:airport:ORD', 'flights_1h')).rejects.toThrow(/NOPERM/);
       await expect(inference.set('sec:tributary:registry:aliases', 'x')).rejects.toThrow(/NOPERM/);
       expect(await pipeline.hget('sec:features:airport:ORD', 'flights_1h')).toBe('12');
     } finally {
