@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
 import { Code, TributaryError } from '@tributary/errors';
-import { ModelLifecycleEventType, TrainingReason, TrainingRequestSchema, type DriftReport, type TrainingRequest } from '@tributary/contracts';
+import { ModelLifecycleEventType, TrainingReason, TrainingRequestSchema, type DriftReport, type ModelLifecycleEvent, type TrainingRequest } from '@tributary/contracts';
 import { FLIGHT_ARRIVED, FLIGHT_DEPARTED, type FlightDepartedEvent, type FlightEvent } from '@tributary/flights';
 import { localEndpoints } from '@tributary/infra';
 import { createKafkaClient, createProducer, topics, type TypedProducer } from '@tributary/kafka';
@@ -12,6 +12,7 @@ import { waitForFeaturePipeline } from './demo-features.js';
 import { watchLoop, type LoopEvent } from './demo-loop-watch.js';
 import type { DemoPlan } from './demo-plan.js';
 import { waitForIngestion, type IngestionOutcome } from './demo-replay.js';
+import { recommendedForChampion } from './demo-secure.js';
 import { createDemoPredictor } from './demo-serving.js';
 import { createServingTally, type ServingSummary } from './demo-serving-tally.js';
 import { waitForMonitor } from './demo-monitor-settle.js';
@@ -48,6 +49,13 @@ export interface ClosedLoopOptions {
   readonly signal?: AbortSignal;
   /** Called once the history is in the stores, with its last event time, e.g. to show what the stores hold. */
   readonly onHistoryReplayed?: (lastEventTimeMs: number) => Promise<void>;
+  /**
+   * Called when the trainer leaves a primary version it recommends as
+   * champion at `challenger` — under security only an operator moves
+   * `champion` — e.g. to move it as the operator. Default: nothing (the
+   * trainer moves it itself).
+   */
+  readonly promoteRecommended?: (event: ModelLifecycleEvent) => Promise<void>;
 }
 
 /** What the closed loop did. */
@@ -91,7 +99,7 @@ interface InFlight {
  * swaps to a new version. Every step of the loop lands on the timeline.
  */
 export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
-  const { plan, names, modelName, services, clients = 4, startedAtMs, trainingWaitMs = 600_000, heading, onHistoryReplayed, signal } = options;
+  const { plan, names, modelName, services, clients = 4, startedAtMs, trainingWaitMs = 600_000, heading, onHistoryReplayed, promoteRecommended, signal } = options;
   const timeline: TimelineEntry[] = [];
   const driftReports: DriftReport[] = [];
   const trainingRequests: TrainingRequest[] = [];
@@ -110,6 +118,10 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
       if (event.request.reason === TrainingReason.DRIFT_DETECTED) inFlight = { requestId: event.request.requestId, primaryVersion: 0, done: false };
     }
     if (event.kind === 'drift-detected' || event.kind === 'training-requested' || event.kind === 'training-failed') console.log(`  ◆ ${described}`);
+    if (promoteRecommended && event.kind === 'lifecycle' && recommendedForChampion(event.event)) {
+      const { version } = event.event;
+      promoteRecommended(event.event).catch((error: unknown) => console.log(`  ✗ champion not moved to v${version}: ${TributaryError.from(error).message}`));
+    }
     const current = inFlight;
     if (!current || current.done) return;
     if (event.kind === 'training-failed' && event.requestId === current.requestId) current.done = true;

@@ -4,6 +4,7 @@ import { createOfflineStore, createOnlineStore, flightFeatureSet } from '@tribut
 import { localEndpoints } from '@tributary/infra';
 import { Redis } from 'ioredis';
 import { metricSamples } from '@tributary/observability';
+import { clickhouseConnection } from './clickhouse-connection.js';
 import type { PlatformNames } from './platform-names.js';
 
 /** Records of the validated events topic the feature pipeline has handled, from its metrics. */
@@ -40,9 +41,10 @@ export interface EntityFeatures {
  * Redis prefix the local feature pipeline writes (its defaults in the namespace).
  */
 export async function describeFeatureStores(asOfMs: number, names: PlatformNames): Promise<EntityFeatures[]> {
-  const endpoints = localEndpoints();
-  const clickhouse = createClient({ url: endpoints.clickhouseUrl });
-  const redis = new Redis(endpoints.redisUrl, { lazyConnect: true });
+  // As the services read them: under security the operator's users, whose REDIS_URL carries its name and password.
+  const { url, user, password } = clickhouseConnection();
+  const clickhouse = createClient({ url, username: user, ...(password === undefined ? {} : { password }) });
+  const redis = new Redis(localEndpoints().redisUrl, { lazyConnect: true });
   try {
     await redis.connect();
     const offline = createOfflineStore({ client: clickhouse, featureSet: flightFeatureSet, database: names.database });

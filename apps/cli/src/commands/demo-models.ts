@@ -3,10 +3,11 @@ import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { createGrpcRegistryClient } from '@tributary/model-registry/client';
 import { TRAINER_TAGS, decidePromotion, evaluationFromMetrics } from '@tributary/training';
 import { formatWindow } from './demo-timeline.js';
+import { operatorChannelSecurity } from './operator-channel.js';
 
 /** Every version of `modelName` the registry holds, oldest first; none when the model was never registered. */
 export async function listModelVersions(registryAddress: string, modelName: string): Promise<ModelVersion[]> {
-  const channel = createGrpcChannel({ address: registryAddress, timeoutMs: 10_000 });
+  const channel = createGrpcChannel({ address: registryAddress, timeoutMs: 10_000, ...operatorChannelSecurity({}) });
   try {
     const registry = createGrpcRegistryClient(createGrpcClient(ModelRegistryService, channel), { timeoutMs: 10_000 });
     // No tag to match: every version.

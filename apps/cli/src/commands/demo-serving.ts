@@ -5,6 +5,7 @@ import { Code, TributaryError } from '@tributary/errors';
 import type { FlightDepartedEvent } from '@tributary/flights';
 import { createGrpcChannel, createGrpcClient, type Client } from '@tributary/grpc';
 import type { ServedAnswer, ServingSummary, ServingTally } from './demo-serving-tally.js';
+import { operatorChannelSecurity } from './operator-channel.js';
 
 /** Options of {@link createDemoPredictor}. */
 export interface DemoPredictorOptions {
@@ -84,7 +85,7 @@ export function servedAnswer(flight: FlightDepartedEvent, response: PredictRespo
  */
 export function createDemoPredictor(options: DemoPredictorOptions): DemoPredictor {
   const { address, modelName, clients = 4, deadlineMs = 1_000 } = options;
-  const channels = Array.from({ length: clients }, () => createGrpcChannel({ address }));
+  const channels = Array.from({ length: clients }, () => createGrpcChannel({ address, ...operatorChannelSecurity({}) }));
   const inference = channels.map((channel) => createGrpcClient(InferenceService, channel));
   let closed = false;
   return {

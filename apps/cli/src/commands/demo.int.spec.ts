@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@clickhouse/client';
 import { inNamespace } from '@tributary/config';
-import { findWorkspaceRoot, localEndpoints } from '@tributary/infra';
+import { createInfra, ensureInfraSecrets, findWorkspaceRoot, localEndpoints, readSecureClientEnvFile, type InfraSecrets } from '@tributary/infra';
+import { isolatedInfraEnv } from '@tributary/infra/testing';
 import { allTopics, createKafkaClient } from '@tributary/kafka';
 import { Redis } from 'ioredis';
+import kafkajs from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -96,28 +98,47 @@ afterAll(async () => {
   if (reportFile) await rm(reportFile, { force: true });
 }, 120_000);
 
+/** A demo started with `--keep-running`, its run done and its services still running. */
+interface KeptDemo {
+  /** Everything it has written to stdout so far. */
+  output(): string;
+  /** Ctrl-C; resolves with its exit code once it has stopped its services. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs the built demo with `args` and `--keep-running` until it says the services keep running; `track` is given the process at once, to be stopped after a failed check. */
+async function startKeptDemo(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number, track: (child: ChildProcess) => void): Promise<KeptDemo> {
+  const demo = spawn(process.execPath, [cli, 'demo', ...args, '--keep-running'], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  track(demo);
+  let stdout = '';
+  const exited = once(demo, 'exit');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo did not finish its run in time:\n${stdout}`)), timeoutMs);
+    demo.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('Services keep running; Ctrl-C stops them')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => reject(new Error(`the demo exited before Ctrl-C:\n${stdout}`)));
+  });
+  return {
+    output: () => stdout,
+    stop: async () => {
+      demo.kill('SIGINT');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
+
 describe('tributary demo', () => {
   it('brings up the local servers, the topics and all six services, replays a slice of flights in event time, trains the first model, serves the flights that follow over gRPC, closes the loop (drift alarm, one retraining, promotion, inference serving the new version) and reports it all — in its namespace, leaving the user\'s untouched — and stops them on Ctrl-C', async () => {
     const usersBefore = await holdings(undefined);
     // A smaller slice of the quick mode's story keeps CI short: every 16th flight, 8–20 May of history, two stormy days served.
-    const demo = spawn(process.execPath, [cli, 'demo', '--every', '16', '--from', '2001-05-08', '--train-until', '2001-05-21', '--until', '2001-05-23', '--keep-running'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, TRIBUTARY_NAMESPACE: namespace },
-    });
-    demoProcess = demo;
-    let stdout = '';
-    const exited = once(demo, 'exit');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the demo did not finish its run in time:\n${stdout}`)), 460_000);
-      demo.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('Services keep running; Ctrl-C stops them')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      void exited.then(() => reject(new Error(`the demo exited before Ctrl-C:\n${stdout}`)));
-    });
+    const demo = await startKeptDemo(['--every', '16', '--from', '2001-05-08', '--train-until', '2001-05-21', '--until', '2001-05-23'], { ...process.env, TRIBUTARY_NAMESPACE: namespace }, 460_000, (child) => (demoProcess = child));
+    let stdout = demo.output();
     // The HTML report, written beside the text report; `tributary report` renders the same charts again from ClickHouse while the services run.
     const htmlReport = /^HTML report: (\S+\.html)\n {2}(flight-delay, 2001-05-21 00:00 → 2001-05-23 00:00: .*)$/m.exec(stdout);
     expect(htmlReport, stdout).not.toBeNull();
@@ -137,8 +158,8 @@ describe('tributary demo', () => {
     expect(charts(await readFile(again, 'utf8'))).toEqual(charts(html));
     await rm(again, { force: true });
 
-    demo.kill('SIGINT');
-    const [code] = (await exited) as [number | null];
+    const code = await demo.stop();
+    stdout = demo.output();
 
     for (const service of ['ingestion', 'registry', 'feature-pipeline', 'trainer', 'inference', 'drift-monitor']) {
       expect(stdout).toMatch(new RegExp(`^${service}\\s+ready in`, 'm'));
@@ -196,4 +217,116 @@ describe('tributary demo', () => {
     // …and nothing in the user's: the same topic offsets, raw events, Redis keys and artifacts as before it ran.
     expect(await holdings(undefined)).toEqual(usersBefore);
   }, 560_000);
+});
+
+/** The secure demo's namespace, and the services it starts. */
+const secureNamespace = `demosec_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
+const services = ['ingestion', 'registry', 'feature-pipeline', 'trainer', 'inference', 'drift-monitor'];
+/** Secure servers of its own: the first run on a machine installs them. */
+const secureColdInstallMs = 15 * 60_000;
+
+/** The environment a process was started with, from /proc. */
+async function startEnvironment(pid: number): Promise<Record<string, string>> {
+  const text = await readFile(`/proc/${pid}/environ`, 'utf8');
+  return Object.fromEntries(text.split('\0').filter((entry) => entry.includes('=')).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
+
+/** Whether `principal` (its own env file's credentials) may produce to `topic`; the broker's refusal, if any. */
+async function produceAs(home: string, principal: string, topic: string): Promise<string> {
+  const env = await readSecureClientEnvFile(home, principal);
+  const kafka = new kafkajs.Kafka({
+    clientId: `demo-secure-spec-${principal}`,
+    brokers: [env['KAFKA_BROKERS'] ?? ''],
+    sasl: { mechanism: 'scram-sha-256', username: env['KAFKA_SASL_USERNAME'] ?? '', password: env['KAFKA_SASL_PASSWORD'] ?? '' },
+    logLevel: kafkajs.logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: [{ key: 'spec', value: 'not an event' }] });
+    return 'written';
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+describe('tributary demo --secure', () => {
+  /** Its own secure servers' home and environment, and the demo, stopped after even when a check failed while it kept running. */
+  let home: string | undefined;
+  let infraEnv: NodeJS.ProcessEnv | undefined;
+  let secureDemo: ChildProcess | undefined;
+
+  afterAll(async () => {
+    if (secureDemo && secureDemo.exitCode === null && secureDemo.signalCode === null) {
+      const exited = once(secureDemo, 'exit');
+      secureDemo.kill('SIGINT');
+      await exited;
+    }
+    // The secure servers the demo started are this spec's own: they go with their home.
+    if (infraEnv) await createInfra({ env: infraEnv }).down();
+    if (home) await rm(home, { recursive: true, force: true });
+  }, 120_000);
+
+  it('runs the closed loop on secure servers with every service as its own principal (its own credentials and certificate, mutual TLS and per-RPC authorization between them) and the demo as the operator, nothing as the admin', async () => {
+    const isolated = await isolatedInfraEnv();
+    const dir = isolated.home;
+    home = dir;
+    infraEnv = isolated.env;
+    // The slice of the plain run above: its drift alarm leads to a retrained model better than the champion.
+    const demo = await startKeptDemo(
+      ['--secure', '--every', '16', '--from', '2001-05-08', '--train-until', '2001-05-21', '--until', '2001-05-23'],
+      { ...isolated.env, TRIBUTARY_NAMESPACE: secureNamespace },
+      secureColdInstallMs,
+      (child) => (secureDemo = child),
+    );
+    let stdout = demo.output();
+
+    // Each service was started with its own principal's credentials and certificate, and no one else's password.
+    const secrets: InfraSecrets = await ensureInfraSecrets(dir);
+    for (const service of services) {
+      const pid = Number(new RegExp(`^${service}\\s+ready in .* pid (\\d+)$`, 'm').exec(stdout)?.[1]);
+      const env = await startEnvironment(pid);
+      expect([env['KAFKA_SASL_USERNAME'], env['CLICKHOUSE_USER'], env['TLS_CERT_FILE']?.endsWith(`/${service}-cert.pem`)], service).toEqual([service, service, true]);
+      expect(env['REDIS_URL'], service).toMatch(new RegExp(`^redis://${service}:`));
+      const others = Object.entries(secrets).filter(([principal]) => principal !== service);
+      for (const [principal, password] of others) expect(Object.values(env).some((value) => value.includes(password)), `${service} holds ${principal}'s password`).toBe(false);
+    }
+    // The brokers hold each to its ACLs: inference may write its predictions, not the validated events ingestion owns.
+    expect(await produceAs(dir, 'inference', `${secureNamespace}.predictions.logged`)).toBe('written');
+    expect(await produceAs(dir, 'inference', `${secureNamespace}.events.validated`)).toMatch(/not authorized/i);
+    // Per-RPC authorization between the services: the registry refused the trainer moving champion, and audited it.
+    const registryLog = await readFile(join(dir, 'logs', 'registry.log'), 'utf8');
+    expect(registryLog).toMatch(/"event":"grpc\.refused","method":"\/tributary\.v1\.ModelRegistryService\/SetAlias","code":"PERMISSION_DENIED","reason":"permission denied: trainer may not call/);
+
+    const code = await demo.stop();
+    stdout = demo.output();
+    expect(code, stdout).toBe(0);
+
+    expect(stdout).toContain("The demo's own calls (topics, the replay, store reads, champion moves, Predict) run as principal operator; nothing runs as admin.");
+    for (const service of services) {
+      expect(stdout).toMatch(new RegExp(`^${service}\\s+ready\\s+\\S`, 'm'));
+      expect(stdout).toMatch(new RegExp(`^${service}\\s+as principal ${service}: Kafka, Redis and ClickHouse user ${service}, certificate \\S+/${service}-cert\\.pem$`, 'm'));
+      expect(stdout).toContain(`${service} (stopped)`);
+    }
+    expect(stdout).toContain('Kafka, ClickHouse and Redis run on loopback, secure; 8 topics exist; 6 of 6 services are ready.');
+    expect(stdout).toContain(`Ran secure: ${services.map((s) => `${s} as ${s}`).join(', ')}; the demo as operator; admin only set the servers up.`);
+
+    // The loop, closed: the trainer recommends, the operator moves champion, inference serves it; drift, retraining, the new champion served.
+    expect(stdout).toMatch(/^ingestion: accepted [\d,]+, rejected 0, duplicates 0 /m);
+    expect(stdout).toMatch(/^champion → v2: operator approved the trainer, which recommends it as champion: no champion yet$/m);
+    expect(stdout).toMatch(/^ {2}\+ +[\d.]+ s {3}2001-05-21 \d\d:\d\d {3}inference serves v2 champion \(primary\) from here$/m);
+    const answered = /^ {2}answered ([\d,]+) of ([\d,]+) departing flights/m.exec(stdout);
+    const [asked, of] = [answered?.[1], answered?.[2]].map((n) => Number(n?.replaceAll(',', '')));
+    expect(asked).toBeGreaterThan(0.95 * (of ?? 0));
+    // Inference reads the online features with its read-only Redis user: an empty window's mean is missing now and then, but no
+    // feature is missing from (nearly) every answer, as all were when its reads were refused.
+    const mostOften = /answers had features with no online value .*, most often \S+ ([\d,]+)/.exec(stdout)?.[1];
+    expect(Number(mostOften?.replaceAll(',', '') ?? '0')).toBeLessThan(0.8 * (asked ?? 0));
+    expect(stdout).toMatch(/^ {2}◆ drift\.detected {2}v2, window 2001-05-21 00:00 → 05-22 00:00/m);
+    expect(stdout).toMatch(/^ {2}◆ champion → v4 \(was v2\): operator approved the trainer, which recommends it as champion: better than the champion/m);
+    expect(stdout).toMatch(/^ {2}\+ +[\d.]+ s {3}2001-05-22 \d\d:\d\d {3}inference serves v4 champion \(primary\) from here$/m);
+  }, secureColdInstallMs + 300_000);
 });

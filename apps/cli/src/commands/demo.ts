@@ -2,7 +2,15 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { TrainingReason, type ModelVersion } from '@tributary/contracts';
 import { Code, TributaryError } from '@tributary/errors';
-import { createInfra, localEndpoints, startLocalServices, type LocalServiceProcess, type LocalServiceReadiness, type LocalServices } from '@tributary/infra';
+import {
+  createInfra,
+  localEndpoints,
+  localServiceDefinitions,
+  startLocalServices,
+  type LocalServiceProcess,
+  type LocalServiceReadiness,
+  type LocalServices,
+} from '@tributary/infra';
 import { allTopics, createKafkaClient, ensureTopics } from '@tributary/kafka';
 import { createLogger } from '@tributary/observability';
 import { bringInfraUp } from './infra.js';
@@ -11,6 +19,7 @@ import { runClosedLoop, type ClosedLoopResult } from './demo-closed-loop.js';
 import { describeFeatureStores, type EntityFeatures } from './demo-features.js';
 import { formatModelVersions, listModelVersions } from './demo-models.js';
 import { FULL_PLAN, QUICK_PLAN, demoPlan, demoReportRange, demoServiceEnv } from './demo-plan.js';
+import { formatServicePrincipal, promoteAsOperator, secureDemoEnv, type SecureDemoEnv } from './demo-secure.js';
 import { formatServingSummary } from './demo-serving.js';
 import { driftEvidence, formatEventTime, formatTimeline, formatWindow } from './demo-timeline.js';
 import { runAction } from './run-action.js';
@@ -21,6 +30,7 @@ import { platformNames, type PlatformNames } from './platform-names.js';
 interface DemoOptions {
   readonly keepRunning: boolean;
   readonly full: boolean;
+  readonly secure: boolean;
   readonly every?: number;
   readonly from?: number;
   readonly trainUntil?: number;
@@ -124,15 +134,25 @@ async function runDemo(options: DemoOptions): Promise<number> {
     `${plan.name} mode: every ${plan.every === 1 ? '' : `${plan.every}th `}flight departing ${formatEventTime(plan.fromMs)} → ${formatEventTime(plan.untilMs)}; ` +
       `the first model trains on the flights before ${formatEventTime(plan.trainUntilMs)}, the rest are served and watched`,
   );
-  heading('1. Local infrastructure: Kafka, ClickHouse, Redis');
-  const infraExit = await bringInfraUp();
+  heading(options.secure ? '1. Local infrastructure, secure: Kafka (SASL/SCRAM, ACLs), ClickHouse and Redis (users per service), certificates' : '1. Local infrastructure: Kafka, ClickHouse, Redis');
+  const infraExit = await bringInfraUp({ secure: options.secure });
   if (infraExit !== 0) return infraExit;
+  const home = createInfra().config.home;
+  // What every service gets besides its credentials; read before the demo's own process takes the operator's.
+  const serviceEnv = { ...process.env, ...demoServiceEnv(plan, DEMO_MODEL) };
+  let secure: SecureDemoEnv | undefined;
+  if (options.secure) {
+    secure = await secureDemoEnv(home, localServiceDefinitions, serviceEnv);
+    // Every client the demo opens from here reads these: its calls are the operator's, no admin's.
+    Object.assign(process.env, secure.operator);
+    console.log("The demo's own calls (topics, the replay, store reads, champion moves, Predict) run as principal operator; nothing runs as admin.");
+  }
 
   heading(names.namespace === undefined ? '2. Topics' : `2. Topics, in namespace ${names.namespace} (TRIBUTARY_NAMESPACE): every topic, group, database and key of this run`);
   await createTopics(names);
 
   heading('3. Services');
-  const logDir = join(createInfra().config.home, 'logs');
+  const logDir = join(home, 'logs');
   let services: LocalServices | undefined;
   // Ctrl-C stops the replay between two slices; the services are then stopped below, not left running.
   const interrupted = new AbortController();
@@ -142,9 +162,13 @@ async function runDemo(options: DemoOptions): Promise<number> {
   try {
     services = await startLocalServices({
       logDir,
-      env: { ...process.env, ...demoServiceEnv(plan, DEMO_MODEL) },
+      envFor: secure?.envFor ?? (() => serviceEnv),
       onReady: (service) => console.log(formatServiceReady(service)),
     });
+    if (secure) {
+      console.log('Each service runs as its own principal, with mutual TLS and per-RPC authorization between them:');
+      for (const started of services.services) console.log(formatServicePrincipal(started.name, secure.envFor(started)));
+    }
 
     heading('4. Health, as each service reports it on /readyz');
     const readiness = await services.readiness();
@@ -162,6 +186,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
       startedAtMs: startedAt,
       signal: interrupted.signal,
       heading,
+      ...(secure ? { promoteRecommended: (event) => promoteAsOperator(`127.0.0.1:${registry.grpcPort}`, event) } : {}),
       onHistoryReplayed: async (lastEventTimeMs) => {
         for (const line of (await describeFeatureStores(lastEventTimeMs, names)).flatMap((entity) => formatEntityFeatures(entity))) console.log(line);
       },
@@ -175,7 +200,8 @@ async function runDemo(options: DemoOptions): Promise<number> {
       console.log(`No HTML report: ${TributaryError.from(error).message}`);
     }
     const ready = readiness.filter((r) => r.ready).length;
-    console.log(`Kafka, ClickHouse and Redis run on loopback; ${allTopics.length} topics exist; ${ready} of ${readiness.length} services are ready.`);
+    console.log(`Kafka, ClickHouse and Redis run on loopback${secure ? ', secure' : ''}; ${allTopics.length} topics exist; ${ready} of ${readiness.length} services are ready.`);
+    if (secure) console.log(`Ran secure: ${services.services.map((s) => `${s.name} as ${secure?.envFor(s)['KAFKA_SASL_USERNAME'] ?? '?'}`).join(', ')}; the demo as operator; admin only set the servers up.`);
     console.log(`Service logs: ${logDir}/<service>.log. Metrics: http://127.0.0.1:<ops port>/metrics.`);
     console.log(`Took ${formatSeconds(performance.now() - startedAt)}.`);
     process.removeListener('SIGINT', interrupt);
@@ -208,6 +234,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--train-until <time>', 'the first model trains on the departures before this; later ones are served (default: the mode\'s)', windowBound)
     .option('--until <time>', 'end of the departures replayed (default: the mode\'s)', windowBound)
     .option('--clients <count>', 'gRPC clients asking for predictions at once', positiveInteger, 4)
+    .option('--secure', 'the servers secure (`infra up --secure`), each service as its own principal with mutual TLS and per-RPC authorization, the demo as the operator', false)
     .option('--keep-running', 'leave the services running until Ctrl-C', false)
     .action(runAction(runDemo));
 }
