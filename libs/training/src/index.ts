@@ -33,7 +33,7 @@ export { buildFlightDataset, type FlightFeatureSource, type LabeledDataset } fro
 export { lateArrivalLabel, type LabelSource, type LabeledFlights } from './flight-labels.js';
 export { MODEL_PARAM_NAMES, parseModelParams, type GbdtTrainingOptions, type ModelParams } from './model-params.js';
 export { openFlightTraining, type FlightTraining, type FlightTrainingOptions } from './open-flight-training.js';
-export { promoteVersion, type PromoteVersionOptions, type PromotionOutcome } from './promote-version.js';
+export { CHAMPION_RECOMMENDATION, promoteVersion, type PromoteVersionOptions, type PromotionOutcome } from './promote-version.js';
 export { choosePrimary, type PrimaryCandidate, type PrimaryChoice } from './choose-primary.js';
 export { decidePromotion, type ChampionComparison, type PromotionDecision, type PromotionPolicy } from './promotion-policy.js';
 export {

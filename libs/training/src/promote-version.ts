@@ -38,6 +38,13 @@ export interface PromotionOutcome {
 const CAS_ATTEMPTS = 3;
 
 /**
+ * What the challenger's reason says when the policy recommends the version as
+ * champion: where only an operator may move `champion` (under security), a
+ * tool acting for one finds the recommendation by it.
+ */
+export const CHAMPION_RECOMMENDATION = 'recommends it as champion';
+
+/**
  * Points `challenger` at the new version (unless a newer one holds it
  * already), then applies the promotion policy to `champion`: in `perform`
  * mode the alias moves by compare-and-set against the champion that was
@@ -53,7 +60,7 @@ export async function promoteVersion(options: PromoteVersionOptions): Promise<Pr
   const { registry, modelName, version, actor, requestId, logger } = options;
   const decision = decidePromotion(options.evaluation, options.champion, options.policy, options.fallbackEvaluation);
   // The challenger's audit entry says what the policy made of the version, promoted or not.
-  const challengerMoved = await moveChallenger(options, `trained for request ${requestId}; policy ${decision.promote ? 'recommends it as champion' : 'keeps the champion'}: ${decision.reason}`);
+  const challengerMoved = await moveChallenger(options, `trained for request ${requestId}; policy ${decision.promote ? CHAMPION_RECOMMENDATION : 'keeps the champion'}: ${decision.reason}`);
   const outcome = (championMoved: boolean, reason: string): PromotionOutcome => {
     const result = { challengerMoved, recommended: decision.promote, championMoved, reason };
     logger.info({ version, ...result }, championMoved ? 'promoted to champion' : 'not promoted to champion');

@@ -2,7 +2,7 @@ import { ModelRegistryService, ModelLifecycleEventType, type ModelLifecycleEvent
 import { createGrpcChannel, createGrpcClient, operatorIdentity } from '@tributary/grpc';
 import { platformPrincipals, readSecureClientEnvFile, type LocalServiceDefinition } from '@tributary/infra';
 import { createGrpcRegistryClient } from '@tributary/model-registry/client';
-import { TRAINER_TAGS } from '@tributary/training';
+import { CHAMPION_RECOMMENDATION, TRAINER_TAGS } from '@tributary/training';
 import { operatorChannelSecurity } from './operator-channel.js';
 
 /** The environments of `tributary demo --secure`: each service's own principal, and the operator's for the demo itself. */
@@ -49,7 +49,7 @@ export function formatServicePrincipal(name: string, env: NodeJS.ProcessEnv): st
 /**
  * Whether a lifecycle event is the trainer moving `challenger` to a primary
  * version its promotion policy recommends as champion: the reason it gives
- * then says so (see promoteVersion of @tributary/training). Under security
+ * then carries CHAMPION_RECOMMENDATION of @tributary/training. Under security
  * only an operator moves `champion`, so the trainer stops there.
  */
 export function recommendedForChampion(event: ModelLifecycleEvent): boolean {
@@ -57,7 +57,7 @@ export function recommendedForChampion(event: ModelLifecycleEvent): boolean {
     event.type === ModelLifecycleEventType.ALIAS_SET &&
     event.alias === 'challenger' &&
     event.modelVersion?.tags[TRAINER_TAGS.role] === 'primary' &&
-    event.reason.includes('recommends it as champion')
+    event.reason.includes(CHAMPION_RECOMMENDATION)
   );
 }
 
@@ -73,7 +73,7 @@ export async function promoteAsOperator(registryAddress: string, event: ModelLif
     const registry = createGrpcRegistryClient(createGrpcClient(ModelRegistryService, channel), { timeoutMs: 10_000 });
     const champion = await registry.getByAlias(event.modelName, 'champion');
     if (champion !== undefined && champion.version >= event.version) return;
-    const recommendation = event.reason.slice(event.reason.indexOf('recommends it as champion'));
+    const recommendation = event.reason.slice(event.reason.indexOf(CHAMPION_RECOMMENDATION));
     await registry.setAlias({
       modelName: event.modelName,
       alias: 'champion',
