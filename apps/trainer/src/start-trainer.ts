@@ -1,5 +1,5 @@
 import { TrainerService, type TrainingRequest } from '@tributary/contracts';
-import type { ClientTlsOptions } from '@tributary/grpc';
+import { clientSecurityOptions } from '@tributary/grpc';
 import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
 import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
@@ -49,8 +49,7 @@ export async function startTrainer(context: ServiceContext<TrainerConfig>, hooks
     rawEventsTable: config.trainer.rawEventsTable,
     registry: {
       address: config.registry.address,
-      ...(config.auth.token === undefined ? {} : { token: config.auth.token }),
-      ...registryTls(config),
+      ...clientSecurityOptions(config.auth, { tls: config.registry.tls }),
     },
   });
   lifecycle.register('clickhouse and registry channel', () => training.close());
@@ -120,14 +119,3 @@ function withTestFault(config: TrainerConfig, logger: Logger): Pick<TrainingRequ
   return { onRegistered };
 }
 
-/** TLS towards the registry, when REGISTRY_TLS is on, from the service's own TLS files. */
-function registryTls(config: TrainerConfig): { tls?: ClientTlsOptions } {
-  if (!config.registry.tls) return {};
-  const { caFile, certFile, keyFile } = config.auth.tls;
-  return {
-    tls: {
-      ...(caFile === undefined ? {} : { ca: { path: caFile } }),
-      ...(certFile === undefined || keyFile === undefined ? {} : { cert: { path: certFile }, key: { path: keyFile } }),
-    },
-  };
-}
