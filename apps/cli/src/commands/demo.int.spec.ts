@@ -12,8 +12,8 @@ import { inNamespace } from '@tributary/config';
 import { createInfra, ensureInfraSecrets, findWorkspaceRoot, localEndpoints, readSecureClientEnvFile, type InfraSecrets } from '@tributary/infra';
 import { isolatedInfraEnv } from '@tributary/infra/testing';
 import { allTopics, createKafkaClient } from '@tributary/kafka';
+import { createLogger } from '@tributary/observability';
 import { Redis } from 'ioredis';
-import kafkajs from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -233,14 +233,9 @@ async function startEnvironment(pid: number): Promise<Record<string, string>> {
 
 /** Whether `principal` (its own env file's credentials) may produce to `topic`; the broker's refusal, if any. */
 async function produceAs(home: string, principal: string, topic: string): Promise<string> {
+  // Brokers and SASL credentials from the principal's env file alone, as its service reads them.
   const env = await readSecureClientEnvFile(home, principal);
-  const kafka = new kafkajs.Kafka({
-    clientId: `demo-secure-spec-${principal}`,
-    brokers: [env['KAFKA_BROKERS'] ?? ''],
-    sasl: { mechanism: 'scram-sha-256', username: env['KAFKA_SASL_USERNAME'] ?? '', password: env['KAFKA_SASL_PASSWORD'] ?? '' },
-    logLevel: kafkajs.logLevel.NOTHING,
-    retry: { retries: 0 },
-  });
+  const kafka = createKafkaClient({ clientId: `demo-secure-spec-${principal}`, env, logger: createLogger({ name: 'demo-secure-spec', level: 'silent' }) });
   const producer = kafka.producer();
   await producer.connect();
   try {
