@@ -241,7 +241,7 @@ describe('one trace end to end', () => {
       { span: spanOf(spans, 'inference', 'model run'), kind: 'internal' },
     ]);
     expect(pipeline.attributes).toMatchObject({ 'tributary.model': MODEL, 'tributary.serving.tier': 'primary', 'tributary.serving.alias': 'champion' });
-    // The log leaves later, from a timer, in a send of its own: its create span continues the request's trace.
+    // The log leaves later, from the prediction-log thread, in a send of its own: its create span continues the request’s trace.
     const logged = spanOf(spans, 'inference', `create ${names.predictions}`);
     const monitored = spanOf(spans, 'drift-monitor', `process ${names.predictions}`);
     expect([logged.kind, logged.parentSpanId]).toEqual(['producer', pipeline.spanId]);

@@ -70,7 +70,7 @@ export async function startInference(context: ServiceContext<InferenceConfig>, o
     onlineStore: createOnlineStore({ redis, featureSet: flightFeatureSet, prefix: serving.featuresPrefix, timeoutMs: serving.onlineStoreBudgetMs }),
     ...(config.cache.enabled ? { cache: { redis: cacheRedis, prefix: config.cache.prefix, ttlMs: config.cache.ttlMs } } : {}),
     kafka: {
-      client: kafka,
+      connection: { clientId: config.kafka.clientId, brokers: config.kafka.brokers },
       lifecycleTopic: serving.lifecycleTopic,
       predictionsTopic: serving.predictionsTopic,
       deadLetterTopic: serving.dlqTopic,

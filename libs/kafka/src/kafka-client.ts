@@ -25,6 +25,9 @@ export interface KafkaClientOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** What a client is made from, without its logger: plain data, which can be sent to a worker thread that makes its own client. */
+export type KafkaConnectionOptions = Omit<KafkaClientOptions, 'logger'>;
+
 const saslMechanisms = ['scram-sha-256', 'scram-sha-512', 'plain'] as const;
 
 /** A principal's user and password for one of {@link saslMechanisms}. */

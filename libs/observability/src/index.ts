@@ -8,5 +8,5 @@ export { OtlpPayloadError, TracingAlreadyStartedError } from './errors.js';
 export { createLogger, type Logger, type LoggerCreateOptions } from './logger.js';
 export { getMetricsRegistry } from './metrics.js';
 export { exportedMetricNames, metricSamples, sumByLabel, type MetricSample } from './prometheus-text.js';
-export { startTracing, type TraceContext, type Tracing, type TracingOptions } from './tracing.js';
+export { registerTracePropagation, startTracing, tracingSettings, type TraceContext, type Tracing, type TracingOptions, type TracingSettings } from './tracing.js';
 export { withSpan } from './with-span.js';

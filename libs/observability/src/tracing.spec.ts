@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Code, TributaryError } from '@tributary/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, startTracing, TracingAlreadyStartedError, withSpan } from './index.js';
+import { createLogger, startTracing, TracingAlreadyStartedError, tracingSettings, withSpan } from './index.js';
 import { startTestTracing, type TestTracing } from './testing/index.js';
 
 let tracing: TestTracing;
@@ -100,6 +100,18 @@ describe('startTracing()', () => {
     } finally {
       await quiet.shutdown();
     }
+  });
+
+  it('tells a worker thread how to start the same tracing, and nothing once it is shut down', async () => {
+    await tracing.shutdown();
+    expect(tracingSettings()).toBeUndefined();
+    const exporting = startTracing({ serviceName: 'settings-spec', serviceVersion: '1.2.3', otlpEndpoint: 'http://127.0.0.1:4318/' });
+    try {
+      expect(tracingSettings()).toEqual({ serviceName: 'settings-spec', serviceVersion: '1.2.3', otlpEndpoint: 'http://127.0.0.1:4318' });
+    } finally {
+      await exporting.shutdown();
+    }
+    expect(tracingSettings()).toBeUndefined();
   });
 
   it('shuts down idempotently and unregisters the globals', async () => {

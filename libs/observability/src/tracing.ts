@@ -58,6 +58,15 @@ export interface Tracing {
 }
 
 let active: Tracing | undefined;
+let activeSettings: TracingSettings | undefined;
+
+/** What {@link startTracing} was given, as plain data: a worker thread that sends spans of its own starts tracing with it. */
+export type TracingSettings = Pick<TracingOptions, 'serviceName' | 'serviceVersion' | 'otlpEndpoint'>;
+
+/** The settings of the tracing {@link startTracing} registered in this thread (span processors left out), or undefined. */
+export function tracingSettings(): TracingSettings | undefined {
+  return activeSettings;
+}
 
 /** Whether {@link startTracing} has registered tracing that is not shut down. */
 export function isTracingStarted(): boolean {
@@ -88,7 +97,7 @@ export function startTracing(options: TracingOptions): Tracing {
   });
   diag.setLogger(diagToLogger(), DiagLogLevel.WARN);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  registerTracePropagation();
   trace.setGlobalTracerProvider(provider);
 
   let stopping: Promise<void> | undefined;
@@ -102,13 +111,30 @@ export function startTracing(options: TracingOptions): Tracing {
         propagation.disable();
         context.disable();
         diag.disable();
-        if (active === tracing) active = undefined;
+        if (active === tracing) {
+          active = undefined;
+          activeSettings = undefined;
+        }
       });
       return stopping;
     },
   };
   active = tracing;
+  activeSettings = {
+    serviceName: options.serviceName,
+    ...(options.serviceVersion === undefined ? {} : { serviceVersion: options.serviceVersion }),
+    otlpEndpoint: otlpTracesUrl === undefined ? '' : otlpTracesUrl.slice(0, -'/v1/traces'.length),
+  };
   return tracing;
+}
+
+/**
+ * Registers the W3C trace-context and baggage propagators alone (what
+ * {@link startTracing} registers too), for a worker thread that only carries
+ * trace contexts it is handed (extracts and injects them) and records no spans.
+ */
+export function registerTracePropagation(): void {
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
 }
 
 function tracesUrl(endpoint: string | undefined): string | undefined {

@@ -1,7 +1,8 @@
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { createLogger, type Logger } from '@tributary/observability';
 import { InvalidInputError, ModelExecutionError } from './errors.js';
 import type { WorkerReply, WorkerRequest } from './onnx-worker-protocol.js';
+import { workerEntry } from './worker-entry.js';
 
 /** What one model run returns. */
 export interface BatchResult {
@@ -98,7 +99,7 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
   };
 
   function spawn(index: number): Slot {
-    const entry = workerEntry();
+    const entry = workerEntry('onnx-worker');
     const slot: Slot = { worker: new Worker(entry.filename, entry.options), pending: new Map(), ready: false, loading: false };
     slot.worker.on('message', (reply: WorkerReply) => {
       const pending = slot.pending.get(reply.id);
@@ -188,16 +189,5 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
       closed = true;
       await Promise.all(slots.map((slot) => slot.worker.terminate()));
     },
-  };
-}
-
-/** The worker's entry: the built file, or from sources (tests, `development` condition) through tsx. */
-function workerEntry(): { readonly filename: string | URL; readonly options: WorkerOptions } {
-  if (!import.meta.url.endsWith('.ts')) return { filename: new URL('./onnx-worker.js', import.meta.url), options: {} };
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const entry = JSON.stringify(new URL('./onnx-worker.ts', import.meta.url).href);
-  return {
-    filename: `import(${tsx}).then(({ register }) => { register(); return import(${entry}); });`,
-    options: { eval: true, execArgv: ['--conditions=development'] },
   };
 }

@@ -1,11 +1,12 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { PredictionLogSchema, ServingTier } from '@tributary/contracts';
 import { topics, type OutgoingRecord } from '@tributary/kafka';
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { createLogger, withSpan } from '@tributary/observability';
 import { startTestTracing } from '@tributary/observability/testing';
 import { describe, expect, it } from 'vitest';
-import type { PredictionLogEntry } from './prediction-log-encoder.js';
+import { encodePredictionLog, type PredictionLogEntry } from './prediction-log-encoder.js';
+import type { EncodedPredictionLog } from './prediction-logger.js';
 import { createPredictionLogger } from './prediction-logger.js';
 
 const entry = (requestId: string): PredictionLogEntry => ({
@@ -26,6 +27,8 @@ const entry = (requestId: string): PredictionLogEntry => ({
   defaultedFeatures: [],
   traceId: '',
 });
+/** The log of `requestId`, encoded, in the trace active now. */
+const record = (requestId: string): EncodedPredictionLog => ({ key: 'm', value: encodePredictionLog(entry(requestId)), traceContext: context.active() });
 const logger = createLogger({ name: 'prediction-logger-spec', level: 'silent' });
 
 /** A producer whose sends fail while `down`, recording what it took. */
@@ -50,7 +53,7 @@ describe('createPredictionLogger()', () => {
   it('sends logged predictions in batches, in order, off the caller’s path', async () => {
     const kafka = producer();
     const log = createPredictionLogger({ producer: kafka, topic: topics.predictionsLogged, maxBuffered: 100, flushIntervalMs: 5, logger });
-    for (let i = 0; i < 10; i++) log.log(entry(`r${i}`));
+    for (let i = 0; i < 10; i++) log.log(record(`r${i}`));
     expect(kafka.sent).toEqual([]);
     await log.close();
     expect(kafka.sent).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
@@ -59,9 +62,11 @@ describe('createPredictionLogger()', () => {
   it('keeps at most maxBuffered logs (and the batch being retried) while Kafka is down, dropping and counting the oldest, and sends the rest once it is back', async () => {
     const kafka = producer();
     kafka.state.down = true;
-    const log = createPredictionLogger({ producer: kafka, topic: topics.predictionsLogged, maxBuffered: 5, flushIntervalMs: 5, logger });
+    const outcomes = { sent: 0, send_failed: 0, dropped: 0 };
+    const onOutcome = (outcome: keyof typeof outcomes, count: number) => void (outcomes[outcome] += count);
+    const log = createPredictionLogger({ producer: kafka, topic: topics.predictionsLogged, maxBuffered: 5, flushIntervalMs: 5, onOutcome, logger });
     for (let i = 0; i < 12; i++) {
-      log.log(entry(`r${i}`));
+      log.log(record(`r${i}`));
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     expect(log.buffered).toBeLessThanOrEqual(5);
@@ -72,14 +77,18 @@ describe('createPredictionLogger()', () => {
     expect(kafka.sent.length + log.dropped).toBe(12);
     expect(kafka.sent.length).toBeLessThanOrEqual(10);
     expect(kafka.sent).toEqual(Array.from({ length: kafka.sent.length }, (_, i) => `r${12 - kafka.sent.length + i}`));
+    // What the metrics are told.
+    expect(outcomes.sent).toBe(kafka.sent.length);
+    expect(outcomes.dropped).toBe(log.dropped);
+    expect(outcomes.send_failed).toBeGreaterThan(0);
   });
 
-  it('sends each log in the trace of the request that logged it, though they leave together from a timer', async () => {
+  it('sends each log in the trace it carries, though they leave together from a timer', async () => {
     const tracing = startTestTracing('prediction-logger-spec');
     try {
       const kafka = producer();
       const log = createPredictionLogger({ producer: kafka, topic: topics.predictionsLogged, maxBuffered: 100, flushIntervalMs: 5, logger });
-      const requests = await Promise.all(['a', 'b', 'c'].map((id) => withSpan(`predict ${id}`, (span) => (log.log(entry(id)), span.spanContext().traceId))));
+      const requests = await Promise.all(['a', 'b', 'c'].map((id) => withSpan(`predict ${id}`, (span) => (log.log(record(id)), span.spanContext().traceId))));
       await log.close();
       expect(kafka.sent).toEqual(['a', 'b', 'c']);
       expect(kafka.traceIds).toEqual(requests);

@@ -1,32 +1,40 @@
-import { context, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import type { PredictionLog } from '@tributary/contracts';
 import type { OutgoingRecord, TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
-import { encodePredictionLog, type PredictionLogEntry } from './prediction-log-encoder.js';
-import { servingMetrics } from './serving-metrics.js';
+
+/** One prediction log, already encoded (`encodePredictionLog`), with the trace of the request that made it. */
+export interface EncodedPredictionLog {
+  /** The record key: the model's name. */
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly traceContext: Context;
+}
+
+/** What became of logs: sent, not sent this time (kept to retry), or dropped; `buffered` is what waits after it. */
+export type PredictionLogOutcome = (outcome: 'sent' | 'send_failed' | 'dropped', count: number, buffered: number) => void;
 
 /** Options of {@link createPredictionLogger}. */
 export interface PredictionLoggerOptions {
   /** What is used of the producer (`TypedProducer` in service). */
   readonly producer: { send(topic: TopicDefinition<Uint8Array>, records: readonly OutgoingRecord<Uint8Array>[]): Promise<unknown> };
-  /** `predictions.logged`: its name, content type and type name; values are encoded by {@link encodePredictionLog}. */
+  /** `predictions.logged`: its name, content type and type name. */
   readonly topic: TopicDefinition<PredictionLog>;
   /** Logs kept while Kafka cannot take them (besides the one batch being sent); beyond it the oldest are dropped and counted. */
   readonly maxBuffered: number;
-  /**
-   * Longest a log waits before it is sent, in ms. Default 10: a send encodes its records on the event loop,
-   * so small, frequent sends hold a request up far less than large, rare ones.
-   */
+  /** Longest a log waits before it is sent, in ms. Default 10. */
   readonly flushIntervalMs?: number;
   /** Logs per send at most. Default 64. */
   readonly maxBatch?: number;
+  /** Told of every outcome, for metrics. Default: nobody. */
+  readonly onOutcome?: PredictionLogOutcome;
   readonly logger: Logger;
 }
 
-/** Sends prediction logs to Kafka off the response path. */
+/** Sends encoded prediction logs to Kafka in batches. */
 export interface PredictionLogger {
-  /** Queues a log; never waits, never throws. Its record continues the trace active now (the request's). */
-  log(entry: PredictionLogEntry): void;
+  /** Queues a log; never waits, never throws. */
+  log(record: EncodedPredictionLog): void;
   /** Logs waiting to be sent. */
   readonly buffered: number;
   /** Logs dropped because the buffer was full. */
@@ -36,18 +44,17 @@ export interface PredictionLogger {
 }
 
 /**
- * Prediction logging that never holds a prediction up: logs wait in a bounded
+ * Prediction logging that never holds its caller up: logs wait in a bounded
  * buffer and leave in batches, one send at a time. While Kafka is down a
  * failed batch goes back to the front of the buffer and is tried again on the
- * next tick; when the buffer is full the oldest logs are dropped, counted in
- * `tributary_serving_prediction_logs_total{outcome="dropped"}`.
+ * next tick; when the buffer is full the oldest logs are dropped and counted.
+ * The serving pipeline runs it in a thread of its own (prediction-log-shipper.ts).
  */
 export function createPredictionLogger(options: PredictionLoggerOptions): PredictionLogger {
   const { producer, topic, maxBuffered, flushIntervalMs = 10, maxBatch = 64, logger } = options;
-  const metrics = servingMetrics();
-  // Each log keeps the trace of the request that made it: it is sent later, from a timer, in a batch of other requests'.
-  let buffer: { readonly entry: PredictionLogEntry; readonly traceContext: Context }[] = [];
-  // Values leave already encoded (when their batch is sent): the topic's own codec would build each message reflectively first.
+  const onOutcome: PredictionLogOutcome = options.onOutcome ?? (() => undefined);
+  let buffer: EncodedPredictionLog[] = [];
+  // Values come encoded: the topic's own codec would build each message reflectively first.
   const encodedTopic: TopicDefinition<Uint8Array> = {
     ...topic,
     codec: { contentType: topic.codec.contentType, typeName: topic.codec.typeName, encode: (bytes) => bytes, decode: (bytes) => bytes },
@@ -59,30 +66,25 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
 
   const drop = (count: number) => {
     dropped += count;
-    metrics.predictionLogs.inc({ outcome: 'dropped' }, count);
+    onOutcome('dropped', count, buffer.length);
   };
 
   async function sendBatch(): Promise<void> {
     const batch = buffer.slice(0, maxBatch);
     buffer = buffer.slice(batch.length);
     try {
-      await producer.send(
-        encodedTopic,
-        batch.map(({ entry, traceContext }) => ({ key: entry.modelName, value: encodePredictionLog(entry), traceContext })),
-      );
-      metrics.predictionLogs.inc({ outcome: 'sent' }, batch.length);
+      await producer.send(encodedTopic, batch);
+      onOutcome('sent', batch.length, buffer.length);
       if (failing) logger.info({ buffered: buffer.length, dropped }, 'prediction logs flow to Kafka again');
       failing = false;
     } catch (error) {
-      metrics.predictionLogs.inc({ outcome: 'send_failed' }, batch.length);
       if (!failing) logger.warn({ err: error, buffered: buffer.length + batch.length }, 'prediction logs cannot reach Kafka; buffering');
       failing = true;
       // The batch goes back in front of what came meanwhile; what does not fit is its oldest part.
       const kept = Math.min(batch.length, Math.max(0, maxBuffered - buffer.length));
-      if (kept < batch.length) drop(batch.length - kept);
       buffer = [...batch.slice(batch.length - kept), ...buffer];
-    } finally {
-      metrics.predictionLogBuffer.set(buffer.length);
+      onOutcome('send_failed', batch.length, buffer.length);
+      if (kept < batch.length) drop(batch.length - kept);
     }
   }
 
@@ -102,14 +104,13 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
     get dropped() {
       return dropped;
     },
-    log(entry) {
+    log(record) {
       if (closed) return drop(1);
       if (buffer.length >= maxBuffered) {
         buffer.shift();
         drop(1);
       }
-      buffer.push({ entry, traceContext: context.active() });
-      metrics.predictionLogBuffer.set(buffer.length);
+      buffer.push(record);
       if (buffer.length >= maxBatch) flush();
     },
     async close() {

@@ -2,7 +2,7 @@ import type { flightFeatureSet, OnlineStore } from '@tributary/features';
 import type { RegistryClient } from '@tributary/model-registry/client';
 import type { Logger } from '@tributary/observability';
 import type { Cluster, Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { KafkaConnectionOptions } from '@tributary/kafka';
 import type { FaultInjector } from './fault-injector.js';
 
 /** How models run: worker threads, micro-batches, bounded queues. */
@@ -91,7 +91,8 @@ export interface PredictionCacheOptions {
 
 /** Kafka: `model.lifecycle` in, `predictions.logged` out. */
 export interface ServingKafkaOptions {
-  readonly client: Kafka;
+  /** The pipeline's clients are made from these: the lifecycle consumer's, and the producer's of the thread that sends prediction logs. */
+  readonly connection: KafkaConnectionOptions;
   /** `model.lifecycle`'s name. Default `model.lifecycle`. */
   readonly lifecycleTopic?: string;
   /** `predictions.logged`'s name. Default `predictions.logged`. */

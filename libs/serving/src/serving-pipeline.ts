@@ -7,7 +7,7 @@ import {
   flightFeatureSet,
   flightFeatureVector,
 } from '@tributary/features';
-import { createConsumer, createProducer, topics, type TypedConsumer, type TypedProducer } from '@tributary/kafka';
+import { createConsumer, createKafkaClient, topics, type TypedConsumer } from '@tributary/kafka';
 import { createLogger, withSpan } from '@tributary/observability';
 import { createBreaker, createFallbackChain, isCallerError, type Breaker } from '@tributary/resilience';
 import { inCanaryShare } from './canary-share.js';
@@ -28,7 +28,7 @@ import { createModelCatalog, type ModelCatalog } from './model-catalog.js';
 import { createOnnxWorkerPool, type OnnxWorkerPool } from './onnx-worker-pool.js';
 import { createPredictionCache, type PredictionCache } from './prediction-cache.js';
 import { PROTO_SERVING_TIERS } from './predict-response.js';
-import { createPredictionLogger, type PredictionLogger } from './prediction-logger.js';
+import { createPredictionLogShipper, type PredictionLogShipper } from './prediction-log-shipper.js';
 import { createRulesTier } from './rules-tier.js';
 import type { ServedModelStatus } from './served-model-status.js';
 import type { ServingAnswer, ServingTier } from './serving-answer.js';
@@ -142,8 +142,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
   let pool: OnnxWorkerPool | undefined;
   let catalog: ModelCatalog | undefined;
   let cache: PredictionCache | undefined;
-  let producer: TypedProducer | undefined;
-  let predictionLogger: PredictionLogger | undefined;
+  let predictionLogger: PredictionLogShipper | undefined;
   let consumer: TypedConsumer | undefined;
   let loopDelay: LoopDelayMonitor | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
@@ -413,11 +412,14 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     pollTimer.unref();
     const kafka = options.kafka;
     if (kafka) {
-      producer = createProducer({ kafka: kafka.client, source: '/tributary/inference', logger });
-      const predictionsTopic = { ...topics.predictionsLogged, name: kafka.predictionsTopic ?? topics.predictionsLogged.name };
-      predictionLogger = createPredictionLogger({ producer, topic: predictionsTopic, maxBuffered: kafka.maxBufferedLogs ?? 10_000, logger });
+      predictionLogger = createPredictionLogShipper({
+        connection: kafka.connection,
+        topic: kafka.predictionsTopic ?? topics.predictionsLogged.name,
+        maxBuffered: kafka.maxBufferedLogs ?? 10_000,
+        logger,
+      });
       consumer = createConsumer({
-        kafka: kafka.client,
+        kafka: createKafkaClient({ ...kafka.connection, logger }),
         groupId: kafka.groupId ?? `inference-${crypto.randomUUID()}`,
         topic: { ...topics.modelLifecycle, name: kafka.lifecycleTopic ?? topics.modelLifecycle.name },
         ...(kafka.deadLetterTopic === undefined ? {} : { deadLetterTopic: kafka.deadLetterTopic }),
@@ -443,12 +445,11 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     running = false;
     if (pollTimer) clearInterval(pollTimer);
     const drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
+    // With Kafka down the consumer's join may retry for long: it is given up rather than holding shutdown.
     await Promise.race([consumer?.close(), sleep(drainTimeoutMs)]);
     const until = Date.now() + drainTimeoutMs;
     while (inFlight > 0 && Date.now() < until) await sleep(10);
-    // With Kafka down a send (or the consumer's join) may retry for long: what is left then is given up rather than holding shutdown.
-    await Promise.race([predictionLogger?.close(), sleep(drainTimeoutMs)]);
-    await Promise.race([producer?.close(), sleep(drainTimeoutMs)]);
+    await predictionLogger?.close(drainTimeoutMs);
     await catalog?.close();
     await pool?.close();
     loopDelay?.close();

@@ -1,0 +1,147 @@
+import { context, propagation } from '@opentelemetry/api';
+import { Worker } from 'node:worker_threads';
+import type { KafkaConnectionOptions } from '@tributary/kafka';
+import { tracingSettings, type Logger } from '@tributary/observability';
+import { encodePredictionLog, type PredictionLogEntry } from './prediction-log-encoder.js';
+import type { FromPredictionLogThread, PredictionLogThreadSettings, ToPredictionLogThread } from './prediction-log-protocol.js';
+import { servingMetrics } from './serving-metrics.js';
+import { workerEntry } from './worker-entry.js';
+
+/** Options of {@link createPredictionLogShipper}. */
+export interface PredictionLogShipperOptions {
+  /** The thread's own Kafka client is made from these. */
+  readonly connection: KafkaConnectionOptions;
+  /** `predictions.logged`'s name. */
+  readonly topic: string;
+  /** Logs kept while Kafka cannot take them; beyond it the oldest are dropped and counted. */
+  readonly maxBuffered: number;
+  /** Longest a log waits on this thread before it is handed over, in ms. Default 20. */
+  readonly handOverMs?: number;
+  readonly logger: Logger;
+}
+
+/** Logs predictions to `predictions.logged` from a thread of its own. */
+export interface PredictionLogShipper {
+  /** Encodes the log and queues it; never waits, never throws. Its record continues the trace active now (the request's). */
+  log(entry: PredictionLogEntry): void;
+  /** Logs queued here or buffered in the thread, as last reported. */
+  readonly buffered: number;
+  /** Logs dropped so far, as last reported. */
+  readonly dropped: number;
+  /**
+   * Hands over what is queued, lets the thread send what it holds (one try) for at most `giveUpAfterMs`, then stops
+   * it: with Kafka down a send may retry for long, and what is left then is given up rather than holding shutdown.
+   * Idempotent.
+   */
+  close(giveUpAfterMs: number): Promise<void>;
+}
+
+/** Logs handed over in one message at most. */
+const MAX_HAND_OVER = 256;
+/** How the thread batches: its sends hold up no request, so it can wait longer and send more at once than the event loop could. */
+const THREAD_FLUSH_MS = 100;
+const THREAD_MAX_BATCH = 256;
+
+/**
+ * Prediction logging off the event loop that answers requests: a log is
+ * encoded here (a few µs), queued, and handed over in batches every 20 ms
+ * (buffers transferred, not copied) to a worker thread whose own producer
+ * sends them (prediction-log-thread.ts) with the buffering, retries and
+ * drops of `createPredictionLogger`. The thread reports what it sent, failed
+ * and dropped into this process's metrics. A thread that dies is replaced;
+ * what it held is counted as dropped.
+ */
+export function createPredictionLogShipper(options: PredictionLogShipperOptions): PredictionLogShipper {
+  const { logger } = options;
+  const handOverMs = options.handOverMs ?? 20;
+  const metrics = servingMetrics();
+  const tracing = tracingSettings();
+  const settings: PredictionLogThreadSettings = {
+    connection: options.connection,
+    topic: options.topic,
+    maxBuffered: options.maxBuffered,
+    flushIntervalMs: THREAD_FLUSH_MS,
+    maxBatch: THREAD_MAX_BATCH,
+    logLevel: logger.level,
+    ...(tracing ? { tracing } : {}),
+  };
+  let keys: string[] = [];
+  let values: Uint8Array[] = [];
+  let carriers: Record<string, string>[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let threadBuffered = 0;
+  let dropped = 0;
+  let closing: Promise<void> | undefined;
+  let worker = spawn();
+
+  function count(outcome: 'sent' | 'send_failed' | 'dropped', n: number): void {
+    if (outcome === 'dropped') dropped += n;
+    metrics.predictionLogs.inc({ outcome }, n);
+  }
+
+  function spawn(): Worker {
+    const entry = workerEntry('prediction-log-thread');
+    const thread = new Worker(entry.filename, { ...entry.options, workerData: settings });
+    thread.on('message', (message: FromPredictionLogThread) => {
+      if (message.type !== 'outcome') return;
+      threadBuffered = message.buffered;
+      count(message.outcome, message.count);
+      metrics.predictionLogBuffer.set(values.length + threadBuffered);
+    });
+    thread.on('error', (error) => logger.error({ err: error }, 'prediction log thread failed'));
+    thread.on('exit', (exitCode) => {
+      if (closing) return;
+      logger.error({ exitCode, lost: threadBuffered }, 'prediction log thread exited; starting a replacement');
+      count('dropped', threadBuffered);
+      threadBuffered = 0;
+      worker = spawn();
+    });
+    return thread;
+  }
+
+  function handOver(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (values.length === 0) return;
+    const message: ToPredictionLogThread = { type: 'logs', keys, values, carriers };
+    worker.postMessage(message, values.map((value) => value.buffer as ArrayBuffer));
+    keys = [];
+    values = [];
+    carriers = [];
+  }
+
+  return {
+    get buffered() {
+      return values.length + threadBuffered;
+    },
+    get dropped() {
+      return dropped;
+    },
+    log(entry) {
+      if (closing) return count('dropped', 1);
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      keys.push(entry.modelName);
+      values.push(encodePredictionLog(entry));
+      carriers.push(carrier);
+      if (values.length >= MAX_HAND_OVER) handOver();
+      else timer ??= setTimeout(handOver, handOverMs);
+    },
+    close(giveUpAfterMs) {
+      closing ??= (async () => {
+        handOver();
+        const thread = worker;
+        const closed = new Promise<void>((resolve) => {
+          thread.on('message', (message: FromPredictionLogThread) => message.type === 'closed' && resolve());
+          thread.once('exit', () => resolve());
+          setTimeout(resolve, giveUpAfterMs).unref();
+        });
+        thread.postMessage({ type: 'close' } satisfies ToPredictionLogThread);
+        await closed;
+        await thread.terminate();
+        metrics.predictionLogBuffer.set(0);
+      })();
+      return closing;
+    },
+  };
+}
