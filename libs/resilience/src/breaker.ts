@@ -76,6 +76,11 @@ export function createBreaker<A extends unknown[], R>(
     resetTimeout: resetTimeoutMs,
     rollingCountTimeout: options.rollingWindowMs ?? 10_000,
     rollingCountBuckets: options.rollingWindowBuckets ?? 10,
+    // Both off: with percentiles on, reading the stats concatenates and sorts the latency of every call in the window
+    // (tens of thousands under load), which opossum does on every failure — melting the event loop just when a
+    // dependency fails — and, for the snapshots nobody here listens to, once a bucket (every second) per breaker.
+    rollingPercentilesEnabled: false,
+    enableSnapshots: false,
     errorFilter: (error: unknown) => !isFailure(error),
   });
 
