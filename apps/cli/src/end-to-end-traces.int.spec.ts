@@ -228,8 +228,11 @@ describe('one trace end to end', () => {
     const call = receiver.spans().find((span) => span.serviceName === 'trace-spec-client' && span.name === method);
     expect(call).toBeDefined();
     const traceId = call?.traceId as string;
-    const trace = await receiver.waitFor('the drift monitor’s consumption of the prediction log', (spans) =>
-      spans.some((span) => span.traceId === traceId && span.serviceName === 'drift-monitor' && span.name === `process ${names.predictions}`),
+    // The log's create and send spans come from inference's prediction-log thread, exported on its own schedule.
+    const trace = await receiver.waitFor('the prediction log’s send by inference and its consumption by the drift monitor', (spans) =>
+      spans.some((span) => span.traceId === traceId && span.serviceName === 'drift-monitor' && span.name === `process ${names.predictions}`) &&
+      spans.some((span) => span.traceId === traceId && span.serviceName === 'inference' && span.name === `create ${names.predictions}`) &&
+      spans.some((span) => span.serviceName === 'inference' && span.name === `send ${names.predictions}`),
     );
     const spans = trace.filter((span) => span.traceId === traceId);
 

@@ -34,7 +34,7 @@ const kafka = createKafkaClient({ clientId: 'demo-spec', brokers: endpoints.kafk
 const clickhouse = createClient({ url: endpoints.clickhouseUrl });
 const redis = new Redis(endpoints.redisUrl);
 
-/** What the platform holds under a namespace (none: the user's): topic end offsets, raw events, Redis keys, artifact files. */
+/** What the platform holds under a namespace (none: the user's): topic end offsets, raw events, Redis keys that do not expire, artifact files. */
 async function holdings(ns: string | undefined) {
   const admin = kafka.admin();
   await admin.connect();
@@ -66,7 +66,11 @@ async function holdings(ns: string | undefined) {
   for (const prefix of KEY_PREFIXES) {
     const pattern = `${inNamespace(ns, 'key-prefix', prefix)}*`;
     let n = 0;
-    for await (const batch of redis.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) n += batch.length;
+    // Keys with a time to live (cached predictions) are left out: they expire on their own, in the middle of a run too.
+    for await (const batch of redis.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) {
+      const ttls = (await redis.pipeline(batch.map((key) => ['pttl', key])).exec()) ?? [];
+      n += ttls.filter(([, ttl]) => ttl === -1).length;
+    }
     keys[pattern] = n;
   }
   const artifactDir = join(findWorkspaceRoot(), inNamespace(ns, 'directory', ARTIFACTS));
