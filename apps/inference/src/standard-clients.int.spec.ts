@@ -65,7 +65,8 @@ describe('the inference service with standard clients', { timeout: 900_000 }, ()
     const script = fileURLToPath(new URL('./testing/triton-clients.py', import.meta.url));
     const { stdout } = await run(python, [script, request], { maxBuffer: 16 << 20 });
     report = JSON.parse(stdout) as ClientReport;
-  });
+    // A fresh clone installs the clients here: pip and go install took over the 60 s default on a loaded machine.
+  }, 600_000);
 
   afterAll(async () => {
     await service?.lifecycle.shutdown();
