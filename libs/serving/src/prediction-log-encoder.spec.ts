@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary, toJson } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { PredictionLogSchema, ServingTier } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
-import { encodePredictionLog, type PredictionLogEntry } from './prediction-log-encoder.js';
+import { PredictionLogBatch, encodePredictionLog, type EncodedLogs, type PredictionLogEntry } from './prediction-log-encoder.js';
 import type { ServedFeature } from './served-model-status.js';
 
 const FEATURES: readonly ServedFeature[] = [
@@ -87,5 +87,47 @@ describe('encodePredictionLog()', () => {
     expect(Object.keys(first.features).sort()).toEqual(FEATURES.map((f) => f.name).sort());
     expect(Object.keys(second.features).sort()).toEqual(other.map((f) => f.name).sort());
     expect(second.categoricalFeatures).toEqual({ 'v2.origin_code': 'ORD', 'v2.destination_code': 'LAX' });
+  });
+});
+
+describe('PredictionLogBatch', () => {
+  const logsOf = ({ bytes, ends }: EncodedLogs) => Array.from(ends, (end, i) => bytes.slice(ends[i - 1] ?? 0, end));
+
+  it('writes logs back to back, each the bytes encodePredictionLog writes alone', () => {
+    const batch = new PredictionLogBatch();
+    // Long ids and many features grow the buffer past its first size in the middle of a log.
+    const wide: readonly ServedFeature[] = Array.from({ length: 200 }, (_, i) => ({ name: `feature_${i}`, categorical: false, defaultValue: 0 }));
+    const entries = [
+      entry(),
+      entry({ requestId: 'r'.repeat(3_000), shadow: true }),
+      entry({ features: wide, row: Float32Array.from(wide, (_, i) => i / 7), entityIds: {} }),
+      entry({ requestId: 'req-4', traceId: '' }),
+    ];
+    for (const e of entries) batch.append(e);
+    expect(batch.count).toBe(4);
+    expect(logsOf(batch.take())).toEqual(entries.map((e) => encodePredictionLog(e)));
+  });
+
+  it('starts over after take, in a new buffer: what was taken stays as it was, even transferred away', () => {
+    const batch = new PredictionLogBatch();
+    batch.append(entry({ requestId: 'first' }));
+    const first = batch.take();
+    const firstBytes = first.bytes.slice();
+    expect(batch.count).toBe(0);
+    batch.append(entry({ requestId: 'second' }));
+    batch.append(entry({ requestId: 'third' }));
+    const second = batch.take();
+    expect(first.bytes).toEqual(firstBytes);
+    expect(second.bytes.buffer).not.toBe(first.bytes.buffer);
+    expect(logsOf(second).map((bytes) => fromBinary(PredictionLogSchema, bytes).requestId)).toEqual(['second', 'third']);
+    structuredClone(second, { transfer: [second.bytes.buffer as ArrayBuffer] });
+    batch.append(entry({ requestId: 'fourth' }));
+    expect(logsOf(batch.take()).map((bytes) => fromBinary(PredictionLogSchema, bytes).requestId)).toEqual(['fourth']);
+  });
+
+  it('takes nothing as an empty batch', () => {
+    const taken = new PredictionLogBatch().take();
+    expect(taken.bytes.length).toBe(0);
+    expect(taken.ends.length).toBe(0);
   });
 });

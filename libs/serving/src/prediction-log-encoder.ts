@@ -133,6 +133,15 @@ class ByteSink {
   copy(): Uint8Array {
     return this.bytes.slice(0, this.length);
   }
+
+  /** What is written, in place (no copy), for its buffer to be transferred; writing starts over in a new buffer as large. */
+  take(): Uint8Array {
+    const written = this.bytes.subarray(0, this.length);
+    this.bytes = new Uint8Array(this.bytes.length);
+    this.view = new DataView(this.bytes.buffer);
+    this.length = 0;
+    return written;
+  }
 }
 
 function varintSize(value: number): number {
@@ -193,7 +202,7 @@ function stringMapEntry(sink: ByteSink, field: number, key: string, value: strin
   sink.end(start);
 }
 
-const sink = new ByteSink();
+const single = new ByteSink();
 
 /**
  * `tributary.v1.PredictionLog` bytes of `entry`, written field by field in
@@ -203,7 +212,45 @@ const sink = new ByteSink();
  * is most of it, and its keys never change within a version.
  */
 export function encodePredictionLog(entry: PredictionLogEntry): Uint8Array {
-  sink.reset();
+  single.reset();
+  writePredictionLog(single, entry);
+  return single.copy();
+}
+
+/** Prediction logs encoded back to back in one buffer. */
+export interface EncodedLogs {
+  /** Log `i` is `bytes.subarray(ends[i - 1] ?? 0, ends[i])`. */
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+}
+
+/**
+ * Logs encoded one after another into one growing buffer: a batch crosses to
+ * another thread as one transferred buffer, not one allocation and one
+ * transfer per log.
+ */
+export class PredictionLogBatch {
+  private readonly sink = new ByteSink();
+  private ends: number[] = [];
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  append(entry: PredictionLogEntry): void {
+    writePredictionLog(this.sink, entry);
+    this.ends.push(this.sink.length);
+  }
+
+  /** The logs so far; the batch starts over empty. */
+  take(): EncodedLogs {
+    const taken = { bytes: this.sink.take(), ends: Uint32Array.from(this.ends) };
+    this.ends = [];
+    return taken;
+  }
+}
+
+function writePredictionLog(sink: ByteSink, entry: PredictionLogEntry): void {
   stringField(sink, FIELD.requestId, entry.requestId);
   stringField(sink, FIELD.modelName, entry.modelName);
   if (entry.modelVersion !== 0) {
@@ -250,5 +297,4 @@ export function encodePredictionLog(entry: PredictionLogEntry): Uint8Array {
     sink.string(name);
   }
   stringField(sink, FIELD.traceId, entry.traceId);
-  return sink.copy();
 }

@@ -1,5 +1,6 @@
 import type { KafkaConnectionOptions } from '@tributary/kafka';
 import type { TracingSettings } from '@tributary/observability';
+import type { EncodedLogs } from './prediction-log-encoder.js';
 
 /** What the prediction-log thread is started with (its `workerData`). */
 export interface PredictionLogThreadSettings {
@@ -21,8 +22,8 @@ export interface PredictionLogThreadSettings {
 
 /** Messages to the prediction-log thread. */
 export type ToPredictionLogThread =
-  /** Encoded logs, their buffers transferred: `values[i]` keyed by `keys[i]`, with its request's W3C trace headers in `carriers[i]`. */
-  | { readonly type: 'logs'; readonly keys: readonly string[]; readonly values: readonly Uint8Array[]; readonly carriers: readonly Record<string, string>[] }
+  /** Encoded logs back to back (see `EncodedLogs`), buffers transferred: log `i` keyed by `keys[i]`, with its request's W3C trace headers in `carriers[i]`. */
+  | (EncodedLogs & { readonly type: 'logs'; readonly keys: readonly string[]; readonly carriers: readonly Record<string, string>[] })
   /** Send what is buffered (one try), then answer `closed`. */
   | { readonly type: 'close' };
 

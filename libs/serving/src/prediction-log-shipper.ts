@@ -2,7 +2,7 @@ import { context, propagation } from '@opentelemetry/api';
 import { Worker } from 'node:worker_threads';
 import type { KafkaConnectionOptions } from '@tributary/kafka';
 import { tracingSettings, type Logger } from '@tributary/observability';
-import { encodePredictionLog, type PredictionLogEntry } from './prediction-log-encoder.js';
+import { PredictionLogBatch, type PredictionLogEntry } from './prediction-log-encoder.js';
 import type { FromPredictionLogThread, PredictionLogThreadSettings, ToPredictionLogThread } from './prediction-log-protocol.js';
 import { servingMetrics } from './serving-metrics.js';
 import { workerEntry } from './worker-entry.js';
@@ -44,8 +44,8 @@ const THREAD_MAX_BATCH = 256;
 
 /**
  * Prediction logging off the event loop that answers requests: a log is
- * encoded here (a few µs), queued, and handed over in batches every 20 ms
- * (buffers transferred, not copied) to a worker thread whose own producer
+ * encoded here (a few µs) into the batch's one buffer, and handed over every
+ * 20 ms (that buffer transferred, not copied) to a worker thread whose own producer
  * sends them (prediction-log-thread.ts) with the buffering, retries and
  * drops of `createPredictionLogger`. The thread reports what it sent, failed
  * and dropped into this process's metrics. A thread that dies is replaced;
@@ -66,7 +66,7 @@ export function createPredictionLogShipper(options: PredictionLogShipperOptions)
     ...(tracing ? { tracing } : {}),
   };
   let keys: string[] = [];
-  let values: Uint8Array[] = [];
+  const encoded = new PredictionLogBatch();
   let carriers: Record<string, string>[] = [];
   let timer: NodeJS.Timeout | undefined;
   let threadBuffered = 0;
@@ -86,7 +86,7 @@ export function createPredictionLogShipper(options: PredictionLogShipperOptions)
       if (message.type !== 'outcome') return;
       threadBuffered = message.buffered;
       count(message.outcome, message.count);
-      metrics.predictionLogBuffer.set(values.length + threadBuffered);
+      metrics.predictionLogBuffer.set(encoded.count + threadBuffered);
     });
     thread.on('error', (error) => logger.error({ err: error }, 'prediction log thread failed'));
     thread.on('exit', (exitCode) => {
@@ -102,17 +102,17 @@ export function createPredictionLogShipper(options: PredictionLogShipperOptions)
   function handOver(): void {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (values.length === 0) return;
-    const message: ToPredictionLogThread = { type: 'logs', keys, values, carriers };
-    worker.postMessage(message, values.map((value) => value.buffer as ArrayBuffer));
+    if (encoded.count === 0) return;
+    const { bytes, ends } = encoded.take();
+    const message: ToPredictionLogThread = { type: 'logs', keys, bytes, ends, carriers };
+    worker.postMessage(message, [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
     keys = [];
-    values = [];
     carriers = [];
   }
 
   return {
     get buffered() {
-      return values.length + threadBuffered;
+      return encoded.count + threadBuffered;
     },
     get dropped() {
       return dropped;
@@ -122,9 +122,9 @@ export function createPredictionLogShipper(options: PredictionLogShipperOptions)
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
       keys.push(entry.modelName);
-      values.push(encodePredictionLog(entry));
+      encoded.append(entry);
       carriers.push(carrier);
-      if (values.length >= MAX_HAND_OVER) handOver();
+      if (encoded.count >= MAX_HAND_OVER) handOver();
       else timer ??= setTimeout(handOver, handOverMs);
     },
     close(giveUpAfterMs) {

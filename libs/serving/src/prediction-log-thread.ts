@@ -36,10 +36,11 @@ const predictionLogger = createPredictionLogger({
 
 port.on('message', (message: ToPredictionLogThread) => {
   if (message.type === 'logs') {
-    message.values.forEach((value, i) => {
-      const traceContext = propagation.extract(ROOT_CONTEXT, message.carriers[i] ?? {});
-      predictionLogger.log({ key: message.keys[i] as string, value, traceContext });
-    });
+    const { bytes, ends, keys, carriers } = message;
+    for (let i = 0; i < ends.length; i++) {
+      const traceContext = propagation.extract(ROOT_CONTEXT, carriers[i] ?? {});
+      predictionLogger.log({ key: keys[i] as string, value: bytes.subarray(ends[i - 1] ?? 0, ends[i]), traceContext });
+    }
     return;
   }
   void predictionLogger
