@@ -375,23 +375,36 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     }
   }
 
-  async function predictOne(request: ServingRequest, startedAt: number): Promise<ServingAnswer> {
+  /** {@link answer}, its refusal counted. */
+  async function answerCounted(request: ServingRequest, startedAt: number): Promise<ServingAnswer> {
     try {
-      // One span per request (each item of a batch too): its model run and its prediction log hang under it.
-      // Attributes only on a recorded span (a sampled trace): an unsampled request builds no attribute objects.
-      return await withSpan('serving pipeline', async (span) => {
-        const recording = span.isRecording();
-        if (recording) span.setAttribute('tributary.model', request.model);
-        const served = await answer(request, startedAt);
-        if (recording) {
-          span.setAttributes({ 'tributary.model.version': served.modelVersion, 'tributary.serving.tier': served.tier, 'tributary.serving.alias': served.alias });
-        }
-        return served;
-      });
+      return await answer(request, startedAt);
     } catch (error) {
       metrics.refused.inc({ model: request.model, reason: refusalReason(error) });
       throw error;
     }
+  }
+
+  // One span per call: a request's model run and prediction log hang under it, and so do those of every item of a
+  // batch (a span and an async context per item cost more than the item's share of its model run).
+  // Attributes only on a recorded span (a sampled trace): an unsampled request builds no attribute objects.
+  function predictOne(request: ServingRequest, startedAt: number): Promise<ServingAnswer> {
+    return withSpan('serving pipeline', async (span) => {
+      const recording = span.isRecording();
+      if (recording) span.setAttribute('tributary.model', request.model);
+      const served = await answerCounted(request, startedAt);
+      if (recording) {
+        span.setAttributes({ 'tributary.model.version': served.modelVersion, 'tributary.serving.tier': served.tier, 'tributary.serving.alias': served.alias });
+      }
+      return served;
+    });
+  }
+
+  function predictBatch(requests: readonly ServingRequest[], startedAt: number): Promise<readonly (ServingAnswer | Error)[]> {
+    return withSpan('serving pipeline', (span) => {
+      if (span.isRecording()) span.setAttributes({ 'tributary.model': requests[0]?.model ?? '', 'tributary.batch.requests': requests.length });
+      return Promise.all(requests.map((request) => answerCounted(request, startedAt).catch((error: unknown) => error as Error)));
+    });
   }
 
   async function startPipeline(): Promise<void> {
@@ -465,9 +478,7 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     },
     predictMany(requests) {
       const startedAt = performance.now();
-      return admitted(requests[0]?.model ?? '', requests[0]?.deadlineAtMs ?? Number.POSITIVE_INFINITY, () =>
-        Promise.all(requests.map((request) => predictOne(request, startedAt).catch((error: unknown) => error as Error))),
-      );
+      return admitted(requests[0]?.model ?? '', requests[0]?.deadlineAtMs ?? Number.POSITIVE_INFINITY, () => predictBatch(requests, startedAt));
     },
     models: () => catalog?.status() ?? [],
     ready: isReady,
