@@ -6,6 +6,8 @@
  *
  * - bare ONNX Runtime: one-row latency in this process, and rows/s of two
  *   worker threads scoring 100-row batches;
+ * - what a failing call costs the breakers that guard the inference path,
+ *   beside bare opossum with its defaults (breaker-cost.ts);
  * - a bare @grpc/grpc-js server answering Predict with a fixed response (the
  *   transport floor);
  * - KServe's Python ModelServer on the same ONNX file (ModelInfer over gRPC);
@@ -19,6 +21,7 @@
 import { availableParallelism } from 'node:os';
 import { createOnnxPredictor } from '@tributary/ml';
 import { bareOnnxWorkers } from './bare-onnx-workers.js';
+import { measureBreakerCost } from './breaker-cost.js';
 import { startBarePredictServer } from './bare-predict-server.js';
 import { flightsGbdt, type FlightsGbdt } from './flights-gbdt.js';
 import { GHZ_VERSION, installGhz, runGhz } from './ghz.js';
@@ -66,6 +69,9 @@ export async function run(): Promise<void> {
       { name: 'bare onnxruntime 1 row p99 ms', value: onnx.p99, unit: 'ms' },
     );
     console.log(`bare onnxruntime, 1 row: p50 ${onnx.p50.toFixed(3)} ms`);
+    const breaker = await measureBreakerCost();
+    measurements.push(...breaker);
+    console.log(`breaker: ${breaker.map((m) => `${m.name} ${m.value.toFixed(1)}`).join(', ')}`);
     const bareWorkers = await bareOnnxWorkers(model, { batchRows });
     console.log(`bare onnxruntime, 2 workers: ${bareWorkers.toFixed(0)} rows/s`);
     measurements.push({ name: 'bare onnxruntime 2 workers rows/s', value: bareWorkers, unit: 'rows/s' });
