@@ -65,7 +65,9 @@ describe('createKafkaLifecyclePublisher()', () => {
         [7, ModelLifecycleEventType.ALIAS_SET, 1, 2],
         [8, ModelLifecycleEventType.ALIAS_DELETED, 0, 1],
       ]);
-      expect(events[6]).toMatchObject({ alias: 'champion', actor: 'sre', reason: 'rollback: latency', modelVersion: { version: 1, aliases: [] } });
+      // The version an event carries is read when the relay publishes it, so its aliases may already show later
+      // changes (here the deletion, when the relay ran after it): only which version it is can be asserted.
+      expect(events[6]).toMatchObject({ alias: 'champion', actor: 'sre', reason: 'rollback: latency', modelVersion: { version: 1 } });
       expect(events[0]?.modelVersion).toMatchObject({ modelName: MODEL, version: 1, approval: { approvedBy: 'bob' } });
     } finally {
       await test.close();
