@@ -125,6 +125,18 @@ describe('PredictionLogBatch', () => {
     expect(logsOf(batch.take()).map((bytes) => fromBinary(PredictionLogSchema, bytes).requestId)).toEqual(['fourth']);
   });
 
+  it('gives back the room of an outsized batch: the buffers after it shrink to what the logs need', () => {
+    const batch = new PredictionLogBatch();
+    batch.append(entry({ requestId: 'r'.repeat(100_000) }));
+    const outsized = batch.take().bytes.buffer.byteLength;
+    const sizes = [1, 2, 3].map(() => {
+      batch.append(entry());
+      return batch.take().bytes.buffer.byteLength;
+    });
+    expect(outsized).toBeGreaterThan(100_000);
+    expect(sizes[2]).toBeLessThan(10_000);
+  });
+
   it('takes nothing as an empty batch', () => {
     const taken = new PredictionLogBatch().take();
     expect(taken.bytes.length).toBe(0);

@@ -47,6 +47,7 @@ const FIELD = {
 } as const;
 
 const encoder = new TextEncoder();
+const INITIAL_BYTES = 4_096;
 
 /**
  * A growable byte buffer protobuf fields are written into (wire format per
@@ -55,7 +56,7 @@ const encoder = new TextEncoder();
  * place, which is what makes a log cheap.
  */
 class ByteSink {
-  private bytes = new Uint8Array(4_096);
+  private bytes = new Uint8Array(INITIAL_BYTES);
   private view = new DataView(this.bytes.buffer);
   length = 0;
 
@@ -134,10 +135,13 @@ class ByteSink {
     return this.bytes.slice(0, this.length);
   }
 
-  /** What is written, in place (no copy), for its buffer to be transferred; writing starts over in a new buffer as large. */
+  /**
+   * What is written, in place (no copy), for its buffer to be transferred; writing starts over in a new buffer the
+   * size of what was taken, so one outsized batch does not make every later one allocate as much.
+   */
   take(): Uint8Array {
     const written = this.bytes.subarray(0, this.length);
-    this.bytes = new Uint8Array(this.bytes.length);
+    this.bytes = new Uint8Array(Math.max(INITIAL_BYTES, this.length));
     this.view = new DataView(this.bytes.buffer);
     this.length = 0;
     return written;
