@@ -51,7 +51,7 @@ async function fireCost(fire: Fire, windowCalls: number): Promise<Cost> {
 }
 
 /** {@link fireCost} of a breaker made for the run, shut down after it. */
-async function costOf(make: () => { fire: Fire; shutdown(): void }, windowCalls: number) {
+async function costOf(make: () => { fire: Fire; shutdown(): void }, windowCalls: number): Promise<Cost> {
   const breaker = make();
   try {
     return await fireCost(breaker.fire, windowCalls);
@@ -71,14 +71,17 @@ export async function measureBreakerCost(): Promise<Measurement[]> {
     return { fire: (fail: boolean) => breaker.fire(fail), shutdown: () => breaker.shutdown() };
   };
   // Alternated, the median of each kept: a shared machine's noise and the JIT's warm-up fall on both window sizes alike.
-  const runs: Record<'small' | 'full' | 'bareSmall' | 'bareFull', { succeedingUs: number; failingUs: number }[]> = { small: [], full: [], bareSmall: [], bareFull: [] };
+  const runs = { small: [] as Cost[], full: [] as Cost[], bareSmall: [] as Cost[], bareFull: [] as Cost[] };
   for (let i = 0; i < REPEATS; i++) {
     runs.small.push(await costOf(ours, SMALL_WINDOW));
     runs.full.push(await costOf(ours, FULL_WINDOW));
     runs.bareSmall.push(await costOf(bare, SMALL_WINDOW));
     runs.bareFull.push(await costOf(bare, FULL_WINDOW));
   }
-  const [small, full, bareSmall, bareFull] = [runs.small, runs.full, runs.bareSmall, runs.bareFull].map(median) as [Cost, Cost, Cost, Cost];
+  const small = median(runs.small);
+  const full = median(runs.full);
+  const bareSmall = median(runs.bareSmall);
+  const bareFull = median(runs.bareFull);
   return [
     { name: 'breaker fire µs, calls succeeding', value: full.succeedingUs, unit: 'µs' },
     { name: 'breaker fire µs, calls failing', value: full.failingUs, unit: 'µs' },
