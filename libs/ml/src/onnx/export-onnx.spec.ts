@@ -45,6 +45,26 @@ describe('exportOnnx()', () => {
     expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5);
   });
 
+  it('tests categories as small block values ONNX Runtime folds into bitmasks, keeping parity across several blocks', async () => {
+    const many = (seed: number, extra: object = {}) => makeSyntheticDataset({ rows: 4000, seed, categories: 300, worldSeed: 5, ...extra });
+    const fit = many(1);
+    const model = trainGbdt(fit.data, fit.labels, { maxRounds: 60 });
+    const bytes = exportOnnx(model, exportOptions);
+    const ensemble = fromBinary(ModelProtoSchema, bytes).graph?.node.find((n) => n.opType === 'TreeEnsembleClassifier');
+    const attribute = (name: string) => ensemble?.attribute.find((a) => a.name === name);
+    const modes = attribute('nodes_modes')?.strings.map((m) => new TextDecoder().decode(m)) ?? [];
+    const values = attribute('nodes_values_as_tensor')?.t?.doubleData ?? [];
+    const columns = attribute('nodes_featureids')?.ints.map(Number) ?? [];
+    const equalities = modes.flatMap((mode, i) => (mode === 'BRANCH_EQ' ? [{ value: values[i] as number, column: columns[i] as number }] : []));
+    expect(equalities.length).toBeGreaterThan(0);
+    expect(equalities.every(({ value }) => Number.isInteger(value) && value >= 1 && value <= 64)).toBe(true);
+    // Block columns follow the 4 features; more than 64 listed airports need more than one.
+    expect(new Set(equalities.map(({ column }) => column)).size).toBeGreaterThan(1);
+    expect(equalities.every(({ column }) => column >= 4)).toBe(true);
+    const report = await verifyOnnxParity(model, bytes, many(2, { rows: 2000, missingRate: 0.2, unseenRate: 0.15 }).data);
+    expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+  });
+
   it('gives the logistic regression probabilities of the TypeScript model', async () => {
     const model = trainLogisticRegression(train.data, train.labels);
     const report = await verifyOnnxParity(model, exportOnnx(model, exportOptions), holdout.data);

@@ -13,7 +13,7 @@ import { GbdtModel } from '../gbdt/gbdt-model.js';
 import type { LogisticRegressionModel } from '../linear/logistic-regression-model.js';
 import { linearClassifierNodes } from './linear-classifier-nodes.js';
 import { graphNode, ML_DOMAIN, tensorValueInfo } from './onnx-graph.js';
-import { treeEnsembleClassifierNode, treeEnsembleRegressorNode } from './tree-ensemble-node.js';
+import { treeEnsembleNodes } from './tree-ensemble-node.js';
 
 /** Names of the exported graph's input and outputs. */
 export const ONNX_INPUT = 'features';
@@ -50,7 +50,7 @@ export interface OnnxExportOptions {
 }
 
 /**
- * Serialises a model as an ONNX file (IR 8; opsets: default 17, ai.onnx.ml 3).
+ * Serialises a model as an ONNX file (IR 8; opsets: default 17, ai.onnx.ml 4).
  * One input `features` float32 [N, F] in the model's feature order (names in
  * the input's doc string and the `features` metadata prop; categorical
  * columns hold category codes, NaN is missing). Classifiers output `label`
@@ -69,17 +69,12 @@ export function exportOnnx(model: GbdtModel | LogisticRegressionModel, options: 
   const nodes: NodeProto[] = [graphNode('Cast', [ONNX_INPUT], ['features_f64'], { to: { int: TensorProto_DataType.DOUBLE } })];
   const initializers: TensorProto[] = [];
   const isRegression = model instanceof GbdtModel && model.objective === 'regression';
-  if (model instanceof GbdtModel) {
-    nodes.push(
-      isRegression
-        ? treeEnsembleRegressorNode(model, 'features_f64', ONNX_PREDICTION_OUTPUT)
-        : treeEnsembleClassifierNode(model, 'features_f64', ONNX_LABEL_OUTPUT, ONNX_PROBABILITIES_OUTPUT),
-    );
-  } else {
-    const part = linearClassifierNodes(model, 'features_f64', ONNX_LABEL_OUTPUT, ONNX_PROBABILITIES_OUTPUT);
-    nodes.push(...part.nodes);
-    initializers.push(...part.initializers);
-  }
+  const part =
+    model instanceof GbdtModel
+      ? treeEnsembleNodes(model, 'features_f64', isRegression ? [ONNX_PREDICTION_OUTPUT] : [ONNX_LABEL_OUTPUT, ONNX_PROBABILITIES_OUTPUT])
+      : linearClassifierNodes(model, 'features_f64', ONNX_LABEL_OUTPUT, ONNX_PROBABILITIES_OUTPUT);
+  nodes.push(...part.nodes);
+  initializers.push(...part.initializers);
   const outputs = isRegression
     ? [tensorValueInfo(ONNX_PREDICTION_OUTPUT, TensorProto_DataType.FLOAT, [null, 1], 'predicted value')]
     : [
@@ -113,7 +108,7 @@ export function exportOnnx(model: GbdtModel | LogisticRegressionModel, options: 
     graph,
     opsetImport: [
       create(OperatorSetIdProtoSchema, { domain: '', version: 17n }),
-      create(OperatorSetIdProtoSchema, { domain: ML_DOMAIN, version: 3n }),
+      create(OperatorSetIdProtoSchema, { domain: ML_DOMAIN, version: 4n }),
     ],
     metadataProps: Object.entries(metadata).map(([key, value]) => create(StringStringEntryProtoSchema, { key, value })),
   });

@@ -1,6 +1,7 @@
-import type { NodeProto } from '@tributary/contracts/onnx';
+import type { NodeProto, TensorProto } from '@tributary/contracts/onnx';
 import type { GbdtModel } from '../gbdt/gbdt-model.js';
 import type { Tree } from '../gbdt/tree.js';
+import { blockTest, categoryBlockNodes, categoryBlocks, type CategoryBlocks } from './category-blocks.js';
 import { doubleTensor, graphNode, ML_DOMAIN, type AttributeValue } from './onnx-graph.js';
 
 /** The per-node and per-leaf attribute arrays of an ONNX TreeEnsemble operator. */
@@ -20,17 +21,18 @@ interface EnsembleArrays {
 
 /**
  * Lays out one tree as ONNX nodes. A numeric split is one `BRANCH_LEQ`; a
- * categorical split "code ∈ {c1…ck}" is a chain of `BRANCH_EQ` nodes that all
+ * categorical split "code ∈ {c1…ck}" is a chain of `BRANCH_EQ` nodes on the
+ * codes' block columns ({@link CategoryBlocks}), block by block, that all
  * lead to the same left subtree when true and to the next test when false,
- * the last one falling through to the right subtree. (ONNX Runtime accepts a
- * subtree shared by several nodes only through their true branches, which
- * rules out a logarithmic search over the codes; `maxCategoriesPerSplit`
- * bounds the chain instead.) Missing values follow
+ * the last one falling through to the right subtree; ONNX Runtime folds each
+ * block's run into one bitmask test. (It accepts a subtree shared by several
+ * nodes only through their true branches, which rules out a logarithmic
+ * search over the codes.) Missing values follow
  * `nodes_missing_value_tracks_true`: on the one LEQ node, or on the first EQ
  * node of a chain whose default is left (otherwise NaN fails every EQ and
  * falls through to the right, as in TypeScript).
  */
-function addTree(arrays: EnsembleArrays, tree: Tree, treeId: number): void {
+function addTree(arrays: EnsembleArrays, tree: Tree, treeId: number, blocks: CategoryBlocks): void {
   let nextId = 0;
   const emit = (featureId: number, mode: string, value: number, missingTrue: boolean): number => {
     const id = nextId++;
@@ -59,7 +61,9 @@ function addTree(arrays: EnsembleArrays, tree: Tree, treeId: number): void {
     const defaultLeft = tree.defaultLeft[child] === 1;
     const categories = tree.categories[child];
     const tests = categories
-      ? Array.from(categories, (code, i) => emit(feature, 'BRANCH_EQ', code, i === 0 && defaultLeft))
+      ? Array.from(categories, (code) => blockTest(blocks, feature, code))
+          .sort((a, b) => a.column - b.column || a.value - b.value)
+          .map((test, i) => emit(test.column, 'BRANCH_EQ', test.value, i === 0 && defaultLeft))
       : [emit(feature, 'BRANCH_LEQ', tree.threshold[child] as number, defaultLeft)];
     const left = visit(tree.leftChild[child] as number);
     const right = visit(tree.rightChild[child] as number);
@@ -72,12 +76,12 @@ function addTree(arrays: EnsembleArrays, tree: Tree, treeId: number): void {
   visit(tree.splitFeature.length === 0 ? ~0 : 0);
 }
 
-function ensembleArrays(model: GbdtModel): EnsembleArrays {
+function ensembleArrays(model: GbdtModel, blocks: CategoryBlocks): EnsembleArrays {
   const arrays: EnsembleArrays = {
     treeIds: [], nodeIds: [], featureIds: [], modes: [], values: [], trueIds: [], falseIds: [],
     missingTracksTrue: [], leafTreeIds: [], leafNodeIds: [], leafWeights: [],
   };
-  model.trees.forEach((tree, treeId) => addTree(arrays, tree, treeId));
+  model.trees.forEach((tree, treeId) => addTree(arrays, tree, treeId, blocks));
   return arrays;
 }
 
@@ -99,10 +103,8 @@ function nodeAttributes(a: EnsembleArrays): Record<string, AttributeValue> {
  * `ai.onnx.ml.TreeEnsembleClassifier` for a binary GBDT: one weight per leaf
  * on class 0's score slot, the base score as base value, and a logistic post
  * transform; ONNX Runtime then writes probabilities `[1 − p, p]`.
- * Input must be float64 so thresholds and sums are float64.
  */
-export function treeEnsembleClassifierNode(model: GbdtModel, input: string, label: string, probabilities: string): NodeProto {
-  const a = ensembleArrays(model);
+function classifierNode(model: GbdtModel, a: EnsembleArrays, input: string, label: string, probabilities: string): NodeProto {
   return graphNode(
     'TreeEnsembleClassifier',
     [input],
@@ -122,8 +124,7 @@ export function treeEnsembleClassifierNode(model: GbdtModel, input: string, labe
 }
 
 /** `ai.onnx.ml.TreeEnsembleRegressor` for a regression GBDT: one target, summed leaf values plus the base score. */
-export function treeEnsembleRegressorNode(model: GbdtModel, input: string, output: string): NodeProto {
-  const a = ensembleArrays(model);
+function regressorNode(model: GbdtModel, a: EnsembleArrays, input: string, output: string): NodeProto {
   return graphNode(
     'TreeEnsembleRegressor',
     [input],
@@ -141,4 +142,22 @@ export function treeEnsembleRegressorNode(model: GbdtModel, input: string, outpu
     },
     ML_DOMAIN,
   );
+}
+
+/**
+ * The graph of a GBDT from `input` (float64 [N, F], so thresholds and sums
+ * are float64): the categorical block columns when it has categorical
+ * splits, then the tree ensemble, writing `outputs` — `[label, probabilities]`
+ * for a classifier, `[prediction]` for a regression.
+ */
+export function treeEnsembleNodes(model: GbdtModel, input: string, outputs: readonly string[]): { nodes: NodeProto[]; initializers: TensorProto[] } {
+  const blocks = categoryBlocks(model);
+  const prelude = blocks.features.length > 0 ? categoryBlockNodes(blocks, input, 'tree_input') : { nodes: [], initializers: [] };
+  const treeInput = blocks.features.length > 0 ? 'tree_input' : input;
+  const a = ensembleArrays(model, blocks);
+  const ensemble =
+    model.objective === 'regression'
+      ? regressorNode(model, a, treeInput, outputs[0] as string)
+      : classifierNode(model, a, treeInput, outputs[0] as string, outputs[1] as string);
+  return { nodes: [...prelude.nodes, ensemble], initializers: prelude.initializers };
 }
