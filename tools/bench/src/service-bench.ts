@@ -20,7 +20,7 @@ import { ModelProtoSchema } from '@tributary/contracts/onnx';
 import { createGrpcChannel, createGrpcClient, type ClientTlsOptions, type GrpcChannel } from '@tributary/grpc';
 import { freePort } from '@tributary/infra';
 import { createKafkaClient } from '@tributary/kafka';
-import { createLogger } from '@tributary/observability';
+import { createLogger, metricSamples, sumByLabel } from '@tributary/observability';
 import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
 import { sha256Hex, timeWindowOf } from '@tributary/training';
 import { Redis } from 'ioredis';
@@ -57,17 +57,14 @@ interface RunningInference {
   readonly channel: GrpcChannel;
   /** Answers so far by the tier that served them, from the service's /metrics. */
   answersByTier(): Promise<Record<string, number>>;
+  /** Prediction logs so far by outcome (sent, dropped, send_failed), from the service's /metrics. */
+  predictionLogs(): Promise<Record<string, number>>;
 }
 
-/** Sums `tributary_serving_answers_total` by its `tier` label. */
-async function readAnswersByTier(opsPort: number): Promise<Record<string, number>> {
+/** A counter of the service's /metrics summed by one of its labels. */
+async function readCounter(opsPort: number, metric: string, label: string): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
-  const byTier: Record<string, number> = {};
-  for (const match of text.matchAll(/^tributary_serving_answers_total\{([^}]*)\} (\S+)$/gm)) {
-    const tier = /tier="([^"]*)"/.exec(match[1] as string)?.[1] ?? 'unknown';
-    byTier[tier] = (byTier[tier] ?? 0) + Number(match[2]);
-  }
-  return byTier;
+  return Object.fromEntries(sumByLabel(metricSamples(text, metric), label));
 }
 
 /** Share of the answers between two readings that the primary model served. */
@@ -152,7 +149,13 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
     }));
     const channel = createGrpcChannel({ address: `127.0.0.1:${port}`, ...(tls ? { tls } : {}) });
     await untilPrimaryServes(channel, model);
-    return { process: child, address: `127.0.0.1:${port}`, channel, answersByTier: () => readAnswersByTier(opsPort) };
+    return {
+      process: child,
+      address: `127.0.0.1:${port}`,
+      channel,
+      answersByTier: () => readCounter(opsPort, 'tributary_serving_answers_total', 'tier'),
+      predictionLogs: () => readCounter(opsPort, 'tributary_serving_prediction_logs_total', 'outcome'),
+    };
   };
   const stopInference = async () => {
     if (!inference) return;
@@ -237,6 +240,8 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
     const swap = await swapLoad;
     const versionAfterSwap = await untilPrimaryServes(inference.channel, model, 5_000);
     const peakRss = peakRssMbOf(inference.process.pid as number);
+    // Read before the shutdown flushes what is still buffered: what the runs above left undelivered, if anything.
+    const predictionLogs = await inference.predictionLogs();
     await stopInference();
 
     inference = await startInference({ INFERENCE_MAX_BATCH_SIZE: '1', INFERENCE_MAX_QUEUE_DELAY_MS: '0' });
@@ -276,6 +281,8 @@ export async function measureService(ghz: string, model: FlightsGbdt, floors: Fl
       { name: 'overload client control failed calls (bare server)', value: failed(overloadControl), unit: 'calls', target: '0' },
       { name: 'overload client control p99 ms (bare server)', value: overloadControl.p99Ms, unit: 'ms' },
       { name: 'peak rss mb', value: peakRss, unit: 'MB' },
+      { name: 'prediction logs sent', value: predictionLogs['sent'] ?? 0, unit: 'logs' },
+      { name: 'prediction logs dropped', value: predictionLogs['dropped'] ?? 0, unit: 'logs', target: '0' },
       { name: 'failed requests during swap', value: failed(swap), unit: 'requests', target: '0' },
       { name: 'version served after swap', value: versionAfterSwap, unit: `(expected ${second})` },
       { name: 'throughput vs python peer ratio', value: kserveThroughput.rps / floors.pythonPeerRequestsPerSecond, unit: '×', target: '≥ 3' },
