@@ -95,9 +95,9 @@ export function categoryBlockNodes(blocks: CategoryBlocks, input: string, output
         },
         ML_DOMAIN,
       ),
-      // code − code is 0, or NaN for a missing code: the position keeps the missing value.
-      graphNode('Sub', [name('code'), name('code')], [name('nan_or_zero')]),
-      graphNode('Add', [name('listed_position'), name('nan_or_zero')], [name('position')]),
+      // A missing code stays NaN, so it follows the split's default; any other value, ±∞ too, is listed or not.
+      graphNode('IsNaN', [name('code')], [name('missing')]),
+      graphNode('Where', [name('missing'), name('code'), name('listed_position')], [name('position')]),
       graphNode('Sub', [name('position'), name('block_start')], [name('blocks')]),
     );
     return name('blocks');
