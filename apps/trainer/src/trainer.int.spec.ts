@@ -43,12 +43,15 @@ const day = (d: number, hour = 0) => Date.UTC(2001, 0, d, hour);
 const SESSION_TIMEOUT_MS = 6000;
 /**
  * Boosting that runs to its last round (no early stop), with full-size trees on
- * every row and feature rather than the small-window defaults: 10–20 s on this
- * slice (shared 2-core machine), well over the session timeout.
+ * every row and feature rather than the small-window defaults, well over the
+ * session timeout. 2000 rounds once took 10–20 s on this slice (shared 2-core
+ * machine), but a fresh-clone CI run finished one in 8.5 s, under the 9 s the
+ * test asks for, probably because the parity check's ONNX Runtime runs got
+ * cheaper with bitmask categorical splits: 4000 rounds (~15 s here).
  */
 const LONG_RUN_PARAMS = {
-  max_rounds: '2000',
-  early_stopping_rounds: '2000',
+  max_rounds: '4000',
+  early_stopping_rounds: '4000',
   learning_rate: '0.01',
   max_leaves: '31',
   min_samples_leaf: '20',
@@ -237,7 +240,7 @@ describe('trainer service', () => {
     expect([...watched.states]).toEqual(['Stable']);
     await waitForCommittedEnd();
     expect(runs.filter((r) => r.requestId === requestId)).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 
   /**
    * Probes the ops endpoints and the group on a 250 ms cadence until the run of
