@@ -3,11 +3,10 @@
  * on a slice of the real flights (1–22 January 2001: train to the 15th,
  * early-stop on the 15th–19th, hold out the 19th–22nd), from the
  * point-in-time training set over ClickHouse, with the trainer's tree
- * settings at learning rate 0.03 and up to 1 000 rounds (early stopping
- * no longer stops first on this slice since splits stopped listing the
- * shared bin of rare categories: 1 000 trees, holdout AUC 0.761), exported
- * to ONNX. Trained once and cached under `.tributary/bench-inference` with
- * holdout rows to send as requests
+ * settings at learning rate 0.03 and up to 1 000 rounds (a model trained
+ * on 7 December 2026 ran to the last round: 1 000 trees, holdout AUC
+ * 0.761), exported to ONNX. Trained once and cached under
+ * `.tributary/bench-inference` with holdout rows to send as requests
  * (`--retrain` trains it again); exported afresh from the cached model on
  * every run, so that a bench measures the exporter it is run with.
  */
