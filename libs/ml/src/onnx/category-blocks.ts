@@ -70,9 +70,16 @@ export function categoryBlocks(model: GbdtModel): CategoryBlocks {
 
 /**
  * The graph nodes that append the block columns to `input` (float64 [N, F])
- * as `output` (float64 [N, F + block columns]), and the constants they read.
+ * as `output` (float64 [N, F + block columns]), the constants they read, and
+ * the name of the trees' input: `output`, or `input` itself (and no nodes)
+ * when the model has no categorical split.
  */
-export function categoryBlockNodes(blocks: CategoryBlocks, input: string, output: string): { nodes: NodeProto[]; initializers: TensorProto[] } {
+export function categoryBlockNodes(
+  blocks: CategoryBlocks,
+  input: string,
+  output: string,
+): { nodes: NodeProto[]; initializers: TensorProto[]; treeInput: string } {
+  if (blocks.features.length === 0) return { nodes: [], initializers: [], treeInput: input };
   const nodes: NodeProto[] = [];
   const initializers: TensorProto[] = [];
   const blockColumns = blocks.features.map(({ feature, positions }) => {
@@ -103,5 +110,5 @@ export function categoryBlockNodes(blocks: CategoryBlocks, input: string, output
     return name('blocks');
   });
   nodes.push(graphNode('Concat', [input, ...blockColumns], [output], { axis: { int: 1 } }));
-  return { nodes, initializers };
+  return { nodes, initializers, treeInput: output };
 }

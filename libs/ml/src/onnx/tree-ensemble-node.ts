@@ -152,12 +152,11 @@ function regressorNode(model: GbdtModel, a: EnsembleArrays, input: string, outpu
  */
 export function treeEnsembleNodes(model: GbdtModel, input: string, outputs: readonly string[]): { nodes: NodeProto[]; initializers: TensorProto[] } {
   const blocks = categoryBlocks(model);
-  const prelude = blocks.features.length > 0 ? categoryBlockNodes(blocks, input, 'tree_input') : { nodes: [], initializers: [] };
-  const treeInput = blocks.features.length > 0 ? 'tree_input' : input;
+  const prelude = categoryBlockNodes(blocks, input, 'tree_input');
   const a = ensembleArrays(model, blocks);
   const ensemble =
     model.objective === 'regression'
-      ? regressorNode(model, a, treeInput, outputs[0] as string)
-      : classifierNode(model, a, treeInput, outputs[0] as string, outputs[1] as string);
+      ? regressorNode(model, a, prelude.treeInput, outputs[0] as string)
+      : classifierNode(model, a, prelude.treeInput, outputs[0] as string, outputs[1] as string);
   return { nodes: [...prelude.nodes, ensemble], initializers: prelude.initializers };
 }
