@@ -29,5 +29,5 @@ export type ToPredictionLogThread =
 
 /** Messages from the prediction-log thread. */
 export type FromPredictionLogThread =
-  | { readonly type: 'outcome'; readonly outcome: 'sent' | 'send_failed' | 'dropped'; readonly count: number; readonly buffered: number }
+  | { readonly type: 'outcome'; readonly outcome: 'sent' | 'send_failed' | 'dropped'; readonly count: number }
   | { readonly type: 'closed' };

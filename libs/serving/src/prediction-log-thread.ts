@@ -30,7 +30,7 @@ const predictionLogger = createPredictionLogger({
   maxBuffered: settings.maxBuffered,
   flushIntervalMs: settings.flushIntervalMs,
   maxBatch: settings.maxBatch,
-  onOutcome: (outcome, count, buffered) => post({ type: 'outcome', outcome, count, buffered }),
+  onOutcome: (outcome, count) => post({ type: 'outcome', outcome, count }),
   logger,
 });
 

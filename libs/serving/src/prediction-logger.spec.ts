@@ -7,7 +7,7 @@ import { startTestTracing } from '@tributary/observability/testing';
 import { describe, expect, it } from 'vitest';
 import { encodePredictionLog, type PredictionLogEntry } from './prediction-log-encoder.js';
 import type { EncodedPredictionLog } from './prediction-logger.js';
-import { createPredictionLogger } from './prediction-logger.js';
+import { RECORD_ALLOWANCE_BYTES, createPredictionLogger } from './prediction-logger.js';
 
 const entry = (requestId: string): PredictionLogEntry => ({
   requestId,
@@ -34,14 +34,17 @@ const logger = createLogger({ name: 'prediction-logger-spec', level: 'silent' })
 /** A producer whose sends fail while `down`, recording what it took. */
 function producer() {
   const sent: string[] = [];
+  const sends: number[] = [];
   const traceIds: (string | undefined)[] = [];
   const state = { down: false };
   return {
     state,
     sent,
+    sends,
     traceIds,
     async send(_topic: unknown, records: readonly OutgoingRecord<Uint8Array>[]) {
       if (state.down) throw new Error('kafka down');
+      sends.push(records.length);
       sent.push(...records.map((r) => fromBinary(PredictionLogSchema, r.value).requestId));
       traceIds.push(...records.map((r) => (r.traceContext ? trace.getSpanContext(r.traceContext)?.traceId : undefined)));
       return [];
@@ -57,6 +60,23 @@ describe('createPredictionLogger()', () => {
     expect(kafka.sent).toEqual([]);
     await log.close();
     expect(kafka.sent).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
+  });
+
+  it('keeps each send within maxBatchBytes as well as maxBatch (a broker refuses a request over its size limit whole), a larger log alone', async () => {
+    const kafka = producer();
+    const one = record('r0');
+    const perLog = one.key.length + one.value.byteLength + RECORD_ALLOWANCE_BYTES;
+    const log = createPredictionLogger({ producer: kafka, topic: topics.predictionsLogged, maxBuffered: 100, maxBatch: 10, maxBatchBytes: 3 * perLog + 1, logger });
+    for (let i = 0; i < 8; i++) log.log(record(`r${i}`));
+    await log.close();
+    expect(kafka.sends).toEqual([3, 3, 2]);
+    expect(kafka.sent).toEqual(Array.from({ length: 8 }, (_, i) => `r${i}`));
+
+    const small = producer();
+    const tight = createPredictionLogger({ producer: small, topic: topics.predictionsLogged, maxBuffered: 100, maxBatchBytes: perLog - 1, logger });
+    for (let i = 0; i < 2; i++) tight.log(record(`r${i}`));
+    await tight.close();
+    expect(small.sends).toEqual([1, 1]);
   });
 
   it('keeps at most maxBuffered logs (and the batch being retried) while Kafka is down, dropping and counting the oldest, and sends the rest once it is back', async () => {

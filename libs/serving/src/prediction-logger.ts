@@ -26,6 +26,12 @@ export interface PredictionLoggerOptions {
   readonly flushIntervalMs?: number;
   /** Logs per send at most. Default 64. */
   readonly maxBatch?: number;
+  /**
+   * Bytes per send at most, counting each log's key and value and {@link RECORD_ALLOWANCE_BYTES} for its headers and
+   * framing; a log larger than that alone still goes, alone. Default {@link MAX_SEND_BYTES}: under the brokers' default
+   * `message.max.bytes`, which a larger request would exceed and be refused whole, again and again.
+   */
+  readonly maxBatchBytes?: number;
   /** Told of every outcome, for metrics. Default: nobody. */
   readonly onOutcome?: PredictionLogOutcome;
   readonly logger: Logger;
@@ -44,14 +50,22 @@ export interface PredictionLogger {
 }
 
 /**
+ * What a Kafka record takes besides its key and value, at most: its framing (~40 bytes), the CloudEvents headers
+ * (~200) and the W3C trace headers (`traceparent` 55 characters, `tracestate` at most 512 by the W3C spec).
+ */
+export const RECORD_ALLOWANCE_BYTES = 1_024;
+/** The brokers' default `message.max.bytes` (1 048 588) less room for a produce request's own framing. */
+export const MAX_SEND_BYTES = 1_048_588 - 1_024;
+
+/**
  * Prediction logging that never holds its caller up: logs wait in a bounded
- * buffer and leave in batches, one send at a time. While Kafka is down a
+ * buffer and leave in batches (by count and by bytes), one send at a time. While Kafka is down a
  * failed batch goes back to the front of the buffer and is tried again on the
  * next tick; when the buffer is full the oldest logs are dropped and counted.
  * The serving pipeline runs it in a thread of its own (prediction-log-shipper.ts).
  */
 export function createPredictionLogger(options: PredictionLoggerOptions): PredictionLogger {
-  const { producer, topic, maxBuffered, flushIntervalMs = 10, maxBatch = 64, logger } = options;
+  const { producer, topic, maxBuffered, flushIntervalMs = 10, maxBatch = 64, maxBatchBytes = MAX_SEND_BYTES, logger } = options;
   const onOutcome: PredictionLogOutcome = options.onOutcome ?? (() => undefined);
   let buffer: EncodedPredictionLog[] = [];
   // Values come encoded: the topic's own codec would build each message reflectively first.
@@ -69,8 +83,21 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
     onOutcome('dropped', count, buffer.length);
   };
 
+  /** How many of the oldest logs make the next send: at most `maxBatch`, within `maxBatchBytes`, at least one. */
+  function nextBatchSize(): number {
+    let bytes = 0;
+    let size = 0;
+    for (const log of buffer) {
+      if (size === maxBatch) break;
+      bytes += log.key.length + log.value.byteLength + RECORD_ALLOWANCE_BYTES;
+      if (size > 0 && bytes > maxBatchBytes) break;
+      size++;
+    }
+    return size;
+  }
+
   async function sendBatch(): Promise<void> {
-    const batch = buffer.slice(0, maxBatch);
+    const batch = buffer.slice(0, nextBatchSize());
     buffer = buffer.slice(batch.length);
     try {
       await producer.send(encodedTopic, batch);

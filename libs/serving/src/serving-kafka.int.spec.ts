@@ -11,16 +11,17 @@ import { getMetricsRegistry } from '@tributary/observability';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL, ORD_LAX, moveAlias, registerPair, registryWithChampion, requestMaker, trainFlightModels, type TrainedModels } from './testing/served-models.fixture.js';
-import { createServingPipeline } from './index.js';
+import { OverloadedError, createServingPipeline } from './index.js';
 
 const request = requestMaker('kafka', { flight: ORD_LAX });
 /** A generous primary budget: these specs are about Kafka, not about a loaded machine's pauses. */
 const BUDGET_MS = 2_000;
 
-async function droppedLogs(): Promise<number> {
+async function predictionLogs(outcome: 'sent' | 'dropped'): Promise<number> {
   const values = (await getMetricsRegistry().getSingleMetric('tributary_serving_prediction_logs_total')?.get())?.values ?? [];
-  return values.find((v) => v.labels['outcome'] === 'dropped')?.value ?? 0;
+  return values.find((v) => v.labels['outcome'] === outcome)?.value ?? 0;
 }
+const droppedLogs = () => predictionLogs('dropped');
 
 describe('serving with Kafka', { timeout: 120_000 }, () => {
   let kafka: Kafka;
@@ -141,6 +142,38 @@ describe('serving with Kafka', { timeout: 120_000 }, () => {
       expect(letters[0]?.headers[DeadLetterHeader.sourceTopic]).toBe(lifecycle.name);
     } finally {
       await producer.disconnect();
+      await pipeline.close();
+    }
+  });
+
+  it('refuses new calls (RESOURCE_EXHAUSTED) rather than drop logs while Kafka takes them more slowly than they come, and takes them again once it caught up', async () => {
+    const { registry } = await registryWithChampion(models);
+    const predictions = await testTopics.create(topics.predictionsLogged);
+    const pipeline = createServingPipeline({
+      registry,
+      kafka: { connection: { clientId: 'serving-spec-behind' }, predictionsTopic: predictions.name, maxBufferedLogs: 40 },
+      resilience: { primaryBudgetMs: BUDGET_MS },
+      routing: { shadow: false },
+    });
+    await pipeline.start();
+    try {
+      const [sentBefore, droppedBefore] = [await predictionLogs('sent'), await droppedLogs()];
+      // Kafka takes logs: one went through.
+      await pipeline.predict(request());
+      await expect.poll(async () => (await predictionLogs('sent')) - sentBefore, { timeout: 30_000 }).toBe(1);
+      // 30 logs wait at once (more than half of the 40 the logs may fill) while sends go through: Kafka is behind.
+      const batch = await pipeline.predictMany(Array.from({ length: 30 }, () => request()));
+      expect(batch.every((answer) => !(answer instanceof Error))).toBe(true);
+      const refused = await pipeline.predict(request()).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(OverloadedError);
+      expect((refused as Error).message).toMatch(/prediction logs wait for Kafka/);
+      // Once they are sent, calls are taken again; nothing was dropped.
+      await expect.poll(async () => (await predictionLogs('sent')) - sentBefore, { timeout: 30_000 }).toBe(31);
+      expect((await pipeline.predict(request())).tier).toBe('primary');
+      expect((await droppedLogs()) - droppedBefore).toBe(0);
+      const logged = await readRecords(kafka, predictions.name, 32, { timeoutMs: 30_000 });
+      expect(logged).toHaveLength(32);
+    } finally {
       await pipeline.close();
     }
   });

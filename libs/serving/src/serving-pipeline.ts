@@ -349,7 +349,8 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
 
   /**
    * Lets one call in (a single request or a whole batch), or refuses it at once: closed, already at the most calls in
-   * flight, or the event loop so late that the call could not answer by `deadlineAtMs`.
+   * flight, Kafka taking the prediction logs more slowly than they come (an answer is not given if its log would be
+   * dropped), or the event loop so late that the call could not answer by `deadlineAtMs`.
    */
   async function admitted<T>(model: string, deadlineAtMs: number, work: () => Promise<T>): Promise<T> {
     if (!running) {
@@ -359,6 +360,10 @@ export function createServingPipeline(options: ServingPipelineOptions): ServingP
     if (inFlight >= execution.maxInFlightRequests) {
       metrics.refused.inc({ model, reason: 'overloaded' });
       throw new OverloadedError('admission', `${inFlight} calls in flight, the most the service takes at once`);
+    }
+    if (predictionLogger?.behind) {
+      metrics.refused.inc({ model, reason: 'overloaded' });
+      throw new OverloadedError('admission', `${predictionLogger.buffered} prediction logs wait for Kafka, which takes them more slowly than they come`);
     }
     // A deadline already passed is the deadline's refusal (DEADLINE_EXCEEDED), not a shed.
     const delayMs = loopDelay?.delayMs ?? 0;
