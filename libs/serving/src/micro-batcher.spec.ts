@@ -55,6 +55,18 @@ describe('createMicroBatcher()', () => {
     expect(model.batches).toEqual([3]);
   });
 
+  it('runs rows submitted by separate callbacks of one event-loop turn (requests read from the sockets at once) as one batch', async () => {
+    const model = echoModel();
+    const batcher = createMicroBatcher(options(model.run));
+    const answers = await new Promise<Promise<number>[]>((resolve) => {
+      const submitted: Promise<number>[] = [];
+      setImmediate(() => submitted.push(batcher.submit([0.1, 9], Date.now() + 1_000)));
+      setImmediate(() => resolve([...submitted, batcher.submit([0.2, 9], Date.now() + 1_000)]));
+    });
+    expect((await Promise.all(answers)).map((a) => Math.round(a * 10) / 10)).toEqual([0.1, 0.2]);
+    expect(model.batches).toEqual([2]);
+  });
+
   it('never makes a batch larger than maxBatchSize, and batches what queued while the worker was busy', async () => {
     const model = echoModel(20);
     const batcher = createMicroBatcher(options(model.run, { maxBatchSize: 4 }));

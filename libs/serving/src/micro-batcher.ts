@@ -164,14 +164,20 @@ export function createMicroBatcher(options: MicroBatcherOptions): MicroBatcher {
     }, Math.max(0, oldest.enqueuedAtMs + maxQueueDelayMs - performance.now()));
   }
 
-  /** Dispatches at the end of this turn's synchronous code when a worker is idle, so rows submitted together leave together. */
+  /**
+   * Dispatches when a worker is idle once this turn of the event loop has read what it had to read (setImmediate), so
+   * rows submitted together leave together: those of one call, and those of the requests the turn took from the
+   * sockets at once. A dispatch per request (a microtask) woke the worker thread once per row under load; measured
+   * with 16 requests in flight, three alternations: 10 % less CPU per request, 4 300 → 4 700 requests/s, sequential
+   * p50 alike.
+   */
   function schedule(): void {
     const idle = maxInFlightBatches - inFlight.size;
     if (idle > 0 && queued >= maxBatchSize * idle) return dispatch(); // a full batch for every idle worker waits for nothing
     if (dispatchQueued) return;
     if (idle > 0) {
       dispatchQueued = true;
-      queueMicrotask(dispatch);
+      setImmediate(dispatch);
     } else {
       armDelay();
     }
