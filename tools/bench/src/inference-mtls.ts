@@ -3,17 +3,17 @@
  * mutual TLS and per-call authorization by the caller's SPIFFE id (the
  * certificates the project's tooling issues, as `tributary infra up --secure`
  * does), and ghz presenting a client identity. Sequential Predict runs
- * alternate between the plain and the mTLS instance, so both meet the same
- * load on the shared machine; the median run of each is reported, with the
- * CPU time each instance spent per request (from /proc), which the machine's
- * other load moves less than latency.
+ * alternate between the plain and the mTLS instance, both warmed up alike,
+ * so both meet the same load on the shared machine; the median run of each
+ * is reported, with the CPU time each instance spent per request (from
+ * /proc), which the machine's other load moves less than latency.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureServiceCertificates, type ClientTlsOptions } from '@tributary/grpc';
 import { runGhz, type GhzReport, type GhzTls } from './ghz.js';
-import { SEQUENTIAL_REQUESTS, TRIBUTARY_PREDICT, WARMUP_REQUESTS, sequential } from './inference-requests.js';
+import { SEQUENTIAL_REQUESTS, TRIBUTARY_PREDICT, WARMUP_REQUESTS, sequential, warmUp } from './inference-requests.js';
 import type { Measurement } from './results.js';
 import { cpuSecondsOf } from './service-process.js';
 
@@ -35,7 +35,7 @@ export interface MtlsCostOptions {
   readonly ghz: string;
   /** Predict requests in protobuf JSON. */
   readonly messages: readonly unknown[];
-  /** The plain instance, already serving its primary model. */
+  /** The plain instance, already serving its primary model and warmed up (see warmUp). */
   readonly plain: Pick<StartedInference, 'address' | 'pid'>;
   /** The `ns` of the certificates' SPIFFE ids. */
   readonly namespace: string;
@@ -74,6 +74,8 @@ export async function measureMtlsCost(options: MtlsCostOptions): Promise<Measure
     };
     const runs = { plain: [] as Run[], mtls: [] as Run[] };
     const secureInstance = mtls;
+    // Warmed up as the plain instance was (see warmUp): the two compare in the same steady state.
+    await runGhz(options.ghz, { ...warmUp(secureInstance.address, TRIBUTARY_PREDICT, options.messages), tls });
     for (let round = 0; round < ROUNDS; round += 1) {
       const plainRun = () => measure(options.plain, false);
       const mtlsRun = () => measure(secureInstance, true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlightsGbdt } from './flights-gbdt.js';
-import { modelInferMessages, predictMessages, saturating, sequential, TRIBUTARY_PREDICT } from './inference-requests.js';
+import { modelInferMessages, predictMessages, saturating, sequential, TRIBUTARY_PREDICT, warmUp } from './inference-requests.js';
 
 const model = {
   featureNames: ['a', 'b', 'c'],
@@ -33,5 +33,11 @@ describe('sequential() and saturating()', () => {
     expect(one).toMatchObject({ concurrency: 1, skipFirst: 500 });
     expect(many.concurrency).toBeGreaterThan(1);
     expect(many.skipFirst).toBe(500);
+  });
+
+  it('warms a server up with as many requests as a throughput run, all of them in flight as there', () => {
+    const warm = warmUp('127.0.0.1:1', TRIBUTARY_PREDICT, []);
+    const many = saturating('127.0.0.1:1', TRIBUTARY_PREDICT, []);
+    expect(warm).toMatchObject({ concurrency: many.concurrency, connections: many.connections, total: many.total, skipFirst: 0 });
   });
 });
