@@ -5,6 +5,7 @@ import { Partitioners, type ConfigResourceTypes, type IHeaders, type Kafka, type
 import { KafkaDeadLetterError } from './errors.js';
 import { CloudEventHeader, DeadLetterHeader } from './headers.js';
 import { kafkaMetrics } from './metrics.js';
+import { BROKER_DEFAULT_MAX_MESSAGE_BYTES, REQUEST_FRAMING_BYTES } from './request-size.js';
 
 /** Where a dead letter's record was on its topic: its identity. */
 export interface DeadLetterSource {
@@ -70,10 +71,6 @@ export interface DeadLetterWriter {
 const maxErrorLength = 2000;
 /** kafkajs's `ConfigResourceTypes.TOPIC`; the enum is not importable by name from ES modules. */
 const topicResource = 2 as ConfigResourceTypes;
-/** The broker default of `message.max.bytes`, used when the topic's limit cannot be read. */
-const brokerDefaultMaxMessageBytes = 1_048_588;
-/** Room left for a request's framing (request, topic and record batch headers) under the limit. */
-const requestFramingBytes = 1024;
 /** A bound on one record's framing in a record batch: length, attributes, deltas and length varints. */
 const recordFramingBytes = 40;
 /** A bound on one header's framing: its two length varints. */
@@ -147,7 +144,8 @@ export function createDeadLetterWriter(options: DeadLetterWriterOptions): DeadLe
   const producer: Producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   /** Per source topic and partition, the offsets dead-lettered and not yet committed. */
   const written = new Map<string, Set<bigint>>();
-  let budgetBytes = (options.maxRequestBytes ?? brokerDefaultMaxMessageBytes) - requestFramingBytes;
+  // The broker default until start() reads the topic's own limit.
+  let budgetBytes = (options.maxRequestBytes ?? BROKER_DEFAULT_MAX_MESSAGE_BYTES) - REQUEST_FRAMING_BYTES;
   let starting: Promise<void> | undefined;
 
   async function topicLimitBytes(): Promise<number | undefined> {
@@ -214,7 +212,7 @@ export function createDeadLetterWriter(options: DeadLetterWriterOptions): DeadLe
     start() {
       starting ??= (async () => {
         const limit = await topicLimitBytes();
-        if (options.maxRequestBytes === undefined && limit !== undefined && limit > requestFramingBytes) budgetBytes = limit - requestFramingBytes;
+        if (options.maxRequestBytes === undefined && limit !== undefined && limit > REQUEST_FRAMING_BYTES) budgetBytes = limit - REQUEST_FRAMING_BYTES;
         await producer.connect();
       })().catch((reason: unknown) => {
         starting = undefined;

@@ -30,6 +30,7 @@ export type { ConsumerBaseOptions, TypedConsumer } from './group-member.js';
 export { CloudEventHeader, DeadLetterHeader, cloudEventsSpecVersion, headersToStrings } from './headers.js';
 export { createKafkaClient, kafkaBrokersFromEnv, kafkaSaslFromEnv, type KafkaClientOptions, type KafkaConnectionOptions, type KafkaPasswordSasl } from './kafka-client.js';
 export { createPartitionEndOffsets, type PartitionEndOffsets, type PartitionEndOffsetsOptions } from './partition-end-offsets.js';
+export { BROKER_DEFAULT_MAX_MESSAGE_BYTES, REQUEST_FRAMING_BYTES } from './request-size.js';
 export { createProducer, type Compression, type OutgoingRecord, type ProducerOptions, type TypedProducer } from './producer.js';
 export type { BatchHandler, ConsumedRecord, HandlerContext, RecordDeadLetter } from './record-processor.js';
 export { recordTraceContext } from './record-trace.js';

@@ -53,7 +53,7 @@ const MAX_HAND_OVER = 256;
 const THREAD_FLUSH_MS = 100;
 const THREAD_MAX_BATCH = 512;
 /** How recently a send must have gone through for Kafka to count as taking logs (see `behind`). */
-export const FLOWING_MS = 1_000;
+const FLOWING_MS = 1_000;
 
 /**
  * Prediction logging off the event loop that answers requests: a log is

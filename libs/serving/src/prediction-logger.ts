@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { PredictionLog } from '@tributary/contracts';
-import type { OutgoingRecord, TopicDefinition } from '@tributary/kafka';
+import { BROKER_DEFAULT_MAX_MESSAGE_BYTES, REQUEST_FRAMING_BYTES, type OutgoingRecord, type TopicDefinition } from '@tributary/kafka';
 import type { Logger } from '@tributary/observability';
 
 /** One prediction log, already encoded (`encodePredictionLog`), with the trace of the request that made it. */
@@ -28,8 +28,8 @@ export interface PredictionLoggerOptions {
   readonly maxBatch?: number;
   /**
    * Bytes per send at most, counting each log's key and value and {@link RECORD_ALLOWANCE_BYTES} for its headers and
-   * framing; a log larger than that alone still goes, alone. Default {@link MAX_SEND_BYTES}: under the brokers' default
-   * `message.max.bytes`, which a larger request would exceed and be refused whole, again and again.
+   * framing; a log over it goes alone. Default: the brokers' default `message.max.bytes` less a request's framing (a
+   * larger request is refused whole, and its retries too).
    */
   readonly maxBatchBytes?: number;
   /** Told of every outcome, for metrics. Default: nobody. */
@@ -54,8 +54,6 @@ export interface PredictionLogger {
  * (~200) and the W3C trace headers (`traceparent` 55 characters, `tracestate` at most 512 by the W3C spec).
  */
 export const RECORD_ALLOWANCE_BYTES = 1_024;
-/** The brokers' default `message.max.bytes` (1 048 588) less room for a produce request's own framing. */
-export const MAX_SEND_BYTES = 1_048_588 - 1_024;
 
 /**
  * Prediction logging that never holds its caller up: logs wait in a bounded
@@ -65,7 +63,7 @@ export const MAX_SEND_BYTES = 1_048_588 - 1_024;
  * The serving pipeline runs it in a thread of its own (prediction-log-shipper.ts).
  */
 export function createPredictionLogger(options: PredictionLoggerOptions): PredictionLogger {
-  const { producer, topic, maxBuffered, flushIntervalMs = 10, maxBatch = 64, maxBatchBytes = MAX_SEND_BYTES, logger } = options;
+  const { producer, topic, maxBuffered, flushIntervalMs = 10, maxBatch = 64, maxBatchBytes = BROKER_DEFAULT_MAX_MESSAGE_BYTES - REQUEST_FRAMING_BYTES, logger } = options;
   const onOutcome: PredictionLogOutcome = options.onOutcome ?? (() => undefined);
   let buffer: EncodedPredictionLog[] = [];
   // Values come encoded: the topic's own codec would build each message reflectively first.
