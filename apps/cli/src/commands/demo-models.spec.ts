@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { ModelVersionSchema } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
-import { formatModelVersions } from './demo-models.js';
+import { formatEarlierRun, formatModelVersions } from './demo-models.js';
 
 const lineage = (parentVersion: number) => ({
   trainingWindow: { startTime: timestampFromMs(Date.UTC(2001, 4, 2)), endTime: timestampFromMs(Date.UTC(2001, 4, 11, 19, 12)) },
@@ -11,6 +11,21 @@ const lineage = (parentVersion: number) => ({
 });
 const holdout = { holdout_auc: 0.7212, holdout_log_loss: 0.4181, holdout_brier: 0.1291, holdout_calibration_error: 0.0321, holdout_positive_rate: 0.175, holdout_rows: 5000 };
 const champion = { champion_holdout_auc: 0.7033, champion_holdout_log_loss: 0.43, champion_holdout_brier: 0.1318, champion_holdout_calibration_error: 0.0368, champion_holdout_positive_rate: 0.175, champion_holdout_rows: 5000 };
+
+describe('formatEarlierRun()', () => {
+  it('tells a run in a namespace an earlier run used what it will miss, and the namespace to run in for the whole story', () => {
+    const versions = [1, 2, 3, 4].map((version) => create(ModelVersionSchema, { version, aliases: version === 4 ? ['champion'] : [] }));
+    const lines = formatEarlierRun(versions, 'flight-delay', undefined);
+    expect(lines[0]).toBe('This namespace holds an earlier demo run (flight-delay v1–v4, champion v4), so this run tells a shorter story:');
+    expect(lines.join('\n')).toMatch(/duplicates.*declared defaults.*reported already/s);
+    expect(lines.at(-1)).toBe('  For the whole story, a namespace of its own: TRIBUTARY_NAMESPACE=demo2 npm run demo');
+    expect(formatEarlierRun(versions, 'flight-delay', 'mine').at(-1)).toContain('TRIBUTARY_NAMESPACE=mine2 npm run demo');
+  });
+
+  it('says nothing in a fresh namespace', () => {
+    expect(formatEarlierRun([], 'flight-delay', undefined)).toEqual([]);
+  });
+});
 
 describe('formatModelVersions()', () => {
   it('shows each version with role, aliases, training window and rows, holdout metrics, the promotion decision of a primary and the drift report it was trained for', () => {

@@ -17,6 +17,23 @@ export async function listModelVersions(registryAddress: string, modelName: stri
   }
 }
 
+/**
+ * What a run in a namespace an earlier demo run used should know before it starts (nothing when `versions` is empty,
+ * a fresh namespace): the story it can tell is shorter, and how to get the whole one.
+ */
+export function formatEarlierRun(versions: readonly ModelVersion[], modelName: string, namespace: string | undefined): string[] {
+  const [first, last] = [versions[0], versions.at(-1)];
+  if (!first || !last) return [];
+  const champion = versions.find((v) => v.aliases.includes('champion'));
+  const fresh = namespace === undefined ? 'demo2' : `${namespace}2`;
+  return [
+    `This namespace holds an earlier demo run (${modelName} v${first.version}–v${last.version}${champion ? `, champion v${champion.version}` : ''}), so this run tells a shorter story:`,
+    '  ingestion drops its events as duplicates; the online store keeps that run\'s features, newer than the departures',
+    "  asked about, so answers take the model's declared defaults; the drift monitor's windows are reported already.",
+    `  For the whole story, a namespace of its own: TRIBUTARY_NAMESPACE=${fresh} npm run demo`,
+  ];
+}
+
 const metric = (version: ModelVersion, name: string, digits = 4) => version.metrics[name]?.toFixed(digits) ?? '–';
 
 /**

@@ -17,7 +17,7 @@ import { bringInfraUp } from './infra.js';
 import { formatSeconds } from './infra-output.js';
 import { runClosedLoop, type ClosedLoopResult } from './demo-closed-loop.js';
 import { describeFeatureStores, type EntityFeatures } from './demo-features.js';
-import { formatModelVersions, listModelVersions } from './demo-models.js';
+import { formatEarlierRun, formatModelVersions, listModelVersions } from './demo-models.js';
 import { FULL_PLAN, QUICK_PLAN, demoPlan, demoReportRange, demoServiceEnv } from './demo-plan.js';
 import { formatServicePrincipal, promoteAsOperator, secureDemoEnv, type SecureDemoEnv } from './demo-secure.js';
 import { formatServingSummary } from './demo-serving.js';
@@ -177,6 +177,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
     const service = (name: string) => services?.services.find((s) => s.name === name);
     const [ingestion, pipeline, inference, registry, monitor] = ['ingestion', 'feature-pipeline', 'inference', 'registry', 'drift-monitor'].map(service);
     if (!ingestion || !pipeline || !inference || !registry || !monitor) throw new Error('the demo needs all six services');
+    for (const line of formatEarlierRun(await listModelVersions(`127.0.0.1:${registry.grpcPort}`, DEMO_MODEL), DEMO_MODEL, names.namespace)) console.log(line);
     const loop = await runClosedLoop({
       plan,
       names,
