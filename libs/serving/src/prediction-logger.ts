@@ -11,8 +11,8 @@ export interface EncodedPredictionLog {
   readonly traceContext: Context;
 }
 
-/** What became of logs: sent, not sent this time (kept to retry), or dropped; `buffered` is what waits after it. */
-export type PredictionLogOutcome = (outcome: 'sent' | 'send_failed' | 'dropped', count: number, buffered: number) => void;
+/** What became of logs: sent, not sent this time (kept to retry), or dropped. */
+export type PredictionLogOutcome = (outcome: 'sent' | 'send_failed' | 'dropped', count: number) => void;
 
 /** Options of {@link createPredictionLogger}. */
 export interface PredictionLoggerOptions {
@@ -78,7 +78,7 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
 
   const drop = (count: number) => {
     dropped += count;
-    onOutcome('dropped', count, buffer.length);
+    onOutcome('dropped', count);
   };
 
   /** How many of the oldest logs make the next send: at most `maxBatch`, within `maxBatchBytes`, at least one. */
@@ -99,7 +99,7 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
     buffer = buffer.slice(batch.length);
     try {
       await producer.send(encodedTopic, batch);
-      onOutcome('sent', batch.length, buffer.length);
+      onOutcome('sent', batch.length);
       if (failing) logger.info({ buffered: buffer.length, dropped }, 'prediction logs flow to Kafka again');
       failing = false;
     } catch (error) {
@@ -108,7 +108,7 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
       // The batch goes back in front of what came meanwhile; what does not fit is its oldest part.
       const kept = Math.min(batch.length, Math.max(0, maxBuffered - buffer.length));
       buffer = [...batch.slice(batch.length - kept), ...buffer];
-      onOutcome('send_failed', batch.length, buffer.length);
+      onOutcome('send_failed', batch.length);
       if (kept < batch.length) drop(batch.length - kept);
     }
   }
