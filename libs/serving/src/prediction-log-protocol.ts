@@ -14,6 +14,8 @@ export interface PredictionLogThreadSettings {
   readonly flushIntervalMs: number;
   /** Logs per send at most. */
   readonly maxBatch: number;
+  /** Producers it sends with, each with one send in flight (see `PredictionLoggerOptions.producers`). */
+  readonly producers: number;
   /** Its log lines' minimum level: the pipeline logger's. */
   readonly logLevel: string;
   /** The process's tracing, when started: the thread exports its producer spans the same way. */

@@ -37,7 +37,7 @@ describe('createPredictionLogShipper()', { timeout: 60_000 }, () => {
   });
   afterAll(() => testTopics.deleteAll());
 
-  it('sends logs from its own thread, in order, keyed by model, each in the trace of the request that logged it', async () => {
+  it('sends logs from its own thread, each once, keyed by model, each in the trace of the request that logged it', async () => {
     const topic = await testTopics.create(topics.predictionsLogged);
     const tracing = startTestTracing('prediction-log-shipper-spec');
     try {
@@ -46,9 +46,11 @@ describe('createPredictionLogShipper()', { timeout: 60_000 }, () => {
       const traceIds = await Promise.all(ids.map((id) => withSpan(`predict ${id}`, (span) => (shipper.log(entry(id)), span.spanContext().traceId))));
       const records = await readRecords(kafka, topic.name, ids.length, { timeoutMs: 30_000 });
       await shipper.close(5_000);
-      expect(records.map((record) => fromBinary(PredictionLogSchema, record.value as Buffer).requestId)).toEqual(ids);
+      // Two producers send: order holds within a send, not across them.
+      const traceIdByRequest = new Map(records.map((record) => [fromBinary(PredictionLogSchema, record.value as Buffer).requestId, record.headers['traceparent']?.toString().split('-')[1]]));
+      expect(records).toHaveLength(ids.length);
+      expect(new Map(ids.map((id, i) => [id, traceIds[i]]))).toEqual(traceIdByRequest);
       expect(records.every((record) => record.key?.toString() === 'flight-delay')).toBe(true);
-      expect(records.map((record) => record.headers['traceparent']?.toString().split('-')[1])).toEqual(traceIds);
       expect(shipper.dropped).toBe(0);
       // Every log handed over is accounted for: none waits once all are sent.
       await expect.poll(() => shipper.buffered, { timeout: 5_000 }).toBe(0);

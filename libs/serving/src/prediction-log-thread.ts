@@ -1,6 +1,6 @@
 /**
- * The entry of the prediction-log thread: a Kafka producer of its own that
- * sends the logs the serving pipeline hands it, so that encoding records and
+ * The entry of the prediction-log thread: Kafka producers of its own that
+ * send the logs the serving pipeline hands it, so that encoding records and
  * talking to the brokers (tens of µs a log in kafkajs) never runs on the
  * event loop that answers requests. Outcomes go back for the metrics; its
  * spans (each record's `create`, each batch's `send`) continue the requests'
@@ -23,9 +23,9 @@ const tracing = settings.tracing ? startTracing(settings.tracing) : undefined;
 if (!tracing) registerTracePropagation();
 const logger = createLogger({ name: 'prediction-log', level: settings.logLevel });
 const kafka = createKafkaClient({ ...settings.connection, logger });
-const producer = createProducer({ kafka, source: '/tributary/inference', logger });
+const producers = Array.from({ length: settings.producers }, () => createProducer({ kafka, source: '/tributary/inference', logger }));
 const predictionLogger = createPredictionLogger({
-  producer,
+  producers,
   topic: { ...topics.predictionsLogged, name: settings.topic },
   maxBuffered: settings.maxBuffered,
   flushIntervalMs: settings.flushIntervalMs,
@@ -45,7 +45,7 @@ port.on('message', (message: ToPredictionLogThread) => {
   }
   void predictionLogger
     .close()
-    .then(() => producer.close())
+    .then(() => Promise.all(producers.map((producer) => producer.close())))
     .then(() => tracing?.shutdown())
     .catch((error: unknown) => logger.warn({ err: error }, 'prediction log producer did not close cleanly'))
     .finally(() => post({ type: 'closed' }));

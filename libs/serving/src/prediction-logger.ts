@@ -11,13 +11,22 @@ export interface EncodedPredictionLog {
   readonly traceContext: Context;
 }
 
+/** What is used of a producer. */
+export interface PredictionLogProducer {
+  send(topic: TopicDefinition<Uint8Array>, records: readonly OutgoingRecord<Uint8Array>[]): Promise<unknown>;
+}
+
 /** What became of logs: sent, not sent this time (kept to retry), or dropped. */
 export type PredictionLogOutcome = (outcome: 'sent' | 'send_failed' | 'dropped', count: number) => void;
 
 /** Options of {@link createPredictionLogger}. */
 export interface PredictionLoggerOptions {
-  /** What is used of the producer (`TypedProducer` in service). */
-  readonly producer: { send(topic: TopicDefinition<Uint8Array>, records: readonly OutgoingRecord<Uint8Array>[]): Promise<unknown> };
+  /**
+   * The producers (`TypedProducer`s in service), each with one send in flight at a time: an idempotent kafkajs
+   * producer must not have two (concurrent sends lose records, kafkajs#1005), so several producers are how sends
+   * overlap — one batch is encoded and sent while another waits for the brokers' acknowledgement.
+   */
+  readonly producers: readonly PredictionLogProducer[];
   /** `predictions.logged`: its name, content type and type name. */
   readonly topic: TopicDefinition<PredictionLog>;
   /** Logs kept while Kafka cannot take them (besides the one batch being sent); beyond it the oldest are dropped and counted. */
@@ -57,13 +66,13 @@ export const RECORD_ALLOWANCE_BYTES = 1_024;
 
 /**
  * Prediction logging that never holds its caller up: logs wait in a bounded
- * buffer and leave in batches (by count and by bytes), one send at a time. While Kafka is down a
+ * buffer and leave in batches (by count and by bytes), one send at a time per producer. While Kafka is down a
  * failed batch goes back to the front of the buffer and is tried again on the
  * next tick; when the buffer is full the oldest logs are dropped and counted.
  * The serving pipeline runs it in a thread of its own (prediction-log-shipper.ts).
  */
 export function createPredictionLogger(options: PredictionLoggerOptions): PredictionLogger {
-  const { producer, topic, maxBuffered, flushIntervalMs = 10, maxBatch = 64, maxBatchBytes = BROKER_DEFAULT_MAX_MESSAGE_BYTES - REQUEST_FRAMING_BYTES, logger } = options;
+  const { producers, topic, maxBuffered, flushIntervalMs = 10, maxBatch = 64, maxBatchBytes = BROKER_DEFAULT_MAX_MESSAGE_BYTES - REQUEST_FRAMING_BYTES, logger } = options;
   const onOutcome: PredictionLogOutcome = options.onOutcome ?? (() => undefined);
   let buffer: EncodedPredictionLog[] = [];
   // Values come encoded: the topic's own codec would build each message reflectively first.
@@ -72,7 +81,9 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
     codec: { contentType: topic.codec.contentType, typeName: topic.codec.typeName, encode: (bytes) => bytes, decode: (bytes) => bytes },
   };
   let dropped = 0;
-  let sending: Promise<void> | undefined;
+  // Producers with no send in flight, and the sends in flight.
+  const idle = [...producers];
+  const sending = new Set<Promise<void>>();
   let failing = false;
   let closed = false;
 
@@ -94,7 +105,7 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
     return size;
   }
 
-  async function sendBatch(): Promise<void> {
+  async function sendBatch(producer: PredictionLogProducer): Promise<void> {
     const batch = buffer.slice(0, nextBatchSize());
     buffer = buffer.slice(batch.length);
     try {
@@ -114,10 +125,15 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
   }
 
   const flush = () => {
-    if (sending || buffer.length === 0) return;
-    sending = sendBatch().finally(() => {
-      sending = undefined;
-    });
+    while (buffer.length > 0) {
+      const producer = idle.pop();
+      if (!producer) return;
+      const send: Promise<void> = sendBatch(producer).finally(() => {
+        sending.delete(send);
+        idle.push(producer);
+      });
+      sending.add(send);
+    }
   };
   const timer = setInterval(flush, flushIntervalMs);
   timer.unref();
@@ -142,8 +158,9 @@ export function createPredictionLogger(options: PredictionLoggerOptions): Predic
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      await sending;
-      while (buffer.length > 0 && !failing) await sendBatch();
+      await Promise.all(sending);
+      const [producer] = producers;
+      while (producer && buffer.length > 0 && !failing) await sendBatch(producer);
     },
   };
 }
