@@ -16,12 +16,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # service gRPC-port ops-port: the defaults of libs/infra (local-services.ts) and of each service.
 services=(
-  "ingestion 50051 9464"
-  "registry 50052 9465"
-  "feature-pipeline 50053 9466"
-  "trainer 50054 9467"
-  "inference 50055 9468"
-  "drift-monitor 50056 9469"
+  "ingestion 15051 9464"
+  "registry 15052 9465"
+  "feature-pipeline 15053 9466"
+  "trainer 15054 9467"
+  "inference 15055 9468"
+  "drift-monitor 15056 9469"
 )
 
 push=false

@@ -29,12 +29,12 @@ const share = (name: string, description: string, value: number) => envVar({ nam
 const count = (name: string, description: string, value: number) => envVar({ name, description, expected: 'a whole number ≥ 1', schema: positiveIntSchema, default: String(value) });
 
 /**
- * The drift monitor's environment. Ports default to 50056 (gRPC) and 9469
+ * The drift monitor's environment. Ports default to 15056 (gRPC) and 9469
  * (ops). Durations of windows, lateness and cooldown are EVENT time (the
  * flights' departure times), so a replay decides as the live stream would.
  */
 export const driftMonitorConfigSchema = {
-  ...serviceBaseEnv({ grpcPort: 50_056, opsPort: 9469 }),
+  ...serviceBaseEnv({ grpcPort: 15_056, opsPort: 9469 }),
   kafka: { ...kafkaEnv({ clientId: 'drift-monitor' }), ...kafkaConsumerEnv() },
   clickhouse: { ...clickhouseEnv(), ...clickhouseSchemaEnv() },
   topics: {

@@ -24,7 +24,7 @@ function wholeNumber(name: string, description: string, defaultValue: number) {
 
 /** Everything the feature pipeline (service and backfill) reads from its environment. */
 export const featurePipelineConfigSchema = {
-  ...serviceBaseEnv({ grpcPort: 50_053, opsPort: 9466 }),
+  ...serviceBaseEnv({ grpcPort: 15_053, opsPort: 9466 }),
   kafka: kafkaEnv({ clientId: 'feature-pipeline' }),
   redis: redisEnv(),
   clickhouse: { ...clickhouseEnv(), ...clickhouseSchemaEnv() },

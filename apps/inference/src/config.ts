@@ -61,12 +61,12 @@ const ms = (name: string, description: string, defaultValue: string) =>
   envVar({ name, description, expected: 'a whole number of milliseconds ≥ 1', schema: positiveIntSchema, default: defaultValue });
 
 /**
- * The inference service's environment. Ports default to 50055 (gRPC:
+ * The inference service's environment. Ports default to 15055 (gRPC:
  * tributary.v1 and KServe v2), 8055 (REST) and 9468 (ops), so it runs beside
  * the other services on one host without settings.
  */
 export const inferenceConfigSchema = {
-  ...serviceBaseEnv({ grpcPort: 50_055, opsPort: 9468 }),
+  ...serviceBaseEnv({ grpcPort: 15_055, opsPort: 9468 }),
   // The namespace itself: the lifecycle group of a process without INFERENCE_LIFECYCLE_GROUP_ID is made up at start.
   ...namespaceEnv(),
   rest: {

@@ -37,11 +37,11 @@ function isModelName(name: string): boolean {
 }
 
 /**
- * The registry's environment. Ports default to 50052 (gRPC) and 9465 (ops),
+ * The registry's environment. Ports default to 15052 (gRPC) and 9465 (ops),
  * so it runs beside the other services on one host without settings.
  */
 export const registryConfigSchema = {
-  grpc: grpcServerEnv({ port: 50_052 }),
+  grpc: grpcServerEnv({ port: 15_052 }),
   ops: opsServerEnv({ port: 9465 }),
   redis: redisEnv(),
   kafka: kafkaEnv({ clientId: 'registry' }),

@@ -23,11 +23,11 @@ const testFaultSchema = textSchema.refine((fault) => fault === 'kill-after-regis
 const promotionModeSchema = textSchema.refine((mode) => mode === 'perform' || mode === 'request', 'not perform or request').transform((mode) => mode as 'perform' | 'request');
 
 /**
- * The trainer's environment. Ports default to 50054 (gRPC) and 9467 (ops),
+ * The trainer's environment. Ports default to 15054 (gRPC) and 9467 (ops),
  * so it runs beside the other services on one host without settings.
  */
 export const trainerConfigSchema = {
-  ...serviceBaseEnv({ grpcPort: 50_054, opsPort: 9467 }),
+  ...serviceBaseEnv({ grpcPort: 15_054, opsPort: 9467 }),
   kafka: kafkaEnv({ clientId: 'trainer' }),
   clickhouse: clickhouseEnv(),
   trainer: {

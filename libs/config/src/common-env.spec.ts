@@ -3,9 +3,9 @@ import { ConfigError, describeConfig, loadConfig, registryClientEnv, serviceBase
 
 describe('serviceBaseEnv()', () => {
   it('defaults to the service ports given and the shared settings', () => {
-    const config = loadConfig(serviceBaseEnv({ grpcPort: 50_055, opsPort: 9468 }), {});
+    const config = loadConfig(serviceBaseEnv({ grpcPort: 15_055, opsPort: 9468 }), {});
     expect(config).toMatchObject({
-      grpc: { host: '0.0.0.0', port: 50_055 },
+      grpc: { host: '0.0.0.0', port: 15_055 },
       ops: { host: '0.0.0.0', port: 9468 },
       shutdown: { timeoutMs: 10_000 },
       log: { level: 'info' },
@@ -27,8 +27,8 @@ describe('serviceBaseEnv()', () => {
 
 describe('registryClientEnv()', () => {
   it('defaults to the local registry without TLS, and reads both variables', () => {
-    expect(loadConfig(registryClientEnv(), {})).toEqual({ address: '127.0.0.1:50052', tls: false });
-    expect(loadConfig(registryClientEnv(), { REGISTRY_ADDRESS: 'registry:50052', REGISTRY_TLS: 'true' })).toEqual({ address: 'registry:50052', tls: true });
+    expect(loadConfig(registryClientEnv(), {})).toEqual({ address: '127.0.0.1:15052', tls: false });
+    expect(loadConfig(registryClientEnv(), { REGISTRY_ADDRESS: 'registry:15052', REGISTRY_TLS: 'true' })).toEqual({ address: 'registry:15052', tls: true });
   });
 
   it('says what the service reads from the registry when told', () => {

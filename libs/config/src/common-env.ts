@@ -193,7 +193,7 @@ export interface RegistryClientEnvOptions {
 }
 
 /**
- * `REGISTRY_ADDRESS` (default `127.0.0.1:50052`) and `REGISTRY_TLS` (default
+ * `REGISTRY_ADDRESS` (default `127.0.0.1:15052`) and `REGISTRY_TLS` (default
  * false): how a service reaches the model registry's gRPC server, with the
  * service's own certificates of {@link serviceAuthEnv} when over TLS.
  */
@@ -204,7 +204,7 @@ export function registryClientEnv(options: RegistryClientEnvOptions = {}) {
       description: `host:port of the model registry gRPC server${options.uses === undefined ? '' : ` (${options.uses})`}.`,
       expected: 'host:port',
       schema: textSchema,
-      default: '127.0.0.1:50052',
+      default: '127.0.0.1:15052',
     }),
     tls: envVar({
       name: 'REGISTRY_TLS',
@@ -218,13 +218,13 @@ export function registryClientEnv(options: RegistryClientEnvOptions = {}) {
 
 /** Options of {@link grpcServerEnv} and {@link opsServerEnv}. */
 export interface ServerEnvOptions {
-  /** Default port, so services on one host need no settings. Defaults: gRPC 50051, ops 9464. */
+  /** Default port, so services on one host need no settings. Defaults: gRPC 15051, ops 9464. */
   readonly port?: number;
 }
 
-/** `GRPC_HOST` (default `0.0.0.0`) and `GRPC_PORT` (default 50051). */
+/** `GRPC_HOST` (default `0.0.0.0`) and `GRPC_PORT` (default 15051). */
 export function grpcServerEnv(options: ServerEnvOptions = {}) {
-  return listenEnv('GRPC', 'gRPC server', options.port ?? 50_051);
+  return listenEnv('GRPC', 'gRPC server', options.port ?? 15_051);
 }
 
 /** `OPS_HOST` (default `0.0.0.0`) and `OPS_PORT` (default 9464): the HTTP server of /healthz, /readyz, /metrics. */

@@ -3,7 +3,7 @@ import { createChannelCredentials, type ClientTlsOptions } from './tls.js';
 
 /** Options of {@link createGrpcChannel}. */
 export interface GrpcChannelOptions {
-  /** `host:port` of the server (any @grpc/grpc-js target, e.g. `dns:///registry:50051`). */
+  /** `host:port` of the server (any @grpc/grpc-js target, e.g. `dns:///registry:15052`). */
   readonly address: string;
   /** TLS (and mutual TLS) material. Default: plaintext. */
   readonly tls?: ClientTlsOptions;

@@ -70,7 +70,7 @@ export class ServerStartError extends TributaryError {
   override name = 'ServerStartError';
 
   constructor(
-    /** The address it tried to bind, e.g. `0.0.0.0:50051`. */
+    /** The address it tried to bind, e.g. `0.0.0.0:15051`. */
     readonly address: string,
     cause: unknown,
   ) {

@@ -21,7 +21,7 @@ const ABORTED_CALLS_GRACE_MS = 100;
 
 /** Options of {@link createGrpcServer}. */
 export interface GrpcServerOptions {
-  /** `host:port` to listen on; port 0 picks a free port. Default: `0.0.0.0:50051`. */
+  /** `host:port` to listen on; port 0 picks a free port. Default: `0.0.0.0:15051`. */
   readonly address?: string;
   /** TLS (and mutual TLS) material. Default: plaintext. */
   readonly tls?: ServerTlsOptions;
@@ -76,7 +76,7 @@ class TributaryGrpcServer implements GrpcServer {
 
   constructor(private readonly options: GrpcServerOptions) {
     this.server = new Server(options.grpcOptions);
-    this.address = options.address ?? '0.0.0.0:50051';
+    this.address = options.address ?? '0.0.0.0:15051';
     const logger = options.logger ?? createLogger({ name: 'grpc-server' });
     this.env = {
       auth: options.auth,

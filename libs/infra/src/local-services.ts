@@ -21,12 +21,13 @@ export interface LocalServiceDefinition {
 
 /** The services in start order (the registry before the trainer that registers with it), on their default ports. */
 export const localServiceDefinitions: readonly LocalServiceDefinition[] = [
-  { name: 'ingestion', grpcPort: 50_051, opsPort: 9464 },
-  { name: 'registry', grpcPort: 50_052, opsPort: 9465 },
-  { name: 'feature-pipeline', grpcPort: 50_053, opsPort: 9466 },
-  { name: 'trainer', grpcPort: 50_054, opsPort: 9467 },
-  { name: 'inference', grpcPort: 50_055, opsPort: 9468, restPort: 8055 },
-  { name: 'drift-monitor', grpcPort: 50_056, opsPort: 9469 },
+  // Every port below the ephemeral range, for the reason freePort (port-check.ts) gives, and below the ports freePort hands out.
+  { name: 'ingestion', grpcPort: 15_051, opsPort: 9464 },
+  { name: 'registry', grpcPort: 15_052, opsPort: 9465 },
+  { name: 'feature-pipeline', grpcPort: 15_053, opsPort: 9466 },
+  { name: 'trainer', grpcPort: 15_054, opsPort: 9467 },
+  { name: 'inference', grpcPort: 15_055, opsPort: 9468, restPort: 8055 },
+  { name: 'drift-monitor', grpcPort: 15_056, opsPort: 9469 },
 ];
 
 /** The service on ports the system picks (gRPC, ops and REST if it has one), so it runs beside the user's own. */

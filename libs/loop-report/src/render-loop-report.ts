@@ -13,7 +13,7 @@ import { formatLoopReportSummary, summarizeLoopReport } from './summarize-loop-r
 export interface RenderLoopReportOptions extends LoopChartRowsOptions {
   /** When the page was made, shown in its footer. Default: now. */
   readonly generatedAt?: Date;
-  /** Where the data came from, shown under the title, e.g. `ClickHouse tributary, registry 127.0.0.1:50052`. Default: none. */
+  /** Where the data came from, shown under the title, e.g. `ClickHouse tributary, registry 127.0.0.1:15052`. Default: none. */
   readonly source?: string;
 }
 

@@ -58,13 +58,13 @@ describe('parseConfigHelp()', () => {
   it('reads names, defaults and whether a variable is required', () => {
     const help = [
       'registry — the model registry service. Environment:',
-      '  GRPC_PORT           50052                  Port of the gRPC server; 0 picks a free one. Expected: an integer 0–65535.',
+      '  GRPC_PORT           15052                  Port of the gRPC server; 0 picks a free one. Expected: an integer 0–65535.',
       '  SERVICE_AUTH_TOKEN  (unset)                Shared bearer token. Expected: a token.',
       '  MODEL_NAME          (required)             The model. Expected: a name.',
       '  REDIS_URL           redis://127.0.0.1:6379 Redis server. Expected: a URL.',
     ].join('\n');
     expect([...parseConfigHelp(help).values()]).toEqual([
-      { name: 'GRPC_PORT', mandatory: false, default: '50052' },
+      { name: 'GRPC_PORT', mandatory: false, default: '15052' },
       { name: 'SERVICE_AUTH_TOKEN', mandatory: false },
       { name: 'MODEL_NAME', mandatory: true },
     ]);
@@ -73,7 +73,7 @@ describe('parseConfigHelp()', () => {
 
 describe('isLoopback()', () => {
   it('knows the loopback forms of the defaults', () => {
-    expect(['127.0.0.1:9092', 'redis://127.0.0.1:6379', 'http://localhost:8123', 'a:1,127.0.0.1:9092', '[::1]:50052'].every(isLoopback)).toBe(true);
+    expect(['127.0.0.1:9092', 'redis://127.0.0.1:6379', 'http://localhost:8123', 'a:1,127.0.0.1:9092', '[::1]:15052'].every(isLoopback)).toBe(true);
     expect(['kafka:9092', 'redis://redis-cache:6379', 'http://clickhouse:8123', '0.0.0.0', 'my-localhost-proxy:80'].some(isLoopback)).toBe(false);
   });
 });

@@ -59,7 +59,7 @@ function heading(step: string): void {
   console.log(`\n━━ ${step}`);
 }
 
-/** `ingestion        ready in 1.2 s   gRPC 127.0.0.1:50051   ops http://127.0.0.1:9464   pid 42`. */
+/** `ingestion        ready in 1.2 s   gRPC 127.0.0.1:15051   ops http://127.0.0.1:9464   pid 42`. */
 export function formatServiceReady(service: LocalServiceProcess): string {
   return `${service.name.padEnd(18)}ready in ${formatSeconds(service.startMs).padEnd(8)}gRPC 127.0.0.1:${service.grpcPort}   ops http://127.0.0.1:${service.opsPort}   pid ${service.pid}`;
 }

@@ -126,7 +126,7 @@ export function registerPredictCommand(program: Command): void {
     .requiredOption('--distance <miles>', 'route distance in miles', positiveNumber('miles'))
     .option('--model <name>', 'model to ask', 'flight-delay')
     .option('--alias <alias>', 'alias to serve from', 'champion')
-    .option('--address <host:port>', 'the inference service’s gRPC address (env INFERENCE_ADDRESS)', process.env['INFERENCE_ADDRESS']?.trim() || '127.0.0.1:50055')
+    .option('--address <host:port>', 'the inference service’s gRPC address (env INFERENCE_ADDRESS)', process.env['INFERENCE_ADDRESS']?.trim() || '127.0.0.1:15055')
     .option('--timeout <seconds>', 'how long to wait for the answer', positiveNumber('seconds'), 5)
     .action(runAction((options: PredictCommandOptions) => predictFlight(options)));
 }

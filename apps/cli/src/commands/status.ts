@@ -76,7 +76,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--host <host>', 'host of the services’ ops ports (each on its default port)', '127.0.0.1')
     .option('--service <name=host:port>', 'ops address of one service, e.g. inference=10.0.0.7:9468 (repeatable)', collect, [])
     .option('--registry <host:port>', 'the registry’s gRPC address (env REGISTRY_ADDRESS)', registryAddress())
-    .option('--inference <host:port>', 'the inference service’s gRPC address (env INFERENCE_ADDRESS)', process.env['INFERENCE_ADDRESS']?.trim() || '127.0.0.1:50055')
+    .option('--inference <host:port>', 'the inference service’s gRPC address (env INFERENCE_ADDRESS)', process.env['INFERENCE_ADDRESS']?.trim() || '127.0.0.1:15055')
     .option('--brokers <list>', 'Kafka bootstrap brokers (env KAFKA_BROKERS)', kafkaBrokersFromEnv().join(','))
     .option('--group <id>', 'consumer group to report, as named on the broker (repeatable; default: ingestion, feature-pipeline, trainer and drift-monitor in TRIBUTARY_NAMESPACE)', collect, [])
     .option('--model <name>', 'model whose aliases and served versions to report (repeatable; default flight-delay)', collect, [])
