@@ -15,7 +15,7 @@ export {
   TrainingWorkerError,
   UnsupportedModelOperationError,
 } from './errors.js';
-export { createExplainer, createLinearShap, createTreeShap, explainerFromOnnx, type Explainer, type Explanation } from './explain/index.js';
+export { createExplainer, createLinearShap, createTreeShap, explainerFromOnnx, type Explainer, type Explanation, type TreeShapOptions } from './explain/index.js';
 export { createFeatureMatrix, selectRows, MAX_CATEGORY_CODE, type FeatureMatrix, type FeatureMatrixOptions } from './feature-matrix.js';
 export type { BinaryClassifier, FeatureImportance } from './model.js';
 export { modelFromJson, type ModelJson } from './model-json.js';

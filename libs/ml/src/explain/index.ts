@@ -8,4 +8,4 @@ export { createExplainer } from './create-explainer.js';
 export { explainerFromOnnx } from './explainer-from-onnx.js';
 export type { Explainer, Explanation } from './explanation.js';
 export { createLinearShap } from './linear-shap.js';
-export { createTreeShap } from './tree-shap.js';
+export { createTreeShap, type TreeShapOptions } from './tree-shap.js';

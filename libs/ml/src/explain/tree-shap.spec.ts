@@ -66,6 +66,34 @@ describe('createTreeShap()', () => {
     expect(largest).toBeGreaterThan(0.1);
   });
 
+  it('gives the same values whether trees are tabulated whole, by leaf or integrated per row (tableBudget)', () => {
+    const tabulated = createTreeShap(model).explain(rows);
+    // 0: every leaf integrated per row. 20 000: two trees tabulated whole (2^11 outcomes × 4 entries each), some of the
+    // others' leaves tabulated (at most 2^3 × 3 entries each), the rest integrated per row.
+    for (const tableBudget of [0, 20_000]) {
+      const explanation = createTreeShap(model, { tableBudget }).explain(rows);
+      fixture.gbdt.shapValues.forEach((expected, r) =>
+        expected.forEach((value, f) => expect(Math.abs((explanation.contributions[r * featureCount + f] as number) - value)).toBeLessThanOrEqual(1e-6)),
+      );
+      explanation.contributions.forEach((value, i) => expect(Math.abs(value - (tabulated.contributions[i] as number))).toBeLessThanOrEqual(1e-12));
+      expect(Array.from(explanation.margins)).toEqual(Array.from(tabulated.margins));
+    }
+  });
+
+  it("carries nothing of one call into the next: rows explained in turn by one explainer get a fresh explainer's values", () => {
+    const row = (r: number) => ({ values: rows.values.subarray(r * featureCount, (r + 1) * featureCount), rowCount: 1 });
+    for (const options of [{ tableBudget: 0 }, { tableBudget: 20_000 }, {}]) {
+      const fresh = (r: number) => createTreeShap(model, options).explain(row(r));
+      const expected = [fresh(0), fresh(1)];
+      const reused = createTreeShap(model, options);
+      for (const r of [0, 1, 1, 0, 1, 0, 0]) {
+        const explanation = reused.explain(row(r));
+        expect(Array.from(explanation.contributions)).toEqual(Array.from((expected[r] as typeof explanation).contributions));
+        expect(Array.from(explanation.margins)).toEqual(Array.from((expected[r] as typeof explanation).margins));
+      }
+    }
+  });
+
   it("starts from shap's expected value, the cover-weighted mean margin", () => {
     expect(Math.abs(createTreeShap(model).baseValue - fixture.gbdt.expectedValue)).toBeLessThanOrEqual(1e-6);
   });

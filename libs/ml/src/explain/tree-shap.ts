@@ -5,34 +5,64 @@ import type { PackedRows } from '../onnx/onnx-predictor.js';
 import { assertRowWidth, type Explainer, type Explanation } from './explanation.js';
 import { gaussLegendre, type QuadratureRule } from './gauss-legendre.js';
 
-/** One tree in one index space: internal nodes first (`0 … internal − 1`), then leaf `l` at `internal + l`. */
-interface ShapTree {
-  readonly internal: number;
-  readonly feature: Int32Array;
-  readonly threshold: Float64Array;
-  /** Sorted codes that go left at a categorical split, null at a numeric one. */
-  readonly categories: readonly (Float64Array | null)[];
-  readonly defaultLeft: Uint8Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  /** Training rows per node, leaves included. */
-  readonly cover: Float64Array;
-  /** Leaf values at leaf indices (0 at internal nodes). */
-  readonly value: Float64Array;
-  /** Internal nodes on the longest root-to-leaf path. */
-  readonly depth: number;
-  /** Most distinct features on one root-to-leaf path: the degree of the path polynomials is one less. */
-  readonly pathFeatures: number;
+/** Rows explained together through each tree: their inputs and contributions stay in cache while the trees' tables stream by. */
+const BLOCK_ROWS = 64;
+/** Internal nodes beyond which a tree is never tabulated whole: its table would hold 2^nodes rows. */
+const MAX_TABULATED_NODES = 12;
+/** Distinct path features beyond which a leaf's credits are never tabulated: its table would hold 2^k rows of k credits. */
+const MAX_TABULATED_FEATURES = 12;
+/** Table entries per explainer by default (8 bytes each, 16 MiB); trees past it are explained leaf by leaf, leaves past it integrated per row. */
+const DEFAULT_TABLE_BUDGET = 1 << 21;
+
+export interface TreeShapOptions {
+  /** Table entries the explainer may keep (8 bytes each); 0 integrates every leaf's credits per row. */
+  readonly tableBudget?: number;
 }
 
-/** Rows explained together through each tree. */
-const BLOCK_ROWS = 64;
-
-/** A Gauss–Legendre rule with the products the cold edges use. */
-interface TreeRule extends QuadratureRule {
-  readonly oneMinusNodes: Float64Array;
-  /** −weight / (1 − node): a cold edge's credit weights. */
-  readonly coldCredit: Float64Array;
+/**
+ * The ensemble's trees in one set of flat arrays. Internal nodes of all trees
+ * are numbered together (tree t's are `nodeStart[t] … nodeStart[t + 1] − 1`),
+ * and so are leaves, their root-to-leaf steps and their distinct path
+ * features ("slots").
+ */
+interface Forest {
+  readonly treeCount: number;
+  readonly nodeStart: Int32Array;
+  readonly leafStart: Int32Array;
+  /** Tree t's distinct features are `treeFeature[treeFeatureStart[t] … treeFeatureStart[t + 1] − 1]`. */
+  readonly treeFeatureStart: Int32Array;
+  readonly treeFeature: Int32Array;
+  /**
+   * Where tree t's row for the tests' outcome d (bit n: whether the row goes left at its node n) starts,
+   * `treeTableStart[t] + d · (m + 1)` for its m features: their credits, then the value of the leaf reached; −1 when
+   * the tree is explained leaf by leaf.
+   */
+  readonly treeTableStart: Int32Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly defaultLeft: Uint8Array;
+  /** A categorical node's sorted codes that go left are `codes[categoryStart … categoryEnd − 1]`; categoryStart is −1 at a numeric node. */
+  readonly categoryStart: Int32Array;
+  readonly categoryEnd: Int32Array;
+  readonly codes: Float64Array;
+  readonly leafValue: Float64Array;
+  /** Leaf l's steps are `stepStart[l] … stepStart[l + 1] − 1`: the node (numbered within its tree), the side, its slot. */
+  readonly stepStart: Int32Array;
+  readonly stepNode: Int32Array;
+  readonly stepLeft: Uint8Array;
+  readonly stepSlot: Int32Array;
+  /** Leaf l's slots are `slotStart[l] … slotStart[l + 1] − 1`: the feature and its zero fraction (product of its splits' cover ratios). */
+  readonly slotStart: Int32Array;
+  readonly slotFeature: Int32Array;
+  readonly slotZero: Float64Array;
+  /** Where leaf l's credits for hot-slot pattern p start, `leafTableStart[l] + p · k`; −1 when computed per row. */
+  readonly leafTableStart: Int32Array;
+  /** The trees' and the leaves' tables. */
+  readonly table: Float64Array;
+  /** Gauss–Legendre rules by number of points. */
+  readonly rules: readonly QuadratureRule[];
+  readonly mostNodes: number;
+  readonly mostSlots: number;
 }
 
 /**
@@ -43,29 +73,33 @@ interface TreeRule extends QuadratureRule {
  * `feature_perturbation="tree_path_dependent"`. Contributions are in margin
  * (log-odds) space; the base value is the cover-weighted mean margin.
  *
- * Computed as Linear TreeSHAP does (Yu et al. 2022), in O(nodes · depth) per
- * tree instead of Algorithm 2's O(leaves · depth²): a leaf of value v whose
+ * As Linear TreeSHAP writes it (Yu et al. 2022), a leaf of value v whose
  * path has, per distinct feature j, the zero fraction zⱼ (product of cover
  * ratios of its splits) and one fraction oⱼ (1 when the row takes all of
- * them), credits feature i with `v (oᵢ − zᵢ) ∫₀¹ Πⱼ≠ᵢ (zⱼ + (oⱼ − zⱼ) t) dt`
- * — the Shapley weights |S|!(n−|S|−1)!/n! are Beta integrals. The integrand
- * is a polynomial of degree < the path's distinct features, so a
- * Gauss–Legendre rule of half as many points is exact; the products P(t) go
- * down the tree and the sums Σ v·P(t) come back up, each feature credited
- * at the edge that set its factor (less the subtrees that split it again).
+ * them, 0 otherwise), credits feature i with
+ * `v (oᵢ − zᵢ) ∫₀¹ Πⱼ≠ᵢ (zⱼ + (oⱼ − zⱼ) t) dt` — the Shapley weights
+ * |S|!(n−|S|−1)!/n! are Beta integrals. The integrand is a polynomial of
+ * degree < k, the leaf's distinct path features, so a Gauss–Legendre rule
+ * of ⌈k/2⌉ points is exact. A row changes only which of the k features are
+ * hot (oⱼ = 1), so as FastTreeSHAP v2 does (Yang 2021) each leaf's credits
+ * are computed once per pattern of hot features, 2^k of them, when the
+ * explainer is made. Going further, a tree of few internal nodes is
+ * tabulated whole, by the outcome of its tests (2^nodes rows of credits to
+ * its features): a row then costs its tests and one table row per tree.
+ * Trees too big for that (or past the table budget) look up each leaf's
+ * table; leaves of long paths, or past the budget, are integrated per row.
  *
  * A row takes at every node the branch the model takes: float32 comparison
  * `x <= threshold`, category-set membership, and the learned default
  * direction for a missing value. Throws {@link ExplanationUnavailableError}
  * when the model has no covers.
  */
-export function createTreeShap(model: GbdtModel): Explainer {
+export function createTreeShap(model: GbdtModel, options: TreeShapOptions = {}): Explainer {
   const featureCount = model.featureNames.length;
-  const trees: ShapTree[] = [];
+  const split: Tree[] = [];
   // Single-leaf trees add the same to every row: they belong to the base value and the margin, never to a feature.
   let constant = model.baseScore;
   let baseValue = 0;
-  let maxDepth = 0;
   model.trees.forEach((tree, t) => {
     if (!tree.nodeCover || !tree.leafCover) {
       throw new ExplanationUnavailableError(`tree ${t} has no node covers: the model was trained before covers were kept; retrain it to explain it`);
@@ -74,139 +108,14 @@ export function createTreeShap(model: GbdtModel): Explainer {
       constant += tree.leafValue[0] as number;
       return;
     }
-    const compiled = compileShapTree(tree, tree.nodeCover, tree.leafCover, t);
-    baseValue += expectedValue(compiled);
-    maxDepth = Math.max(maxDepth, compiled.depth);
-    trees.push(compiled);
+    checkCovers(tree, tree.nodeCover, tree.leafCover, t);
+    baseValue += expectedValue(tree, tree.nodeCover, tree.leafCover);
+    split.push(tree);
   });
   baseValue += constant;
-
-  // One quadrature rule per number of points in use (see the module comment), with what the cold edges multiply by.
-  const rules = new Map<number, TreeRule>();
-  const treeRules = trees.map((tree) => {
-    const points = Math.max(1, Math.ceil(tree.pathFeatures / 2));
-    let rule = rules.get(points);
-    if (!rule) {
-      const { nodes, weights } = gaussLegendre(points);
-      const oneMinusNodes = nodes.map((t) => 1 - t);
-      rule = { nodes, weights, oneMinusNodes, coldCredit: weights.map((w, q) => -w / (oneMinusNodes[q] as number)) };
-      rules.set(points, rule);
-    }
-    return rule;
-  });
-  const width = Math.max(1, ...treeRules.map((rule) => rule.nodes.length));
-  const levels = maxDepth + 2;
-  // Rows go through each tree in blocks: the walk, the zero fractions and the bookkeeping are the rows' common part.
-  const stride = BLOCK_ROWS * width;
-  // Per level of the recursion and row of the block, `width` values each: the path product P(t) at the quadrature nodes,
-  // the subtree sums Σ v·P(t) a node returns, and what the edge into that level must leave out (subtrees that split its
-  // feature again).
-  const product = new Float64Array(levels * stride).fill(1);
-  const sums = new Float64Array(levels * stride);
-  const excluded = new Float64Array(levels * stride);
-  /** Whether `excluded` at a level holds anything yet for the edge being explored (it is not cleared otherwise). */
-  const hasExcluded = new Uint8Array(levels);
-  // Per feature, while it is on the path: its zero fraction (product over its splits, the same for every row), the level
-  // it was last set at, and per row its one fraction.
-  const featureZero = new Float64Array(featureCount);
-  const featureLevel = new Int32Array(featureCount).fill(-1);
-  const featureOne = new Float64Array(featureCount * BLOCK_ROWS);
-  // Per level and row: whether the row goes left at that level's node, and its feature's one fraction before it.
-  const goLeft = new Uint8Array(levels * BLOCK_ROWS);
-  const savedOne = new Float64Array(levels * BLOCK_ROWS);
-
-  let tree = trees[0] as ShapTree;
-  let nodes: Float64Array = new Float64Array(0);
-  let weights: Float64Array = new Float64Array(0);
-  let oneMinusNodes: Float64Array = new Float64Array(0);
-  let coldCredit: Float64Array = new Float64Array(0);
-  // Per-edge scratch: the factors rows multiply their products by, and the hot rows' credit weights.
-  const hotFactor = new Float64Array(width);
-  const coldFactor = new Float64Array(width);
-  const hotCredit = new Float64Array(width);
-  let points = 0;
-  let values: Float32Array = new Float32Array(0);
-  let firstRow = 0;
-  let blockRows = 0;
-  let phi: Float64Array = new Float64Array(0);
-
-  /** Writes into `sums` at `level` the sums over the leaves below internal `node` of value · P(t), crediting features on the way up. */
-  const visit = (node: number, level: number): void => {
-    const at = level * stride;
-    const next = at + stride;
-    const split = tree.feature[node] as number;
-    const cover = tree.cover[node] as number;
-    const previousZero = featureZero[split] as number;
-    const previousLevel = featureLevel[split] as number;
-    const seen = previousLevel >= 0;
-    for (let b = 0; b < blockRows; b++) {
-      goLeft[level * BLOCK_ROWS + b] = goesLeft(tree, node, values[(firstRow + b) * featureCount + split] as number) ? 1 : 0;
-      savedOne[level * BLOCK_ROWS + b] = featureOne[split * BLOCK_ROWS + b] as number;
-    }
-    sums.fill(0, at, at + blockRows * width);
-    for (let side = 0; side < 2; side++) {
-      const child = side === 0 ? (tree.left[node] as number) : (tree.right[node] as number);
-      // A feature split again on the path has one factor: the product of its fractions.
-      const zero = (seen ? previousZero : 1) * ((tree.cover[child] as number) / cover);
-      // What a row's P(t) is multiplied by, the same for every row of a kind: new factor ÷ the feature's old one (1 if none).
-      // A row whose old one fraction is 0 keeps it 0, and zero·(1 − t) ÷ previousZero·(1 − t) is a number.
-      for (let q = 0; q < points; q++) {
-        const t = nodes[q] as number;
-        const previousHot = seen ? previousZero + (1 - previousZero) * t : 1;
-        hotFactor[q] = (zero + (1 - zero) * t) / previousHot;
-        coldFactor[q] = (zero * (oneMinusNodes[q] as number)) / previousHot;
-      }
-      const keptCold = seen ? zero / previousZero : 0;
-      for (let b = 0; b < blockRows; b++) {
-        const taken = goLeft[level * BLOCK_ROWS + b] === 1 - side;
-        const wasOne = !seen || savedOne[level * BLOCK_ROWS + b] === 1;
-        featureOne[split * BLOCK_ROWS + b] = taken && wasOne ? 1 : 0;
-        const from = at + b * width;
-        const to = next + b * width;
-        if (!wasOne) for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * keptCold;
-        else if (taken) for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * (hotFactor[q] as number);
-        else for (let q = 0; q < points; q++) product[to + q] = (product[from + q] as number) * (coldFactor[q] as number);
-      }
-      const internal = child < tree.internal;
-      if (internal) {
-        featureZero[split] = zero;
-        featureLevel[split] = level + 1;
-        hasExcluded[level + 1] = 0;
-        visit(child, level + 1);
-      } else {
-        // A leaf below: no call, nothing below splits the feature again.
-        const value = tree.value[child] as number;
-        for (let i = next; i < next + blockRows * width; i++) sums[i] = value * (product[i] as number);
-      }
-      const excluding = internal && hasExcluded[level + 1] === 1;
-      // The feature's Shapley value from the leaves below: (one − zero) ∫ P(t) / factor(t) dt, as weights per node.
-      for (let q = 0; q < points; q++) hotCredit[q] = ((1 - zero) * (weights[q] as number)) / (zero + (1 - zero) * (nodes[q] as number));
-      for (let b = 0; b < blockRows; b++) {
-        const from = next + b * width;
-        const to = at + b * width;
-        // The leaves below whose path ends with this factor: the subtrees that split the feature again are left out here.
-        if (excluding) for (let q = 0; q < points; q++) sums[from + q]! -= excluded[from + q] as number;
-        // The row's one fraction for this edge, as set above (the recursion has since used the scratch of deeper levels);
-        // with one = 0, factor(t) = zero · (1 − t) and the zero cancels against (one − zero) = −zero.
-        const hot = goLeft[level * BLOCK_ROWS + b] === 1 - side && (!seen || savedOne[level * BLOCK_ROWS + b] === 1);
-        const creditWeights = hot ? hotCredit : coldCredit;
-        let credit = 0;
-        for (let q = 0; q < points; q++) credit += (creditWeights[q] as number) * (sums[from + q] as number);
-        phi[(firstRow + b) * featureCount + split]! += credit;
-        for (let q = 0; q < points; q++) sums[to + q]! += (sums[from + q] as number) + (excluding ? (excluded[from + q] as number) : 0);
-      }
-    }
-    featureZero[split] = previousZero;
-    featureLevel[split] = previousLevel;
-    for (let b = 0; b < blockRows; b++) featureOne[split * BLOCK_ROWS + b] = savedOne[level * BLOCK_ROWS + b] as number;
-    // Below here the feature has a new factor: the edge that set the old one must not credit these leaves again.
-    if (seen) {
-      const into = previousLevel * stride;
-      if (hasExcluded[previousLevel] === 1) for (let i = 0; i < blockRows * width; i++) excluded[into + i]! += sums[at + i] as number;
-      else excluded.set(sums.subarray(at, at + blockRows * width), into);
-      hasExcluded[previousLevel] = 1;
-    }
-  };
+  const forest = buildForest(split, options.tableBudget ?? DEFAULT_TABLE_BUDGET);
+  // Rewritten before it is read on every use, so one explainer's calls share it.
+  const scratch: RowScratch = { wentLeft: new Uint8Array(forest.mostNodes), hot: new Uint8Array(forest.mostSlots), credits: new Float64Array(forest.mostSlots) };
 
   return {
     method: 'tree_shap',
@@ -214,96 +123,376 @@ export function createTreeShap(model: GbdtModel): Explainer {
     baseValue,
     explain(rows: PackedRows): Explanation {
       assertRowWidth(rows, featureCount);
-      const { rowCount } = rows;
+      const { rowCount, values } = rows;
       const contributions = new Float64Array(rowCount * featureCount);
       const margins = new Float64Array(rowCount).fill(constant);
-      values = rows.values;
-      phi = contributions;
-      for (firstRow = 0; firstRow < rowCount; firstRow += BLOCK_ROWS) {
-        blockRows = Math.min(BLOCK_ROWS, rowCount - firstRow);
-        trees.forEach((each, t) => {
-          tree = each;
-          ({ nodes, weights, oneMinusNodes, coldCredit } = treeRules[t] as TreeRule);
-          points = nodes.length;
-          // Rows of the block share positions `width` apart; a tree with fewer points leaves the rest unused.
-          visit(0, 0);
-          for (let b = 0; b < blockRows; b++) margins[firstRow + b]! += leafValueOf(each, values, (firstRow + b) * featureCount);
-        });
+      for (let first = 0; first < rowCount; first += BLOCK_ROWS) {
+        const end = Math.min(rowCount, first + BLOCK_ROWS);
+        for (let t = 0; t < forest.treeCount; t++) {
+          if ((forest.treeTableStart[t] as number) >= 0) {
+            for (let row = first; row < end; row++) margins[row]! += addTreeCredits(forest, t, values, row * featureCount, contributions);
+          } else {
+            for (let row = first; row < end; row++) margins[row]! += addLeafCredits(forest, t, values, row * featureCount, contributions, scratch);
+          }
+        }
       }
       return { rowCount, featureCount, baseValue, contributions, margins };
     },
   };
 }
 
-function compileShapTree(tree: Tree, nodeCover: Float64Array, leafCover: Float64Array, index: number): ShapTree {
+/** Buffers for the trees explained leaf by leaf. */
+interface RowScratch {
+  /** One tree's tests, by node within the tree. */
+  readonly wentLeft: Uint8Array;
+  /** One leaf's hot slots and credits, when integrated per row. */
+  readonly hot: Uint8Array;
+  readonly credits: Float64Array;
+}
+
+/** Adds tree `t`'s credits to the row at `rowStart` from the tree's table; returns the value of the leaf the row reaches. */
+function addTreeCredits(forest: Forest, t: number, values: Float32Array, rowStart: number, contributions: Float64Array): number {
+  const firstNode = forest.nodeStart[t] as number;
+  const endNode = forest.nodeStart[t + 1] as number;
+  let outcome = 0;
+  for (let node = firstNode; node < endNode; node++) outcome |= goesLeft(forest, node, values[rowStart + (forest.feature[node] as number)] as number) << (node - firstNode);
+  const firstFeature = forest.treeFeatureStart[t] as number;
+  const features = (forest.treeFeatureStart[t + 1] as number) - firstFeature;
+  const from = (forest.treeTableStart[t] as number) + outcome * (features + 1);
+  for (let f = 0; f < features; f++) contributions[rowStart + (forest.treeFeature[firstFeature + f] as number)]! += forest.table[from + f] as number;
+  return forest.table[from + features] as number;
+}
+
+/** Adds tree `t`'s credits to the row at `rowStart` leaf by leaf, tabulated or integrated; returns the value of the leaf the row reaches. */
+function addLeafCredits(forest: Forest, t: number, values: Float32Array, rowStart: number, contributions: Float64Array, scratch: RowScratch): number {
+  const { wentLeft, hot, credits } = scratch;
+  const firstNode = forest.nodeStart[t] as number;
+  const endNode = forest.nodeStart[t + 1] as number;
+  for (let node = firstNode; node < endNode; node++) wentLeft[node - firstNode] = goesLeft(forest, node, values[rowStart + (forest.feature[node] as number)] as number);
+  let reachedValue = 0;
+  const endLeaf = forest.leafStart[t + 1] as number;
+  for (let leaf = forest.leafStart[t] as number; leaf < endLeaf; leaf++) {
+    const firstSlot = forest.slotStart[leaf] as number;
+    const slots = (forest.slotStart[leaf + 1] as number) - firstSlot;
+    const tableStart = forest.leafTableStart[leaf] as number;
+    let reached: boolean;
+    if (tableStart >= 0) {
+      const pattern = hotPattern(forest, leaf, wentLeft, slots);
+      const from = tableStart + pattern * slots;
+      for (let s = 0; s < slots; s++) contributions[rowStart + (forest.slotFeature[firstSlot + s] as number)]! += forest.table[from + s] as number;
+      reached = pattern === (1 << slots) - 1;
+    } else {
+      reached = markHotSlots(forest, leaf, wentLeft, hot);
+      leafCredits(forest, leaf, hot, credits);
+      for (let s = 0; s < slots; s++) contributions[rowStart + (forest.slotFeature[firstSlot + s] as number)]! += credits[s] as number;
+    }
+    // The leaf whose every feature is hot is the one the row reaches.
+    if (reached) reachedValue = forest.leafValue[leaf] as number;
+  }
+  return reachedValue;
+}
+
+/** The tree's test at (forest-wide) internal `node`, as a 0/1: `x` is already a float32 value. */
+function goesLeft(forest: Forest, node: number, x: number): number {
+  if (Number.isNaN(x)) return forest.defaultLeft[node] as number;
+  const first = forest.categoryStart[node] as number;
+  if (first < 0) return x <= (forest.threshold[node] as number) ? 1 : 0;
+  // Binary search: a Set of numbers would box every looked-up float.
+  let low = first;
+  let high = (forest.categoryEnd[node] as number) - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const code = forest.codes[middle] as number;
+    if (code === x) return 1;
+    if (code < x) low = middle + 1;
+    else high = middle - 1;
+  }
+  return 0;
+}
+
+/** The leaf's hot slots as bits (slot s at bit s): a slot is hot when the row takes every step of the path on that feature. */
+function hotPattern(forest: Forest, leaf: number, wentLeft: Uint8Array, slots: number): number {
+  let pattern = (1 << slots) - 1;
+  const end = forest.stepStart[leaf + 1] as number;
+  for (let step = forest.stepStart[leaf] as number; step < end; step++) {
+    if (wentLeft[forest.stepNode[step] as number] !== forest.stepLeft[step]) pattern &= ~(1 << (forest.stepSlot[step] as number));
+  }
+  return pattern;
+}
+
+/** {@link hotPattern} as one flag per slot, for a leaf of any length; returns whether every slot is hot. */
+function markHotSlots(forest: Forest, leaf: number, wentLeft: Uint8Array, hot: Uint8Array): boolean {
+  hot.fill(1, 0, (forest.slotStart[leaf + 1] as number) - (forest.slotStart[leaf] as number));
+  let reached = true;
+  const end = forest.stepStart[leaf + 1] as number;
+  for (let step = forest.stepStart[leaf] as number; step < end; step++) {
+    if (wentLeft[forest.stepNode[step] as number] !== forest.stepLeft[step]) {
+      hot[forest.stepSlot[step] as number] = 0;
+      reached = false;
+    }
+  }
+  return reached;
+}
+
+/**
+ * Writes into `credits[0 … k − 1]` the leaf's Shapley credits to its k slots when the slots flagged in `hot` are hot:
+ * `v (oᵢ − zᵢ) Σ_q w_q Π_j f_j(t_q) / f_i(t_q)` with `f_j(t) = zⱼ + (oⱼ − zⱼ) t`, never 0 as covers are positive.
+ */
+function leafCredits(forest: Forest, leaf: number, hot: Uint8Array, credits: Float64Array): void {
+  const firstSlot = forest.slotStart[leaf] as number;
+  const slots = (forest.slotStart[leaf + 1] as number) - firstSlot;
+  const { nodes, weights } = forest.rules[Math.ceil(slots / 2)] as QuadratureRule;
+  const factor = (s: number, t: number): number => {
+    const zero = forest.slotZero[firstSlot + s] as number;
+    return hot[s] === 1 ? zero + (1 - zero) * t : zero * (1 - t);
+  };
+  credits.fill(0, 0, slots);
+  for (let q = 0; q < nodes.length; q++) {
+    const t = nodes[q] as number;
+    let product = 1;
+    for (let s = 0; s < slots; s++) product *= factor(s, t);
+    for (let s = 0; s < slots; s++) credits[s]! += ((weights[q] as number) * product) / factor(s, t);
+  }
+  const value = forest.leafValue[leaf] as number;
+  for (let s = 0; s < slots; s++) credits[s]! *= value * ((hot[s] as number) - (forest.slotZero[firstSlot + s] as number));
+}
+
+/** Lays the trees out in one {@link Forest}, with the tables that fit `tableBudget` entries (see {@link tabulate}). */
+function buildForest(trees: readonly Tree[], tableBudget: number): Forest {
+  const nodeStart = [0];
+  const leafStart = [0];
+  const treeFeatureStart = [0];
+  const treeFeature: number[] = [];
+  const feature: number[] = [];
+  const threshold: number[] = [];
+  const defaultLeft: number[] = [];
+  const categoryStart: number[] = [];
+  const categoryEnd: number[] = [];
+  const codes: number[] = [];
+  const leaves: LeafLists = { value: [], stepStart: [0], stepNode: [], stepLeft: [], stepSlot: [], slotStart: [0], slotFeature: [], slotZero: [] };
+  let mostNodes = 0;
+  for (const tree of trees) {
+    const internal = tree.splitFeature.length;
+    mostNodes = Math.max(mostNodes, internal);
+    for (let node = 0; node < internal; node++) {
+      feature.push(tree.splitFeature[node] as number);
+      threshold.push(tree.threshold[node] as number);
+      defaultLeft.push(tree.defaultLeft[node] as number);
+      const set = tree.categories[node];
+      categoryStart.push(set ? codes.length : -1);
+      if (set) codes.push(...Float64Array.from(set).sort());
+      categoryEnd.push(codes.length);
+    }
+    appendLeaves(tree, leaves);
+    nodeStart.push(feature.length);
+    leafStart.push(leaves.value.length);
+    treeFeature.push(...new Set(tree.splitFeature));
+    treeFeatureStart.push(treeFeature.length);
+  }
+  let mostSlots = 0;
+  for (let leaf = 0; leaf < leaves.value.length; leaf++) mostSlots = Math.max(mostSlots, (leaves.slotStart[leaf + 1] as number) - (leaves.slotStart[leaf] as number));
+  const rules = Array.from({ length: Math.ceil(mostSlots / 2) + 1 }, (_, points) => gaussLegendre(points));
+  const forest: Forest = {
+    treeCount: trees.length,
+    nodeStart: Int32Array.from(nodeStart),
+    leafStart: Int32Array.from(leafStart),
+    treeFeatureStart: Int32Array.from(treeFeatureStart),
+    treeFeature: Int32Array.from(treeFeature),
+    treeTableStart: new Int32Array(trees.length).fill(-1),
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    defaultLeft: Uint8Array.from(defaultLeft),
+    categoryStart: Int32Array.from(categoryStart),
+    categoryEnd: Int32Array.from(categoryEnd),
+    codes: Float64Array.from(codes),
+    leafValue: Float64Array.from(leaves.value),
+    stepStart: Int32Array.from(leaves.stepStart),
+    stepNode: Int32Array.from(leaves.stepNode),
+    stepLeft: Uint8Array.from(leaves.stepLeft),
+    stepSlot: Int32Array.from(leaves.stepSlot),
+    slotStart: Int32Array.from(leaves.slotStart),
+    slotFeature: Int32Array.from(leaves.slotFeature),
+    slotZero: Float64Array.from(leaves.slotZero),
+    leafTableStart: new Int32Array(leaves.value.length).fill(-1),
+    table: new Float64Array(0),
+    rules,
+    mostNodes,
+    mostSlots,
+  };
+  return { ...forest, ...tabulate(forest, tableBudget) };
+}
+
+/**
+ * The tables, within `budget` entries: whole trees first (a row then costs one table row per tree), then the leaves of
+ * the trees too big for that; smallest first, so that the budget covers as many as it can.
+ */
+function tabulate(forest: Forest, budget: number): Pick<Forest, 'treeTableStart' | 'leafTableStart' | 'table'> {
+  let size = 0;
+  const reserve = (entries: number): number => {
+    if (size + entries > budget) return -1;
+    size += entries;
+    return size - entries;
+  };
+  const treeTableSizes = Array.from({ length: forest.treeCount }, (_, t) => {
+    const nodes = (forest.nodeStart[t + 1] as number) - (forest.nodeStart[t] as number);
+    const features = (forest.treeFeatureStart[t + 1] as number) - (forest.treeFeatureStart[t] as number);
+    return nodes > MAX_TABULATED_NODES ? Number.POSITIVE_INFINITY : 2 ** nodes * (features + 1);
+  });
+  const treeTableStart = new Int32Array(forest.treeCount).fill(-1);
+  for (const t of ascending(treeTableSizes)) treeTableStart[t] = reserve(treeTableSizes[t] as number);
+  const leafTableSizes = Array.from({ length: forest.leafValue.length }, () => Number.POSITIVE_INFINITY);
+  for (let t = 0; t < forest.treeCount; t++) {
+    if ((treeTableStart[t] as number) >= 0) continue;
+    for (let leaf = forest.leafStart[t] as number; leaf < (forest.leafStart[t + 1] as number); leaf++) {
+      const slots = (forest.slotStart[leaf + 1] as number) - (forest.slotStart[leaf] as number);
+      if (slots <= MAX_TABULATED_FEATURES) leafTableSizes[leaf] = 2 ** slots * slots;
+    }
+  }
+  const leafTableStart = new Int32Array(forest.leafValue.length).fill(-1);
+  for (const leaf of ascending(leafTableSizes)) leafTableStart[leaf] = reserve(leafTableSizes[leaf] as number);
+  const table = new Float64Array(size);
+  const scratch = tableScratch(forest, treeTableStart);
+  for (let t = 0; t < forest.treeCount; t++) if ((treeTableStart[t] as number) >= 0) fillTreeTable(forest, t, table, treeTableStart[t] as number, scratch);
+  for (let leaf = 0; leaf < leafTableStart.length; leaf++) if ((leafTableStart[leaf] as number) >= 0) fillLeafTable(forest, leaf, table, leafTableStart[leaf] as number, scratch);
+  return { treeTableStart, leafTableStart, table };
+}
+
+/** The indices of the finite sizes, smallest first. */
+function ascending(sizes: readonly number[]): number[] {
+  return sizes
+    .map((_, index) => index)
+    .filter((index) => Number.isFinite(sizes[index]))
+    .sort((a, b) => (sizes[a] as number) - (sizes[b] as number));
+}
+
+/** Buffers the tables are filled with: allocated once, as a typed array is costly to allocate per leaf. */
+interface TableScratch extends RowScratch {
+  /** One leaf's table, for a tree tabulated whole. */
+  readonly leafTable: Float64Array;
+}
+
+function tableScratch(forest: Forest, treeTableStart: Int32Array): TableScratch {
+  let slotsInWholeTrees = 0;
+  for (let t = 0; t < forest.treeCount; t++) {
+    if ((treeTableStart[t] as number) < 0) continue;
+    for (let leaf = forest.leafStart[t] as number; leaf < (forest.leafStart[t + 1] as number); leaf++) {
+      slotsInWholeTrees = Math.max(slotsInWholeTrees, (forest.slotStart[leaf + 1] as number) - (forest.slotStart[leaf] as number));
+    }
+  }
+  return {
+    wentLeft: new Uint8Array(forest.mostNodes),
+    hot: new Uint8Array(forest.mostSlots),
+    credits: new Float64Array(forest.mostSlots),
+    leafTable: new Float64Array(2 ** slotsInWholeTrees * slotsInWholeTrees),
+  };
+}
+
+/** Tree t's credits to its features and its reached leaf's value, for every outcome of its tests, from its leaves' tables. */
+function fillTreeTable(forest: Forest, t: number, table: Float64Array, start: number, scratch: TableScratch): void {
+  const nodes = (forest.nodeStart[t + 1] as number) - (forest.nodeStart[t] as number);
+  const features = Array.from(forest.treeFeature.subarray(forest.treeFeatureStart[t], forest.treeFeatureStart[t + 1]));
+  const { wentLeft, leafTable } = scratch;
+  for (let leaf = forest.leafStart[t] as number; leaf < (forest.leafStart[t + 1] as number); leaf++) {
+    const firstSlot = forest.slotStart[leaf] as number;
+    const slots = (forest.slotStart[leaf + 1] as number) - firstSlot;
+    fillLeafTable(forest, leaf, leafTable, 0, scratch);
+    const columns = Array.from(forest.slotFeature.subarray(firstSlot, firstSlot + slots), (feature) => features.indexOf(feature));
+    for (let outcome = 0; outcome < 2 ** nodes; outcome++) {
+      for (let node = 0; node < nodes; node++) wentLeft[node] = (outcome >> node) & 1;
+      const row = start + outcome * (features.length + 1);
+      const pattern = hotPattern(forest, leaf, wentLeft, slots);
+      for (let s = 0; s < slots; s++) table[row + (columns[s] as number)]! += leafTable[pattern * slots + s] as number;
+      if (pattern === (1 << slots) - 1) table[row + features.length] = forest.leafValue[leaf] as number;
+    }
+  }
+}
+
+/** The leaf's credits to its slots for each of its 2^k hot patterns. */
+function fillLeafTable(forest: Forest, leaf: number, table: Float64Array, start: number, { hot, credits }: TableScratch): void {
+  const slots = (forest.slotStart[leaf + 1] as number) - (forest.slotStart[leaf] as number);
+  for (let pattern = 0; pattern < 2 ** slots; pattern++) {
+    for (let s = 0; s < slots; s++) hot[s] = (pattern >> s) & 1;
+    leafCredits(forest, leaf, hot, credits);
+    for (let s = 0; s < slots; s++) table[start + pattern * slots + s] = credits[s] as number;
+  }
+}
+
+/** The {@link Forest}'s leaf arrays while they are built. */
+interface LeafLists {
+  readonly value: number[];
+  readonly stepStart: number[];
+  readonly stepNode: number[];
+  readonly stepLeft: number[];
+  readonly stepSlot: number[];
+  readonly slotStart: number[];
+  readonly slotFeature: number[];
+  readonly slotZero: number[];
+}
+
+/**
+ * Appends the tree's leaves in depth-first order (leaves are found through their tree's range, never by their index in
+ * it): each one's steps from the root and its slots. A feature split again on the path keeps its slot, whose zero
+ * fraction is the product of its cover ratios.
+ */
+function appendLeaves(tree: Tree, leaves: LeafLists): void {
+  const nodeCover = tree.nodeCover as Float64Array;
+  const leafCover = tree.leafCover as Float64Array;
+  const coverOf = (child: number) => (child >= 0 ? nodeCover[child] : leafCover[~child]) as number;
+  // The path from the root to the node being visited: its steps, and its slots' features and zero fractions.
+  const pathNodes: number[] = [];
+  const pathLeft: number[] = [];
+  const pathSlots: number[] = [];
+  const slotFeatures: number[] = [];
+  const slotZeros: number[] = [];
+  const visit = (child: number): void => {
+    if (child < 0) {
+      leaves.value.push(tree.leafValue[~child] as number);
+      leaves.stepNode.push(...pathNodes);
+      leaves.stepLeft.push(...pathLeft);
+      leaves.stepSlot.push(...pathSlots);
+      leaves.stepStart.push(leaves.stepNode.length);
+      leaves.slotFeature.push(...slotFeatures);
+      leaves.slotZero.push(...slotZeros);
+      leaves.slotStart.push(leaves.slotFeature.length);
+      return;
+    }
+    const feature = tree.splitFeature[child] as number;
+    const known = slotFeatures.indexOf(feature);
+    const slot = known >= 0 ? known : slotFeatures.length;
+    const previousZero = known >= 0 ? (slotZeros[slot] as number) : 1;
+    for (let side = 1; side >= 0; side--) {
+      const next = side === 1 ? (tree.leftChild[child] as number) : (tree.rightChild[child] as number);
+      slotFeatures[slot] = feature;
+      slotZeros[slot] = previousZero * (coverOf(next) / (nodeCover[child] as number));
+      pathNodes.push(child);
+      pathLeft.push(side);
+      pathSlots.push(slot);
+      visit(next);
+      pathNodes.pop();
+      pathLeft.pop();
+      pathSlots.pop();
+    }
+    if (known >= 0) slotZeros[slot] = previousZero;
+    else {
+      slotFeatures.pop();
+      slotZeros.pop();
+    }
+  };
+  visit(0);
+}
+
+function checkCovers(tree: Tree, nodeCover: Float64Array, leafCover: Float64Array, index: number): void {
   const internal = tree.splitFeature.length;
   const leaves = tree.leafValue.length;
   if (nodeCover.length !== internal || leafCover.length !== leaves) {
     throw new ExplanationUnavailableError(`tree ${index}: ${nodeCover.length} node and ${leafCover.length} leaf covers for ${internal} nodes and ${leaves} leaves`);
   }
-  const cover = new Float64Array(internal + leaves);
-  cover.set(nodeCover);
-  cover.set(leafCover, internal);
-  if (!cover.every((c) => c > 0)) throw new ExplanationUnavailableError(`tree ${index} has a node no training row reached`);
-  const value = new Float64Array(internal + leaves);
-  value.set(tree.leafValue, internal);
-  const child = (c: number) => (c >= 0 ? c : internal + ~c);
-  const left = Int32Array.from(tree.leftChild, child);
-  const right = Int32Array.from(tree.rightChild, child);
-  const depthOf = (node: number): number => (node >= internal ? 0 : 1 + Math.max(depthOf(left[node] as number), depthOf(right[node] as number)));
-  const onPath = new Set<number>();
-  const pathFeaturesOf = (node: number): number => {
-    if (node >= internal) return onPath.size;
-    const feature = tree.splitFeature[node] as number;
-    const added = !onPath.has(feature);
-    onPath.add(feature);
-    const most = Math.max(pathFeaturesOf(left[node] as number), pathFeaturesOf(right[node] as number));
-    if (added) onPath.delete(feature);
-    return most;
-  };
-  return {
-    internal,
-    feature: tree.splitFeature,
-    threshold: tree.threshold,
-    categories: tree.categories.map((codes) => (codes ? Float64Array.from(codes).sort() : null)),
-    defaultLeft: tree.defaultLeft,
-    left,
-    right,
-    cover,
-    value,
-    depth: depthOf(0),
-    pathFeatures: pathFeaturesOf(0),
-  };
-}
-
-/** The model's test at an internal node (see {@link Tree}): `x` is already a float32 value. */
-function goesLeft(tree: ShapTree, node: number, x: number): boolean {
-  if (Number.isNaN(x)) return tree.defaultLeft[node] === 1;
-  const codes = tree.categories[node];
-  if (!codes) return x <= (tree.threshold[node] as number);
-  // Binary search: a Set of numbers would box every looked-up float.
-  let low = 0;
-  let high = codes.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const code = codes[middle] as number;
-    if (code === x) return true;
-    if (code < x) low = middle + 1;
-    else high = middle - 1;
-  }
-  return false;
-}
-
-/** The value of the leaf the row at `start` reaches: its share of the margin. */
-function leafValueOf(tree: ShapTree, values: Float32Array, start: number): number {
-  let node = 0;
-  while (node < tree.internal) node = goesLeft(tree, node, values[start + (tree.feature[node] as number)] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
-  return tree.value[node] as number;
+  if (!nodeCover.every((c) => c > 0) || !leafCover.every((c) => c > 0)) throw new ExplanationUnavailableError(`tree ${index} has a node no training row reached`);
 }
 
 /** Cover-weighted mean of the leaf values: the tree's expected output over its training rows. */
-function expectedValue(tree: ShapTree): number {
+function expectedValue(tree: Tree, nodeCover: Float64Array, leafCover: Float64Array): number {
   let sum = 0;
-  for (let node = tree.internal; node < tree.cover.length; node++) sum += (tree.value[node] as number) * (tree.cover[node] as number);
-  return sum / (tree.cover[0] as number);
+  for (let leaf = 0; leaf < leafCover.length; leaf++) sum += (tree.leafValue[leaf] as number) * (leafCover[leaf] as number);
+  return sum / (nodeCover[0] as number);
 }
