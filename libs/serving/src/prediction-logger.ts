@@ -29,7 +29,7 @@ export interface PredictionLoggerOptions {
   readonly producers: readonly PredictionLogProducer[];
   /** `predictions.logged`: its name, content type and type name. */
   readonly topic: TopicDefinition<PredictionLog>;
-  /** Logs kept while Kafka cannot take them (besides the one batch being sent); beyond it the oldest are dropped and counted. */
+  /** Logs kept while Kafka cannot take them (besides the batches being sent, one per producer); beyond it the oldest are dropped and counted. */
   readonly maxBuffered: number;
   /** Longest a log waits before it is sent, in ms. Default 10. */
   readonly flushIntervalMs?: number;
