@@ -14,6 +14,7 @@ const MAX_TABULATED_FEATURES = 12;
 /** Table entries per explainer by default (8 bytes each, 16 MiB); trees past it are explained leaf by leaf, leaves past it integrated per row. */
 const DEFAULT_TABLE_BUDGET = 1 << 21;
 
+/** Options of {@link createTreeShap}. */
 export interface TreeShapOptions {
   /** Table entries the explainer may keep (8 bytes each); 0 integrates every leaf's credits per row. */
   readonly tableBudget?: number;
@@ -481,6 +482,7 @@ function appendLeaves(tree: Tree, leaves: LeafLists): void {
   visit(0);
 }
 
+/** Throws ExplanationUnavailableError unless the tree has a positive cover for every node and leaf. */
 function checkCovers(tree: Tree, nodeCover: Float64Array, leafCover: Float64Array, index: number): void {
   const internal = tree.splitFeature.length;
   const leaves = tree.leafValue.length;
