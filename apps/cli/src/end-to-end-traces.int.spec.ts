@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { createClient } from '@clickhouse/client';
 import { EventSchema, InferenceService, PredictionLogSchema, ServingTier, type Event } from '@tributary/contracts';
 import { createGrpcChannel, createGrpcClient, type GrpcChannel } from '@tributary/grpc';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createKafkaClient, createProducer, topics, type TopicDefinition } from '@tributary/kafka';
 import { createTestTopics, readRecords } from '@tributary/kafka/testing';
 import { createLogger, startTracing, type Tracing } from '@tributary/observability';
@@ -32,7 +32,7 @@ const redisPrefix = `test:traces:${suffix}`;
 const logger = createLogger({ name: 'end-to-end-traces-spec', level: 'error' });
 const kafka = createKafkaClient({ clientId: 'end-to-end-traces-spec', logger });
 const testTopics = createTestTopics(kafka);
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const app = (name: string) => new URL(`../../${name}/src/main.ts`, import.meta.url);
 
 /** The span of `service` named `name` in the trace, which must be there exactly once. */

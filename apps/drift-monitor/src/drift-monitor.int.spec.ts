@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@tributary/config';
 import {
   DriftReportSchema,
@@ -30,6 +29,7 @@ import {
 } from '@tributary/contracts';
 import { arrivedEvent, departedEvent, readFlights, toEventMessage, type Flight } from '@tributary/flights';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
@@ -49,7 +49,7 @@ const suffix = uniqueName('d').replaceAll('-', '_');
 const database = `drift_loop_test_${suffix}`;
 const registryPrefix = `test:drift-loop:${suffix}`;
 const MODEL = `flight-delay-${suffix.replaceAll('_', '-').toLowerCase()}`.slice(0, 64);
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 /** The monitor's second life, after the restart. */
 const restartLifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });

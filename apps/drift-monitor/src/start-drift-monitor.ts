@@ -1,10 +1,9 @@
-import { createClient } from '@clickhouse/client';
 import { ModelRegistryService, type Event, type ModelLifecycleEvent, type PredictionLog } from '@tributary/contracts';
 import { createDriftMonitor, createDriftMonitorStore, type DriftMonitor, type DriftMonitorStore, type FlightObservation } from '@tributary/drift';
 import { clientSecurityOptions, createGrpcChannel, createGrpcClient } from '@tributary/grpc';
 import { createConsumer, createKafkaClient, createProducer, ensureTopics, topics, type TopicDefinition, type TypedConsumer } from '@tributary/kafka';
 import { withSpan } from '@tributary/observability';
-import { packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
+import { createClickHouseConnection, packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import { acceptTrainingRequest, trainingRequestRecord } from '@tributary/training';
 import { FLIGHT_PERIODIC_FEATURES, type DriftMonitorConfig } from './config.js';
 import { flightObservation } from './flight-observation.js';
@@ -41,12 +40,7 @@ export async function startDriftMonitor(context: ServiceContext<DriftMonitorConf
   const requestsTopic = named(topics.trainingRequested, config.topics.trainingRequests);
   const dlqTopic = named(topics.eventsDlq, config.topics.dlq);
 
-  const clickhouse = createClient({
-    url: config.clickhouse.url,
-    database: 'default',
-    username: config.clickhouse.user,
-    ...(config.clickhouse.password === undefined ? {} : { password: config.clickhouse.password }),
-  });
+  const clickhouse = createClickHouseConnection(config.clickhouse, { database: 'default' });
   lifecycle.register('clickhouse', () => clickhouse.close());
   const store = createDriftMonitorStore({ client: clickhouse, database: config.clickhouse.database });
   // With CLICKHOUSE_MANAGE_SCHEMA=false an operator made the tables (deploy/clickhouse); the user may not create them.

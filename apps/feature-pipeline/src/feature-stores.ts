@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import {
   createFeatureProcessor,
   createOfflineStore,
@@ -10,7 +10,7 @@ import {
   type RejectedRecord,
 } from '@tributary/features';
 import type { Logger } from '@tributary/observability';
-import { createRedisConnection } from '@tributary/runtime';
+import { createClickHouseConnection, createRedisConnection } from '@tributary/runtime';
 import type { Cluster, Redis } from 'ioredis';
 import type { FeaturePipelineConfig } from './config.js';
 
@@ -48,11 +48,7 @@ export interface OpenFeatureStoresOptions {
 export async function openFeatureStores(options: OpenFeatureStoresOptions): Promise<FeatureStores> {
   const { config, logger, onRejected, sources, endOffsetsOf } = options;
   const redis = createRedisConnection({ url: config.redis.url, credentials: config.redis, name: 'features', logger, lazyConnect: true });
-  const clickhouse = createClient({
-    url: config.clickhouse.url,
-    username: config.clickhouse.user,
-    ...(config.clickhouse.password === undefined ? {} : { password: config.clickhouse.password }),
-  });
+  const clickhouse = createClickHouseConnection(config.clickhouse);
   let processor: FeatureProcessor | undefined;
   const close = async () => {
     // Its lease first, while Redis is still open: the next instance takes its turn at once.

@@ -4,9 +4,9 @@
  * the producers' traces ended at ingestion. Each event must go on in the
  * trace of the record it came in, the batch span linking to them all.
  */
-import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@tributary/config';
 import { departedEvent, encodeFlightEvent, readFlights, type Flight } from '@tributary/flights';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createLogger, withSpan } from '@tributary/observability';
@@ -26,7 +26,7 @@ const database = `ingestion_traces_${suffix}`;
 const keyPrefix = `test:ingestion-traces:${suffix}:`;
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 const redis = new Redis(process.env['REDIS_URL'] || 'redis://127.0.0.1:6379');
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 let tracing: TestTracing;
 
 beforeAll(() => {

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@tributary/config';
 import { arrivedEvent, departedEvent, encodeFlightEvent, readFlights, type Flight } from '@tributary/flights';
+import { localClickHouse, localClickHouseUrl } from '@tributary/infra/testing';
 import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
@@ -21,9 +21,9 @@ const producer = createProducer({ kafka, source: '/tests/ingestion-outage', logg
 const suffix = uniqueName('t').replaceAll('-', '_');
 const database = `ingestion_outage_${suffix}`;
 const keyPrefix = `test:ingestion-outage:${suffix}:`;
-const clickhouseUrl = new URL(process.env['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123');
+const clickhouseUrl = new URL(localClickHouseUrl());
 const redis = new Redis(process.env['REDIS_URL'] || 'redis://127.0.0.1:6379');
-const clickhouse = createClient({ url: clickhouseUrl.toString() });
+const clickhouse = localClickHouse();
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 
 /** A TCP proxy to ClickHouse that can be cut: while down it drops every connection, as a dead server would. */

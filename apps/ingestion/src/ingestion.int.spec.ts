@@ -1,10 +1,10 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { createClient } from '@clickhouse/client';
 import { EventSchema, IngestOutcome, IngestionService, type Event } from '@tributary/contracts';
 import { loadConfig } from '@tributary/config';
 import { arrivedEvent, departedEvent, encodeFlightEvent, readFlights, replayFlightEvents, toEventMessage, type Flight } from '@tributary/flights';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { localClickHouse } from '@tributary/infra/testing';
 import { DeadLetterHeader, createKafkaClient, createProducer, topics, type OutgoingRecord, type TopicDefinition } from '@tributary/kafka';
 import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
@@ -25,7 +25,7 @@ const keyPrefix = `test:ingestion:${suffix}:`;
 const groupId = uniqueName('ingestion-test');
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 const redis = new Redis(process.env['REDIS_URL'] || 'redis://127.0.0.1:6379');
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 
 /** The service's configuration: the environment's servers, this test's names, ports picked by the system. */
 function testConfig(ingestionTopics: IngestionTopics) {

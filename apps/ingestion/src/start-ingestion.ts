@@ -1,4 +1,3 @@
-import { createClient } from '@clickhouse/client';
 import { IngestionService } from '@tributary/contracts';
 import {
   createEventValidator,
@@ -9,7 +8,7 @@ import {
   flightEventSchemas,
 } from '@tributary/ingest';
 import { createConsumer, createDeadLetterWriter, createKafkaClient, createProducer, ensureTopics, topics } from '@tributary/kafka';
-import { createRedisConnection, packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
+import { createClickHouseConnection, createRedisConnection, packageVersion, startServiceHost, type ServiceContext } from '@tributary/runtime';
 import type { IngestionConfig } from './config.js';
 import { createIngestionServiceImpl } from './ingestion-service.js';
 import { createRawBatchHandler } from './raw-batch-handler.js';
@@ -39,11 +38,7 @@ export async function startIngestion(context: ServiceContext<IngestionConfig>): 
   const dlq = { ...topics.eventsDlq, name: config.ingest.dlqTopic };
 
   const redis = createRedisConnection({ url: config.redis.url, credentials: config.redis, name: 'dedup', logger, lazyConnect: true });
-  const clickhouse = createClient({
-    url: config.clickhouse.url,
-    username: config.clickhouse.user,
-    ...(config.clickhouse.password === undefined ? {} : { password: config.clickhouse.password }),
-  });
+  const clickhouse = createClickHouseConnection(config.clickhouse);
   await redis.connect();
   lifecycle.register('redis', async () => {
     await redis.quit();

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { create, fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
-import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@tributary/config';
 import {
   ModelLifecycleEventSchema,
@@ -16,6 +15,7 @@ import {
   type ModelLifecycleEvent,
 } from '@tributary/contracts';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords, uniqueName } from '@tributary/kafka/testing';
 import { createOnnxPredictor } from '@tributary/ml';
@@ -37,7 +37,7 @@ const registryPrefix = `test:trainer:${suffix}`;
 const MODEL = `flight-delay-${suffix.replaceAll('_', '-').toLowerCase()}`.slice(0, 64);
 /** The model of the kill -9 test: its own, so the other tests' champions do not enter its promotion. */
 const KILLED_MODEL = `${MODEL.slice(0, 57)}-killed`;
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const lifecycle = createLifecycle({ logger, signals: [], exit: () => undefined });
 const day = (d: number, hour = 0) => Date.UTC(2001, 0, d, hour);
 const SESSION_TIMEOUT_MS = 6000;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
-import { createClient } from '@clickhouse/client';
 import { PredictionLogSchema, ServingTier } from '@tributary/contracts';
+import { localClickHouse } from '@tributary/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriftMonitorStore, type FlightObservation } from './index.js';
 
@@ -9,7 +9,7 @@ const DAY = 86_400_000;
 const T0 = Date.UTC(2001, 4, 1);
 const DAYS = 6;
 const FLIGHTS_PER_DAY = 5000;
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const database = `drift_store_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const store = createDriftMonitorStore({ client: clickhouse, database });
 

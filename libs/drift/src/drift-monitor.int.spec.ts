@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { createClient } from '@clickhouse/client';
 import {
   ModelLifecycleEventSchema,
   ModelLifecycleEventType,
@@ -12,6 +11,7 @@ import {
   type PredictionLog,
   type TrainingRequest,
 } from '@tributary/contracts';
+import { localClickHouse } from '@tributary/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriftMonitor, createDriftMonitorStore, type DriftMonitor, type DriftMonitorOptions, type FlightObservation } from './index.js';
 import { scoredRows, scoredRowsProfile } from './testing/scored-rows.js';
@@ -20,7 +20,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2001, 4, 1);
 const MODEL = 'flight-delay';
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const database = `drift_monitor_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const store = createDriftMonitorStore({ client: clickhouse, database });
 const profile = scoredRowsProfile(scoredRows({ count: 20_000, seed: 1 }));

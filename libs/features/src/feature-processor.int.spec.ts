@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Code, TributaryError } from '@tributary/errors';
+import { localClickHouse } from '@tributary/infra/testing';
 import { redisDeployments } from '@tributary/infra/tooling';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ import {
   type RejectedRecord,
 } from './index.js';
 import { batchesOf, generateFlightRecords } from './testing/flight-records.js';
-import { connectClickHouse, connectRedis, deleteRedisPrefix, dumpRedis, dumpTable, uniqueName } from './testing/local-servers.js';
+import { connectRedis, deleteRedisPrefix, dumpRedis, dumpTable, uniqueName } from './testing/local-servers.js';
 
 type FlightDefinitions = typeof flightFeatureSet.features;
 const MINUTE_MS = 60_000;
@@ -106,7 +107,7 @@ describe.each(redisDeployments)('createFeatureProcessor() on $name', { timeout: 
   beforeAll(async () => {
     ({ url, stop: stopDeployment } = await deployment.start());
     redis = connectRedis(url);
-    client = connectClickHouse();
+    client = localClickHouse();
   }, 60_000);
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { localClickHouse } from '@tributary/infra/testing';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +14,7 @@ import {
   type FlightAtDeparture,
 } from './index.js';
 import { batchesOf, generateFlightRecords } from './testing/flight-records.js';
-import { connectClickHouse, connectRedis, deleteRedisPrefix, uniqueName } from './testing/local-servers.js';
+import { connectRedis, deleteRedisPrefix, uniqueName } from './testing/local-servers.js';
 
 const MINUTE_MS = 60_000;
 const T0 = Date.UTC(2001, 2, 5, 6, 0);
@@ -33,7 +34,7 @@ describe('flightTrainingSet() and flightFeatureVector()', { timeout: 60_000 }, (
   beforeAll(async () => {
     redis = connectRedis();
     processorRedis = connectRedis();
-    client = connectClickHouse();
+    client = localClickHouse();
     await offlineStore().ensureSchema();
     const processor = createFeatureProcessor({ featureSet: flightFeatureSet, redis: processorRedis, onlineStore: onlineStore(), offlineStore: offlineStore(), allowedLatenessMs: MINUTE_MS });
     for (const batch of batchesOf(records, 200)) await processor.process(batch);

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { localClickHouse } from '@tributary/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOfflineStore, flightFeatureSet, type FeatureSnapshot, type OfflineStore } from './index.js';
-import { connectClickHouse, dumpTable, uniqueName } from './testing/local-servers.js';
+import { dumpTable, uniqueName } from './testing/local-servers.js';
 
 const MINUTE_MS = 60_000;
 const T = Date.UTC(2001, 2, 1, 12, 0);
@@ -21,7 +22,7 @@ describe('OfflineStore.buildTrainingSet()', () => {
   let store: OfflineStore<typeof flightFeatureSet.features>;
 
   beforeAll(async () => {
-    client = connectClickHouse();
+    client = localClickHouse();
     store = createOfflineStore({ client, featureSet: flightFeatureSet, database: uniqueName('features_pit') });
     await store.ensureSchema();
     await store.ensureSchema();

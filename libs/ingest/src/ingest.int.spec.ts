@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { createClient } from '@clickhouse/client';
 import type { Event } from '@tributary/contracts';
 import { readFlightEvents, toEventMessage } from '@tributary/flights';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createLogger } from '@tributary/observability';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ const database = `ingest_test_${suffix}`;
 const keyPrefix = `test:ingest:${suffix}:`;
 const ttlMs = 600_000;
 const redis = new Redis(process.env['REDIS_URL'] || 'redis://127.0.0.1:6379');
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const logger = createLogger({ name: 'ingest-int-spec', level: 'silent' });
 const store = createRawEventStore({ client: clickhouse, database });
 const validator = createEventValidator({ registry: createSchemaRegistry(flightEventSchemas) });

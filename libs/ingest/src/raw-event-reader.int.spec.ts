@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { localClickHouse } from '@tributary/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRawEventReader, createRawEventStore, RawEventStoreError, type RawEventRow } from './index.js';
 import { arrivedMessage, departedMessage, sampleFlight } from './testing/flight-messages.js';
 
 const database = `ingest_reader_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const store = createRawEventStore({ client: clickhouse, database });
 const reader = createRawEventReader({ client: clickhouse, database });
 
@@ -75,7 +75,7 @@ describe('createRawEventReader()', () => {
 
   it('fails with a RawEventStoreError naming the table when it cannot read it', async () => {
     // The refusal is what this client is for: its own error log would only repeat it.
-    const quiet = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123', log: { level: ClickHouseLogLevel.OFF } });
+    const quiet = localClickHouse({ quiet: true });
     try {
       const missing = createRawEventReader({ client: quiet, database, table: 'events_raw_missing' });
       await expect(missing.endTimeMs()).rejects.toThrow(RawEventStoreError);

@@ -3,14 +3,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { createClient } from '@clickhouse/client';
 import { PredictionLogSchema, ServingTier } from '@tributary/contracts';
 import { createDriftMonitorStore, type FlightObservation } from '@tributary/drift';
+import { localClickHouse } from '@tributary/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoLoopReportDataError, loopChartRows, loadLoopReport, writeLoopReport } from './index.js';
 import { DAY_MS, HOUR_MS, T0, markLabels, windowReport } from './testing/loop-report-data.fixture.js';
 
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const database = `loop_report_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const store = createDriftMonitorStore({ client: clickhouse, database });
 const DAYS = 5;

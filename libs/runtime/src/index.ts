@@ -16,6 +16,7 @@ export {
   type VersionInfo,
 } from './ops-server.js';
 export { packageVersion } from './package-version.js';
+export { createClickHouseConnection, type ClickHouseConnection, type ClickHouseConnectionOptions } from './clickhouse-connection.js';
 export { createRedisConnection, redisReconnectDelayMs, type RedisConnectionOptions } from './redis-connection.js';
 export { runService, type BaseServiceConfig, type RunServiceOptions } from './run-service.js';
 export type { ServiceContext } from './service-context.js';

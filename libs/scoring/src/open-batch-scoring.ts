@@ -1,20 +1,18 @@
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { ModelRegistryService } from '@tributary/contracts';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
 import { createGrpcChannel, createGrpcClient, type ClientTlsOptions } from '@tributary/grpc';
 import { createGrpcRegistryClient, type RegistryClient } from '@tributary/model-registry/client';
+import { createClickHouseConnection, type ClickHouseConnection } from '@tributary/runtime';
 import { createOnnxWorkerPool, type OnnxWorkerPool } from '@tributary/serving';
 import type { FlightFeatureStore } from './score-flights.js';
 import { createScoringStore, type ScoringStore } from './scoring-store.js';
 
 /** Options of {@link openBatchScoring}: where the data and the registry are, and how many workers score. */
 export interface BatchScoringOptions {
-  readonly clickhouse: {
-    readonly url: string;
+  readonly clickhouse: ClickHouseConnection & {
     /** Database of the raw events, the offline features and the scoring tables. */
     readonly database: string;
-    readonly user?: string;
-    readonly password?: string;
   };
   readonly registry: {
     /** `host:port` of the registry's gRPC server. */
@@ -42,15 +40,12 @@ export interface BatchScoring {
 /** Opens ClickHouse, a registry channel and the serving plane's ONNX worker pool for `scoreFlights`. */
 export function openBatchScoring(options: BatchScoringOptions): BatchScoring {
   const { clickhouse: ch, registry } = options;
-  const client = createClient({
-    url: ch.url,
+  const client = createClickHouseConnection(ch, {
     // A chunk's feature join can take minutes on a busy server: progress headers keep the connection alive meanwhile.
-    request_timeout: 600_000,
-    clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
+    requestTimeoutMs: 600_000,
+    progressHeaders: true,
     // Every failure reaches the caller as an error (the CLI prints it in one line); the client's own log would print it again, stack and all.
-    log: { level: ClickHouseLogLevel.OFF },
-    ...(ch.user === undefined ? {} : { username: ch.user }),
-    ...(ch.password === undefined ? {} : { password: ch.password }),
+    quiet: true,
   });
   const channel = createGrpcChannel({
     address: registry.address,

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { ScoredEventSchema, ServingTier } from '@tributary/contracts';
 import {
   createAggregationEngine,
@@ -25,6 +25,7 @@ import {
   type FeatureSnapshot,
 } from '@tributary/features';
 import { departedEvent, departedPastMidnight, readFlights, toEventMessage, toFlightEvents, type Flight } from '@tributary/flights';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics, readRecords } from '@tributary/kafka/testing';
 import { exportOnnx, trainGbdt } from '@tributary/ml';
@@ -54,7 +55,7 @@ describe('batch, streaming and online scoring of the same June flights', { timeo
   let directory: string;
 
   beforeAll(async () => {
-    client = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+    client = localClickHouse();
     directory = await mkdtemp(join(tmpdir(), 'scoring-paths-'));
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { departedPastMidnight, readFlights } from '@tributary/flights';
+import { localClickHouse } from '@tributary/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouseLabelSource, lateArrivalLabel } from './index.js';
 import { writeFlightFixtures } from './testing.js';
@@ -16,7 +17,7 @@ describe('createClickHouseLabelSource()', () => {
   let client: ClickHouseClient;
 
   beforeAll(async () => {
-    client = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+    client = localClickHouse();
     await writeFlightFixtures({ client, database, fromMs: FROM_MS, toMs: TO_MS, everyNth: 10 });
     // Written twice, as a redelivered batch would be: still one label per flight.
     await writeFlightFixtures({ client, database, fromMs: FROM_MS, toMs: TO_MS, everyNth: 10 });

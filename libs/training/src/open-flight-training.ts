@@ -1,19 +1,16 @@
-import { createClient } from '@clickhouse/client';
 import { ModelRegistryService } from '@tributary/contracts';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
 import { createGrpcChannel, createGrpcClient, type ClientTlsOptions } from '@tributary/grpc';
 import { createGrpcRegistryClient } from '@tributary/model-registry/client';
+import { createClickHouseConnection, type ClickHouseConnection } from '@tributary/runtime';
 import { createClickHouseLabelSource } from './clickhouse-label-source.js';
 import type { TrainingRunDependencies } from './run-training.js';
 
 /** Options of {@link openFlightTraining}: where the data and the registry are. */
 export interface FlightTrainingOptions {
-  readonly clickhouse: {
-    readonly url: string;
+  readonly clickhouse: ClickHouseConnection & {
     /** Database of the raw events and the offline feature tables. */
     readonly database: string;
-    readonly user?: string;
-    readonly password?: string;
   };
   /** Table ingestion writes raw events to. Default `events_raw`. */
   readonly rawEventsTable?: string;
@@ -43,7 +40,7 @@ export interface FlightTraining {
  */
 export function openFlightTraining(options: FlightTrainingOptions): FlightTraining {
   const { clickhouse: ch, registry } = options;
-  const client = createClient({ url: ch.url, ...(ch.user === undefined ? {} : { username: ch.user }), ...(ch.password === undefined ? {} : { password: ch.password }) });
+  const client = createClickHouseConnection(ch);
   const channel = createGrpcChannel({
     address: registry.address,
     ...(registry.token === undefined ? {} : { token: registry.token }),

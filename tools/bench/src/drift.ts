@@ -29,10 +29,11 @@
  *   beside a bare kafkajs consumer: drift-monitor-throughput.ts.
  */
 import { availableParallelism } from 'node:os';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { DriftReport, ReferenceProfile } from '@tributary/contracts';
 import { buildReferenceProfile, evaluateWindow, resolveAlarmThresholds, type WindowRows } from '@tributary/drift';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
+import { localClickHouse } from '@tributary/infra/testing';
 import { rocAuc, selectRows, trainLogisticRegression, type FeatureMatrix } from '@tributary/ml';
 import { DEFAULT_MODEL_PARAMS, buildFlightDataset, createClickHouseLabelSource, type LabeledDataset } from '@tributary/training';
 import { writeFlightFixtures } from '@tributary/training/testing';
@@ -125,7 +126,7 @@ function largestEffect(report: DriftReport, statistic: 'wasserstein_distance_nor
 }
 
 export async function run(): Promise<void> {
-  const client = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123', request_timeout: 600_000 });
+  const client = localClickHouse({ requestTimeoutMs: 600_000 });
   const measurements: Measurement[] = [];
   const load = watchLoad();
   try {

@@ -27,7 +27,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import {
   createAggregationEngine,
   createFeatureProcessor,
@@ -38,6 +38,7 @@ import {
   type FeatureRecord,
 } from '@tributary/features';
 import { FLIGHT_ARRIVED, FLIGHT_DEPARTED, readFlightEvents, toEventMessage, type FlightEvent } from '@tributary/flights';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createKafkaClient, createProducer, topics, type TopicDefinition } from '@tributary/kafka';
 import { createTestTopics } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
@@ -155,7 +156,7 @@ export async function run(): Promise<void> {
   const redisUrl = process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379';
   const redis = new Redis(redisUrl);
   const processorRedis = new Redis(redisUrl);
-  const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123', request_timeout: 300_000 });
+  const clickhouse = localClickHouse({ requestTimeoutMs: 300_000 });
   const measurements: Measurement[] = [];
   try {
     const events = await loadEvents();

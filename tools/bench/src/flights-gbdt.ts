@@ -12,8 +12,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
 import { flightFeatureSet, createOfflineStore } from '@tributary/features';
+import { localClickHouse } from '@tributary/infra/testing';
 import { exportOnnx, modelFromJson, ONNX_METADATA_KEYS, packRows, readOnnxMetadata, selectRows, trainGbdt, type GbdtModel, type OnnxModelMetadata } from '@tributary/ml';
 import { DEFAULT_MODEL_PARAMS, buildFlightDataset, createClickHouseLabelSource, evaluateModel, splitByTime } from '@tributary/training';
 import { writeFlightFixtures } from '@tributary/training/testing';
@@ -90,7 +90,7 @@ function reexported(metadata: OnnxModelMetadata): Uint8Array {
 }
 
 async function train(): Promise<{ onnx: Uint8Array; rows: Float32Array; info: ModelInfo }> {
-  const client = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123', request_timeout: 600_000 });
+  const client = localClickHouse({ requestTimeoutMs: 600_000 });
   try {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     console.log(`writing 1–22 January 2001 into ${database} (raw events and offline features)`);

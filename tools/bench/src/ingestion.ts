@@ -24,8 +24,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { encodeFlightEvent, replayFlightEvents } from '@tributary/flights';
+import { localClickHouse } from '@tributary/infra/testing';
 import {
   createEventValidator,
   createIngestor,
@@ -168,7 +169,7 @@ export async function run(): Promise<void> {
   const kafka = createKafkaClient({ clientId: 'bench-ingestion', logger });
   const testTopics = createTestTopics(kafka);
   const redis = new Redis(process.env['REDIS_URL'] || 'redis://127.0.0.1:6379');
-  const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL'] || 'http://127.0.0.1:8123' });
+  const clickhouse = localClickHouse();
   let service: ChildProcess | undefined;
   try {
     const raw = await testTopics.create(topics.eventsRaw);

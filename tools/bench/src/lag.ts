@@ -18,9 +18,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@clickhouse/client';
 import { createOnlineStore, flightFeatureSet } from '@tributary/features';
 import { encodeFlightEvent, replayFlightEvents } from '@tributary/flights';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createKafkaClient, createProducer, topics } from '@tributary/kafka';
 import { createTestTopics } from '@tributary/kafka/testing';
 import { createLogger } from '@tributary/observability';
@@ -63,7 +63,7 @@ export async function run(): Promise<void> {
   const featurePrefix = `bench_lag_${suffix}`;
   const redisUrl = process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379';
   const redis = new Redis(redisUrl);
-  const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+  const clickhouse = localClickHouse();
   const kafka = createKafkaClient({ clientId: 'bench-lag', logger });
   const testTopics = createTestTopics(kafka);
   const services: ChildProcess[] = [];

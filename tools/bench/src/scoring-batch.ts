@@ -14,8 +14,8 @@
  * before and right after the job and the two averaged, so both sides see the
  * same machine: the load of a shared one moves by the minute.
  */
-import { createClient } from '@clickhouse/client';
 import { flightFeatureNames, flightFeatureSet, createOfflineStore } from '@tributary/features';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createClickHouseDepartureSource, createScoringStore, scoreFlights } from '@tributary/scoring';
 import { createOnnxWorkerPool } from '@tributary/serving';
 import { writeFlightFixtures } from '@tributary/training/testing';
@@ -32,11 +32,7 @@ const batchRows = 1_000;
 /** Measures a batch job and its floor; see the module comment. */
 export async function measureBatchScoring(): Promise<Measurement[]> {
   const model = await flightsGbdt();
-  const client = createClient({
-    url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123',
-    request_timeout: 600_000,
-    clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
-  });
+  const client = localClickHouse({ requestTimeoutMs: 600_000, progressHeaders: true });
   const pool = createOnnxWorkerPool({ workers: 2 });
   try {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });

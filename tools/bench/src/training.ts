@@ -17,8 +17,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { createOfflineStore, flightFeatureSet } from '@tributary/features';
+import { localClickHouse } from '@tributary/infra/testing';
 import { trainGbdt, trainLogisticRegression } from '@tributary/ml';
 import { DEFAULT_MODEL_PARAMS, buildFlightDataset, createClickHouseLabelSource, evaluateModel, splitByTime, type LabeledDataset } from '@tributary/training';
 import { writeFlightFixtures } from '@tributary/training/testing';
@@ -80,7 +81,7 @@ async function timed<T>(work: () => T | Promise<T>): Promise<{ result: T; second
 }
 
 export async function run(): Promise<void> {
-  const client = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123', request_timeout: 600_000 });
+  const client = localClickHouse({ requestTimeoutMs: 600_000 });
   const measurements: Measurement[] = [];
   try {
     await ensureData(client, measurements);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { localClickHouse } from '@tributary/infra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGrantStatement } from './clickhouse-grants.js';
 import { clickhouseSchemaFiles, generateClickHouseSchemas, schemaStatements } from './clickhouse-schemas.js';
 
 // Quiet: the sharding-key probes fail on purpose, and failures still throw.
-const client = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123', log: { level: ClickHouseLogLevel.OFF } });
+const client = localClickHouse({ quiet: true });
 const committed = async () => ({
   singleNode: await readFile(clickhouseSchemaFiles.singleNode, 'utf8'),
   cluster: await readFile(clickhouseSchemaFiles.cluster, 'utf8'),

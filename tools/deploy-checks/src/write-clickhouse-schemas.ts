@@ -6,15 +6,14 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createClient } from '@clickhouse/client';
+import { createClickHouseConnection } from '@tributary/runtime';
 import { clickhouseSchemaFiles, generateClickHouseSchemas } from './clickhouse-schemas.js';
 
 const env = (name: string) => process.env[name]?.trim() || undefined;
-const password = env('CLICKHOUSE_PASSWORD');
-const client = createClient({
+const client = createClickHouseConnection({
   url: env('CLICKHOUSE_URL') ?? 'http://127.0.0.1:8123',
-  username: env('CLICKHOUSE_USER') ?? 'default',
-  ...(password === undefined ? {} : { password }),
+  user: env('CLICKHOUSE_USER') ?? 'default',
+  password: env('CLICKHOUSE_PASSWORD'),
 });
 try {
   const schemas = await generateClickHouseSchemas({ client });

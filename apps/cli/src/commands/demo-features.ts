@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '@clickhouse/client';
 import { createOfflineStore, createOnlineStore, flightFeatureSet } from '@tributary/features';
 import { localEndpoints } from '@tributary/infra';
 import { Redis } from 'ioredis';
 import { metricSamples } from '@tributary/observability';
+import { createClickHouseConnection } from '@tributary/runtime';
 import { clickhouseConnection } from './clickhouse-connection.js';
 import type { PlatformNames } from './platform-names.js';
 
@@ -42,8 +42,7 @@ export interface EntityFeatures {
  */
 export async function describeFeatureStores(asOfMs: number, names: PlatformNames): Promise<EntityFeatures[]> {
   // As the services read them: under security the operator's users, whose REDIS_URL carries its name and password.
-  const { url, user, password } = clickhouseConnection();
-  const clickhouse = createClient({ url, username: user, ...(password === undefined ? {} : { password }) });
+  const clickhouse = createClickHouseConnection(clickhouseConnection());
   const redis = new Redis(localEndpoints().redisUrl, { lazyConnect: true });
   try {
     await redis.connect();

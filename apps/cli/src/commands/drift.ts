@@ -1,10 +1,10 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { clickhouseEnv, loadConfig } from '@tributary/config';
 import { ModelRegistryService, type DriftReport } from '@tributary/contracts';
 import { createDriftMonitorStore, type DriftMonitorStore, type TrainingLineage } from '@tributary/drift';
 import { createGrpcChannel, createGrpcClient } from '@tributary/grpc';
+import { createClickHouseConnection } from '@tributary/runtime';
 import { TRAINER_TAGS } from '@tributary/training';
 import { platformNames } from './platform-names.js';
 import { runAction } from './run-action.js';
@@ -34,12 +34,7 @@ export function parseModelVersion(text: string): { modelName: string; version: n
 export async function withStore<T>(use: (store: DriftMonitorStore) => Promise<T>): Promise<T> {
   const { clickhouse } = loadConfig({ clickhouse: clickhouseEnv() }, process.env);
   // The client logs nothing itself: a failed query is thrown, and the command prints it once.
-  const client = createClient({
-    url: clickhouse.url,
-    username: clickhouse.user,
-    ...(clickhouse.password === undefined ? {} : { password: clickhouse.password }),
-    log: { level: ClickHouseLogLevel.OFF },
-  });
+  const client = createClickHouseConnection(clickhouse, { quiet: true });
   try {
     return await use(createDriftMonitorStore({ client, database: platformNames().database }));
   } finally {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createClient } from '@clickhouse/client';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createClickHouseDepartureSource, createScoringStore } from '@tributary/scoring';
 import { writeFlightFixtures } from '@tributary/training/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const database = `cli_score_${suffix}`;
 const MODEL = `cli-score-${suffix.replaceAll('_', '-')}`;
 const WINDOW = { fromMs: Date.UTC(2001, 1, 7), toMs: Date.UTC(2001, 1, 8) };
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 const main = new URL('../main.ts', import.meta.url).pathname;
 
 const score = (...args: string[]) => runCommand(registerScoreCommand, 'score', ...args);

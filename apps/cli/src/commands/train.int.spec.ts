@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@clickhouse/client';
+import { localClickHouse } from '@tributary/infra/testing';
 import { createKafkaClient } from '@tributary/kafka';
 import { startServiceProcess, writeFlightFixtures } from '@tributary/training/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { registerTrainCommand } from './train.js';
 const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const database = `cli_train_${suffix}`;
 const MODEL = `cli-train-${suffix.replaceAll('_', '-')}`;
-const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
+const clickhouse = localClickHouse();
 
 const train = (...args: string[]) => runCommand(registerTrainCommand, 'train', ...args);
 

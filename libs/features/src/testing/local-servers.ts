@@ -4,7 +4,7 @@
  * afterwards, so concurrent runs never see each other's data.
  */
 import { randomBytes } from 'node:crypto';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { scanRedisKeys } from '@tributary/infra/testing';
 import { createLogger } from '@tributary/observability';
 import { createRedisConnection } from '@tributary/runtime';
@@ -20,11 +20,6 @@ const localRedisUrl = () => process.env['REDIS_URL']?.trim() || 'redis://127.0.0
 /** A Redis connection to `url` (default `REDIS_URL`, else the local server), opened as the services open theirs. */
 export function connectRedis(url = localRedisUrl()): Redis | Cluster {
   return createRedisConnection({ url, name: 'test', maxRetriesPerRequest: 1, logger: createLogger({ name: 'redis', level: 'silent' }) });
-}
-
-/** A ClickHouse client of `CLICKHOUSE_URL` (default the local server). */
-export function connectClickHouse(): ClickHouseClient {
-  return createClient({ url: process.env['CLICKHOUSE_URL']?.trim() || 'http://127.0.0.1:8123' });
 }
 
 /** Every key under `prefix`, with hashes read whole: a comparable picture of what a test wrote. */
