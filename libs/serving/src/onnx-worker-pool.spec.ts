@@ -52,6 +52,26 @@ describe('createOnnxWorkerPool()', { timeout: 60_000 }, () => {
     expect(after.every((r) => r.probabilities.length === 3)).toBe(true);
   });
 
+  it("builds a version's explainer in one worker while the other takes the runs, and after the runs it had", async () => {
+    // 100 rounds: building this model's explainer takes ~0.1 s, a run of one row well under 1 ms.
+    const big = trainFlightModels({ rounds: 100 });
+    const pair = createOnnxWorkerPool({ workers: 2 });
+    try {
+      await pair.load('big', big.gbdt);
+      const finished: string[] = [];
+      const run = (name: string) => pair.run('big', packed(1), 1).then(() => finished.push(name));
+      // One run in each worker, then the explanation, then runs that would queue behind its build if ranked by queue alone.
+      const before = [run('before 0'), run('before 1')];
+      const explained = pair.explain('big', packed(1), 1).then(() => finished.push('explanation'));
+      const after = Array.from({ length: 4 }, (_, i) => run(`after ${i}`));
+      await Promise.all([...before, explained, ...after]);
+      expect(finished).toHaveLength(7);
+      expect(finished.at(-1)).toBe('explanation');
+    } finally {
+      await pair.close();
+    }
+  });
+
   it('releases a model in every worker', async () => {
     await pool.unload('lr');
     await expect(pool.run('lr', packed(1), 1)).rejects.toThrow(/not loaded/);

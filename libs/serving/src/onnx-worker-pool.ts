@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { createLogger, type Logger } from '@tributary/observability';
 import { InvalidInputError, ModelExecutionError } from './errors.js';
+import { chooseWorker } from './onnx-worker-choice.js';
 import type { WorkerReply, WorkerRequest } from './onnx-worker-protocol.js';
 import { workerEntry } from './worker-entry.js';
 
@@ -43,9 +44,12 @@ export interface OnnxWorkerPool {
   run(key: string, values: Float32Array, rowCount: number): Promise<BatchResult>;
   /**
    * Explains `rowCount` rows of the model under `key` (exact TreeSHAP or
-   * linear Shapley values, from the model JSON in its artifact) in the least
-   * busy worker; `values` is transferred. Fails with ModelExecutionError when
-   * the artifact cannot be explained (e.g. exported before it carried covers).
+   * linear Shapley values, from the model JSON in its artifact); `values` is
+   * transferred. The first explanation of a version builds its explainer in
+   * the least busy worker, which takes no runs meanwhile while another can;
+   * later ones go to that worker (see `chooseWorker`). Fails with
+   * ModelExecutionError when the artifact cannot be explained (e.g. exported
+   * before it carried covers).
    */
   explain(key: string, values: Float32Array, rowCount: number): Promise<ExplainResult>;
   /** Releases the sessions of `key` in every worker. */
@@ -53,9 +57,6 @@ export interface OnnxWorkerPool {
   /** Terminates the workers; runs in flight fail. Idempotent. */
   close(): Promise<void>;
 }
-
-/** Ranks a loading worker behind any number of runs queued in the others. */
-const LOADING_PENALTY = Number.MAX_SAFE_INTEGER / 2;
 
 interface Pending {
   resolve(reply: WorkerReply): void;
@@ -69,6 +70,10 @@ interface Slot {
   ready: boolean;
   /** True while it creates a session: its thread is busy for that long, so runs go to the others. */
   loading: boolean;
+  /** Keys whose explainer it has built or is building (the worker drops one when its key is loaded again or unloaded). */
+  explainers: Set<string>;
+  /** Explainers it is building, which hold its thread as a session's creation does. */
+  building: number;
 }
 
 /**
@@ -100,7 +105,7 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
 
   function spawn(index: number): Slot {
     const entry = workerEntry('onnx-worker');
-    const slot: Slot = { worker: new Worker(entry.filename, entry.options), pending: new Map(), ready: false, loading: false };
+    const slot: Slot = { worker: new Worker(entry.filename, entry.options), pending: new Map(), ready: false, loading: false, explainers: new Set(), building: 0 };
     slot.worker.on('message', (reply: WorkerReply) => {
       const pending = slot.pending.get(reply.id);
       slot.pending.delete(reply.id);
@@ -135,15 +140,11 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
     slots.push(slot);
   }
 
-  // A worker creating a session is taken only when every ready worker is (a pool of one).
-  const rank = (slot: Slot) => slot.pending.size + (slot.loading ? LOADING_PENALTY : 0);
-  const leastBusy = (): Slot => {
-    let best: Slot | undefined;
-    for (const slot of slots) {
-      if (slot.ready && (!best || rank(slot) < rank(best))) best = slot;
-    }
-    if (!best) throw new ModelExecutionError('no ONNX worker is ready (replacements are loading)');
-    return best;
+  const choose = (explainKey?: string): Slot => {
+    const states = slots.map((slot) => ({ ready: slot.ready, queued: slot.pending.size, occupied: slot.loading || slot.building > 0, explainers: slot.explainers }));
+    const slot = slots[chooseWorker(states, explainKey)];
+    if (!slot) throw new ModelExecutionError('no ONNX worker is ready (replacements are loading)');
+    return slot;
   };
 
   return {
@@ -154,6 +155,7 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
       try {
         // One worker after another: creating a session holds a worker's thread, and the others keep serving meanwhile.
         for (const slot of slots) {
+          slot.explainers.delete(key);
           slot.loading = true;
           try {
             await expect(slot, { type: 'load', id: nextId++, key, bytes });
@@ -168,19 +170,31 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
     },
     async run(key, values, rowCount) {
       if (closed) throw new ModelExecutionError('the ONNX worker pool is closed');
-      const reply = await expect(leastBusy(), { type: 'run', id: nextId++, key, values, rowCount }, [values.buffer as ArrayBuffer]);
+      const reply = await expect(choose(), { type: 'run', id: nextId++, key, values, rowCount }, [values.buffer as ArrayBuffer]);
       if (reply.type !== 'ran') throw new ModelExecutionError(`model ${key}: the worker answered a run with ${reply.type}`);
       return { probabilities: reply.probabilities, computeNs: reply.computeNs };
     },
     async explain(key, values, rowCount) {
       if (closed) throw new ModelExecutionError('the ONNX worker pool is closed');
-      const reply = await expect(leastBusy(), { type: 'explain', id: nextId++, key, values, rowCount }, [values.buffer as ArrayBuffer]);
+      const slot = choose(key);
+      const builds = !slot.explainers.has(key);
+      if (builds) {
+        slot.explainers.add(key);
+        slot.building++;
+      }
+      let reply: WorkerReply;
+      try {
+        reply = await expect(slot, { type: 'explain', id: nextId++, key, values, rowCount }, [values.buffer as ArrayBuffer]);
+      } finally {
+        if (builds) slot.building--;
+      }
       if (reply.type !== 'explained') throw new ModelExecutionError(`model ${key}: the worker answered an explanation with ${reply.type}`);
       const { method, baseValue, contributions, margins, computeNs } = reply;
       return { method, baseValue, contributions, margins, computeNs };
     },
     async unload(key) {
       models.delete(key);
+      for (const slot of slots) slot.explainers.delete(key);
       if (closed) return;
       await Promise.all(slots.map((slot) => expect(slot, { type: 'unload', id: nextId++, key }).catch(() => undefined)));
     },

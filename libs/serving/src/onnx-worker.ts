@@ -5,8 +5,9 @@
  * back transferred. Explanations run here too: the explainer of a version is
  * built from its artifact on the first request that asks for one. Building
  * it tabulates every tree's credits (~0.1 s and ~3 MB for the 1 000-tree
- * bench model), and the worker's other requests wait meanwhile, once per
- * version; each explanation after it costs ~0.1 ms a row.
+ * bench model) and holds this thread meanwhile, so the pool sends runs to the
+ * other workers then, and later explanations of the version here (see
+ * `chooseWorker`); each explanation after it costs ~0.1 ms a row.
  */
 import { parentPort } from 'node:worker_threads';
 import { InvalidDatasetError, createOnnxPredictor, explainerFromOnnx, type Explainer, type OnnxPredictor } from '@tributary/ml';
@@ -18,6 +19,12 @@ const sessions = new Map<string, OnnxPredictor>();
 /** Artifacts of the loaded versions, kept until an explanation needs them, then their explainers. */
 const artifacts = new Map<string, Uint8Array>();
 const explainers = new Map<string, Explainer>();
+/**
+ * Runs in flight, until answered. ONNX Runtime finishes a run on a later turn
+ * of this thread's loop, so a run sent before an explanation would otherwise
+ * wait for its explainer's build: the build waits for them instead.
+ */
+const running = new Set<Promise<void>>();
 
 function explainerOf(key: string): Explainer {
   let explainer = explainers.get(key);
@@ -54,6 +61,7 @@ async function handle(request: WorkerRequest): Promise<void> {
         return;
       }
       case 'explain': {
+        if (!explainers.has(request.key)) await Promise.allSettled([...running]);
         const explainer = explainerOf(request.key);
         const started = process.hrtime.bigint();
         const { contributions, margins, baseValue } = explainer.explain({ values: request.values, rowCount: request.rowCount });
@@ -77,4 +85,9 @@ async function handle(request: WorkerRequest): Promise<void> {
   }
 }
 
-port.on('message', (request: WorkerRequest) => void handle(request));
+port.on('message', (request: WorkerRequest) => {
+  const handling = handle(request);
+  if (request.type !== 'run') return;
+  running.add(handling);
+  void handling.finally(() => running.delete(handling));
+});
