@@ -17,27 +17,17 @@ import {
   type Alias,
   type AliasMove,
   type Approval,
-  type ArtifactRef,
   type ChangeKind,
-  type Lineage,
   type ModelChange,
   type ModelVersion,
 } from './model-version.js';
 import { registryKeys, type ModelKeys } from './redis-keys.js';
 
 /** The immutable part of a version, written once at registration as JSON. */
-export interface VersionRecord {
-  readonly createdBy: string;
-  readonly description: string;
-  readonly modelType: string;
-  readonly featureNames: readonly string[];
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly params: Readonly<Record<string, string>>;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly lineage: Lineage;
-  readonly artifact: ArtifactRef;
-  readonly artifactFormat: string;
-}
+export type VersionRecord = Pick<
+  ModelVersion,
+  'createdBy' | 'description' | 'modelType' | 'featureNames' | 'metrics' | 'params' | 'tags' | 'lineage' | 'artifact' | 'artifactFormat'
+>;
 
 /** Who changes something, when and why: every write carries it into the audit history. */
 export interface ChangeContext {
