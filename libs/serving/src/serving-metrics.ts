@@ -21,6 +21,10 @@ export interface ServingMetrics {
   readonly predictionLogBuffer: Gauge;
   /** Versions loaded and warmed. */
   readonly versionLoads: Counter<'model'>;
+  /** Explanations asked for, by outcome: `explained`, `no_model` (the rules or the default answered), `deadline`, `failed`. */
+  readonly explanations: Counter<'model' | 'outcome'>;
+  /** From asking a worker for an explanation to its answer; a version's first includes building its explainer. */
+  readonly explainSeconds: Histogram<'model' | 'method'>;
   /** Events the streaming scorer answered, by tier (committed or not: a chunk scored again after a crash counts twice). */
   readonly streamingScored: Counter<'model' | 'tier'>;
   /** From an event's append to the input topic to its answer, per event. */
@@ -71,6 +75,18 @@ export function servingMetrics(): ServingMetrics {
     ),
     versionLoads: reuse(registry, 'tributary_serving_version_loads_total', (name) =>
       new Counter({ name, help: 'Model versions loaded and warmed.', labelNames: ['model'], registers }),
+    ),
+    explanations: reuse(registry, 'tributary_serving_explanations_total', (name) =>
+      new Counter({ name, help: 'Explanations asked for, by outcome (explained, no_model, deadline, failed).', labelNames: ['model', 'outcome'], registers }),
+    ),
+    explainSeconds: reuse(registry, 'tributary_serving_explain_seconds', (name) =>
+      new Histogram({
+        name,
+        help: "Time an explanation took in the ONNX workers, by method; a version's first includes building its explainer.",
+        labelNames: ['model', 'method'],
+        buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        registers,
+      }),
     ),
     streamingScored: reuse(registry, 'tributary_streaming_scored_total', (name) =>
       new Counter({ name, help: 'flight.departed events the streaming scorer answered, by tier.', labelNames: ['model', 'tier'], registers }),
