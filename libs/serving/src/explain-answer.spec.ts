@@ -5,9 +5,9 @@ import { explainAnswer } from './explain-answer.js';
 import type { LoadedVersion } from './loaded-version.js';
 import type { ExplainResult } from './onnx-worker-pool.js';
 
-/** The part of a loaded version an explanation reads, with `explain` as the test says. */
-function version(explain: () => Promise<ExplainResult>, fallback?: LoadedVersion): LoadedVersion {
-  return { modelName: 'm', version: 3, features: [{ name: 'a' }, { name: 'b' }], explain, fallback } as unknown as LoadedVersion;
+/** The part of a loaded version an explanation reads, with `explain` as the test says and no fallback model. */
+function version(explain: () => Promise<ExplainResult>): LoadedVersion {
+  return { modelName: 'm', version: 3, features: [{ name: 'a' }, { name: 'b' }], explain, fallback: undefined } as unknown as LoadedVersion;
 }
 
 const explained: ExplainResult = { method: 'tree_shap', baseValue: -1, contributions: Float64Array.of(0.25, -0.5), margins: Float64Array.of(-1.25), computeNs: 1 };
