@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { createLogger, type Logger } from '@tributary/observability';
 import { InvalidInputError, ModelExecutionError } from './errors.js';
-import { chooseWorker } from './onnx-worker-choice.js';
+import { chooseWorker, type WorkerState } from './onnx-worker-choice.js';
 import type { WorkerReply, WorkerRequest } from './onnx-worker-protocol.js';
 import { workerEntry } from './worker-entry.js';
 
@@ -63,15 +63,16 @@ interface Pending {
   reject(error: Error): void;
 }
 
-interface Slot {
-  worker: Worker;
-  pending: Map<number, Pending>;
+/** A worker and what the pool knows of it; read by `chooseWorker` as it is, with its queue and occupation derived. */
+interface Slot extends WorkerState {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
   /** False while a replacement worker reloads the models. */
   ready: boolean;
   /** True while it creates a session: its thread is busy for that long, so runs go to the others. */
   loading: boolean;
   /** Keys whose explainer it has built or is building (the worker drops one when its key is loaded again or unloaded). */
-  explainers: Set<string>;
+  readonly explainers: Set<string>;
   /** Explainers it is building, which hold its thread as a session's creation does. */
   building: number;
 }
@@ -105,7 +106,20 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
 
   function spawn(index: number): Slot {
     const entry = workerEntry('onnx-worker');
-    const slot: Slot = { worker: new Worker(entry.filename, entry.options), pending: new Map(), ready: false, loading: false, explainers: new Set(), building: 0 };
+    const slot: Slot = {
+      worker: new Worker(entry.filename, entry.options),
+      pending: new Map(),
+      ready: false,
+      loading: false,
+      explainers: new Set(),
+      building: 0,
+      get queued() {
+        return this.pending.size;
+      },
+      get occupied() {
+        return this.loading || this.building > 0;
+      },
+    };
     slot.worker.on('message', (reply: WorkerReply) => {
       const pending = slot.pending.get(reply.id);
       slot.pending.delete(reply.id);
@@ -141,8 +155,7 @@ export function createOnnxWorkerPool(options: OnnxWorkerPoolOptions = {}): OnnxW
   }
 
   const choose = (explainKey?: string): Slot => {
-    const states = slots.map((slot) => ({ ready: slot.ready, queued: slot.pending.size, occupied: slot.loading || slot.building > 0, explainers: slot.explainers }));
-    const slot = slots[chooseWorker(states, explainKey)];
+    const slot = slots[chooseWorker(slots, explainKey)];
     if (!slot) throw new ModelExecutionError('no ONNX worker is ready (replacements are loading)');
     return slot;
   };
